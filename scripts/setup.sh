@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a virtual environment at .venv with the pinned packages.
+#   scripts/setup.sh          runtime packages
+#   scripts/setup.sh --dev    plus test tooling, and Debian's Chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+py=""
+for cand in python3.11 python3.12 python3; do
+  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 12)))'; then
+    py=$cand; break
+  fi
+done
+if [ -z "$py" ]; then
+  echo "setup: need Python 3.11 or 3.12 (Bytewax has no wheels beyond 3.12)" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  "$py" -m venv .venv
+fi
+stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock; echo "$*") | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
+  if [ "${1:-}" = "--dev" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"
+  else
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+  fi
+  rm -f .venv/.fieldtwin-*
+  touch "$stamp"
+fi
+
+if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from twin import events as ev
+from twin.config import Scenario
+from twin.models.dispatch import BaselineDispatcher, InsertionWeights
+from twin.models.plan import BreakRule
+from twin.models.travel import TravelModel
+from twin.sim.world import World
+
+
+def _log(events: list[ev.Event], path: Path) -> bytes:
+    ev.write_log(events, path)
+    return path.read_bytes()
+
+
+def test_same_seed_same_bytes(small: Scenario, tmp_path: Path) -> None:
+    a = _log(World(small, BaselineDispatcher).run(), tmp_path / "a.jsonl")
+    b = _log(World(small, BaselineDispatcher).run(), tmp_path / "b.jsonl")
+    assert a == b
+
+
+def test_other_seed_other_day(small: Scenario, tmp_path: Path) -> None:
+    a = _log(World(small, BaselineDispatcher, seed=1).run(), tmp_path / "a.jsonl")
+    b = _log(World(small, BaselineDispatcher, seed=2).run(), tmp_path / "b.jsonl")
+    assert a != b
+
+
+def _greedy_far(travel: TravelModel, brk: BreakRule) -> BaselineDispatcher:
+    """A deliberately different dispatcher: ignores travel, hates overtime."""
+    return BaselineDispatcher(travel, brk, InsertionWeights(travel=0.0, late=1.0, overtime=50.0))
+
+
+def test_dispatcher_does_not_change_demand_or_traffic(small: Scenario) -> None:
+    base = World(small, BaselineDispatcher).run()
+    other = World(small, _greedy_far).run()
+
+    def of(events: list[ev.Event], kinds: tuple[type[ev.Event], ...]) -> list[tuple[object, ...]]:
+        return [
+            (e.time, *(getattr(e, f) for f in e.__dataclass_fields__ if f not in ("id", "time")))
+            for e in events
+            if isinstance(e, kinds)
+        ]
+
+    demand = (ev.VisitRequested, ev.TrafficChanged, ev.DeviceAlert)
+    assert of(base, demand) == of(other, demand)
+    plans = [e for e in base if isinstance(e, ev.PlanPublished)]
+    other_plans = [e for e in other if isinstance(e, ev.PlanPublished)]
+    assert [p.routes for p in plans] != [p.routes for p in other_plans]
+
+
+def test_true_duration_independent_of_policy(small: Scenario) -> None:
+    w1 = World(small, BaselineDispatcher)
+    w2 = World(small, _greedy_far)
+    for vid in list(w1.visit_specs)[:20]:
+        for tid in w1.profiles:
+            assert w1.true_duration(vid, tid) == w2.true_duration(vid, tid)
+
+
+def test_visit_lifecycle_is_consistent(small: Scenario) -> None:
+    events = World(small, BaselineDispatcher).run()
+    per_visit: dict[str, list[str]] = defaultdict(list)
+    for e in events:
+        vid = getattr(e, "visit_id", None)
+        if vid and not isinstance(e, ev.TravelStarted):
+            per_visit[vid].append(e.TYPE)
+    for vid, kinds in per_visit.items():
+        assert kinds[0] == "visit_requested", vid
+        if "work_started" in kinds:
+            i = kinds.index("work_started")
+            assert "arrived" in kinds[:i] and "visit_booked" in kinds[:i]
+            assert kinds[i + 1] == "work_finished"
+
+
+def test_skills_respected_and_windows_waited_for(small: Scenario) -> None:
+    world = World(small, BaselineDispatcher)
+    events = world.run()
+    booked = {e.visit_id: e for e in events if isinstance(e, ev.VisitBooked)}
+    starts = [e for e in events if isinstance(e, ev.WorkStarted)]
+    assert starts
+    for e in starts:
+        spec = world.visit_specs[e.visit_id]
+        assert spec.skill in world.specs[e.technician_id].skills
+        assert e.time >= booked[e.visit_id].window_start
+
+
+def test_shifts_open_and_close(small: Scenario) -> None:
+    world = World(small, BaselineDispatcher)
+    events = world.run()
+    started = {e.technician_id for e in events if isinstance(e, ev.ShiftStarted)}
+    ended = {e.technician_id for e in events if isinstance(e, ev.ShiftEnded)}
+    sick = {tid for tid, p in world.profiles.items() if p.sick}
+    assert started == ended == set(world.profiles) - sick
+    # pings only while on shift, once a minute
+    pings = [e for e in events if isinstance(e, ev.Position)]
+    assert pings and {p.technician_id for p in pings} <= started
+
+
+def test_brain_decisions_change_the_world(small: Scenario) -> None:
+    """A published plan moves a visit: the named technician then does it."""
+    world = World(small, BaselineDispatcher)
+    world.advance(6 * 60)
+    routes = {t: r for t, r in world.routes.items() if r}
+    src = next(t for t in sorted(routes) if len(routes[t]) >= 2)
+    vid = next(v for v in routes[src] if not world.visit_specs[v].cancel_min)
+    skill = world.tasks[vid].skill
+    dst = next(
+        t
+        for t in sorted(world.specs)
+        if t != src and skill in world.specs[t].skills and world.status[t].available
+    )
+    plan = ev.PlanPublished(
+        id="b1",
+        time=world.clock.at(world.now),
+        version=99,
+        reason="test move",
+        routes=(ev.Route(technician_id=dst, visit_ids=(vid, *world.routes[dst])),),
+    )
+    world.apply([plan])
+    assert vid not in world.routes[src]
+    events = world.run()
+    travelled = [e for e in events if isinstance(e, ev.TravelStarted) and e.visit_id == vid]
+    assert travelled and travelled[0].technician_id == dst

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twin.config import ConfigError, Scenario, load_scenario, validate
+
+from .conftest import SCENARIOS
+
+
+@pytest.mark.parametrize("name", ["small", "default", "large"])
+def test_shipped_scenarios_load(name: str) -> None:
+    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    assert scenario.name == name
+
+
+def test_shipped_sizes() -> None:
+    assert load_scenario(SCENARIOS / "large.toml").workforce.technicians == 1000
+    assert load_scenario(SCENARIOS / "default.toml").workforce.technicians == 50
+
+
+def test_bad_choice_names_field_value_and_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[policy]\ndispatcher = "psychic"\n')
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path)
+    msg = str(info.value)
+    assert "policy.dispatcher" in msg
+    assert "psychic" in msg
+    assert "'baseline'" in msg and "'optimised'" in msg
+    assert str(path) in msg
+
+
+def test_out_of_range_names_field() -> None:
+    with pytest.raises(ConfigError, match=r"workforce\.technicians.*greater than or equal to 1"):
+        validate({"workforce": {"technicians": 0}})
+
+
+def test_unknown_key_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"demand\.visits_per_tech"):
+        validate({"demand": {"visits_per_tech": 3}})
+
+
+def test_job_shares_must_sum_to_one() -> None:
+    with pytest.raises(ConfigError, match="job shares must sum to 1"):
+        validate(
+            {
+                "demand": {
+                    "jobs": {"repair": {"share": 0.5, "mean_min": 60, "cv": 0.5, "skill": "repair"}}
+                }
+            }
+        )
+
+
+def test_unknown_job_type_lists_allowed() -> None:
+    jobs = {"plumbing": {"share": 1.0, "mean_min": 60, "cv": 0.5, "skill": "x"}}
+    with pytest.raises(ConfigError, match="allowed: maintenance, repair"):
+        validate({"demand": {"jobs": jobs}})
+
+
+def test_invalid_toml_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("[policy\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_scenario(path)
+
+
+def test_overrides_are_validated() -> None:
+    s = Scenario().with_overrides(**{"policy.replanning": False, "workforce.technicians": 7})
+    assert s.workforce.technicians == 7 and not s.policy.replanning
+    with pytest.raises(ConfigError, match=r"policy\.delay_threshold"):
+        Scenario().with_overrides(**{"policy.delay_threshold": 2.0})

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twin import events as ev
+from twin.config import Scenario
+from twin.models.dispatch import BaselineDispatcher
+from twin.sim.world import World
+
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_simulated_log_round_trips_byte_identical(tiny: Scenario, tmp_path: Path) -> None:
+    events = World(tiny, BaselineDispatcher).run()
+    first = tmp_path / "a.jsonl"
+    second = tmp_path / "b.jsonl"
+    ev.write_log(events, first)
+    parsed = ev.read_log(first)
+    assert parsed == events
+    ev.write_log(parsed, second)
+    assert first.read_bytes() == second.read_bytes()
+    # every event type the world produces is in the log
+    kinds = {e.TYPE for e in events}
+    assert {"visit_requested", "visit_booked", "arrived", "work_finished", "position"} <= kinds
+
+
+def test_line_keys_in_fixed_order() -> None:
+    e = ev.Arrived(id="w1", time=T0, technician_id="T1", visit_id="V1", x=1.0, y=2.5)
+    assert ev.to_json(e) == (
+        '{"v":1,"type":"arrived","id":"w1","time":"2026-11-23T08:00:00Z",'
+        '"technician_id":"T1","visit_id":"V1","x":1.0,"y":2.5}'
+    )
+
+
+def test_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware UTC"):
+        ev.Arrived(id="w1", time=datetime(2026, 1, 1), technician_id="T", visit_id=None, x=0, y=0)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        (
+            '{"v":1,"type":"arrived","id":"a","time":"2026-11-23T08:00:00Z","technician_id":"T1","visit_id":null,"x":"far","y":1}',
+            "x",
+            "expected a number",
+        ),
+        (
+            '{"v":1,"type":"teleported","id":"a","time":"2026-11-23T08:00:00Z"}',
+            "type",
+            "unknown event type",
+        ),
+        ('{"v":2,"type":"arrived"}', "v", "unsupported schema version"),
+        (
+            '{"v":1,"type":"shift_ended","id":"a","time":"2026-11-23T08:00:00","technician_id":"T1","x":1,"y":1}',
+            "time",
+            "ending in 'Z'",
+        ),
+        (
+            '{"v":1,"type":"shift_ended","id":"a","time":"2026-11-23T08:00:00Z","x":1,"y":1}',
+            "technician_id",
+            "missing",
+        ),
+        (
+            '{"v":1,"type":"work_finished","id":"a","time":"2026-11-23T08:00:00Z","technician_id":"T","visit_id":"V","outcome":"exploded"}',
+            "outcome",
+            "not one of",
+        ),
+        (
+            '{"v":1,"type":"shift_ended","id":"a","time":"2026-11-23T08:00:00Z","technician_id":"T","x":1,"y":1,"colour":"red"}',
+            "colour",
+            "unknown field",
+        ),
+    ],
+)
+def test_malformed_line_names_line_and_field(line: str, field: str, words: str) -> None:
+    with pytest.raises(ev.EventParseError) as info:
+        ev.from_json(line, line_no=7)
+    assert info.value.line == 7
+    assert info.value.field == field
+    assert words in str(info.value)
+    assert str(info.value).startswith("line 7")
+
+
+def test_bad_json_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    good = ev.to_json(ev.BreakStarted(id="w1", time=T0, technician_id="T1"))
+    path.write_text(good + "\n{not json\n")
+    with pytest.raises(ev.EventParseError, match="line 2"):
+        ev.read_log(path)
+
+
+def test_plan_round_trip_with_nested_routes() -> None:
+    plan = ev.PlanPublished(
+        id="b1",
+        time=T0,
+        version=3,
+        reason="repair",
+        routes=(ev.Route(technician_id="T1", visit_ids=("V1", "V2")),),
+    )
+    assert ev.from_json(ev.to_json(plan)) == plan
+    assert json.loads(ev.to_json(plan))["routes"] == [
+        {"technician_id": "T1", "visit_ids": ["V1", "V2"]}
+    ]
+
+
+@given(
+    x=st.floats(allow_nan=False, allow_infinity=False),
+    y=st.floats(allow_nan=False, allow_infinity=False),
+    seconds=st.integers(min_value=0, max_value=10**8),
+    micro=st.integers(min_value=0, max_value=999_999),
+    tid=st.text(max_size=12),
+)
+def test_position_round_trip_property(
+    x: float, y: float, seconds: int, micro: int, tid: str
+) -> None:
+    from datetime import timedelta
+
+    t = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds, microseconds=micro)
+    e = ev.Position(id=tid, time=t, technician_id=tid, x=x, y=y)
+    line = ev.to_json(e)
+    back = ev.from_json(line)
+    assert back == e
+    assert ev.to_json(back) == line
+
+
+@given(st.text(max_size=200))
+def test_parser_never_crashes_on_garbage(text: str) -> None:
+    try:
+        ev.from_json(text, line_no=1)
+    except ev.EventParseError as exc:
+        assert exc.line == 1

@@ -1,0 +1,1 @@
+"""FieldTwin: an open digital twin of a field-service operation."""

@@ -1,0 +1,269 @@
+"""Scenario and policy parameters: one validated, immutable object loaded from TOML.
+
+A *scenario* is a world (city, traffic, workforce, demand, costs) plus a *policy* (how the
+company plans and reacts). Every parameter has a default calibrated to ``shared/REALITY.md``
+(a mid-size German city with 50 technicians); a TOML file overrides what it names.
+
+Validation is strict: an unknown key, a wrong type or a value out of range raises
+:class:`ConfigError` naming the field path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from twin.events import JOB_TYPES
+
+
+class ConfigError(ValueError):
+    """A scenario that does not validate; the message names every bad field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Zone(_Model):
+    """A ring of the city around its centre; ``speed_factor`` scales the hourly speed."""
+
+    name: str
+    outer_radius_km: float = Field(gt=0)
+    speed_factor: float = Field(gt=0, le=3)
+
+
+class City(_Model):
+    size_km: float = Field(default=24.0, gt=1, le=400)
+    # road distance = straight line x detour factor (REALITY.md: 1.35, assumed)
+    detour_factor: float = Field(default=1.35, ge=1, le=3)
+    zones: tuple[Zone, ...] = (
+        Zone(name="centre", outer_radius_km=3.0, speed_factor=0.8),
+        Zone(name="inner", outer_radius_km=7.0, speed_factor=0.95),
+        Zone(name="suburbs", outer_radius_km=1e9, speed_factor=1.15),
+    )
+
+    @model_validator(mode="after")
+    def _zones_ordered(self) -> City:
+        radii = [z.outer_radius_km for z in self.zones]
+        if not self.zones or radii != sorted(radii):
+            msg = f"zones must be non-empty and ordered by outer_radius_km, got {radii}"
+            raise ValueError(msg)
+        return self
+
+
+class Traffic(_Model):
+    # km/h by hour of day, TomTom Munich/Berlin 2024 scaled (REALITY.md)
+    speed_kmh_by_hour: tuple[float, ...] = (
+        (38.0,) * 6 + (33.0,) + (25.0,) * 2 + (30.0,) * 6 + (23.0,) * 3 + (30.0,) * 2 + (36.0,) * 4
+    )
+    leg_noise_cv: float = Field(default=0.25, ge=0, le=2)
+    incidents_per_day: float = Field(default=3.0, ge=0, le=100)
+    incident_factor_min: float = Field(default=0.4, gt=0, le=1)
+    incident_factor_max: float = Field(default=0.7, gt=0, le=1)
+    incident_duration_min: tuple[float, float] = (30.0, 120.0)
+
+    @model_validator(mode="after")
+    def _hours(self) -> Traffic:
+        if len(self.speed_kmh_by_hour) != 24 or min(self.speed_kmh_by_hour) <= 0:
+            msg = "speed_kmh_by_hour must hold 24 positive speeds (one per hour of the day)"
+            raise ValueError(msg)
+        return self
+
+
+class JobSpec(_Model):
+    """One job type: share of demand, lognormal duration (mean, CV), skill, priority."""
+
+    share: float = Field(ge=0, le=1)
+    mean_min: float = Field(gt=0, le=600)
+    cv: float = Field(gt=0, le=3)
+    skill: str
+    priority: int = Field(default=1, ge=0, le=3)
+
+
+def _default_jobs() -> dict[str, JobSpec]:
+    # shares/means/CVs from REALITY.md's calibrated default (CVs assumed there)
+    return {
+        "maintenance": JobSpec(share=0.30, mean_min=60, cv=0.35, skill="service"),
+        "repair": JobSpec(share=0.35, mean_min=60, cv=0.70, skill="repair"),
+        "installation": JobSpec(share=0.15, mean_min=100, cv=0.45, skill="install"),
+        "inspection": JobSpec(share=0.12, mean_min=30, cv=0.40, skill="service"),
+        "emergency": JobSpec(share=0.08, mean_min=75, cv=0.80, skill="repair", priority=3),
+    }
+
+
+class Workforce(_Model):
+    technicians: int = Field(default=50, ge=1, le=20000)
+    shift_start_min: float = Field(default=7.5 * 60, ge=0, lt=24 * 60)
+    shift_length_min: float = Field(default=8.5 * 60, gt=0, le=12 * 60)
+    # ArbZG: 30 min after 6 h of work, 45 min beyond 9 h
+    break_min: float = Field(default=30.0, ge=0, le=120)
+    break_after_work_min: float = Field(default=4.5 * 60, ge=0, le=6 * 60)
+    max_work_min: float = Field(default=10 * 60, gt=0, le=12 * 60)
+    skill_sets: dict[str, float] = Field(
+        default_factory=lambda: {
+            "service,repair": 0.45,
+            "service,repair,install": 0.25,
+            "service": 0.15,
+            "install,repair": 0.15,
+        }
+    )
+    experience_shares: dict[Literal["junior", "regular", "senior"], float] = Field(
+        default={"junior": 0.25, "regular": 0.5, "senior": 0.25}
+    )
+    # hidden personal efficiency per job type: lognormal sigma
+    efficiency_sigma: float = Field(default=0.15, ge=0, le=1)
+    sick_share: float = Field(default=0.055, ge=0, le=1)
+    midday_unavailable_share: float = Field(default=0.01, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Workforce:
+        for name, shares in (
+            ("skill_sets", self.skill_sets),
+            ("experience_shares", self.experience_shares),
+        ):
+            if not shares or abs(sum(shares.values()) - 1) > 1e-6:
+                msg = f"{name} shares must sum to 1, got {sum(shares.values()):.3f}"
+                raise ValueError(msg)
+        return self
+
+
+class Windows(_Model):
+    """Window types a customer picks from: 4 h AM/PM, 2 h, all day (REALITY.md)."""
+
+    four_hour: float = Field(default=0.55, ge=0, le=1)
+    two_hour: float = Field(default=0.35, ge=0, le=1)
+    all_day: float = Field(default=0.10, ge=0, le=1)
+    day_start_min: float = Field(default=8 * 60, ge=0, lt=24 * 60)
+    day_end_min: float = Field(default=16 * 60, gt=0, le=24 * 60)
+
+
+class Demand(_Model):
+    visits_per_technician: float = Field(default=8.0, gt=0, le=30)
+    jobs: dict[str, JobSpec] = Field(default_factory=_default_jobs)
+    same_day_share: float = Field(default=0.12, ge=0, le=1)
+    channel_shares: dict[Literal["call_centre", "portal", "device"], float] = Field(
+        default={"call_centre": 0.5, "portal": 0.35, "device": 0.15}
+    )
+    notify_channel_shares: dict[Literal["sms", "email", "app", "phone"], float] = Field(
+        default={"sms": 0.45, "email": 0.25, "app": 0.2, "phone": 0.1}
+    )
+    german_share: float = Field(default=0.85, ge=0, le=1)
+    emergency_response_min: float = Field(default=240.0, gt=0)
+    windows: Windows = Windows()
+    cancellation_share: float = Field(default=0.05, ge=0, le=1)
+    not_home_share: float = Field(default=0.04, ge=0, le=1)
+    not_home_share_notified: float = Field(default=0.02, ge=0, le=1)
+    first_time_fix: float = Field(default=0.78, ge=0, le=1)
+    feedback_share: float = Field(default=0.4, ge=0, le=1)
+    site_sigma: float = Field(default=0.1, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _jobs(self) -> Demand:
+        unknown = sorted(set(self.jobs) - set(JOB_TYPES))
+        if unknown:
+            msg = f"unknown job type {unknown[0]!r}; allowed: {', '.join(JOB_TYPES)}"
+            raise ValueError(msg)
+        total = sum(j.share for j in self.jobs.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"job shares must sum to 1, got {total:.3f}")
+        w = self.windows
+        if abs(w.four_hour + w.two_hour + w.all_day - 1) > 1e-6:
+            raise ValueError("windows shares (four_hour, two_hour, all_day) must sum to 1")
+        return self
+
+
+class Costs(_Model):
+    # Destatis 2023 labour cost, premium assumed (REALITY.md)
+    technician_hour_eur: float = Field(default=42.0, ge=0)
+    overtime_premium: float = Field(default=0.25, ge=0)
+    van_km_eur: float = Field(default=0.50, ge=0)
+    missed_visit_eur: float = Field(default=10.0, ge=0)
+    late_visit_eur: float = Field(default=10.0, ge=0)
+
+
+class Satisfaction(_Model):
+    """Points out of 1,000 (J.D. Power 2018 scale, interpolated in REALITY.md)."""
+
+    on_time: float = 871.0
+    early: float = 819.0
+    late: float = 683.0
+    warned_recovery: float = 138.0
+    missed: float = 400.0
+    per_window_hour: float = -30.0
+
+
+Dispatcher = Literal["baseline", "brain", "optimised"]
+
+
+class Policy(_Model):
+    dispatcher: Dispatcher = "brain"
+    replanning: bool = True
+    delay_threshold: float = Field(default=0.5, gt=0, lt=1)
+    notifications: bool = True
+    duration_model: bool = True
+    best_match_weight: float = Field(default=0.0, ge=0, le=100)
+    same_day_acceptance: bool = True
+    overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
+    window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
+
+
+class Scenario(_Model):
+    name: str = "default"
+    date: dt.date = dt.date(2026, 11, 23)
+    seed: int = Field(default=1, ge=0)
+    city: City = City()
+    traffic: Traffic = Traffic()
+    workforce: Workforce = Workforce()
+    demand: Demand = Demand()
+    costs: Costs = Costs()
+    satisfaction: Satisfaction = Satisfaction()
+    policy: Policy = Policy()
+    ping_interval_min: float = Field(default=1.0, gt=0, le=60)
+    tick_min: float = Field(default=1.0, gt=0, le=60)
+    day_end_min: float = Field(default=22 * 60, gt=0, le=24 * 60)
+
+    def with_overrides(self, **changes: Any) -> Scenario:
+        """A copy with dotted-path overrides (``{"policy.replanning": False}``), re-validated."""
+        data = self.model_dump()
+        for path, value in changes.items():
+            node = data
+            *parents, leaf = path.split(".")
+            for p in parents:
+                node = node[p]
+            node[leaf] = value
+        return validate(data)
+
+
+def _format(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(scenario)"
+        value = e.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        lines.append(f"{loc}: {e['msg']}{shown}")
+    return "invalid scenario:\n  " + "\n  ".join(lines)
+
+
+def validate(data: dict[str, Any]) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format(err)) from None
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"scenario file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return validate(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

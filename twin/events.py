@@ -1,0 +1,489 @@
+"""The event schema: the contract between the world, the brain and everything that reads a log.
+
+Every happening in the field (simulated or real) and every decision of the brain is one
+frozen dataclass below. An event has an ``id`` (consumers are idempotent on it) and a
+timezone-aware UTC ``time``. On the wire an event is one JSON object per line::
+
+    {"v":1,"type":"arrived","id":"w0000042","time":"2026-11-23T08:14:00Z","technician_id":"T007",...}
+
+Keys are written in a fixed order (``v``, ``type``, ``id``, ``time``, then the fields in
+declaration order), so parsing a log and writing it again gives the same bytes.
+Coordinates are kilometres on the city's own plane (no map projection).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+SCHEMA_VERSION = 1
+
+JobType = Literal["maintenance", "repair", "installation", "inspection", "emergency"]
+JOB_TYPES: tuple[str, ...] = typing.get_args(JobType)
+Channel = Literal["planned", "call_centre", "portal", "device"]
+CHANNELS: tuple[str, ...] = typing.get_args(Channel)
+NotifyChannel = Literal["sms", "email", "app", "phone"]
+NOTIFY_CHANNELS: tuple[str, ...] = typing.get_args(NotifyChannel)
+Language = Literal["de", "en"]
+Outcome = Literal["fixed", "follow_up", "customer_absent"]
+NotificationKind = Literal["confirmation", "on_the_way", "delay", "arrival", "feedback"]
+
+
+class EventParseError(ValueError):
+    """A log line that is not a valid event; names the line and the field."""
+
+    def __init__(self, message: str, *, line: int | None = None, field: str | None = None):
+        self.reason = message
+        self.line = line
+        self.field = field
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(prefix + message)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of all events: an id and a timezone-aware UTC time."""
+
+    TYPE: ClassVar[str] = ""
+    id: str
+    time: datetime
+
+    def __post_init__(self) -> None:
+        if self.time.tzinfo is None or self.time.utcoffset() != UTC.utcoffset(None):
+            msg = f"{type(self).__name__}.time must be timezone-aware UTC, got {self.time!r}"
+            raise ValueError(msg)
+
+
+# ---------------------------------------------------------------- world: demand and booking
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitRequested(Event):
+    """A customer asks for a visit (call centre, portal, connected device, or planned earlier)."""
+
+    TYPE: ClassVar[str] = "visit_requested"
+    visit_id: str
+    customer_id: str
+    job_type: JobType
+    skill: str
+    priority: int
+    channel: Channel
+    x: float
+    y: float
+    available_from: datetime
+    available_until: datetime
+    notify_channel: NotifyChannel
+    language: Language
+    response_due: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitBooked(Event):
+    """A promised window was agreed with the customer; ``technician_id`` is the planned one."""
+
+    TYPE: ClassVar[str] = "visit_booked"
+    visit_id: str
+    window_start: datetime
+    window_end: datetime
+    technician_id: str | None
+    expected_duration_min: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitRejected(Event):
+    """No window could be offered (no skill, no capacity); the reason says which."""
+
+    TYPE: ClassVar[str] = "visit_rejected"
+    visit_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitCancelled(Event):
+    TYPE: ClassVar[str] = "visit_cancelled"
+    visit_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceAlert(Event):
+    """A connected product reports a fault; a proactive visit request follows."""
+
+    TYPE: ClassVar[str] = "device_alert"
+    device_id: str
+    customer_id: str
+    fault_code: str
+
+
+# ---------------------------------------------------------------- world: technicians
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShiftStarted(Event):
+    TYPE: ClassVar[str] = "shift_started"
+    technician_id: str
+    x: float
+    y: float
+    planned_end: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShiftEnded(Event):
+    TYPE: ClassVar[str] = "shift_ended"
+    technician_id: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position(Event):
+    """GPS ping."""
+
+    TYPE: ClassVar[str] = "position"
+    technician_id: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TravelStarted(Event):
+    TYPE: ClassVar[str] = "travel_started"
+    technician_id: str
+    visit_id: str | None
+    from_x: float
+    from_y: float
+    to_x: float
+    to_y: float
+    distance_km: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Arrived(Event):
+    TYPE: ClassVar[str] = "arrived"
+    technician_id: str
+    visit_id: str | None
+    x: float
+    y: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkStarted(Event):
+    TYPE: ClassVar[str] = "work_started"
+    technician_id: str
+    visit_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkFinished(Event):
+    TYPE: ClassVar[str] = "work_finished"
+    technician_id: str
+    visit_id: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakStarted(Event):
+    TYPE: ClassVar[str] = "break_started"
+    technician_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakEnded(Event):
+    TYPE: ClassVar[str] = "break_ended"
+    technician_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TechnicianUnavailable(Event):
+    """Sick call or breakdown: the technician does no further visits today."""
+
+    TYPE: ClassVar[str] = "technician_unavailable"
+    technician_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrafficChanged(Event):
+    """Speeds in ``zone`` are multiplied by ``factor`` until ``until`` (1.0 = cleared)."""
+
+    TYPE: ClassVar[str] = "traffic_changed"
+    zone: str
+    factor: float
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackGiven(Event):
+    TYPE: ClassVar[str] = "feedback_given"
+    visit_id: str
+    customer_id: str
+    technician_id: str
+    rating: int
+
+
+# ---------------------------------------------------------------- brain: decisions
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """One technician's ordered visits in a published plan."""
+
+    technician_id: str
+    visit_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanPublished(Event):
+    """A new plan: technicians follow their route from their next free moment on."""
+
+    TYPE: ClassVar[str] = "plan_published"
+    version: int
+    reason: str
+    routes: tuple[Route, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EtaUpdated(Event):
+    TYPE: ClassVar[str] = "eta_updated"
+    visit_id: str
+    technician_id: str
+    eta_low: datetime
+    eta: datetime
+    eta_high: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DelayDetected(Event):
+    TYPE: ClassVar[str] = "delay_detected"
+    visit_id: str
+    technician_id: str
+    probability: float
+    eta: datetime
+    window_end: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplanRequested(Event):
+    TYPE: ClassVar[str] = "replan_requested"
+    reason: str
+    visit_id: str | None
+    technician_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerNotified(Event):
+    TYPE: ClassVar[str] = "customer_notified"
+    visit_id: str
+    customer_id: str
+    channel: NotifyChannel
+    kind: NotificationKind
+    language: Language
+    text: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls
+    for cls in (
+        VisitRequested,
+        VisitBooked,
+        VisitRejected,
+        VisitCancelled,
+        DeviceAlert,
+        ShiftStarted,
+        ShiftEnded,
+        Position,
+        TravelStarted,
+        Arrived,
+        WorkStarted,
+        WorkFinished,
+        BreakStarted,
+        BreakEnded,
+        TechnicianUnavailable,
+        TrafficChanged,
+        FeedbackGiven,
+        PlanPublished,
+        EtaUpdated,
+        DelayDetected,
+        ReplanRequested,
+        CustomerNotified,
+    )
+}
+WORLD_EVENT_TYPES = frozenset(
+    t
+    for t in EVENT_TYPES
+    if t
+    not in {
+        "plan_published",
+        "eta_updated",
+        "delay_detected",
+        "replan_requested",
+        "customer_notified",
+    }
+)
+
+
+# ---------------------------------------------------------------- (de)serialisation
+def format_time(t: datetime) -> str:
+    """UTC timestamp with a ``Z`` suffix; microseconds only when present."""
+    spec = "microseconds" if t.microsecond else "seconds"
+    return t.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def parse_time(text: str) -> datetime:
+    if not text.endswith("Z"):
+        msg = f"expected a UTC timestamp ending in 'Z', got {text!r}"
+        raise ValueError(msg)
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    out: dict[str, Any] = {"v": SCHEMA_VERSION, "type": event.TYPE}
+    for f in dataclasses.fields(event):
+        out[f.name] = _encode(getattr(event, f.name))
+    return out
+
+
+def to_json(event: Event) -> str:
+    return json.dumps(to_dict(event), separators=(",", ":"), ensure_ascii=False)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _decode(tp: Any, value: Any, field: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _decode(inner[0], value, field)
+    if origin is Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            msg = f"{value!r} is not one of {', '.join(map(repr, allowed))}"
+            raise EventParseError(msg, field=field)
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise EventParseError(f"expected a list, got {value!r}", field=field)
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        return tuple(_decode(item_tp, v, f"{field}[{i}]") for i, v in enumerate(value))
+    if tp is datetime:
+        if not isinstance(value, str):
+            raise EventParseError(f"expected a timestamp string, got {value!r}", field=field)
+        try:
+            return parse_time(value)
+        except ValueError as exc:
+            raise EventParseError(str(exc), field=field) from None
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise EventParseError(f"expected a number, got {value!r}", field=field)
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EventParseError(f"expected an integer, got {value!r}", field=field)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise EventParseError(f"expected a string, got {value!r}", field=field)
+        return value
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise EventParseError(f"expected an object, got {value!r}", field=field)
+        return _build(tp, value, prefix=f"{field}.")
+    msg = f"unsupported field type {tp!r}"
+    raise TypeError(msg)
+
+
+def _build(cls: Any, data: dict[str, Any], prefix: str = "") -> Any:
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        name = prefix + f.name
+        if f.name not in data:
+            if f.default is not dataclasses.MISSING:
+                continue
+            raise EventParseError("missing", field=name)
+        kwargs[f.name] = _decode(hints[f.name], data[f.name], name)
+    known = {f.name for f in dataclasses.fields(cls)} | ({"v", "type"} if not prefix else set())
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise EventParseError("unknown field", field=prefix + unknown[0])
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise EventParseError(str(exc)) from None
+
+
+def from_dict(data: Any) -> Event:
+    """Build an event from its JSON object; raises :class:`EventParseError` naming the field."""
+    if not isinstance(data, dict):
+        raise EventParseError(f"expected a JSON object, got {type(data).__name__}")
+    version = data.get("v")
+    if version != SCHEMA_VERSION:
+        msg = f"unsupported schema version {version!r} (this build reads {SCHEMA_VERSION})"
+        raise EventParseError(msg, field="v")
+    kind = data.get("type")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        msg = f"unknown event type {kind!r}; known: {', '.join(sorted(EVENT_TYPES))}"
+        raise EventParseError(msg, field="type")
+    event: Event = _build(cls, data)
+    return event
+
+
+def from_json(line: str, *, line_no: int | None = None) -> Event:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise EventParseError(f"not valid JSON: {exc.msg}", line=line_no) from None
+    try:
+        return from_dict(data)
+    except EventParseError as exc:
+        raise EventParseError(exc.reason, line=line_no, field=exc.field) from None
+
+
+def write_log(events: Iterable[Event], path: Path) -> int:
+    """Write events as JSONL; returns the number written."""
+    n = 0
+    with path.open("w", encoding="utf-8") as fh:
+        for event in events:
+            fh.write(to_json(event))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def iter_log(path: Path) -> Iterator[Event]:
+    """Parse a JSONL log; a malformed line raises :class:`EventParseError` naming line and field."""
+    with path.open(encoding="utf-8") as fh:
+        for no, line in enumerate(fh, start=1):
+            if line.strip():
+                yield from_json(line, line_no=no)
+
+
+def read_log(path: Path) -> list[Event]:
+    return list(iter_log(path))

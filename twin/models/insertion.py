@@ -1,0 +1,206 @@
+"""Cheapest insertion of one visit into existing routes, fast enough for booking in real time.
+
+For each candidate technician the current route is evaluated once with
+:func:`route_timeline`; every insertion position is then priced by *push-forward*
+(Solomon 1987): the new visit delays the following stops by a shift that shrinks by each
+stop's waiting slack, so propagation stops as soon as the shift is absorbed. Travel
+between stops after the insertion keeps its previous duration in this estimate; the best
+few positions are then re-checked exactly with ``route_timeline`` (time-dependent travel,
+the break), and the first one that passes wins.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.models.plan import BreakRule, PlanState, Timeline, VisitTask, route_timeline
+from twin.models.travel import TravelModel
+
+EXACT_CHECKS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class InsertionWeights:
+    travel: float = 1.0
+    late: float = 5.0
+    overtime: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Insertion:
+    technician_id: str
+    position: int
+    cost: float
+    route: tuple[str, ...]
+
+
+class CandidateIndex:
+    """Technicians by skill with their home bases as arrays: nearest-k look-ups in numpy."""
+
+    def __init__(self, state: PlanState) -> None:
+        self._key = id(state.technicians)
+        by_skill: dict[str, list[str]] = {}
+        for tid, spec in state.technicians.items():
+            for skill in spec.skills:
+                by_skill.setdefault(skill, []).append(tid)
+        self._tids = {s: np.array(sorted(t)) for s, t in by_skill.items()}
+        self._xy = {
+            s: np.array([[state.technicians[t].home_x, state.technicians[t].home_y] for t in tids])
+            for s, tids in self._tids.items()
+        }
+
+    def valid_for(self, state: PlanState) -> bool:
+        return self._key == id(state.technicians)
+
+    def nearest(self, state: PlanState, visit: VisitTask, k: int) -> list[str]:
+        """Up to ``k`` available technicians with the skill, nearest by home base first."""
+        tids = self._tids.get(visit.skill)
+        if tids is None:
+            return []
+        d = np.hypot(self._xy[visit.skill][:, 0] - visit.x, self._xy[visit.skill][:, 1] - visit.y)
+        order = np.argsort(d, kind="stable")
+        out = []
+        for i in order:
+            tid = str(tids[i])
+            if state.status[tid].available:
+                out.append(tid)
+                if len(out) == k:
+                    break
+        return out
+
+
+def _priced_positions(
+    state: PlanState,
+    tid: str,
+    visit: VisitTask,
+    before: Timeline,
+    travel: TravelModel,
+    weights: InsertionWeights,
+    allow_late: bool,
+    end_limit: float,
+) -> list[tuple[float, int]]:
+    """(estimated cost, position) of every position worth an exact check."""
+    spec, st = state.technicians[tid], state.status[tid]
+    route = state.routes.get(tid, ())
+    stops = before.stops
+    visits = state.visits
+    inc = state.incidents
+    out = []
+    for pos in range(len(route) + 1):
+        if pos:
+            prev = visits[route[pos - 1]]
+            t, px, py = stops[pos - 1].end, prev.x, prev.y
+        else:
+            t, px, py = st.free_at, st.x, st.y
+        if not allow_late and t > visit.window_end:
+            break  # all later positions start even later
+        tt_in = travel.travel_min(px, py, visit.x, visit.y, t, inc)
+        start = max(t + tt_in, visit.window_start)
+        late = max(0.0, start - visit.window_end)
+        if late and not allow_late:
+            continue
+        end = start + visit.duration_min
+        if pos < len(route):
+            nxt = visits[route[pos]]
+            tt_out = travel.travel_min(visit.x, visit.y, nxt.x, nxt.y, end, inc)
+            d_travel = tt_in + tt_out - stops[pos].travel_min
+            shift = end + tt_out - stops[pos].arrive
+            extra_late = 0.0
+            ok = True
+            for k in range(pos, len(route)):
+                if shift <= 0:
+                    break
+                s = stops[k]
+                v = visits[route[k]]
+                new_start = max(s.arrive + shift, v.window_start)
+                old_late = max(0.0, s.start - v.window_end)
+                new_late = max(0.0, new_start - v.window_end)
+                if new_late > old_late:
+                    if not allow_late:
+                        ok = False
+                        break
+                    extra_late += new_late - old_late
+                shift = new_start - s.start
+            if not ok:
+                continue
+            new_end = before.end + max(0.0, shift)
+        else:
+            back_old = before.end - (stops[-1].end if stops else st.free_at)
+            back_new = travel.travel_min(visit.x, visit.y, spec.home_x, spec.home_y, end)
+            d_travel = tt_in + back_new - back_old
+            new_end = end + back_new
+            extra_late = 0.0
+        if new_end > end_limit:
+            continue
+        d_over = max(0.0, new_end - spec.shift_end) - before.overtime_min
+        cost = (
+            weights.travel * d_travel
+            + weights.late * (late + extra_late)
+            + weights.overtime * d_over
+        )
+        out.append((cost, pos))
+    return out
+
+
+def best_insertion(
+    state: PlanState,
+    visit: VisitTask,
+    travel: TravelModel,
+    brk: BreakRule,
+    weights: InsertionWeights = InsertionWeights(),
+    candidates: int = 8,
+    allow_late: bool = False,
+    allow_overtime: bool = True,
+    index: CandidateIndex | None = None,
+    timelines: dict[tuple[object, ...], Timeline] | None = None,
+) -> Insertion | None:
+    """Cheapest feasible position over the ``candidates`` nearest skilled technicians.
+
+    Feasible: the technician's day ends by their ``max_end`` (by ``shift_end`` unless
+    ``allow_overtime``) and (unless ``allow_late``) neither the new visit nor any visit already on the route is planned late.
+    ``timelines`` caches the current routes' timelines between calls (keyed by the route,
+    the technician's state and the incidents, so a stale entry is never hit).
+    """
+    if index is None or not index.valid_for(state):
+        index = CandidateIndex(state)
+    overlay: dict[str, VisitTask] = {visit.visit_id: visit}
+    visits: Mapping[str, VisitTask] = ChainMap(overlay, state.visits)  # type: ignore[arg-type]
+    priced: list[tuple[float, str, int, Timeline]] = []
+    for tid in index.nearest(state, visit, candidates):
+        spec, st = state.technicians[tid], state.status[tid]
+        route = state.routes.get(tid, ())
+        key = (st, route, tuple(sorted(state.incidents.items())))
+        before = timelines.get(key) if timelines is not None else None
+        if before is None:
+            before = route_timeline(spec, st, route, state.visits, travel, brk, state.incidents)
+            if timelines is not None:
+                if len(timelines) > 50_000:
+                    timelines.clear()
+                timelines[key] = before
+        limit = spec.max_end if allow_overtime else spec.shift_end
+        priced_here = _priced_positions(
+            state, tid, visit, before, travel, weights, allow_late, limit
+        )
+        for cost, pos in priced_here:
+            priced.append((cost, tid, pos, before))
+    priced.sort(key=lambda p: (p[0], p[1], p[2]))
+    for _, tid, pos, before in priced[:EXACT_CHECKS]:
+        spec, st = state.technicians[tid], state.status[tid]
+        route = state.routes.get(tid, ())
+        new_route = (*route[:pos], visit.visit_id, *route[pos:])
+        after = route_timeline(spec, st, new_route, visits, travel, brk, state.incidents)
+        if not after.feasible or (not allow_late and after.n_late > before.n_late):
+            continue
+        if not allow_overtime and after.end > spec.shift_end:
+            continue
+        cost = (
+            weights.travel * (after.travel_min - before.travel_min)
+            + weights.late * (after.late_min - before.late_min)
+            + weights.overtime * (after.overtime_min - before.overtime_min)
+        )
+        return Insertion(tid, pos, cost, new_route)
+    return None

@@ -1,0 +1,103 @@
+"""Travel times on the city's plane: distance, detour factor, and time-of-day speeds by zone.
+
+The city is a square with its centre at ``(size/2, size/2)``; zones are rings around the
+centre. A leg's speed is the hour's base speed times the mean speed factor of the two end
+zones, times the worst active incident factor of those zones. Travel time integrates that
+speed across hour boundaries, so a leg that starts just before the evening peak slows down
+when the peak begins (time-dependent travel, FIFO: leaving later never arrives earlier).
+
+This is the *expected* travel time; the world adds its own hidden noise to each leg.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from twin.config import City, Traffic
+
+NO_INCIDENTS: Mapping[str, float] = {}
+
+
+@dataclass(frozen=True)
+class TravelModel:
+    """Expected travel between two points at a departure time (minutes after midnight)."""
+
+    city: City
+    traffic: Traffic
+    _zone_cache: dict[tuple[float, float], int] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        half = self.city.size_km / 2
+        return (half, half)
+
+    def zone_index(self, x: float, y: float) -> int:
+        key = (x, y)
+        cached = self._zone_cache.get(key)
+        if cached is not None:
+            return cached
+        half = self.city.size_km / 2
+        r = math.hypot(x - half, y - half)
+        index = len(self.city.zones) - 1
+        for i, zone in enumerate(self.city.zones):
+            if r <= zone.outer_radius_km:
+                index = i
+                break
+        if len(self._zone_cache) < 1_000_000:  # GPS points are many; bound the memory
+            self._zone_cache[key] = index
+        return index
+
+    def zone_name(self, x: float, y: float) -> str:
+        return self.city.zones[self.zone_index(x, y)].name
+
+    def distance_km(self, ax: float, ay: float, bx: float, by: float) -> float:
+        return math.hypot(ax - bx, ay - by) * self.city.detour_factor
+
+    def leg_factor(
+        self,
+        ax: float,
+        ay: float,
+        bx: float,
+        by: float,
+        incidents: Mapping[str, float] = NO_INCIDENTS,
+    ) -> float:
+        """Speed multiplier of a leg: zone factors, and the worst incident on either end."""
+        zones = self.city.zones
+        za, zb = zones[self.zone_index(ax, ay)], zones[self.zone_index(bx, by)]
+        factor = 0.5 * (za.speed_factor + zb.speed_factor)
+        if incidents:
+            factor *= min(incidents.get(za.name, 1.0), incidents.get(zb.name, 1.0))
+        return factor
+
+    def minutes_for(self, distance_km: float, depart_min: float, factor: float) -> float:
+        """Integrate the hourly speed profile over ``distance_km`` from ``depart_min``."""
+        if distance_km <= 0:
+            return 0.0
+        speeds = self.traffic.speed_kmh_by_hour
+        t = depart_min
+        left = distance_km
+        while True:
+            hour = int(t // 60) % 24
+            kmh = speeds[hour] * factor
+            to_boundary = 60.0 * (math.floor(t / 60) + 1) - t
+            reach = kmh * to_boundary / 60.0
+            if reach >= left:
+                return t + left / kmh * 60.0 - depart_min
+            left -= reach
+            t += to_boundary
+
+    def travel_min(
+        self,
+        ax: float,
+        ay: float,
+        bx: float,
+        by: float,
+        depart_min: float,
+        incidents: Mapping[str, float] = NO_INCIDENTS,
+    ) -> float:
+        dist = self.distance_km(ax, ay, bx, by)
+        return self.minutes_for(dist, depart_min, self.leg_factor(ax, ay, bx, by, incidents))

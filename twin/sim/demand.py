@@ -1,0 +1,160 @@
+"""Customers and the day's demand, drawn before the day starts (common random numbers).
+
+Every random quantity that concerns a visit — where, what, the customer's preferred window,
+the standard-normal draw behind its true duration, whether the job gets fixed, whether the
+customer is at home, cancels, rates the visit — is drawn here once, independent of the
+policy. A policy changes who does the visit and when, never what the visit is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.config import Scenario
+
+NOTIFY = ("sms", "email", "app", "phone")
+
+
+@dataclass(frozen=True, slots=True)
+class VisitSpec:
+    visit_id: str
+    customer_id: str
+    job_type: str
+    skill: str
+    priority: int
+    x: float
+    y: float
+    channel: str
+    request_min: float | None  # None: booked before the day
+    preferred: tuple[float, float]
+    available: tuple[float, float]
+    notify_channel: str
+    language: str
+    customer_trait: tuple[float, float]
+    site_factor: float
+    z_duration: float
+    z_travel: float
+    u_fix: float
+    u_home: float
+    u_feedback: float
+    z_rating: float
+    cancel_min: float | None
+
+
+def _location(rng: np.random.Generator, size: float) -> tuple[float, float]:
+    """Customers cluster towards the centre (denser housing): a Gaussian blend with uniform."""
+    c = size / 2
+    if rng.random() < 0.6:
+        x, y = rng.normal(c, size / 5, size=2)
+    else:
+        x, y = rng.uniform(0, size, size=2)
+    return (
+        round(float(np.clip(x, 0.2, size - 0.2)), 3),
+        round(float(np.clip(y, 0.2, size - 0.2)), 3),
+    )
+
+
+def standard_windows(scenario: Scenario) -> list[tuple[float, float]]:
+    """The windows a company offers in a day: 2 h slots, 4 h AM/PM, all day."""
+    w = scenario.demand.windows
+    out: list[tuple[float, float]] = []
+    for width_h in sorted(scenario.policy.window_widths_h):
+        width = width_h * 60
+        t = w.day_start_min
+        while t + width <= w.day_end_min + 1e-9:
+            out.append((t, t + width))
+            t += width
+    return out
+
+
+def _preferred(rng: np.random.Generator, scenario: Scenario) -> tuple[float, float]:
+    w = scenario.demand.windows
+    day = (w.day_start_min, w.day_end_min)
+    kind = rng.choice(3, p=[w.two_hour, w.four_hour, w.all_day])
+    if kind == 2:
+        return day
+    width = 120.0 if kind == 0 else 240.0
+    slots = int((day[1] - day[0]) // width)
+    k = int(rng.integers(slots))
+    return (day[0] + k * width, day[0] + (k + 1) * width)
+
+
+def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec, ...]:
+    """All visit requests of the day: booked earlier, and arriving during the day."""
+    d = scenario.demand
+    n = round(scenario.workforce.technicians * d.visits_per_technician)
+    jobs = sorted(d.jobs)
+    emergency_share = d.jobs["emergency"].share if "emergency" in d.jobs else 0.0
+    n_emergency = round(n * emergency_share)
+    n_same_day = max(n_emergency, round(n * d.same_day_share))
+    planned_jobs = [j for j in jobs if j != "emergency"]
+    planned_p = np.array([d.jobs[j].share for j in planned_jobs])
+    planned_p = planned_p / planned_p.sum()
+    channels = list(d.channel_shares)
+    channel_p = np.array([d.channel_shares[c] for c in channels])
+    notify_p = np.array([d.notify_channel_shares.get(c, 0.0) for c in NOTIFY])  # type: ignore[call-overload]
+    w = d.windows
+    width = len(str(n)) + 1
+    out = []
+    for i in range(n):
+        same_day = i >= n - n_same_day
+        emergency = same_day and i >= n - n_emergency
+        job = (
+            "emergency"
+            if emergency
+            else planned_jobs[int(rng.choice(len(planned_jobs), p=planned_p))]
+        )
+        x, y = _location(rng, scenario.city.size_km)
+        channel = channels[int(rng.choice(len(channels), p=channel_p))] if same_day else "planned"
+        request = float(rng.uniform(7 * 60, 15 * 60)) if same_day else None
+        # a quarter of customers are only available in the morning or the afternoon
+        avail_kind = rng.choice(4, p=[0.75, 0.125, 0.125, 0.0])
+        mid = (w.day_start_min + w.day_end_min) / 2
+        available = [
+            (w.day_start_min, w.day_end_min + 120),
+            (w.day_start_min, mid),
+            (mid, w.day_end_min + 120),
+            (0, 0),
+        ][int(avail_kind)]
+        preferred = _preferred(rng, scenario)
+        if not (available[0] <= preferred[0] and preferred[1] <= available[1]):
+            preferred = (
+                max(preferred[0], available[0]),
+                min(max(preferred[1], available[0] + 120), available[1]),
+            )
+        cancels = rng.random() < d.cancellation_share and not emergency
+        out.append(
+            VisitSpec(
+                visit_id=f"V{i + 1:0{width}d}",
+                customer_id=f"C{i + 1:0{width}d}",
+                job_type=job,
+                skill=d.jobs[job].skill,
+                priority=d.jobs[job].priority,
+                x=x,
+                y=y,
+                channel=channel,
+                request_min=request,
+                preferred=preferred,
+                available=(float(available[0]), float(available[1])),
+                notify_channel=NOTIFY[int(rng.choice(len(NOTIFY), p=notify_p / notify_p.sum()))],
+                language="de" if rng.random() < d.german_share else "en",
+                customer_trait=(float(rng.normal()), float(rng.normal())),
+                site_factor=float(rng.lognormal(0.0, d.site_sigma)),
+                z_duration=float(rng.normal()),
+                z_travel=float(rng.normal()),
+                u_fix=float(rng.random()),
+                u_home=float(rng.random()),
+                u_feedback=float(rng.random()),
+                z_rating=float(rng.normal()),
+                cancel_min=float(rng.uniform(6 * 60, 14 * 60)) if cancels else None,
+            )
+        )
+    return tuple(out)
+
+
+def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
+    """(mu, sigma) of a lognormal with the given mean and coefficient of variation."""
+    sigma2 = float(np.log1p(cv * cv))
+    return (float(np.log(mean)) - sigma2 / 2, float(np.sqrt(sigma2)))

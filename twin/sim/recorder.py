@@ -1,0 +1,36 @@
+"""The recorder: turns happenings into events with deterministic ids and keeps the log.
+
+World events get ids ``w00000001``, ``w00000002``, … in emission order, which SimPy makes
+deterministic for a given scenario and seed. Decisions recorded from outside keep their
+own ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin import events as ev
+from twin.clock import DayClock
+
+
+class Recorder:
+    def __init__(self, clock: DayClock) -> None:
+        self.clock = clock
+        self.events: list[ev.Event] = []
+        self._seq = 0
+        self._drained = 0
+
+    def emit(self, cls: type[ev.Event], minutes: float, **fields: Any) -> ev.Event:
+        self._seq += 1
+        event = cls(id=f"w{self._seq:08d}", time=self.clock.at(minutes), **fields)
+        self.events.append(event)
+        return event
+
+    def record(self, event: ev.Event) -> None:
+        self.events.append(event)
+
+    def drain(self) -> list[ev.Event]:
+        """Events recorded since the last drain."""
+        new = self.events[self._drained :]
+        self._drained = len(self.events)
+        return new

@@ -1,0 +1,110 @@
+"""The technician's working day as a SimPy process.
+
+A technician follows the route they were last given: take the next visit, drive there
+(expected time times hidden leg noise), wait if early, work for the visit's true duration,
+and repeat; take the statutory break once it is due; wait for new work when the route is
+empty; drive home when the shift is over, when nothing fits before the overtime limit, or
+when they become unavailable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from twin import events as ev
+
+if TYPE_CHECKING:
+    from twin.sim.world import World
+
+ABSENT_WAIT_MIN = 10.0
+
+
+def technician(world: World, tid: str) -> Generator[Any, Any, None]:
+    env = world.env
+    prof = world.profiles[tid]
+    spec = prof.spec
+    brk = world.break_rule
+    yield env.timeout(max(0.0, spec.shift_start - env.now))
+    if prof.sick:
+        return  # reported by the world's sickness process before the shift
+    world.start_shift(tid)
+    x, y = spec.home_x, spec.home_y
+    break_taken = False
+    noise_cv = world.scenario.traffic.leg_noise_cv
+    sigma = math.sqrt(math.log1p(noise_cv * noise_cv))
+    while world.is_available(tid):
+        if not break_taken and brk.length_min > 0 and env.now >= spec.shift_start + brk.after_min:
+            world.emit(ev.BreakStarted, technician_id=tid)
+            world.set_break(tid)
+            yield env.timeout(brk.length_min)
+            world.emit(ev.BreakEnded, technician_id=tid)
+            break_taken = True
+        vid = world.take_next(tid, x, y)
+        if vid is None:
+            if env.now >= spec.shift_end or not world.is_available(tid):
+                break
+            yield world.wake_event(tid) | env.timeout(spec.shift_end - env.now)
+            continue
+        visit = world.visit_specs[vid]
+        dist = world.travel.distance_km(x, y, visit.x, visit.y)
+        expected = world.travel.travel_min(x, y, visit.x, visit.y, env.now, world.incidents)
+        noisy = expected * math.exp(sigma * visit.z_travel - sigma * sigma / 2)
+        world.emit(
+            ev.TravelStarted,
+            technician_id=tid,
+            visit_id=vid,
+            from_x=x,
+            from_y=y,
+            to_x=visit.x,
+            to_y=visit.y,
+            distance_km=round(dist, 3),
+        )
+        world.set_moving(tid, x, y, visit.x, visit.y, env.now, env.now + noisy)
+        yield env.timeout(noisy)
+        x, y = visit.x, visit.y
+        world.set_still(tid, x, y)
+        world.emit(ev.Arrived, technician_id=tid, visit_id=vid, x=x, y=y)
+        arrival = env.now
+        if world.is_cancelled(vid):
+            world.release(tid, vid)
+            continue
+        task = world.tasks[vid]
+        if env.now < task.window_start:
+            yield env.timeout(task.window_start - env.now)
+        if not world.customer_home(vid):
+            yield env.timeout(ABSENT_WAIT_MIN)
+            world.emit(ev.WorkFinished, technician_id=tid, visit_id=vid, outcome="customer_absent")
+            world.release(tid, vid)
+            continue
+        world.emit(ev.WorkStarted, technician_id=tid, visit_id=vid)
+        world.set_working(tid, vid)
+        yield env.timeout(world.true_duration(vid, tid))
+        fixed = visit.u_fix < world.scenario.demand.first_time_fix
+        world.emit(
+            ev.WorkFinished,
+            technician_id=tid,
+            visit_id=vid,
+            outcome="fixed" if fixed else "follow_up",
+        )
+        world.release(tid, vid)
+        world.after_visit(tid, vid, arrival)
+    # go home
+    dist = world.travel.distance_km(x, y, spec.home_x, spec.home_y)
+    if dist > 0:
+        t_home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, env.now, world.incidents)
+        world.emit(
+            ev.TravelStarted,
+            technician_id=tid,
+            visit_id=None,
+            from_x=x,
+            from_y=y,
+            to_x=spec.home_x,
+            to_y=spec.home_y,
+            distance_km=round(dist, 3),
+        )
+        world.set_moving(tid, x, y, spec.home_x, spec.home_y, env.now, env.now + t_home)
+        yield env.timeout(t_home)
+        world.emit(ev.Arrived, technician_id=tid, visit_id=None, x=spec.home_x, y=spec.home_y)
+    world.end_shift(tid)

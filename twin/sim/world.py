@@ -1,0 +1,474 @@
+"""The simulated field-service day: SimPy environment, world state and the dispatcher interface.
+
+``World`` owns the truth (profiles, visit specs, true durations) and the operational state
+(bookings, routes, where everyone is). It emits every happening as an event through its
+recorder and obeys decisions: routes from its dispatcher at booking time, and
+``PlanPublished`` / ``CustomerNotified`` events handed to :meth:`World.apply` by whoever
+runs the brain. ``advance(until)`` runs the day tick by tick (the closed loop);
+``run()`` runs it to the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+import simpy
+
+from twin import events as ev
+from twin.clock import DayClock
+from twin.config import Scenario
+from twin.models.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.plan import BreakRule, PlanState, TechnicianState, VisitTask
+from twin.models.travel import TravelModel
+from twin.sim.demand import VisitSpec, make_demand, standard_windows
+from twin.sim.recorder import Recorder
+from twin.sim.rng import stream
+from twin.sim.technician import technician
+from twin.sim.traffic import make_incidents, traffic
+from twin.sim.truth import rating, true_duration
+from twin.sim.workforce import TechnicianProfile, make_workforce
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_DELAY_MIN = 30.0
+PREBOOKED_AT_MIN = 0.0
+
+
+class World:
+    def __init__(
+        self,
+        scenario: Scenario,
+        dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
+        seed: int | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.env = simpy.Environment()
+        self.clock = DayClock(scenario.date)
+        self.recorder = Recorder(self.clock)
+        self.travel = TravelModel(scenario.city, scenario.traffic)
+        wf = scenario.workforce
+        self.break_rule = BreakRule(wf.break_min, wf.break_after_work_min)
+        self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
+        team = make_workforce(scenario, stream(self.seed, "workforce"))
+        self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
+        self.specs = {p.id: p.spec for p in team}
+        self._specs_view = MappingProxyType(self.specs)
+        demand = make_demand(scenario, stream(self.seed, "demand"))
+        self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
+        self.incidents: dict[str, float] = {}
+        self.tasks: dict[str, VisitTask] = {}
+        self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
+        self.status: dict[str, TechnicianState] = {
+            tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
+            for tid, s in self.specs.items()
+        }
+        self.committed: dict[str, str | None] = dict.fromkeys(self.specs)
+        self.done: set[str] = set()
+        self.cancelled: set[str] = set()
+        self.contacted: set[str] = set()
+        self.warned: set[str] = set()
+        self.on_shift: dict[str, tuple[float, float, float, float, float, float]] = {}
+        self._wake: dict[str, simpy.Event] = {}
+        self.plan_version = 0
+        self._windows = standard_windows(scenario)
+        self._start()
+
+    # ------------------------------------------------------------------ set-up
+    def _start(self) -> None:
+        planned = [v for v in self.visit_specs.values() if v.request_min is None]
+        for v in planned:
+            self._book(v)
+        plan_day = getattr(self.dispatcher, "plan_day", None)
+        if callable(plan_day):
+            self._set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
+        self._publish(self.routes, "daily plan")
+        for v in self.visit_specs.values():
+            if v.request_min is not None:
+                self.env.process(self._request(v))
+            if v.cancel_min is not None:
+                self.env.process(self._cancel(v))
+        for tid, prof in self.profiles.items():
+            self.env.process(technician(self, tid))
+            if prof.sick:
+                self.env.process(self._unavailable(tid, prof.spec.shift_start - 30, "sick"))
+            elif prof.unavailable_at is not None:
+                self.env.process(self._unavailable(tid, prof.unavailable_at, "vehicle breakdown"))
+        incidents = make_incidents(self.scenario, self.travel, stream(self.seed, "traffic"))
+        self.env.process(traffic(self, incidents))
+        self.env.process(self._pings())
+
+    # ------------------------------------------------------------------ running
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def advance(self, until: float) -> list[ev.Event]:
+        """Run the world up to ``until`` (minutes) and return the events of that stretch."""
+        until = min(until, self.scenario.day_end_min)
+        if until > self.env.now:
+            self.env.run(until=until)
+        return self.recorder.drain()
+
+    @property
+    def finished(self) -> bool:
+        return self.env.now >= self.scenario.day_end_min
+
+    def run(self, tick: Callable[[float], None] | None = None) -> list[ev.Event]:
+        """Run the whole day; ``tick`` is called with the time after each tick (progress)."""
+        step = self.scenario.tick_min * 30
+        t = self.now
+        while not self.finished:
+            t = min(t + step, self.scenario.day_end_min)
+            self.env.run(until=t)
+            if tick is not None:
+                tick(t)
+        return self.recorder.events
+
+    def emit(self, cls: type[ev.Event], **fields: Any) -> ev.Event:
+        return self.recorder.emit(cls, self.env.now, **fields)
+
+    # ------------------------------------------------------------------ decisions in
+    def apply(self, decisions: Iterable[ev.Event]) -> None:
+        """Apply the brain's decisions (plans, notifications) in a deterministic order."""
+        for d in sorted(decisions, key=lambda e: (e.time, e.id)):
+            if isinstance(d, ev.PlanPublished):
+                self.apply_plan(d)
+            elif isinstance(d, ev.CustomerNotified):
+                if d.kind in ("on_the_way", "delay", "confirmation"):
+                    self.contacted.add(d.visit_id)
+                task = self.tasks.get(d.visit_id)
+                if d.kind == "delay" and task is not None and self.now <= task.window_end:
+                    self.warned.add(d.visit_id)
+            self.recorder.record(d)
+
+    def apply_plan(self, plan: ev.PlanPublished) -> None:
+        """Adopt the routes of ``plan``; visits already committed or finished are ignored."""
+        changed: Routes = {}
+        for r in plan.routes:
+            if r.technician_id not in self.specs:
+                log.warning("plan %s names unknown technician %s", plan.id, r.technician_id)
+                continue
+            keep = tuple(v for v in r.visit_ids if self._movable(v))
+            changed[r.technician_id] = keep
+        moved = {v for route in changed.values() for v in route}
+        for tid, route in list(self.routes.items()):
+            if tid not in changed and any(v in moved for v in route):
+                changed[tid] = tuple(v for v in route if v not in moved)
+        self._set_routes(changed)
+
+    def _movable(self, vid: str) -> bool:
+        return (
+            vid in self.tasks
+            and vid not in self.done
+            and vid not in self.cancelled
+            and vid not in self.committed.values()
+        )
+
+    def _set_routes(self, routes: Routes, reason: str | None = None) -> None:
+        for tid, route in routes.items():
+            self.routes[tid] = tuple(route)
+            wake = self._wake.pop(tid, None)
+            if wake is not None and not wake.triggered:
+                wake.succeed()
+        if reason is not None and routes:
+            self._publish(routes, reason)
+
+    def _publish(self, routes: Routes, reason: str) -> None:
+        self.plan_version += 1
+        self.emit(
+            ev.PlanPublished,
+            version=self.plan_version,
+            reason=reason,
+            routes=tuple(
+                ev.Route(technician_id=t, visit_ids=tuple(r)) for t, r in sorted(routes.items())
+            ),
+        )
+
+    # ------------------------------------------------------------------ dispatcher view
+    def plan_state(self) -> PlanState:
+        now = self.now
+        for tid, st in self.status.items():
+            if st.available and st.free_at < now:
+                self.status[tid] = replace(st, free_at=now)
+        return PlanState(
+            now=now,
+            technicians=self._specs_view,
+            status=MappingProxyType(self.status),
+            visits=MappingProxyType(self.tasks),
+            routes=MappingProxyType(self.routes),
+            incidents=MappingProxyType(self.incidents),
+        )
+
+    # ------------------------------------------------------------------ booking
+    def _task(
+        self, v: VisitSpec, window: tuple[float, float], due: float | None = None
+    ) -> VisitTask:
+        return VisitTask(
+            visit_id=v.visit_id,
+            customer_id=v.customer_id,
+            x=v.x,
+            y=v.y,
+            job_type=v.job_type,
+            skill=v.skill,
+            priority=v.priority,
+            window_start=window[0],
+            window_end=window[1],
+            duration_min=self.scenario.demand.jobs[v.job_type].mean_min,
+            due_min=due,
+        )
+
+    def _request(self, v: VisitSpec) -> Any:
+        assert v.request_min is not None
+        yield self.env.timeout(v.request_min)
+        if v.channel == "device":
+            self.emit(
+                ev.DeviceAlert,
+                device_id=f"D{v.customer_id[1:]}",
+                customer_id=v.customer_id,
+                fault_code=f"F{v.job_type[:3].upper()}",
+            )
+        self._book(v)
+
+    def _book(self, v: VisitSpec) -> None:
+        now = self.now
+        emergency = v.job_type == "emergency"
+        due = now + self.scenario.demand.emergency_response_min if emergency else None
+        clk = self.clock
+        self.emit(
+            ev.VisitRequested,
+            visit_id=v.visit_id,
+            customer_id=v.customer_id,
+            job_type=v.job_type,
+            skill=v.skill,
+            priority=v.priority,
+            channel=v.channel,
+            x=v.x,
+            y=v.y,
+            available_from=clk.at(v.available[0]),
+            available_until=clk.at(v.available[1]),
+            notify_channel=v.notify_channel,
+            language=v.language,
+            response_due=clk.at(due) if due is not None else None,
+        )
+        if (
+            v.request_min is not None
+            and not emergency
+            and not self.scenario.policy.same_day_acceptance
+        ):
+            self.emit(
+                ev.VisitRejected,
+                visit_id=v.visit_id,
+                reason="same-day requests not accepted by policy",
+            )
+            return
+        state = self.plan_state()
+        if emergency:
+            assert due is not None
+            task = self._task(v, (now, due), due)
+            self.tasks[v.visit_id] = task
+            routes: Routes | NoOffer = self.dispatcher.repair(
+                self.plan_state(), "emergency", [v.visit_id]
+            )
+            if not routes:
+                routes = NoOffer("no technician can take the emergency")
+        else:
+            task = self._task(v, v.preferred)
+            routes = self.dispatcher.insert(state, task)
+            if isinstance(routes, NoOffer):
+                lo, hi = v.available
+                windows = [
+                    w for w in self._windows if w[0] >= lo and w[1] <= hi and w[1] > now + 60
+                ]
+                offers = self.dispatcher.offers(state, task, windows)
+                if not isinstance(offers, NoOffer):
+                    best = offers[0]
+                    task = replace(task, window_start=best.window_start, window_end=best.window_end)
+                    routes = self.dispatcher.insert(state, task)
+                else:
+                    routes = offers
+        if isinstance(routes, NoOffer):
+            self.tasks.pop(v.visit_id, None)
+            self.emit(ev.VisitRejected, visit_id=v.visit_id, reason=routes.reason)
+            return
+        self.tasks[v.visit_id] = task
+        tech = next((t for t, r in routes.items() if v.visit_id in r), None)
+        self.emit(
+            ev.VisitBooked,
+            visit_id=v.visit_id,
+            window_start=clk.at(task.window_start),
+            window_end=clk.at(task.window_end),
+            technician_id=tech,
+            expected_duration_min=task.duration_min,
+        )
+        if now > PREBOOKED_AT_MIN:
+            self._set_routes(routes, f"booking {v.visit_id}")
+        else:
+            self._set_routes(routes)
+
+    def _cancel(self, v: VisitSpec) -> Any:
+        assert v.cancel_min is not None
+        yield self.env.timeout(v.cancel_min)
+        vid = v.visit_id
+        if (
+            vid not in self.tasks
+            or vid in self.done
+            or any(c == vid for c in self.committed.values())
+        ):
+            return
+        self.cancelled.add(vid)
+        self.emit(ev.VisitCancelled, visit_id=vid, reason="customer cancelled")
+        for tid, route in self.routes.items():
+            if vid in route:
+                self.routes[tid] = tuple(x for x in route if x != vid)
+
+    # ------------------------------------------------------------------ technicians
+    def _unavailable(self, tid: str, at: float, reason: str) -> Any:
+        yield self.env.timeout(max(0.0, at - self.env.now))
+        self.emit(ev.TechnicianUnavailable, technician_id=tid, reason=reason)
+        self.status[tid] = replace(self.status[tid], available=False)
+        orphans = list(self.routes[tid])
+        self.routes[tid] = ()
+        if orphans:
+            routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
+            self._set_routes(routes, f"{tid} unavailable ({reason})")
+        wake = self._wake.pop(tid, None)
+        if wake is not None and not wake.triggered:
+            wake.succeed()
+
+    def is_available(self, tid: str) -> bool:
+        return self.status[tid].available
+
+    def start_shift(self, tid: str) -> None:
+        s = self.specs[tid]
+        self.on_shift[tid] = (s.home_x, s.home_y, s.home_x, s.home_y, self.now, self.now)
+        self.emit(
+            ev.ShiftStarted,
+            technician_id=tid,
+            x=s.home_x,
+            y=s.home_y,
+            planned_end=self.clock.at(s.shift_end),
+        )
+
+    def end_shift(self, tid: str) -> None:
+        _x0, _y0, x1, y1, _, _ = self.on_shift.pop(tid)
+        self.status[tid] = replace(self.status[tid], available=False)
+        self.emit(ev.ShiftEnded, technician_id=tid, x=x1, y=y1)
+
+    def wake_event(self, tid: str) -> simpy.Event:
+        wake = self._wake.get(tid)
+        if wake is None or wake.triggered:
+            wake = self._wake[tid] = self.env.event()
+        return wake
+
+    def take_next(self, tid: str, x: float, y: float) -> str | None:
+        """Commit the technician to the next visit of their route, if it fits the day."""
+        route = self.routes[tid]
+        if not route:
+            self.status[tid] = replace(self.status[tid], x=x, y=y, free_at=self.now)
+            return None
+        vid = route[0]
+        task = self.tasks[vid]
+        spec = self.specs[tid]
+        travel = self.travel.travel_min(x, y, task.x, task.y, self.now, self.incidents)
+        start = max(self.now + travel, task.window_start)
+        back = self.travel.travel_min(
+            task.x, task.y, spec.home_x, spec.home_y, start + task.duration_min
+        )
+        if start + task.duration_min + back > spec.max_end:
+            self.status[tid] = replace(
+                self.status[tid], x=x, y=y, free_at=self.now, available=False
+            )
+            return None  # nothing more fits today: the rest of the route is missed
+        self.routes[tid] = route[1:]
+        self.committed[tid] = vid
+        self.status[tid] = replace(
+            self.status[tid], x=task.x, y=task.y, free_at=start + task.duration_min
+        )
+        return vid
+
+    def release(self, tid: str, vid: str) -> None:
+        self.committed[tid] = None
+        self.done.add(vid)
+        self.status[tid] = replace(self.status[tid], free_at=self.now)
+
+    def set_break(self, tid: str) -> None:
+        st = self.status[tid]
+        self.status[tid] = replace(
+            st, free_at=self.now + self.break_rule.length_min, break_taken=True
+        )
+
+    def set_working(self, tid: str, vid: str) -> None:
+        st = self.status[tid]
+        self.status[tid] = replace(st, free_at=self.now + self.tasks[vid].duration_min)
+
+    def set_moving(
+        self, tid: str, x0: float, y0: float, x1: float, y1: float, t0: float, t1: float
+    ) -> None:
+        self.on_shift[tid] = (x0, y0, x1, y1, t0, t1)
+
+    def set_still(self, tid: str, x: float, y: float) -> None:
+        self.on_shift[tid] = (x, y, x, y, self.now, self.now)
+
+    def is_cancelled(self, vid: str) -> bool:
+        return vid in self.cancelled
+
+    def customer_home(self, vid: str) -> bool:
+        d = self.scenario.demand
+        p = d.not_home_share_notified if vid in self.contacted else d.not_home_share
+        return self.visit_specs[vid].u_home >= p
+
+    def true_duration(self, vid: str, tid: str) -> float:
+        return true_duration(self.scenario, self.visit_specs[vid], self.profiles[tid])
+
+    def after_visit(self, tid: str, vid: str, arrival: float) -> None:
+        v = self.visit_specs[vid]
+        if v.u_feedback >= self.scenario.demand.feedback_share:
+            return
+        task = self.tasks[vid]
+        late = max(0.0, arrival - task.window_end)
+        wait = max(0.0, min(arrival, task.window_end) - task.window_start)
+        stars = rating(late, vid in self.warned, wait, v, self.profiles[tid])
+        self.env.process(self._feedback(vid, tid, stars))
+
+    def _feedback(self, vid: str, tid: str, stars: int) -> Any:
+        yield self.env.timeout(FEEDBACK_DELAY_MIN)
+        v = self.visit_specs[vid]
+        self.emit(
+            ev.FeedbackGiven,
+            visit_id=vid,
+            customer_id=v.customer_id,
+            technician_id=tid,
+            rating=stars,
+        )
+
+    def _pings(self) -> Any:
+        """One global GPS process (25x fewer SimPy events than one per technician)."""
+        interval = self.scenario.ping_interval_min
+        first_shift = min((s.shift_start for s in self.specs.values()), default=0.0)
+        yield self.env.timeout(interval * (first_shift // interval))
+        while True:
+            now = self.env.now
+            for tid in sorted(self.on_shift):
+                x0, y0, x1, y1, t0, t1 = self.on_shift[tid]
+                f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
+                self.emit(
+                    ev.Position,
+                    technician_id=tid,
+                    x=round(x0 + f * (x1 - x0), 3),
+                    y=round(y0 + f * (y1 - y0), 3),
+                )
+            yield self.env.timeout(interval)
+
+
+def run_day(
+    scenario: Scenario,
+    dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
+    seed: int | None = None,
+) -> Sequence[ev.Event]:
+    world = World(scenario, dispatcher_factory, seed)
+    return world.run()
