@@ -215,6 +215,8 @@ class Scenario(_Model):
     name: str = "default"
     date: dt.date = dt.date(2026, 11, 23)
     seed: int = Field(default=1, ge=0)
+    # the company (technicians, skills, hidden efficiencies) is the same on every day/seed
+    company_seed: int = Field(default=0, ge=0)
     city: City = City()
     traffic: Traffic = Traffic()
     workforce: Workforce = Workforce()

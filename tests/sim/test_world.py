@@ -123,3 +123,15 @@ def test_brain_decisions_change_the_world(small: Scenario) -> None:
     events = world.run()
     travelled = [e for e in events if isinstance(e, ev.TravelStarted) and e.visit_id == vid]
     assert travelled and travelled[0].technician_id == dst
+
+
+def test_company_is_the_same_every_day_absences_are_not(small: Scenario) -> None:
+    day1 = World(small.with_overrides(**{"workforce.sick_share": 0.3}), BaselineDispatcher, seed=1)
+    day2 = World(small.with_overrides(**{"workforce.sick_share": 0.3}), BaselineDispatcher, seed=2)
+    assert day1.specs == day2.specs
+    assert [p.efficiency for p in day1.profiles.values()] == [
+        p.efficiency for p in day2.profiles.values()
+    ]
+    sick1 = [p.sick for p in day1.profiles.values()]
+    sick2 = [p.sick for p in day2.profiles.values()]
+    assert sick1 != sick2

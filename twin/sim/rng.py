@@ -1,6 +1,8 @@
 """Random streams: one seed in, one independent ``numpy.random.Generator`` per subsystem.
 
-Streams are spawned from a single ``SeedSequence`` by *name*, so adding a subsystem
+The company itself (technicians, skills, hidden efficiencies) comes from the scenario's
+``company_seed`` and stays the same from day to day; everything else comes from the day's
+seed. Streams are spawned from a ``SeedSequence`` by *name*, so adding a subsystem
 never shifts another one's numbers, and two policies run on the same seed see the same
 demand, the same true durations and the same traffic (common random numbers).
 """
@@ -11,7 +13,7 @@ import zlib
 
 import numpy as np
 
-SUBSYSTEMS = ("workforce", "customers", "demand", "durations", "traffic", "behaviour")
+SUBSYSTEMS = ("workforce", "absence", "demand", "traffic")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

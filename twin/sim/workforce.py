@@ -39,7 +39,14 @@ def home_location(rng: np.random.Generator, size_km: float) -> tuple[float, floa
     return (round(float(x), 3), round(float(y), 3))
 
 
-def make_workforce(scenario: Scenario, rng: np.random.Generator) -> tuple[TechnicianProfile, ...]:
+def make_workforce(
+    scenario: Scenario, rng: np.random.Generator, day_rng: np.random.Generator
+) -> tuple[TechnicianProfile, ...]:
+    """The company's technicians (from ``rng``: the same every day) and today's absences.
+
+    ``day_rng`` decides who is sick today and whose van breaks down: it changes with the
+    day's seed while the people, their skills and their hidden efficiencies do not.
+    """
     wf = scenario.workforce
     skill_sets = list(wf.skill_sets)
     skill_p = np.array([wf.skill_sets[s] for s in skill_sets])
@@ -59,9 +66,9 @@ def make_workforce(scenario: Scenario, rng: np.random.Generator) -> tuple[Techni
         max_end = min(end + overtime, start + wf.max_work_min + wf.break_min + 15.0)
         eff = rng.lognormal(0.0, wf.efficiency_sigma, size=len(jobs))
         trait = rng.normal(0.0, 1.0, size=2)
-        sick = bool(rng.random() < wf.sick_share)
-        breaks_down = rng.random() < wf.midday_unavailable_share
-        when = float(rng.uniform(start + 60, end - 60))
+        sick = bool(day_rng.random() < wf.sick_share)
+        breaks_down = day_rng.random() < wf.midday_unavailable_share
+        when = float(day_rng.uniform(start + 60, end - 60))
         spec = TechnicianSpec(
             technician_id=f"T{i + 1:0{width}d}",
             home_x=hx,

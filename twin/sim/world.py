@@ -54,7 +54,11 @@ class World:
         wf = scenario.workforce
         self.break_rule = BreakRule(wf.break_min, wf.break_after_work_min)
         self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
-        team = make_workforce(scenario, stream(self.seed, "workforce"))
+        team = make_workforce(
+            scenario,
+            stream(scenario.company_seed, "workforce"),
+            stream(self.seed, "absence"),
+        )
         self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
         self.specs = {p.id: p.spec for p in team}
         self._specs_view = MappingProxyType(self.specs)
