@@ -1,0 +1,268 @@
+"""Daily optimisation: our planning day translated faithfully to PyVRP, then repaired.
+
+Translation (all times in integer units of ``1/params.scale`` minute):
+
+* **Technicians → vehicle types.** Technicians with the same start point, home, skills,
+  free time, shift end, max end and capacity form one vehicle type (``num_available`` =
+  group size); start depot = where they are free, end depot = home. The shift runs from
+  ``free_at`` (``tw_early = start_late``: the day starts when they are free) to the
+  effective max end (``min(max_end, shift_end + overtime_allowed_min)``); the regular
+  duration ``shift_end − free_at`` is PyVRP's ``shift_duration`` and the rest is
+  ``max_overtime``, priced by ``unit_overtime_cost``. The statutory break (which PyVRP
+  cannot place) is reserved by shortening both by its length.
+* **Skills → routing profiles.** One profile per distinct skill set; in a profile, every
+  edge *into* a visit whose skill the set lacks is prohibitively long, so no solution
+  that uses it can be competitive or on time.
+* **Visits → clients** with the promised window on the start of service, the expected
+  duration as service duration; visits of ``priority >= params.required_priority`` are
+  required, the others optional with a prize of ``missed·(1 + priority)``.
+* **Travel → one static matrix** per profile (see :mod:`twin.models.planner.matrix`);
+  the objective is ``travel`` per minute driven plus ``overtime`` per overtime minute.
+* **Capacity** (only the benchmarks need it): an optional :class:`Cargo`.
+
+PyVRP's answer is re-timed with the time-dependent model and handed to
+:func:`twin.models.planner.repair.repair_plan`, which inserts what the solver left out and
+fixes lateness the static matrix did not see.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from twin.models.dispatch import Routes
+from twin.models.plan import BreakRule, PlanState
+from twin.models.planner.evaluate import Bonus, Cargo
+from twin.models.planner.matrix import minutes_matrix, planning_pace
+from twin.models.planner.params import PlannerParams
+from twin.models.travel import TravelModel
+
+log = logging.getLogger(__name__)
+
+PROHIBITIVE = 10**8  # integer units on an edge into a visit the profile may not serve
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """What makes technicians interchangeable for the solver (one vehicle type)."""
+
+    start: tuple[float, float]
+    home: tuple[float, float]
+    skills: frozenset[str]
+    free_at: float
+    shift_end: float
+    max_end: float
+    capacity: int
+    no_break: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """The solver's routes (before repair), what it left out, and its own cost."""
+
+    routes: Routes
+    unplanned: tuple[str, ...]
+    solver_cost: float
+    solver_feasible: bool
+
+
+def _scaled(minutes: float, scale: int) -> int:
+    return round(minutes * scale)
+
+
+def solve_static(
+    state: PlanState,
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    seed: int,
+    time_limit_s: float,
+    *,
+    cargo: Cargo | None = None,
+    max_iterations: int | None = None,
+) -> DayPlan:
+    """Translate ``state`` to PyVRP and solve it; no re-timing, no repair.
+
+    ``max_iterations`` (optional) makes the result reproducible independent of machine
+    speed; the time limit still caps the run.
+    """
+    if time_limit_s <= 0:
+        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
+        raise ValueError(msg)
+    sc = params.scale
+    techs = [
+        tid
+        for tid in sorted(state.technicians)
+        if state.status[tid].available and state.technicians[tid].skills
+    ]
+    vids = sorted(state.visits)
+    if not vids:
+        return DayPlan({tid: () for tid in state.technicians}, (), 0.0, True)
+    if not techs:
+        return DayPlan({tid: () for tid in state.technicians}, tuple(vids), 0.0, False)
+
+    # -- groups of identical technicians, and their depots
+    groups: dict[_Group, list[str]] = {}
+    for tid in techs:
+        spec, st = state.technicians[tid], state.status[tid]
+        max_end = min(spec.max_end, spec.shift_end + params.overtime_allowed_min)
+        groups.setdefault(
+            _Group(
+                (st.x, st.y),
+                (spec.home_x, spec.home_y),
+                spec.skills,
+                st.free_at,
+                spec.shift_end,
+                max_end,
+                cargo.capacity.get(tid, 0) if cargo else 0,
+                st.break_taken or spec.shift_start + brk.after_min >= max_end,
+            ),
+            [],
+        ).append(tid)
+    depot_xy: dict[tuple[float, float], int] = {}
+    for g in groups:
+        depot_xy.setdefault(g.start, len(depot_xy))
+        depot_xy.setdefault(g.home, len(depot_xy))
+    xy = np.array([*depot_xy, *((state.visits[v].x, state.visits[v].y) for v in vids)])
+    n_dep = len(depot_xy)
+
+    # -- the static matrix, and one profile per skill set
+    horizon_start = min(state.status[t].free_at for t in techs)
+    horizon_end = max(state.technicians[t].shift_end for t in techs)
+    pace = planning_pace(travel, horizon_start, horizon_end)
+    base = np.rint(minutes_matrix(travel, xy, pace, state.incidents) * sc).astype(np.int64)
+    skill_sets = sorted({g.skills for g in groups}, key=sorted)
+    profile_of = {s: i for i, s in enumerate(skill_sets)}
+    visit_skill = np.array([state.visits[v].skill for v in vids])
+    matrices = []
+    for skills in skill_sets:
+        m = base.copy()
+        lacking = ~np.isin(visit_skill, sorted(skills))
+        m[:, n_dep + np.flatnonzero(lacking)] = PROHIBITIVE
+        np.fill_diagonal(m, 0)
+        matrices.append(m)
+
+    integral = float(params.travel).is_integer() and float(params.overtime).is_integer()
+    mult = 1 if integral else 10
+
+    locations = [pyvrp.Location(float(x), float(y)) for x, y in xy]
+    depots = [pyvrp.Depot(i) for i in range(n_dep)]
+    clients = []
+    for i, vid in enumerate(vids):
+        v = state.visits[vid]
+        required = v.priority >= params.required_priority
+        prize = 0 if required else round(params.missed * (1 + v.priority) * mult * sc)
+        tw_early = _scaled(v.window_start, sc)
+        clients.append(
+            pyvrp.Client(
+                n_dep + i,
+                delivery=[cargo.demand.get(vid, 0)] if cargo else [],
+                service_duration=_scaled(v.duration_min, sc),
+                tw_early=tw_early,
+                tw_late=max(tw_early, _scaled(v.window_end, sc)),
+                prize=prize,
+                required=required,
+                name=vid,
+            )
+        )
+    vehicle_types = []
+    group_members = []
+    for g, members in groups.items():
+        reserve = 0.0 if g.no_break else brk.length_min
+        late = max(g.free_at, g.max_end - reserve)
+        regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                capacity=[g.capacity] if cargo else [],
+                start_depot=depot_xy[g.start],
+                end_depot=depot_xy[g.home],
+                tw_early=_scaled(g.free_at, sc),
+                tw_late=_scaled(late, sc),
+                start_late=_scaled(g.free_at, sc),
+                shift_duration=_scaled(regular, sc),
+                max_overtime=_scaled(late - g.free_at, sc) - _scaled(regular, sc),
+                unit_distance_cost=round(params.travel * mult),
+                unit_overtime_cost=round(params.overtime * mult),
+                profile=profile_of[g.skills],
+                name=members[0],
+            )
+        )
+        group_members.append(members)
+    # the same integer matrix serves as distance (priced) and duration (timed)
+    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)  # type: ignore[arg-type]
+    stop: StoppingCriterion = MaxRuntime(time_limit_s)
+    if max_iterations is not None:
+        stop = MultipleCriteria([MaxIterations(max_iterations), stop])
+    result = pyvrp.solve(data, stop, seed=seed, display=False)
+    best = result.best
+
+    routes: Routes = {tid: () for tid in state.technicians}
+    used = [0] * len(group_members)
+    planned: set[str] = set()
+    for r in best.routes():
+        vt = r.vehicle_type()
+        tid = group_members[vt][used[vt]]
+        used[vt] += 1
+        seq = tuple(vids[a.idx] for a in r.schedule() if a.is_client())
+        routes[tid] = seq
+        planned.update(seq)
+    unplanned = tuple(v for v in vids if v not in planned)
+    log.debug("pyvrp cost %s, %d unplanned", result.cost(), len(unplanned))
+    return DayPlan(routes, unplanned, float(result.cost()), bool(best.is_feasible()))
+
+
+def optimise_day(
+    state: PlanState,
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    seed: int,
+    time_limit_s: float,
+    *,
+    cargo: Cargo | None = None,
+    max_iterations: int | None = None,
+    bonus: Bonus | None = None,
+    repair: bool = True,
+) -> Routes:
+    """The day's routes: PyVRP on the static translation, then time-dependent repair.
+
+    Returns a route (possibly empty) for every technician. With ``repair`` the result is
+    re-timed with ``travel`` and repaired locally (orphans inserted, late or overlong routes
+    improved); without it the solver's routes are returned as they are.
+    """
+    plan = solve_static(
+        state,
+        travel,
+        brk,
+        params,
+        seed,
+        time_limit_s,
+        cargo=cargo,
+        max_iterations=max_iterations,
+    )
+    if not repair:
+        return plan.routes
+    from twin.models.planner.repair import repair_plan
+
+    fixed = repair_plan(
+        _with_routes(state, plan.routes),
+        travel,
+        brk,
+        params,
+        orphans=plan.unplanned,
+        seed=seed,
+        bonus=bonus,
+        cargo=cargo,
+        evaluations=50 * params.repair_evaluations,
+        budget_ms=max(1000.0, 100.0 * time_limit_s),
+    )
+    return {**plan.routes, **fixed.routes}
+
+
+def _with_routes(state: PlanState, routes: Routes) -> PlanState:
+    return replace(state, routes=routes)
