@@ -209,6 +209,8 @@ class Policy(_Model):
     same_day_acceptance: bool = True
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
+    # wall-clock budget of the daily optimisation (dispatcher "optimised")
+    optimise_time_s: float = Field(default=5.0, gt=0, le=600)
 
 
 class Scenario(_Model):

@@ -21,6 +21,9 @@ from twin.models.dispatch import BaselineDispatcher, Dispatcher
 from twin.models.plan import BreakRule
 from twin.models.travel import TravelModel
 from twin.sim.world import World
+from twin.stream.loop import BrainRun, run_closed_loop
+from twin.stream.params import BrainParams
+from twin.stream.roster import write_roster
 
 log = logging.getLogger(__name__)
 
@@ -43,30 +46,32 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
     if name in ("baseline", "brain"):
         return BaselineDispatcher
     if name == "optimised":
-        from twin.models.planner.dispatcher import PowerOptDispatcher
+        from twin.models.planner import PlannerParams, PowerOptDispatcher
 
         def make(travel: TravelModel, brk: BreakRule) -> Dispatcher:
-            return PowerOptDispatcher.from_policy(travel, brk, scenario.policy)
+            params = PlannerParams.from_policy(scenario.policy)
+            return PowerOptDispatcher(
+                travel, brk, params, time_limit_s=scenario.policy.optimise_time_s
+            )
 
         return make
     msg = f"policy.dispatcher: unknown dispatcher {name!r}; allowed: baseline, brain, optimised"
     raise ValueError(msg)
 
 
-def simulate(scenario: Scenario, seed: int, progress: Progress | None = None) -> list[ev.Event]:
+def simulate(scenario: Scenario, seed: int, progress: Progress | None = None) -> BrainRun:
     """The day's full event log (world events and decisions) for ``scenario`` and ``seed``."""
     world = World(scenario, dispatcher_factory(scenario), seed)
     if scenario.policy.dispatcher == "brain":
-        from twin.stream.loop import run_closed_loop
-
-        return run_closed_loop(world, progress)
+        params = BrainParams.for_scenario(scenario, world.specs)
+        return run_closed_loop(world, params, progress)
     end = scenario.day_end_min
 
     def tick(t: float) -> None:
         if progress is not None:
             progress(t, end)
 
-    return world.run(tick)
+    return BrainRun(world.run(tick))
 
 
 def run_scenario(
@@ -78,13 +83,18 @@ def run_scenario(
 ) -> RunResult:
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
-    events = simulate(scenario, seed, progress)
+    run = simulate(scenario, seed, progress)
+    events = run.events
     kpis = compute_kpis(events, scenario)
     wall = time.perf_counter() - started
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         ev.write_log(events, out_dir / "events.jsonl")
         (out_dir / "kpis.json").write_text(json.dumps(kpis.to_dict(), indent=2) + "\n")
+        write_roster(out_dir / "roster.json", scenario)
+        if run.ops:
+            with (out_dir / "ops.jsonl").open("w") as fh:
+                fh.writelines(json.dumps(o.to_dict()) + "\n" for o in run.ops)
         if report:
             from twin.report import write_report
 

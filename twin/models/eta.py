@@ -1,0 +1,126 @@
+"""Live ETAs as intervals, and the probability that a visit starts after its window closes.
+
+A technician's remaining day is a chain: finish what they are doing, drive, maybe wait for
+the next window, work, drive … Each link is uncertain: on-site durations come from the
+duration model's quantiles (lognormal: P10/P90 give the log-spread), each drive has a
+relative noise. Means add up along the chain and so do variances, except that waiting for
+a window to open absorbs earlier delays: after a wait of ``w`` minutes the carried
+standard deviation shrinks to ``max(0, sd - w)`` (the slack soaks up the first ``w``
+minutes of any delay). The arrival at visit *k* is then taken as normal with that mean and
+spread, which gives the ETA interval (P10–P90) and ``P(start > window end)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from twin.models.plan import BreakRule, VisitTask
+from twin.models.travel import NO_INCIDENTS, TravelModel
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+@dataclass(frozen=True, slots=True)
+class DurationEstimate:
+    """Quantiles of an on-site duration in minutes (mean of the lognormal too)."""
+
+    p10: float
+    p50: float
+    p90: float
+    mean: float
+
+    @property
+    def log_sigma(self) -> float:
+        if self.p10 <= 0 or self.p90 <= self.p10:
+            return 0.0
+        return math.log(self.p90 / self.p10) / (2 * Z90)
+
+    @property
+    def sd(self) -> float:
+        s = self.log_sigma
+        return self.mean * math.sqrt(max(0.0, math.exp(s * s) - 1.0))
+
+    @staticmethod
+    def from_mean_cv(mean: float, cv: float) -> DurationEstimate:
+        sigma = math.sqrt(math.log1p(cv * cv))
+        med = mean / math.exp(sigma * sigma / 2)
+        return DurationEstimate(
+            med * math.exp(-Z90 * sigma), med, med * math.exp(Z90 * sigma), mean
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VisitEta:
+    visit_id: str
+    low: float
+    eta: float
+    high: float
+    p_late: float
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the technician's remaining chain starts: place, time and carried uncertainty."""
+
+    x: float
+    y: float
+    free_at: float
+    sd: float = 0.0
+    break_taken: bool = True
+
+
+def _phi(z: float) -> float:
+    return 0.5 * math.erfc(-z / math.sqrt(2))
+
+
+def route_etas(
+    start: Position,
+    route: Sequence[VisitTask],
+    estimates: Mapping[str, DurationEstimate],
+    travel: TravelModel,
+    travel_cv: float,
+    brk: BreakRule | None = None,
+    break_at: float = math.inf,
+    incidents: Mapping[str, float] = NO_INCIDENTS,
+) -> list[VisitEta]:
+    """ETA interval and lateness probability for every visit of ``route``, in order."""
+    t, x, y, sd = start.free_at, start.x, start.y, start.sd
+    break_due = brk is not None and not start.break_taken and brk.length_min > 0
+    out = []
+    for v in route:
+        if break_due and brk is not None and t >= break_at:
+            t += brk.length_min
+            break_due = False
+        tt = travel.travel_min(x, y, v.x, v.y, t, incidents)
+        arrive = t + tt
+        sd = math.hypot(sd, travel_cv * tt)
+        wait = v.window_start - arrive
+        if wait > 0:
+            sd = max(0.0, sd - wait)
+        start_t = max(arrive, v.window_start)
+        if sd > 0:
+            p_late = 1.0 - _phi((v.window_end - start_t) / sd)
+        else:
+            p_late = 1.0 if start_t > v.window_end else 0.0
+        low = max(arrive - Z90 * sd, t)
+        out.append(VisitEta(v.visit_id, low, arrive, arrive + Z90 * sd, p_late))
+        est = estimates.get(v.visit_id)
+        dur = est.mean if est is not None else v.duration_min
+        dsd = est.sd if est is not None else 0.5 * v.duration_min
+        t = start_t + dur
+        sd = math.hypot(sd, dsd)
+        x, y = v.x, v.y
+    return out
+
+
+def remaining_work(est: DurationEstimate, elapsed: float) -> tuple[float, float]:
+    """Expected remaining minutes and their spread for a visit already ``elapsed`` minutes in.
+
+    Conditional on not being finished yet, a lognormal's remaining time shrinks more slowly
+    than ``mean - elapsed``; a floor of 15 % of the mean (and of the spread) keeps an
+    overrunning visit from looking finished.
+    """
+    rest = max(est.mean - elapsed, 0.15 * est.mean)
+    return rest, est.sd * max(rest / est.mean, 0.15) if est.mean > 0 else 0.0

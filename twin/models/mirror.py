@@ -1,0 +1,161 @@
+"""The fleet as seen from the event log: a planner's ``PlanState`` rebuilt from events alone.
+
+Production systems only see events (and the technician roster from master data); the
+brain does the same, in every mode. ``FleetMirror.apply`` folds one event in;
+``plan_state`` hands a read-only view to a dispatcher. Duplicate events are harmless
+(every update is idempotent on the event's content).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from types import MappingProxyType
+
+from twin import events as ev
+from twin.clock import DayClock
+from twin.models.plan import PlanState, TechnicianSpec, TechnicianState, VisitTask
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str
+    notify_channel: str
+    language: str
+
+
+class FleetMirror:
+    def __init__(self, roster: Mapping[str, TechnicianSpec], clock: DayClock, break_min: float):
+        self.roster = dict(roster)
+        self.clock = clock
+        self.break_min = break_min
+        self.requests: dict[str, ev.VisitRequested] = {}
+        self.tasks: dict[str, VisitTask] = {}
+        self.routes: dict[str, tuple[str, ...]] = dict.fromkeys(roster, ())
+        self.status: dict[str, TechnicianState] = {
+            t: TechnicianState(t, s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
+        }
+        self.committed: dict[str, str | None] = dict.fromkeys(roster)
+        self.assigned: dict[str, str] = {}
+        self.done: set[str] = set()
+        self.cancelled: set[str] = set()
+        self.incidents: dict[str, float] = {}
+        self.now = 0.0
+        self.changed: set[str] = set()  # technicians whose route changed; readers clear it
+
+    def minutes(self, t: datetime) -> float:
+        return self.clock.minutes(t)
+
+    def customer(self, visit_id: str) -> Customer | None:
+        r = self.requests.get(visit_id)
+        return None if r is None else Customer(r.customer_id, r.notify_channel, r.language)
+
+    def _unroute(self, vid: str) -> None:
+        tid = self.assigned.pop(vid, None)
+        if tid is not None:
+            self.routes[tid] = tuple(v for v in self.routes[tid] if v != vid)
+            self.changed.add(tid)
+
+    def _set_status(self, tid: str, **changes: object) -> None:
+        if tid in self.status:
+            self.status[tid] = replace(self.status[tid], **changes)  # type: ignore[arg-type]
+
+    def apply(self, e: ev.Event) -> None:
+        now = self.minutes(e.time)
+        self.now = max(self.now, now)
+        if isinstance(e, ev.Position):
+            if self.committed.get(e.technician_id) is None:
+                self._set_status(e.technician_id, x=e.x, y=e.y)
+        elif isinstance(e, ev.VisitRequested):
+            self.requests[e.visit_id] = e
+        elif isinstance(e, ev.VisitBooked):
+            req = self.requests.get(e.visit_id)
+            if req is None:
+                return
+            r = req
+            self.tasks[e.visit_id] = VisitTask(
+                visit_id=e.visit_id,
+                customer_id=r.customer_id,
+                x=r.x,
+                y=r.y,
+                job_type=r.job_type,
+                skill=r.skill,
+                priority=r.priority,
+                window_start=self.minutes(e.window_start),
+                window_end=self.minutes(e.window_end),
+                duration_min=e.expected_duration_min,
+                due_min=self.minutes(r.response_due) if r.response_due else None,
+            )
+        elif isinstance(e, ev.VisitCancelled):
+            self.cancelled.add(e.visit_id)
+            self._unroute(e.visit_id)
+        elif isinstance(e, ev.PlanPublished):
+            for route in e.routes:
+                tid = route.technician_id
+                if tid not in self.routes:
+                    continue
+                for vid in self.routes[tid]:
+                    self.assigned.pop(vid, None)
+                keep = tuple(v for v in route.visit_ids if self.movable(v))
+                for vid in keep:
+                    self._unroute(vid)
+                    self.assigned[vid] = tid
+                self.routes[tid] = keep
+                self.changed.add(tid)
+        elif isinstance(e, ev.TravelStarted):
+            if e.visit_id is None:
+                return
+            self._unroute(e.visit_id)
+            self.committed[e.technician_id] = e.visit_id
+            task = self.tasks.get(e.visit_id)
+            if task is not None:
+                self._set_status(
+                    e.technician_id, x=task.x, y=task.y, free_at=now + task.duration_min
+                )
+        elif isinstance(e, ev.WorkStarted):
+            task = self.tasks.get(e.visit_id)
+            if task is not None:
+                self._set_status(e.technician_id, free_at=now + task.duration_min)
+        elif isinstance(e, ev.WorkFinished):
+            self.done.add(e.visit_id)
+            if self.committed.get(e.technician_id) == e.visit_id:
+                self.committed[e.technician_id] = None
+            self._set_status(e.technician_id, free_at=now)
+        elif isinstance(e, ev.Arrived) and e.visit_id is not None:
+            if e.visit_id in self.cancelled:
+                self.committed[e.technician_id] = None
+                self.done.add(e.visit_id)
+        elif isinstance(e, ev.BreakStarted):
+            self._set_status(e.technician_id, free_at=now + self.break_min, break_taken=True)
+        elif isinstance(e, ev.ShiftStarted):
+            self._set_status(e.technician_id, x=e.x, y=e.y, free_at=now, available=True)
+        elif isinstance(e, ev.ShiftEnded | ev.TechnicianUnavailable):
+            self._set_status(e.technician_id, available=False)
+        elif isinstance(e, ev.TrafficChanged):
+            if e.factor >= 1.0:
+                self.incidents.pop(e.zone, None)
+            else:
+                self.incidents[e.zone] = e.factor
+
+    def movable(self, vid: str) -> bool:
+        return (
+            vid in self.tasks
+            and vid not in self.done
+            and vid not in self.cancelled
+            and vid not in self.committed.values()
+        )
+
+    def plan_state(self, now: float) -> PlanState:
+        status = {
+            t: replace(s, free_at=now) if s.available and s.free_at < now else s
+            for t, s in self.status.items()
+        }
+        return PlanState(
+            now=now,
+            technicians=self.roster,
+            status=MappingProxyType(status),
+            visits=MappingProxyType(self.tasks),
+            routes=MappingProxyType(dict(self.routes)),
+            incidents=MappingProxyType(dict(self.incidents)),
+        )

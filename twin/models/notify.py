@@ -1,0 +1,133 @@
+"""Customer notifications: what to tell whom, when — without spamming.
+
+Messages: confirmation with the window at booking, "on the way" with an ETA interval when
+the technician sets off, a delay warning with a new ETA *before* the window is missed,
+arrival, and a feedback link after the visit. Each goes out on the customer's preferred
+channel in their language (German or English).
+
+No spam: at most ``max_per_visit`` messages per visit, at most ``max_delay_warnings`` delay
+warnings, and a further delay warning only when the ETA has moved by at least
+``hysteresis_min`` since the last one (hysteresis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from twin.events import CustomerNotified
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "confirmation": {
+        "de": "Ihr Termin ist bestätigt: {day}, {start}–{end} Uhr.",
+        "en": "Your appointment is confirmed: {day}, {start}–{end}.",
+    },
+    "on_the_way": {
+        "de": "Ihr Techniker ist unterwegs. Ankunft voraussichtlich {low}–{high} Uhr.",
+        "en": "Your technician is on the way. Expected arrival {low}–{high}.",
+    },
+    "delay": {
+        "de": "Es tut uns leid: Ihr Techniker verspätet sich. Neue Ankunftszeit etwa {eta} Uhr.",
+        "en": "We are sorry: your technician is running late. New arrival time about {eta}.",
+    },
+    "arrival": {
+        "de": "Ihr Techniker ist angekommen.",
+        "en": "Your technician has arrived.",
+    },
+    "feedback": {
+        "de": "Wie war unser Besuch? Bewerten Sie uns: https://feedback.example/{visit}",
+        "en": "How did we do? Rate your visit: https://feedback.example/{visit}",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyPolicy:
+    enabled: bool = True
+    max_per_visit: int = 5
+    max_delay_warnings: int = 2
+    hysteresis_min: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class VisitContact:
+    """What a visit's customer has been told so far."""
+
+    sent: int = 0
+    delay_warnings: int = 0
+    last_delay_eta: float | None = None
+    kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    kind: str
+    text: str
+
+
+def _hhmm(minutes: float) -> str:
+    m = round(minutes)
+    return f"{(m // 60) % 24:02d}:{m % 60:02d}"
+
+
+def render(kind: str, language: str, **values: str) -> str:
+    templates = TEMPLATES[kind]
+    return templates.get(language, templates["en"]).format(**values)
+
+
+def decide(
+    policy: NotifyPolicy,
+    contact: VisitContact,
+    kind: str,
+    language: str,
+    *,
+    visit_id: str,
+    day: str = "",
+    window: tuple[float, float] | None = None,
+    eta: tuple[float, float, float] | None = None,
+) -> tuple[VisitContact, Message | None]:
+    """Whether to send a ``kind`` message now; returns the updated contact record."""
+    if not policy.enabled or contact.sent >= policy.max_per_visit:
+        return contact, None
+    if kind in ("confirmation", "on_the_way", "arrival", "feedback") and kind in contact.kinds:
+        return contact, None
+    values: dict[str, str] = {"visit": visit_id, "day": day}
+    if kind == "delay":
+        assert eta is not None
+        if contact.delay_warnings >= policy.max_delay_warnings:
+            return contact, None
+        last = contact.last_delay_eta
+        if last is not None and abs(eta[1] - last) < policy.hysteresis_min:
+            return contact, None
+        values["eta"] = _hhmm(eta[1])
+        contact = replace(contact, delay_warnings=contact.delay_warnings + 1, last_delay_eta=eta[1])
+    elif kind == "on_the_way":
+        assert eta is not None
+        values.update(low=_hhmm(eta[0]), high=_hhmm(eta[2]))
+    elif kind == "confirmation":
+        assert window is not None
+        values.update(start=_hhmm(window[0]), end=_hhmm(window[1]))
+    text = render(kind, language, **values)
+    contact = replace(contact, sent=contact.sent + 1, kinds=contact.kinds | {kind})
+    return contact, Message(kind, text)
+
+
+class Notifier(Protocol):
+    """Where notifications go: a records sink now, an SMS/e-mail gateway later."""
+
+    def send(self, notification: CustomerNotified) -> None: ...
+
+
+class RecordingNotifier:
+    """Keeps every notification in memory (for runs, tests and the report)."""
+
+    def __init__(self) -> None:
+        self.sent: list[CustomerNotified] = []
+
+    def send(self, notification: CustomerNotified) -> None:
+        self.sent.append(notification)
+
+
+def day_label(t: datetime, language: str) -> str:
+    return t.strftime("%d.%m.%Y") if language == "de" else t.strftime("%Y-%m-%d")

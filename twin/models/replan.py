@@ -1,0 +1,60 @@
+"""Local repair for a visit at risk: move it to where it will be late the least.
+
+The endangered visit leaves its route and the dispatcher re-inserts it (possibly on the
+same technician, possibly elsewhere). The move is kept only if it cuts the expected late
+minutes of the routes it touches by at least ``min_gain_min``; otherwise the plan stays
+as it is (moving visits around costs trust and travel).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from twin.models.dispatch import Dispatcher, Routes
+from twin.models.plan import BreakRule, PlanState, route_timeline
+from twin.models.travel import TravelModel
+
+
+def _late(
+    state: PlanState, routes: Mapping[str, tuple[str, ...]], travel: TravelModel, brk: BreakRule
+) -> float:
+    total = 0.0
+    for tid, route in routes.items():
+        tl = route_timeline(
+            state.technicians[tid],
+            state.status[tid],
+            route,
+            state.visits,
+            travel,
+            brk,
+            state.incidents,
+        )
+        total += tl.late_min + 3.0 * max(0.0, tl.end - state.technicians[tid].max_end)
+    return total
+
+
+def move_endangered(
+    state: PlanState,
+    visit_id: str,
+    technician_id: str,
+    dispatcher: Dispatcher,
+    travel: TravelModel,
+    brk: BreakRule,
+    min_gain_min: float = 10.0,
+) -> Routes | None:
+    """New routes for the technicians whose route changes, or ``None`` to keep the plan."""
+    route = state.routes.get(technician_id, ())
+    if visit_id not in route or visit_id not in state.visits:
+        return None
+    without = tuple(v for v in route if v != visit_id)
+    reduced = replace(state, routes={**state.routes, technician_id: without})
+    moved = dispatcher.repair(reduced, f"delay risk for {visit_id}", [visit_id])
+    if not any(visit_id in r for r in moved.values()):
+        return None
+    changed: dict[str, tuple[str, ...]] = {technician_id: without, **moved}
+    before = _late(state, {t: state.routes.get(t, ()) for t in changed}, travel, brk)
+    after = _late(state, changed, travel, brk)
+    if before - after < min_gain_min:
+        return None
+    return changed

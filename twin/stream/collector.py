@@ -1,0 +1,171 @@
+"""The collector step: closes each tick, replans, and emits the tick's decisions in order.
+
+Decisions from the technician keys (and booking confirmations from the fleet step) are
+buffered by the minute they belong to. A minute is closed when the fleet has said how many
+technicians got its ``Tick`` and all of them answered ``TickDone``. Then the collector
+serves the tick's replan requests (local repair through the dispatcher, against its own
+mirror of the fleet), emits all decisions sorted by (time, id) — so the output never
+depends on how the dataflow interleaved keys or workers — an ``OpsWindow`` at window
+boundaries, and finally ``TickClosed`` (what the closed loop waits for).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from twin import events as ev
+from twin.models.mirror import FleetMirror
+from twin.models.replan import move_endangered
+from twin.stream.messages import (
+    DeadLetter,
+    Observed,
+    OpsWindow,
+    Tick,
+    TickClosed,
+    TickDone,
+    TickSent,
+)
+from twin.stream.params import BrainParams
+
+
+@dataclass
+class Ops:
+    arrivals: int = 0
+    on_time: int = 0
+    arrived: set[str] = field(default_factory=set)
+    open_alerts: set[str] = field(default_factory=set)
+    working: set[str] = field(default_factory=set)
+    on_shift: set[str] = field(default_factory=set)
+    window_start: datetime | None = None
+
+
+@dataclass
+class CollectorState:
+    mirror: FleetMirror
+    buckets: dict[int, list[ev.Event]] = field(default_factory=lambda: defaultdict(list))
+    expected: dict[int, int] = field(default_factory=dict)
+    done: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    tick_time: dict[int, datetime] = field(default_factory=dict)
+    version: int = 10_000
+    ops: Ops = field(default_factory=Ops)
+
+
+def new_collector(params: BrainParams) -> CollectorState:
+    return CollectorState(FleetMirror(params.roster, params.clock, params.brk.length_min))
+
+
+def _minute_of(t: datetime, params: BrainParams) -> int:
+    return math.ceil(params.clock.minutes(t) - 1e-9)
+
+
+def _observe(state: CollectorState, e: ev.Event) -> None:
+    state.mirror.apply(e)
+    ops = state.ops
+    if isinstance(e, ev.Arrived) and e.visit_id and e.visit_id not in ops.arrived:
+        task = state.mirror.tasks.get(e.visit_id)
+        ops.arrived.add(e.visit_id)
+        ops.open_alerts.discard(e.visit_id)
+        if task is not None:
+            ops.arrivals += 1
+            ops.on_time += state.mirror.minutes(e.time) <= task.window_end
+    elif isinstance(e, ev.WorkStarted):
+        ops.working.add(e.technician_id)
+    elif isinstance(e, ev.WorkFinished):
+        ops.working.discard(e.technician_id)
+    elif isinstance(e, ev.ShiftStarted):
+        ops.on_shift.add(e.technician_id)
+    elif isinstance(e, ev.ShiftEnded | ev.TechnicianUnavailable):
+        ops.on_shift.discard(e.technician_id)
+        ops.working.discard(e.technician_id)
+
+
+def _replan(
+    state: CollectorState, minute: int, requests: list[ev.ReplanRequested], params: BrainParams
+) -> list[ev.Event]:
+    out: list[ev.Event] = []
+    for req in sorted(requests, key=lambda r: (r.visit_id or "", r.id)):
+        if req.visit_id is None or req.technician_id is None:
+            continue
+        plan_state = state.mirror.plan_state(float(minute))
+        routes = move_endangered(
+            plan_state,
+            req.visit_id,
+            req.technician_id,
+            params.dispatcher,
+            params.travel,
+            params.brk,
+            params.replan_min_gain_min,
+        )
+        if not routes:
+            continue
+        state.version += 1
+        plan = ev.PlanPublished(
+            id=f"bplan{state.version:06d}",
+            time=state.tick_time[minute],
+            version=state.version,
+            reason=f"repair: {req.reason}",
+            routes=tuple(ev.Route(technician_id=t, visit_ids=r) for t, r in sorted(routes.items())),
+        )
+        state.mirror.apply(plan)
+        out.append(plan)
+    return out
+
+
+def _close(state: CollectorState, minute: int, params: BrainParams) -> list[object]:
+    decisions = sorted(state.buckets.pop(minute, []), key=lambda e: (e.time, e.id))
+    for d in decisions:
+        if isinstance(d, ev.DelayDetected) and d.visit_id not in state.ops.arrived:
+            state.ops.open_alerts.add(d.visit_id)
+    requests = [d for d in decisions if isinstance(d, ev.ReplanRequested)]
+    out: list[object] = list(decisions)
+    if requests and params.replanning:
+        out.extend(_replan(state, minute, requests, params))
+    ops = state.ops
+    time = state.tick_time.pop(minute)
+    if ops.window_start is None:
+        ops.window_start = time
+    if minute % int(params.ops_window_min) == 0:
+        out.append(
+            OpsWindow(
+                window_start=ops.window_start,
+                window_end=time,
+                arrivals=ops.arrivals,
+                on_time=ops.on_time,
+                punctuality_so_far=ops.on_time / ops.arrivals if ops.arrivals else 1.0,
+                open_alerts=len(ops.open_alerts),
+                technicians_working=len(ops.working),
+                technicians_on_shift=len(ops.on_shift),
+            )
+        )
+        ops.window_start = time
+    state.expected.pop(minute, None)
+    state.done.pop(minute, None)
+    out.append(TickClosed(float(minute)))
+    return out
+
+
+def collector_step(state: CollectorState, item: object, params: BrainParams) -> list[object]:
+    if isinstance(item, DeadLetter):
+        return [item]
+    if isinstance(item, Observed):
+        _observe(state, item.event)
+        return []
+    if isinstance(item, Tick):
+        state.tick_time[round(item.minute)] = item.time
+        return []
+    if isinstance(item, TickSent):
+        minute = round(item.minute)
+        state.expected[minute] = item.keys
+    elif isinstance(item, TickDone):
+        minute = round(item.minute)
+        state.done[minute] += 1
+    else:
+        assert isinstance(item, ev.Event)
+        state.buckets[_minute_of(item.time, params)].append(item)
+        return []
+    if minute in state.expected and state.done[minute] >= state.expected[minute]:
+        return _close(state, minute, params)
+    return []

@@ -1,0 +1,119 @@
+"""The fleet step: one global view that routes events to technician keys.
+
+It keeps a :class:`FleetMirror`, sends each technician the events about them, a
+``RouteUpdate`` (visits with duration estimates and customer contact details) whenever
+their route changes, traffic changes, and a ``Tick`` at the end of every minute while they
+are on shift. It confirms bookings to customers, forwards what the planner needs, and
+tells the collector how many technicians must answer each tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from twin import events as ev
+from twin.models.mirror import FleetMirror
+from twin.models.notify import VisitContact, day_label, decide
+from twin.stream.messages import DECISION_TYPES, DeadLetter, Observed, RouteUpdate, Tick, TickSent
+from twin.stream.params import BrainParams
+
+PLANNER = "~planner"  # sorts after every technician id
+Routed = tuple[str, object]
+
+
+@dataclass
+class FleetState:
+    mirror: FleetMirror
+    active: set[str] = field(default_factory=set)
+    last_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    contacts: dict[str, VisitContact] = field(default_factory=dict)
+    seq: int = 0
+
+
+def new_fleet(params: BrainParams) -> FleetState:
+    return FleetState(FleetMirror(params.roster, params.clock, params.brk.length_min))
+
+
+def _route_update(state: FleetState, params: BrainParams, tid: str) -> RouteUpdate:
+    m = state.mirror
+    visits = tuple(m.tasks[v] for v in m.routes[tid] if v in m.tasks)
+    estimates = {v.visit_id: params.estimate(tid, v.job_type, v.duration_min) for v in visits}
+    customers = {v.visit_id: c for v in visits if (c := m.customer(v.visit_id)) is not None}
+    return RouteUpdate(visits, estimates, customers)
+
+
+def _confirm(state: FleetState, params: BrainParams, e: ev.VisitBooked) -> ev.Event | None:
+    customer = state.mirror.customer(e.visit_id)
+    if customer is None:
+        return None
+    window = (params.clock.minutes(e.window_start), params.clock.minutes(e.window_end))
+    contact = state.contacts.get(e.visit_id, VisitContact())
+    contact, msg = decide(
+        params.notify,
+        contact,
+        "confirmation",
+        customer.language,
+        visit_id=e.visit_id,
+        day=day_label(e.window_start, customer.language),
+        window=window,
+    )
+    state.contacts[e.visit_id] = contact
+    if msg is None:
+        return None
+    state.seq += 1
+    return ev.CustomerNotified(
+        id=f"bf{state.seq:07d}",
+        time=e.time,
+        visit_id=e.visit_id,
+        customer_id=customer.customer_id,
+        channel=customer.notify_channel,  # type: ignore[arg-type]
+        kind="confirmation",
+        language=customer.language,  # type: ignore[arg-type]
+        text=msg.text,
+    )
+
+
+def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Routed]:
+    """Fold one item in; returns (key, payload) pairs, in the order they must be seen."""
+    out: list[Routed] = []
+    if isinstance(item, DeadLetter):
+        return [(PLANNER, item)]
+    if isinstance(item, Tick):
+        keys = sorted(state.active)
+        out.extend((tid, item) for tid in keys)
+        out.append((PLANNER, item))
+        out.append((PLANNER, TickSent(item.minute, len(keys))))
+        return out
+    assert isinstance(item, ev.Event)
+    m = state.mirror
+    if isinstance(item, DECISION_TYPES) and not isinstance(item, ev.PlanPublished):
+        return out  # earlier decisions in a replayed log: this brain makes its own
+    m.apply(item)
+    tid = getattr(item, "technician_id", None)
+    if isinstance(item, ev.Position):
+        if tid in state.active:
+            out.append((tid, item))
+        return out
+    if isinstance(item, ev.ShiftStarted):
+        state.active.add(item.technician_id)
+    elif isinstance(item, ev.ShiftEnded):
+        state.active.discard(item.technician_id)
+    if isinstance(item, ev.TrafficChanged):
+        out.extend((t, item) for t in sorted(state.active))
+    elif tid is not None and tid in params.roster and not isinstance(item, ev.VisitBooked):
+        out.append((tid, item))
+    if isinstance(item, ev.VisitBooked):
+        confirmation = _confirm(state, params, item)
+        if confirmation is not None:
+            out.append((PLANNER, confirmation))
+    # routes that changed (plans, cancellations, departures) go to their technicians
+    if m.changed:
+        for t in sorted(m.changed):
+            route = m.routes[t]
+            if state.last_routes.get(t) != route:
+                state.last_routes[t] = route
+                out.append((t, _route_update(state, params, t)))
+        m.changed.clear()
+    if not isinstance(item, DECISION_TYPES) or isinstance(item, ev.PlanPublished):
+        out.append((PLANNER, Observed(item)))
+    return out

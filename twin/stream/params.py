@@ -1,0 +1,77 @@
+"""Everything the brain is configured with: policy knobs, master data, models, clock.
+
+Built once per run (``BrainParams.for_scenario``) and handed to every step: the roster is
+the technicians' master data (skills, shifts, home bases) that a production system gets
+from HR, not from the event stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from twin.clock import DayClock
+from twin.config import Scenario
+from twin.models.dispatch import BaselineDispatcher, Dispatcher
+from twin.models.eta import DurationEstimate
+from twin.models.notify import NotifyPolicy
+from twin.models.plan import BreakRule, TechnicianSpec
+from twin.models.travel import TravelModel
+
+# (technician_id, job_type) -> estimate; the duration model's table for the day
+EstimateTable = Mapping[tuple[str, str], DurationEstimate]
+NAIVE_CV = 0.6  # spread assumed when no duration model is used
+
+
+@dataclass(frozen=True)
+class BrainParams:
+    roster: Mapping[str, TechnicianSpec]
+    clock: DayClock
+    travel: TravelModel
+    brk: BreakRule
+    dispatcher: Dispatcher
+    estimates: EstimateTable | None = None
+    delay_threshold: float = 0.5
+    rearm_margin: float = 0.2
+    replanning: bool = True
+    replan_cooldown_min: float = 20.0
+    replan_min_gain_min: float = 10.0
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)
+    travel_cv: float = 0.25
+    eta_every_min: float = 5.0
+    eta_hysteresis_min: float = 3.0
+    ops_window_min: float = 15.0
+    reorder_bound_min: float = 0.0
+    bias_memory: float = 0.3
+
+    def estimate(self, technician_id: str, job_type: str, expected_min: float) -> DurationEstimate:
+        if self.estimates is not None:
+            found = self.estimates.get((technician_id, job_type))
+            if found is not None:
+                return found
+        return DurationEstimate.from_mean_cv(expected_min, NAIVE_CV)
+
+    @staticmethod
+    def for_scenario(
+        scenario: Scenario,
+        roster: Mapping[str, TechnicianSpec],
+        estimates: EstimateTable | None = None,
+        dispatcher: Callable[[TravelModel, BreakRule], Dispatcher] = BaselineDispatcher,
+        reorder_bound_min: float = 0.0,
+    ) -> BrainParams:
+        travel = TravelModel(scenario.city, scenario.traffic)
+        wf = scenario.workforce
+        brk = BreakRule(wf.break_min, wf.break_after_work_min)
+        p = scenario.policy
+        return BrainParams(
+            roster=roster,
+            clock=DayClock(scenario.date),
+            travel=travel,
+            brk=brk,
+            dispatcher=dispatcher(travel, brk),
+            estimates=estimates if p.duration_model else None,
+            delay_threshold=p.delay_threshold,
+            replanning=p.replanning,
+            notify=NotifyPolicy(enabled=p.notifications),
+            reorder_bound_min=reorder_bound_min,
+        )

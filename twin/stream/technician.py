@@ -1,0 +1,269 @@
+"""The technician step: per-technician state, live ETAs, delay alerts, customer messages.
+
+One state per technician key. It follows what the technician is doing (driving, working,
+on a break, idle), their remaining route, the traffic, and an online correction of the
+duration model (a multiplicative bias in log space, learned from this technician's
+finished visits). On every ``Tick`` it refreshes the ETA chain when something changed or
+every ``eta_every_min``; it emits ``EtaUpdated`` when an ETA moved by more than the
+hysteresis, ``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the
+customer) when the probability of missing a window crosses the threshold, and it always
+answers the tick with ``TickDone``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from twin import events as ev
+from twin.models.eta import DurationEstimate, Position, VisitEta, remaining_work, route_etas
+from twin.models.mirror import Customer
+from twin.models.notify import VisitContact, decide
+from twin.models.plan import VisitTask
+from twin.stream.messages import RouteUpdate, Tick, TickDone
+from twin.stream.params import BrainParams
+
+
+@dataclass
+class TechState:
+    tid: str
+    activity: str = "off"  # off | idle | travel | work | break | ended
+    since: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+    current: VisitTask | None = None
+    route: tuple[VisitTask, ...] = ()
+    estimates: dict[str, DurationEstimate] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    incidents: dict[str, float] = field(default_factory=dict)
+    log_bias: float = 0.0
+    finished: int = 0
+    break_taken: bool = False
+    dirty: bool = True
+    last_eta_at: float = -math.inf
+    last_eta: dict[str, float] = field(default_factory=dict)
+    alerted: dict[str, bool] = field(default_factory=dict)
+    replan_at: dict[str, float] = field(default_factory=dict)
+    contacts: dict[str, VisitContact] = field(default_factory=dict)
+    seq: int = 0
+
+
+def new_tech(tid: str, params: BrainParams) -> TechState:
+    spec = params.roster[tid]
+    return TechState(tid=tid, x=spec.home_x, y=spec.home_y)
+
+
+def _id(state: TechState) -> str:
+    state.seq += 1
+    return f"b{state.tid}-{state.seq:06d}"
+
+
+def _estimate(state: TechState, vid: str, task: VisitTask, params: BrainParams) -> DurationEstimate:
+    base = state.estimates.get(vid) or params.estimate(state.tid, task.job_type, task.duration_min)
+    if state.log_bias == 0.0:
+        return base
+    f = math.exp(state.log_bias)
+    return DurationEstimate(base.p10 * f, base.p50 * f, base.p90 * f, base.mean * f)
+
+
+def _notify(
+    state: TechState,
+    params: BrainParams,
+    now: ev.datetime,
+    vid: str,
+    kind: str,
+    eta: VisitEta | None,
+) -> list[ev.Event]:
+    customer = state.customers.get(vid)
+    if customer is None:
+        return []
+    contact = state.contacts.get(vid, VisitContact())
+    triple = (eta.low, eta.eta, eta.high) if eta is not None else None
+    contact, msg = decide(params.notify, contact, kind, customer.language, visit_id=vid, eta=triple)
+    state.contacts[vid] = contact
+    if msg is None:
+        return []
+    return [
+        ev.CustomerNotified(
+            id=_id(state),
+            time=now,
+            visit_id=vid,
+            customer_id=customer.customer_id,
+            channel=customer.notify_channel,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
+            language=customer.language,  # type: ignore[arg-type]
+            text=msg.text,
+        )
+    ]
+
+
+def _chain(
+    state: TechState, minute: float, params: BrainParams
+) -> tuple[Position, tuple[VisitTask, ...]]:
+    """Where the remaining day starts, and the visits still ahead (current one first)."""
+    spec = params.roster[state.tid]
+    chain = state.route
+    if state.activity == "travel" and state.current is not None:
+        return Position(state.x, state.y, minute, 0.0, state.break_taken), (state.current, *chain)
+    if state.activity == "work" and state.current is not None:
+        est = _estimate(state, state.current.visit_id, state.current, params)
+        rest, sd = remaining_work(est, minute - state.since)
+        return Position(state.x, state.y, minute + rest, sd, state.break_taken), chain
+    if state.activity == "break":
+        end = max(minute, state.since + params.brk.length_min)
+        return Position(state.x, state.y, end, 0.0, True), chain
+    start = max(minute, spec.shift_start) if state.activity == "off" else minute
+    return Position(state.x, state.y, start, 0.0, state.break_taken), chain
+
+
+def _refresh(state: TechState, tick: Tick, params: BrainParams) -> list[ev.Event]:
+    minute = tick.minute
+    start, chain = _chain(state, minute, params)
+    if not chain:
+        return []
+    estimates = {v.visit_id: _estimate(state, v.visit_id, v, params) for v in chain}
+    spec = params.roster[state.tid]
+    etas = route_etas(
+        start,
+        chain,
+        estimates,
+        params.travel,
+        params.travel_cv,
+        params.brk,
+        spec.shift_start + params.brk.after_min,
+        state.incidents,
+    )
+    clock = params.clock
+    out: list[ev.Event] = []
+    for v, e in zip(chain, etas, strict=True):
+        vid = v.visit_id
+        last = state.last_eta.get(vid)
+        if last is None or abs(e.eta - last) >= params.eta_hysteresis_min:
+            state.last_eta[vid] = e.eta
+            out.append(
+                ev.EtaUpdated(
+                    id=_id(state),
+                    time=tick.time,
+                    visit_id=vid,
+                    technician_id=state.tid,
+                    eta_low=clock.at(e.low),
+                    eta=clock.at(e.eta),
+                    eta_high=clock.at(e.high),
+                )
+            )
+        if e.p_late >= params.delay_threshold and not state.alerted.get(vid):
+            state.alerted[vid] = True
+            out.append(
+                ev.DelayDetected(
+                    id=_id(state),
+                    time=tick.time,
+                    visit_id=vid,
+                    technician_id=state.tid,
+                    probability=round(e.p_late, 4),
+                    eta=clock.at(e.eta),
+                    window_end=clock.at(v.window_end),
+                )
+            )
+            if minute <= v.window_end:
+                out.extend(_notify(state, params, tick.time, vid, "delay", e))
+        elif e.p_late < params.delay_threshold - params.rearm_margin and state.alerted.get(vid):
+            state.alerted[vid] = False
+        movable = state.current is None or vid != state.current.visit_id
+        if (
+            state.alerted.get(vid)
+            and params.replanning
+            and movable
+            and minute - state.replan_at.get(vid, -math.inf) >= params.replan_cooldown_min
+        ):
+            state.replan_at[vid] = minute
+            out.append(
+                ev.ReplanRequested(
+                    id=_id(state),
+                    time=tick.time,
+                    reason=f"delay risk {e.p_late:.2f} for {vid}",
+                    visit_id=vid,
+                    technician_id=state.tid,
+                )
+            )
+    return out
+
+
+def _finished(state: TechState, params: BrainParams, minute: float) -> None:
+    """Online correction: move the log-bias toward this visit's log(actual / predicted)."""
+    v = state.current
+    if v is None or state.activity != "work":
+        return
+    base = state.estimates.get(v.visit_id) or params.estimate(state.tid, v.job_type, v.duration_min)
+    actual = max(1.0, minute - state.since)
+    ratio = math.log(actual / max(1.0, base.p50))
+    w = params.bias_memory
+    # shrink toward 0 until a few visits are seen (the model is unbiased on average)
+    state.finished += 1
+    target = ratio * state.finished / (state.finished + 2)
+    state.log_bias = max(-1.0, min(1.0, (1 - w) * state.log_bias + w * target))
+
+
+def tech_step(state: TechState, item: object, params: BrainParams) -> list[object]:
+    if isinstance(item, Tick):
+        out: list[object] = []
+        if state.dirty or item.minute - state.last_eta_at >= params.eta_every_min:
+            if state.activity != "ended":
+                out.extend(_refresh(state, item, params))
+            state.dirty = False
+            state.last_eta_at = item.minute
+        out.append(TickDone(item.minute, state.tid))
+        return out
+    if isinstance(item, RouteUpdate):
+        state.route = item.visits
+        state.estimates.update(item.estimates)
+        state.customers.update(item.customers)
+        state.dirty = True
+        return []
+    assert isinstance(item, ev.Event)
+    minute = params.clock.minutes(item.time)
+    if isinstance(item, ev.Position):
+        state.x, state.y = item.x, item.y
+        return []
+    state.dirty = True
+    out = []
+    if isinstance(item, ev.ShiftStarted):
+        state.activity, state.since, state.x, state.y = "idle", minute, item.x, item.y
+    elif isinstance(item, ev.TravelStarted):
+        state.activity, state.since = "travel", minute
+        if item.visit_id is not None:
+            task = next((v for v in state.route if v.visit_id == item.visit_id), None)
+            state.route = tuple(v for v in state.route if v.visit_id != item.visit_id)
+            state.current = task
+            if task is not None:
+                start = Position(item.from_x, item.from_y, minute, 0.0, True)
+                est = {task.visit_id: _estimate(state, task.visit_id, task, params)}
+                (eta,) = route_etas(
+                    start, (task,), est, params.travel, params.travel_cv, incidents=state.incidents
+                )
+                out.extend(_notify(state, params, item.time, task.visit_id, "on_the_way", eta))
+        else:
+            state.current = None
+    elif isinstance(item, ev.Arrived):
+        state.activity, state.since, state.x, state.y = "idle", minute, item.x, item.y
+        if item.visit_id is not None:
+            out.extend(_notify(state, params, item.time, item.visit_id, "arrival", None))
+    elif isinstance(item, ev.WorkStarted):
+        state.activity, state.since = "work", minute
+    elif isinstance(item, ev.WorkFinished):
+        _finished(state, params, minute)
+        if item.outcome != "customer_absent":
+            out.extend(_notify(state, params, item.time, item.visit_id, "feedback", None))
+        state.activity, state.since, state.current = "idle", minute, None
+    elif isinstance(item, ev.BreakStarted):
+        state.activity, state.since, state.break_taken = "break", minute, True
+    elif isinstance(item, ev.BreakEnded):
+        state.activity, state.since = "idle", minute
+    elif isinstance(item, ev.ShiftEnded | ev.TechnicianUnavailable):
+        if isinstance(item, ev.ShiftEnded) or state.activity in ("off", "idle"):
+            state.activity = "ended"
+    elif isinstance(item, ev.TrafficChanged):
+        if item.factor >= 1.0:
+            state.incidents.pop(item.zone, None)
+        else:
+            state.incidents[item.zone] = item.factor
+    return out
