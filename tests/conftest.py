@@ -25,3 +25,9 @@ def small() -> Scenario:
 def tiny() -> Scenario:
     """Four technicians: the fastest full day."""
     return load_scenario(SCENARIOS / "small.toml").with_overrides(**{"workforce.technicians": 4})
+
+
+@pytest.fixture
+def default_scenario() -> Scenario:
+    """The calibrated 50-technician company."""
+    return load_scenario(SCENARIOS / "default.toml")

@@ -161,7 +161,8 @@ def best_insertion(
     """Cheapest feasible position over the ``candidates`` nearest skilled technicians.
 
     Feasible: the technician's day ends by their ``max_end`` (by ``shift_end`` unless
-    ``allow_overtime``) and (unless ``allow_late``) neither the new visit nor any visit already on the route is planned late.
+    ``allow_overtime``) and (unless ``allow_late``) neither the new visit nor any visit
+    already on the route is planned late.
     ``timelines`` caches the current routes' timelines between calls (keyed by the route,
     the technician's state and the incidents, so a stale entry is never hit).
     """

@@ -9,7 +9,7 @@ brain does the same, in every mode. ``FleetMirror.apply`` folds one event in;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
@@ -25,6 +25,17 @@ class Customer:
     language: str
 
 
+@dataclass(slots=True)
+class _Status:
+    """Mutable inside the mirror; handed out as frozen ``TechnicianState``."""
+
+    x: float
+    y: float
+    free_at: float
+    available: bool = True
+    break_taken: bool = False
+
+
 class FleetMirror:
     def __init__(self, roster: Mapping[str, TechnicianSpec], clock: DayClock, break_min: float):
         self.roster = dict(roster)
@@ -33,8 +44,8 @@ class FleetMirror:
         self.requests: dict[str, ev.VisitRequested] = {}
         self.tasks: dict[str, VisitTask] = {}
         self.routes: dict[str, tuple[str, ...]] = dict.fromkeys(roster, ())
-        self.status: dict[str, TechnicianState] = {
-            t: TechnicianState(t, s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
+        self.status: dict[str, _Status] = {
+            t: _Status(s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
         }
         self.committed: dict[str, str | None] = dict.fromkeys(roster)
         self.assigned: dict[str, str] = {}
@@ -57,9 +68,11 @@ class FleetMirror:
             self.routes[tid] = tuple(v for v in self.routes[tid] if v != vid)
             self.changed.add(tid)
 
-    def _set_status(self, tid: str, **changes: object) -> None:
-        if tid in self.status:
-            self.status[tid] = replace(self.status[tid], **changes)  # type: ignore[arg-type]
+    def _set_status(self, tid: str, **changes: float | bool) -> None:
+        st = self.status.get(tid)
+        if st is not None:
+            for k, v in changes.items():
+                setattr(st, k, v)
 
     def apply(self, e: ev.Event) -> None:
         now = self.minutes(e.time)
@@ -148,7 +161,14 @@ class FleetMirror:
 
     def plan_state(self, now: float) -> PlanState:
         status = {
-            t: replace(s, free_at=now) if s.available and s.free_at < now else s
+            t: TechnicianState(
+                t,
+                s.x,
+                s.y,
+                max(s.free_at, now) if s.available else s.free_at,
+                s.available,
+                s.break_taken,
+            )
             for t, s in self.status.items()
         }
         return PlanState(

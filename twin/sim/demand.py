@@ -110,20 +110,16 @@ def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec
         channel = channels[int(rng.choice(len(channels), p=channel_p))] if same_day else "planned"
         request = float(rng.uniform(7 * 60, 15 * 60)) if same_day else None
         # a quarter of customers are only available in the morning or the afternoon
-        avail_kind = rng.choice(4, p=[0.75, 0.125, 0.125, 0.0])
+        avail_kind = int(rng.choice(3, p=[0.75, 0.125, 0.125]))
         mid = (w.day_start_min + w.day_end_min) / 2
-        available = [
-            (w.day_start_min, w.day_end_min + 120),
-            (w.day_start_min, mid),
-            (mid, w.day_end_min + 120),
-            (0, 0),
-        ][int(avail_kind)]
+        late = w.day_end_min + 120
+        available = [(w.day_start_min, late), (w.day_start_min, mid), (mid, late)][avail_kind]
         preferred = _preferred(rng, scenario)
         if not (available[0] <= preferred[0] and preferred[1] <= available[1]):
-            preferred = (
-                max(preferred[0], available[0]),
-                min(max(preferred[1], available[0] + 120), available[1]),
-            )
+            # the customer asks for a window of the same width inside their availability
+            span = min(preferred[1] - preferred[0], available[1] - available[0])
+            start = min(max(preferred[0], available[0]), available[1] - span)
+            preferred = (start, start + span)
         cancels = rng.random() < d.cancellation_share and not emergency
         out.append(
             VisitSpec(

@@ -86,10 +86,12 @@ def _replan(
     state: CollectorState, minute: int, requests: list[ev.ReplanRequested], params: BrainParams
 ) -> list[ev.Event]:
     out: list[ev.Event] = []
+    plan_state = None  # built once per tick, again only after a plan changed it
     for req in sorted(requests, key=lambda r: (r.visit_id or "", r.id)):
         if req.visit_id is None or req.technician_id is None:
             continue
-        plan_state = state.mirror.plan_state(float(minute))
+        if plan_state is None:
+            plan_state = state.mirror.plan_state(float(minute))
         routes = move_endangered(
             plan_state,
             req.visit_id,
@@ -110,12 +112,14 @@ def _replan(
             routes=tuple(ev.Route(technician_id=t, visit_ids=r) for t, r in sorted(routes.items())),
         )
         state.mirror.apply(plan)
+        plan_state = None
         out.append(plan)
     return out
 
 
 def _close(state: CollectorState, minute: int, params: BrainParams) -> list[object]:
-    decisions = sorted(state.buckets.pop(minute, []), key=lambda e: (e.time, e.id))
+    due = sorted(k for k in state.buckets if k <= minute)  # earlier ones: before the first tick
+    decisions = sorted((d for k in due for d in state.buckets.pop(k)), key=lambda e: (e.time, e.id))
     for d in decisions:
         if isinstance(d, ev.DelayDetected) and d.visit_id not in state.ops.arrived:
             state.ops.open_alerts.add(d.visit_id)

@@ -34,7 +34,7 @@ class BrainParams:
     delay_threshold: float = 0.5
     rearm_margin: float = 0.2
     replanning: bool = True
-    replan_cooldown_min: float = 20.0
+    replan_cooldown_min: float = 60.0
     replan_min_gain_min: float = 10.0
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
     travel_cv: float = 0.25

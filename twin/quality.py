@@ -1,0 +1,136 @@
+"""How good were the brain's decisions? Measured from the event log against what happened.
+
+* **ETA accuracy**: for each visit and horizon H (60/30/15 min), the last ``eta_updated``
+  issued at least H minutes before the actual arrival; error = ETA − arrival. Reported as
+  MAE, and as the share of arrivals inside the issued [low, high] interval.
+* **Delay alerts**: a visit *was* late if the technician arrived after the window end or
+  never came. Precision = alerted visits that were late / alerted visits; recall = late
+  visits that were alerted / late visits; lead time = window end − first alert (minutes
+  of warning before the promise was broken), median over true alerts.
+* **Notifications**: messages per visit by kind, and delay warnings sent before the
+  window closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from twin import events as ev
+
+HORIZONS = (60, 30, 15)
+
+
+@dataclass(frozen=True, slots=True)
+class EtaSample:
+    visit_id: str
+    horizon_min: float
+    error_min: float
+    covered: bool
+
+
+@dataclass(frozen=True)
+class Quality:
+    eta_mae_min: dict[int, float]
+    eta_coverage: dict[int, float]
+    eta_samples: dict[int, int]
+    alerts: int
+    late_visits: int
+    precision: float
+    recall: float
+    lead_time_median_min: float
+    lead_times_min: tuple[float, ...]
+    notifications_by_kind: dict[str, int]
+    visits_notified: int
+    delay_warnings_in_time: int
+    eta_errors: dict[int, tuple[float, ...]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "eta_mae_min": {str(h): v for h, v in self.eta_mae_min.items()},
+            "eta_coverage": {str(h): v for h, v in self.eta_coverage.items()},
+            "eta_samples": {str(h): v for h, v in self.eta_samples.items()},
+            "alerts": self.alerts,
+            "late_visits": self.late_visits,
+            "alert_precision": self.precision,
+            "alert_recall": self.recall,
+            "alert_lead_time_median_min": self.lead_time_median_min,
+            "notifications_by_kind": self.notifications_by_kind,
+            "visits_notified": self.visits_notified,
+            "delay_warnings_in_time": self.delay_warnings_in_time,
+        }
+
+
+def _minutes(a: datetime, b: datetime) -> float:
+    return (a - b).total_seconds() / 60.0
+
+
+def measure(events: Iterable[ev.Event]) -> Quality:
+    windows: dict[str, ev.VisitBooked] = {}
+    cancelled: set[str] = set()
+    arrivals: dict[str, ev.Arrived] = {}
+    etas: dict[str, list[ev.EtaUpdated]] = defaultdict(list)
+    first_alert: dict[str, ev.DelayDetected] = {}
+    notes: dict[str, int] = defaultdict(int)
+    notified: set[str] = set()
+    delay_notes: list[ev.CustomerNotified] = []
+    day = None
+    for e in events:
+        if isinstance(e, ev.VisitBooked):
+            windows[e.visit_id] = e
+        elif isinstance(e, ev.VisitCancelled):
+            cancelled.add(e.visit_id)
+        elif isinstance(e, ev.Arrived) and e.visit_id and e.visit_id not in arrivals:
+            arrivals[e.visit_id] = e
+        elif isinstance(e, ev.EtaUpdated):
+            etas[e.visit_id].append(e)
+        elif isinstance(e, ev.DelayDetected) and e.visit_id not in first_alert:
+            first_alert[e.visit_id] = e
+        elif isinstance(e, ev.CustomerNotified):
+            notes[e.kind] += 1
+            notified.add(e.visit_id)
+            if e.kind == "delay":
+                delay_notes.append(e)
+        elif isinstance(e, ev.ShiftStarted) and day is None:
+            day = e.time.date()
+    today = {
+        v: b
+        for v, b in windows.items()
+        if v not in cancelled and (day is None or b.window_start.date() == day)
+    }
+    late = {v for v, b in today.items() if v not in arrivals or arrivals[v].time > b.window_end}
+    errors: dict[int, list[float]] = {h: [] for h in HORIZONS}
+    covered: dict[int, list[bool]] = {h: [] for h in HORIZONS}
+    for vid, arr in arrivals.items():
+        ups = sorted(etas.get(vid, ()), key=lambda u: u.time)
+        for h in HORIZONS:
+            before = [u for u in ups if _minutes(arr.time, u.time) >= h]
+            if before:
+                u = before[-1]
+                errors[h].append(_minutes(u.eta, arr.time))
+                covered[h].append(u.eta_low <= arr.time <= u.eta_high)
+    alerted = set(first_alert) & set(today)
+    tp = alerted & late
+    leads = tuple(sorted(_minutes(today[v].window_end, first_alert[v].time) for v in tp))
+    in_time = sum(
+        1 for n in delay_notes if n.visit_id in today and n.time <= today[n.visit_id].window_end
+    )
+    return Quality(
+        eta_mae_min={h: float(np.mean(np.abs(errors[h]))) if errors[h] else 0.0 for h in HORIZONS},
+        eta_coverage={h: float(np.mean(covered[h])) if covered[h] else 0.0 for h in HORIZONS},
+        eta_samples={h: len(errors[h]) for h in HORIZONS},
+        alerts=len(alerted),
+        late_visits=len(late),
+        precision=len(tp) / len(alerted) if alerted else 0.0,
+        recall=len(tp) / len(late) if late else 0.0,
+        lead_time_median_min=float(np.median(leads)) if leads else 0.0,
+        lead_times_min=leads,
+        notifications_by_kind=dict(sorted(notes.items())),
+        visits_notified=len(notified),
+        delay_warnings_in_time=in_time,
+        eta_errors={h: tuple(errors[h]) for h in HORIZONS},
+    )
