@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.register(sub)
     ui_cmd.register(sub)
     duration_cli.register(sub)
+    __import__("twin.stream.shadow", fromlist=["register"]).register(sub)
     return parser
 
 

@@ -47,7 +47,12 @@ def test_two_workers_decide_the_same(brainy: Scenario, tmp_path: Path) -> None:
     world = World(brainy, BaselineDispatcher)
     params = BrainParams.for_scenario(brainy, world.specs)
     bridge = LoopBridge()
-    cluster_main(build_flow(WorldSource(world, bridge), BridgeSink(bridge), params), [], 0, worker_count_per_proc=2)
+    cluster_main(
+        build_flow(WorldSource(world, bridge), BridgeSink(bridge), params),
+        [],
+        0,
+        worker_count_per_proc=2,
+    )
     world.apply(bridge.take())
     two = _bytes(list(world.recorder.events), tmp_path / "two.jsonl")
     assert two == _bytes(_run(brainy), tmp_path / "one.jsonl")
@@ -94,7 +99,9 @@ def test_brain_beats_baseline_on_the_same_seeds(default_scenario: Scenario) -> N
         total = 0
         for seed in (1, 2):
             sc = default_scenario.with_overrides(**{"policy.dispatcher": policy, "seed": seed})
-            k = compute_kpis(_run(sc) if policy == "brain" else World(sc, BaselineDispatcher).run(), sc)
+            k = compute_kpis(
+                _run(sc) if policy == "brain" else World(sc, BaselineDispatcher).run(), sc
+            )
             total += k.visits_late + k.visits_missed
         late_missed[policy] = total
     assert late_missed["brain"] < late_missed["baseline"]

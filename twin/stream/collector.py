@@ -46,6 +46,7 @@ class Ops:
 class CollectorState:
     mirror: FleetMirror
     buckets: dict[int, list[ev.Event]] = field(default_factory=lambda: defaultdict(list))
+    observed: dict[int, list[ev.Event]] = field(default_factory=lambda: defaultdict(list))
     expected: dict[int, int] = field(default_factory=dict)
     done: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     tick_time: dict[int, datetime] = field(default_factory=dict)
@@ -118,6 +119,11 @@ def _replan(
 
 
 def _close(state: CollectorState, minute: int, params: BrainParams) -> list[object]:
+    # world events first, then decisions: both only up to this minute, so the result does
+    # not depend on how far ahead the input has been read (batching, partitions, workers)
+    for k in sorted(k for k in state.observed if k <= minute):
+        for e in state.observed.pop(k):
+            _observe(state, e)
     due = sorted(k for k in state.buckets if k <= minute)  # earlier ones: before the first tick
     decisions = sorted((d for k in due for d in state.buckets.pop(k)), key=lambda e: (e.time, e.id))
     for d in decisions:
@@ -155,7 +161,7 @@ def collector_step(state: CollectorState, item: object, params: BrainParams) -> 
     if isinstance(item, DeadLetter):
         return [item]
     if isinstance(item, Observed):
-        _observe(state, item.event)
+        state.observed[_minute_of(item.event.time, params)].append(item.event)
         return []
     if isinstance(item, Tick):
         state.tick_time[round(item.minute)] = item.time
@@ -170,6 +176,12 @@ def collector_step(state: CollectorState, item: object, params: BrainParams) -> 
         assert isinstance(item, ev.Event)
         state.buckets[_minute_of(item.time, params)].append(item)
         return []
-    if minute in state.expected and state.done[minute] >= state.expected[minute]:
-        return _close(state, minute, params)
-    return []
+    # close minutes strictly in order: a minute is done only when all earlier ones are,
+    # so what a close sees never depends on how the dataflow interleaved its paths
+    out: list[object] = []
+    while state.expected:
+        first = min(state.expected)
+        if state.done[first] < state.expected[first]:
+            break
+        out.extend(_close(state, first, params))
+    return out

@@ -62,15 +62,16 @@ class Admission:
             )
             return [DeadLetter(reason=reason, raw=ev.to_json(item))]
         self.seen.add(item.id)
-        if self.pending and item.time < self.pending[-1].time:
+        if self.pending and (item.time, item.id) < (self.pending[-1].time, self.pending[-1].id):
             self.in_order = False
         self.pending.append(item)
         return []
 
     def _release(self, tick: Tick) -> list[Item]:
-        """Everything up to the tick's time, in time order (stable for equal times)."""
+        """Everything up to the tick's time, ordered by (time, id): any arrival order within
+        the bound gives the same sequence."""
         if not self.in_order:
-            self.pending.sort(key=lambda e: e.time)
+            self.pending.sort(key=lambda e: (e.time, e.id))
             self.in_order = True
         cut = bisect.bisect_right(self.pending, tick.time, key=lambda e: e.time)
         out: list[Item] = list(self.pending[:cut])

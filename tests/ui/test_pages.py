@@ -1,0 +1,144 @@
+"""The cockpit's pages in Chromium: set up and run a comparison, read a day, sweep, delete."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.ui.conftest import ROOT, Cockpit, shot
+from twin.compare import Arm, run_comparison
+from twin.config import load_scenario
+from twin.stats import format_difference, format_estimate, summarise
+from twin.ui.widgets import HEADLINE
+
+RESULT_TIMEOUT_MS = 90_000
+
+
+def _knob(page, arm: int, knob: str):  # type: ignore[no-untyped-def]
+    cid = json.dumps({"arm": arm, "knob": knob, "type": "compare-knob"}, separators=(",", ":"))
+    return page.locator(f"[id='{cid}']")
+
+
+def _knob_error(page, arm: int, knob: str):  # type: ignore[no-untyped-def]
+    cid = json.dumps(
+        {"arm": arm, "knob": knob, "type": "compare-knob-error"}, separators=(",", ":")
+    )
+    return page.locator(f"[id='{cid}']")
+
+
+@pytest.fixture(scope="module")
+def stored(cockpit: Cockpit) -> str:
+    """A small stored comparison (baseline, 8 vs 10 technicians, 2 seeds); its id."""
+    base = load_scenario(ROOT / "data/scenarios/small.toml")
+    arms = [Arm("A: base"), Arm("B: technicians 10", {"workforce.technicians": 10})]
+    return run_comparison(base, arms, [1, 2], cockpit.store, workers=1).comparison_id
+
+
+def test_compare_runs_and_shows_the_stores_numbers(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    page.goto(cockpit.url + "/")
+    page.fill("#compare-seeds", "2")
+    techs = _knob(page, 1, "technicians")
+    techs.fill("abc")
+    error = _knob_error(page, 1, "technicians")
+    page.wait_for_function(
+        "el => el.textContent.includes('expected a whole number')", arg=error.element_handle()
+    )
+    assert page.locator("#compare-start").is_disabled()
+    shot(page, "compare-invalid-knob")
+    techs.fill("10")
+    page.wait_for_function("el => el.textContent === ''", arg=error.element_handle())
+    page.locator("#compare-start").click()
+    page.wait_for_selector("#compare-result-view", timeout=RESULT_TIMEOUT_MS)
+    cid = page.locator("#compare-result-view").get_attribute("data-comparison")
+    assert cid
+    assert "Done: 4 simulated days" in page.locator("#compare-progress-text").inner_text()
+    rows = {r.spec.name: r for r in summarise(cockpit.store.kpis_by_arm(cid))}
+    assert cockpit.store.comparison(cid).arm_labels == ("A: base", "B: technicians 10")
+    headline = page.locator(".results").first
+    for name in HEADLINE:
+        row = rows[name]
+        for arm in (0, 1):
+            cell = headline.locator(f"td[data-kpi='{name}'][data-arm='{arm}'][data-col='mean']")
+            assert cell.inner_text() == format_estimate(row.spec, row.estimates[arm])
+        diff = row.differences[1]
+        assert diff is not None
+        text = headline.locator(f"td[data-kpi='{name}'][data-arm='1'][data-col='diff']")
+        assert text.inner_text().replace("\n", "") == format_difference(row.spec, diff).replace(
+            " (n.s.)", " n.s."
+        )
+    page.wait_for_timeout(300)
+    shot(page, "compare-result")
+
+
+def test_day_page_shows_plan_actual_map_and_decisions(page, cockpit: Cockpit, stored: str) -> None:  # type: ignore[no-untyped-def]
+    run = cockpit.store.runs(stored)[0]
+    page.goto(f"{cockpit.url}/day?run={run.id}")
+    page.wait_for_selector("#day-gantt .main-svg")
+    page.wait_for_selector("#day-map .main-svg")
+    cost = page.locator(".card[data-kpi='cost_total_eur'] .value").inner_text()
+    assert cost == f"{run.kpis.cost_total_eur:,.0f} EUR"
+    assert "planned (grey) vs actual" in (page.locator("#day-gantt .gtitle").text_content() or "")
+    assert "at 11:00" in (page.locator("#day-map .gtitle").text_content() or "")
+    handle = page.locator("#day-minute [role='slider']").first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "() => document.querySelector('#day-map .gtitle').textContent.includes('11:15')"
+    )
+    page.wait_for_selector("#day-timeline .main-svg")
+    shot(page, "day")
+
+
+def test_model_page_says_when_there_are_no_brain_decisions(
+    page, cockpit: Cockpit, stored: str
+) -> None:  # type: ignore[no-untyped-def]
+    run = cockpit.store.runs(stored)[0]
+    page.goto(f"{cockpit.url}/model?run={run.id}")
+    page.wait_for_selector("#model-durations .main-svg")
+    assert "No brain decisions in this run" in page.locator("#model-no-brain").inner_text()
+    shot(page, "model")
+
+
+def test_tradeoff_sweeps_and_a_click_opens_the_day(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    page.goto(cockpit.url + "/tradeoff")
+    page.fill("#tradeoff-values1", "6, 8, 10")
+    page.fill("#tradeoff-seeds", "2")
+    page.locator("#tradeoff-start").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#tradeoff-progress-text') || {}).textContent"
+        " && document.querySelector('#tradeoff-progress-text').textContent.includes('Done')",
+        timeout=RESULT_TIMEOUT_MS,
+    )
+    points = page.locator("#tradeoff-graph .scatterlayer .trace").last.locator("path.point")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#tradeoff-graph .scatterlayer .trace path.point')"
+        ".length >= 3"
+    )
+    assert "Pareto front" in (page.locator("#tradeoff-graph .legend").text_content() or "")
+    shot(page, "tradeoff")
+    points.first.click(force=True)
+    page.wait_for_url(re.compile(r"/day\?run="))
+    run_id = page.url.split("run=")[1]
+    assert cockpit.store.run(run_id).arm in {
+        "technicians 6",
+        "technicians 8",
+        "technicians 10",
+    }
+    page.wait_for_selector("#day-gantt .main-svg")
+
+
+def test_runs_page_lists_and_deletes(page, cockpit: Cockpit, stored: str) -> None:  # type: ignore[no-untyped-def]
+    before = len(cockpit.store.runs())
+    page.goto(cockpit.url + "/runs")
+    page.wait_for_selector("#runs-runs tbody tr")
+    rows = page.locator("#runs-runs tbody tr")
+    assert rows.count() == before
+    victim = rows.first.get_attribute("data-run")
+    rows.first.locator("button").click()
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#runs-runs tbody tr').length === {before - 1}"
+    )
+    assert victim not in {r.id for r in cockpit.store.runs()}
+    shot(page, "runs")

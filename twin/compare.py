@@ -1,0 +1,495 @@
+"""What-if comparisons: arms of one base scenario, run on common seeds, in parallel, stored.
+
+An *arm* is the base scenario plus policy-knob overrides (dotted paths, as for
+:meth:`Scenario.with_overrides`). Every arm runs on the same seeds ``1..N``: seed ``s`` gives
+every arm the same customers, true durations and traffic (common random numbers), so the
+differences between arms come from the policy, and :mod:`twin.stats` can pair them by seed.
+
+Changing the number of technicians keeps the *demand* of the base scenario: the world draws
+``technicians x visits_per_technician`` requests, so the arm's ``visits_per_technician`` is
+rescaled to keep the day's request count (and so the very same requests) unchanged.
+
+Runs are independent, so they go to an executor. Anything shaped like
+:class:`concurrent.futures.Executor` works (the seam is :data:`ExecutorFactory`); the default
+is a ``ProcessPoolExecutor`` on this machine, or in-process for one worker. To scale a sweep
+out, pass e.g. ``lambda n: dask.distributed.Client(address).get_executor()``: the task
+(:func:`execute`) and its result are plain picklable values, and only the calling process
+writes to the run store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from rich.table import Table
+
+from twin.config import ConfigError, Scenario, load_scenario, validate
+from twin.kpi import Kpis
+
+if TYPE_CHECKING:  # the store pulls in DuckDB, which `twin run` never needs
+    from twin.store import RunStore
+
+log = logging.getLogger(__name__)
+
+KnobKind = Literal["int", "float", "bool", "choice", "widths"]
+ProgressFn = Callable[[int, int], None]
+ExecutorFactory = Callable[[int], Executor]
+
+
+@dataclass(frozen=True, slots=True)
+class Knob:
+    """A policy lever a manager can pull; ``path`` is the scenario field it sets."""
+
+    name: str
+    label: str
+    path: str
+    kind: KnobKind
+    help: str
+    choices: tuple[str, ...] = ()
+
+    def get(self, scenario: Scenario) -> Any:
+        node: Any = scenario
+        for part in self.path.split("."):
+            node = getattr(node, part)
+        return node
+
+    def parse(self, raw: Any) -> Any:
+        """A value from user input (text, number, bool); ConfigError naming the field if bad."""
+        try:
+            return _parse(self, raw)
+        except (TypeError, ValueError):
+            msg = f"{self.path}: {_EXPECTED[self.kind]}, got {raw!r}"
+            raise ConfigError(msg) from None
+
+    def show(self, value: Any) -> str:
+        if self.kind == "bool":
+            return "on" if value else "off"
+        if self.kind == "widths":
+            return "/".join(f"{float(w):g}" for w in value) + " h"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+
+_EXPECTED = {
+    "int": "expected a whole number",
+    "float": "expected a number",
+    "bool": "expected on/off",
+    "choice": "expected one of the listed choices",
+    "widths": "expected window widths in hours, e.g. 2, 4, 8",
+}
+
+
+def _parse(knob: Knob, raw: Any) -> Any:
+    if knob.kind == "int":
+        if isinstance(raw, bool) or raw is None or raw == "":
+            raise ValueError(raw)
+        value = float(raw)
+        if value != int(value):
+            raise ValueError(raw)
+        return int(value)
+    if knob.kind == "float":
+        if isinstance(raw, bool) or raw is None or raw == "":
+            raise ValueError(raw)
+        return float(raw)
+    if knob.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("on", "true", "yes", "1"):
+            return True
+        if text in ("off", "false", "no", "0"):
+            return False
+        raise ValueError(raw)
+    if knob.kind == "choice":
+        if raw not in knob.choices:
+            raise ValueError(raw)
+        return raw
+    parts = raw if isinstance(raw, list | tuple) else str(raw).replace("/", ",").split(",")
+    widths = tuple(float(p) for p in parts if str(p).strip())
+    if not widths or min(widths) <= 0:
+        raise ValueError(raw)
+    return widths
+
+
+KNOBS: tuple[Knob, ...] = (
+    Knob(
+        "dispatcher",
+        "Dispatcher",
+        "policy.dispatcher",
+        "choice",
+        "baseline insertion, the streaming brain, or the PowerOpt planner",
+        ("baseline", "brain", "optimised"),
+    ),
+    Knob(
+        "technicians",
+        "Technicians",
+        "workforce.technicians",
+        "int",
+        "technicians on shift (the demand stays the base scenario's)",
+    ),
+    Knob(
+        "window_widths_h",
+        "Window widths offered (h)",
+        "policy.window_widths_h",
+        "widths",
+        "appointment window widths offered to customers",
+    ),
+    Knob(
+        "same_day_acceptance",
+        "Same-day acceptance",
+        "policy.same_day_acceptance",
+        "bool",
+        "accept same-day requests",
+    ),
+    Knob(
+        "replanning",
+        "Replanning",
+        "policy.replanning",
+        "bool",
+        "repair the plan when a delay is detected",
+    ),
+    Knob(
+        "delay_threshold",
+        "Replanning threshold",
+        "policy.delay_threshold",
+        "float",
+        "probability of lateness that triggers an alert (0-1)",
+    ),
+    Knob(
+        "notifications",
+        "Customer notifications",
+        "policy.notifications",
+        "bool",
+        "send on-the-way and delay messages",
+    ),
+    Knob(
+        "best_match_weight",
+        "Best-match weight",
+        "policy.best_match_weight",
+        "float",
+        "preference for the technician customers rated best (0-100)",
+    ),
+    Knob(
+        "overtime_allowed_min",
+        "Overtime allowance (min)",
+        "policy.overtime_allowed_min",
+        "float",
+        "minutes past shift end a plan may use (0-240)",
+    ),
+    Knob(
+        "duration_model",
+        "Duration model",
+        "policy.duration_model",
+        "bool",
+        "predict visit durations with the learned model",
+    ),
+)
+KNOBS_BY_NAME: dict[str, Knob] = {k.name: k for k in KNOBS}
+KNOBS_BY_PATH: dict[str, Knob] = {k.path: k for k in KNOBS}
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    """A labelled variant of the base scenario: ``overrides`` maps dotted paths to values."""
+
+    label: str
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "overrides": dict(self.overrides)}
+
+    def scenario(self, base: Scenario) -> Scenario:
+        return arm_scenario(base, self.overrides)
+
+
+def arm_scenario(base: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """``base`` with ``overrides``; a technician count change keeps the base's request count."""
+    changes = dict(overrides)
+    techs = changes.get("workforce.technicians")
+    if techs is not None and "demand.visits_per_technician" not in changes:
+        base.with_overrides(**{"workforce.technicians": techs})  # precise error first
+        requests = base.workforce.technicians * base.demand.visits_per_technician
+        per_tech = requests / int(techs)
+        if per_tech > 30:
+            msg = (
+                f"workforce.technicians: {techs} technicians cannot take the base demand of "
+                f"{requests:.0f} requests (at most 30 each)"
+            )
+            raise ConfigError(msg)
+        changes["demand.visits_per_technician"] = per_tech
+    return base.with_overrides(**changes) if changes else base
+
+
+def knob_error(base: Scenario, knob: Knob, raw: Any) -> str | None:
+    """The message to show next to a knob's field, or None when the value is valid."""
+    try:
+        arm_scenario(base, {knob.path: knob.parse(raw)})
+    except ConfigError as exc:
+        return str(exc).replace("invalid scenario:\n  ", "")
+    return None
+
+
+def arm_label(overrides: Mapping[str, Any]) -> str:
+    """``technicians 10, replanning off`` (``base`` for no overrides)."""
+    parts = []
+    for path, value in overrides.items():
+        knob = KNOBS_BY_PATH.get(path)
+        name = knob.name.replace("_", " ") if knob else path
+        parts.append(f"{name} {knob.show(value) if knob else value}")
+    return ", ".join(parts) or "base"
+
+
+def sweep_arms(grid: Mapping[str, Sequence[Any]]) -> list[Arm]:
+    """One arm per combination of the knob values in ``grid`` (path -> values)."""
+    paths = list(grid)
+    return [
+        Arm(arm_label(dict(zip(paths, combo, strict=True))), dict(zip(paths, combo, strict=True)))
+        for combo in itertools.product(*(grid[p] for p in paths))
+    ]
+
+
+# ---------------------------------------------------------------- one run, in a worker
+@dataclass(frozen=True, slots=True)
+class RunTask:
+    """What a worker needs: plain values, so any executor can ship it."""
+
+    arm_index: int
+    arm: str
+    scenario_json: str
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutput:
+    task: RunTask
+    kpis: Kpis
+    wall_s: float
+    log_lines: tuple[str, ...]
+
+
+def execute(task: RunTask) -> RunOutput:
+    """Run one arm on one seed (in whatever process the executor chose)."""
+    from twin import events as ev
+    from twin.runner import run_scenario
+
+    scenario = validate(json.loads(task.scenario_json))
+    result = run_scenario(scenario, task.seed, out_dir=None, report=False)
+    lines = tuple(ev.to_json(e) for e in result.events)
+    return RunOutput(task, result.kpis, result.wall_s, lines)
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submission, in this process: one worker, no pool to start."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+def default_executor(workers: int) -> Executor:
+    """In-process for one worker, else a pool of fresh processes (forkserver: the cockpit
+    starts comparisons from a thread, and forking a threaded process is unsafe)."""
+    if workers <= 1:
+        return InlineExecutor()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    ctx = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+# ---------------------------------------------------------------- a whole comparison
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    comparison_id: str
+    arms: tuple[str, ...]
+    seeds: tuple[int, ...]
+    run_ids: dict[tuple[int, int], str]  # (arm index, seed) -> run id
+    wall_s: float
+
+
+def run_comparison(
+    base: Scenario,
+    arms: Sequence[Arm] | Sequence[tuple[Arm, Scenario]],
+    seeds: Sequence[int],
+    store: RunStore,
+    *,
+    label: str = "",
+    kind: str = "compare",
+    workers: int = 1,
+    progress: ProgressFn | None = None,
+    executor: ExecutorFactory = default_executor,
+    comparison_id: str | None = None,
+) -> ComparisonResult:
+    """Run every arm on every seed and store each run as it finishes.
+
+    ``arms`` are :class:`Arm` (applied to ``base``) or ``(Arm, scenario)`` pairs (a full
+    scenario per arm, as ``twin compare A.toml B.toml`` gives). ``store`` is a
+    :class:`twin.store.RunStore`. The first arm is the reference of the statistics.
+    """
+    if len(arms) < 1:
+        raise ValueError("a comparison needs at least one arm")
+    if not seeds:
+        raise ValueError("a comparison needs at least one seed")
+    pairs = [a if isinstance(a, tuple) else (a, a.scenario(base)) for a in arms]
+    labels = [a.label for a, _ in pairs]
+    if len(set(labels)) != len(labels):
+        msg = f"arm labels must be unique, got {labels}"
+        raise ValueError(msg)
+    cid = store.add_comparison(
+        label=label or " vs ".join(labels),
+        kind=kind,
+        base_scenario=base.name,
+        arms=[a.to_dict() for a, _ in pairs],
+        seeds=list(seeds),
+        comparison_id=comparison_id,
+    )
+    tasks = [
+        RunTask(i, arm.label, scenario.model_dump_json(), seed)
+        for seed in seeds
+        for i, (arm, scenario) in enumerate(pairs)
+    ]
+    scenarios = [s for _, s in pairs]
+    run_ids: dict[tuple[int, int], str] = {}
+    started = time.perf_counter()
+    if progress is not None:
+        progress(0, len(tasks))
+    pool = executor(workers)
+    futures: list[Future[RunOutput]] = []
+    try:
+        futures = [pool.submit(execute, t) for t in tasks]
+        for done, future in enumerate(as_completed(futures), start=1):
+            out: RunOutput = future.result()
+            t = out.task
+            run_ids[t.arm_index, t.seed] = store.add_run(
+                scenario=scenarios[t.arm_index],
+                seed=t.seed,
+                kpis=out.kpis,
+                wall_s=out.wall_s,
+                log_lines=out.log_lines,
+                comparison_id=cid,
+                arm=t.arm,
+                arm_index=t.arm_index,
+            )
+            if progress is not None:
+                progress(done, len(tasks))
+    except BaseException as exc:
+        for f in futures:
+            f.cancel()
+        store.set_status(cid, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    store.set_status(cid, "done")
+    wall = time.perf_counter() - started
+    return ComparisonResult(cid, tuple(labels), tuple(seeds), run_ids, wall)
+
+
+# ---------------------------------------------------------------- command line
+def _file_arms(paths: Iterable[Path]) -> list[tuple[Arm, Scenario]]:
+    pairs: list[tuple[Arm, Scenario]] = []
+    seen: set[str] = set()
+    for path in paths:
+        scenario = load_scenario(path)
+        label = path.stem if path.stem not in seen else str(path)
+        seen.add(label)
+        pairs.append((Arm(label, {"file": str(path)}), scenario))
+    return pairs
+
+
+def comparison_table(store: RunStore, comparison_id: str) -> Table:
+    """A rich table: per KPI, each arm's mean ± 95 % CI and its paired difference."""
+    from twin.stats import format_difference, format_estimate, summarise
+
+    record = store.comparison(comparison_id)
+    by_arm = store.kpis_by_arm(comparison_id)
+    arms = list(by_arm)
+    n = len(record.seeds)
+    table = Table(title=f"{record.label} · {n} seeds · mean ± 95 % CI; Δ vs {arms[0]} (paired)")
+    table.add_column("KPI")
+    for i, arm in enumerate(arms):
+        table.add_column(arm, justify="right")
+        if i:
+            table.add_column(f"Δ {arm}", justify="right")
+    for row in summarise(by_arm):
+        cells = []
+        for i, est in enumerate(row.estimates):
+            cells.append(format_estimate(row.spec, est))
+            diff = row.differences[i]
+            if diff is not None:
+                text = format_difference(row.spec, diff)
+                cells.append(f"[dim]{text}[/dim]" if not diff.significant else text)
+        table.add_row(row.spec.label, *cells)
+    return table
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twin.store import RunStore
+
+    console = Console()
+    if len(args.scenarios) < 2:
+        raise ConfigError("twin compare needs at least two scenario files (one per arm)")
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+    pairs = _file_arms(args.scenarios)
+    store = RunStore(args.store)
+    seeds = list(range(1, args.seeds + 1))
+    with Progress(
+        "[bold]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("simulating days", total=len(pairs) * len(seeds))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_comparison(
+            pairs[0][1], pairs, seeds, store, workers=args.workers, progress=progress
+        )
+    console.print(comparison_table(store, result.comparison_id))
+    console.print(
+        f"{len(result.run_ids)} runs in {result.wall_s:.1f} s on {args.workers} worker(s); "
+        f"stored as comparison {result.comparison_id} in {store.path} "
+        "(n.s. = not significant: the 95 % CI of the difference contains 0)"
+    )
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``twin compare`` to the CLI's subparsers."""
+    from twin.store import DEFAULT_STORE
+
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios (arms) on common seeds; print and store KPIs with 95%% CIs",
+        description="Run each scenario file (an arm) on seeds 1..N (the same seeds for every "
+        "arm), in parallel processes; print each KPI's mean with its 95%% CI and the paired "
+        "difference to the first arm; store every run in the run store.",
+    )
+    p.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files, one per arm")
+    p.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
+    p.add_argument(
+        "--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="processes"
+    )
+    p.add_argument("--store", type=Path, default=DEFAULT_STORE, help=f"default: {DEFAULT_STORE}")
+    p.set_defaults(func=cmd_compare)

@@ -1,0 +1,286 @@
+"""Cockpit-only figures: pure functions from measured values to plotly Figures.
+
+The day's report figures (Gantt, map) live in :mod:`twin.report.figures`; these extend them
+(planned bars, positions at a time) or show what only the cockpit shows: comparisons,
+trade-offs with their Pareto front, decisions over the day, model errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import plotly.graph_objects as go
+
+from twin import events as ev
+from twin.config import Scenario
+from twin.kpi import TechnicianDay, VisitOutcome
+from twin.report.figures import tours_gantt, visit_map
+from twin.ui.metrics import DurationError, EtaError, PlannedStop, midnight
+
+PLANNED_COLOUR = "rgba(120,120,120,0.45)"
+FRONT_COLOUR = "#d62728"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        height=height,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return fig
+
+
+def _clock(minute: float) -> str:
+    return f"{int(minute // 60):02d}:{int(minute % 60):02d}"
+
+
+def planned_vs_actual(
+    events: Sequence[ev.Event], stops: Sequence[PlannedStop], scenario: Scenario
+) -> go.Figure:
+    """The report's tours Gantt (actual) with the morning plan's visits as grey bars above."""
+    fig = tours_gantt(events)
+    fig.update_traces(width=0.45, offset=-0.05)  # actual: lower half of each row
+    shown = set(fig.layout.yaxis.categoryarray or ())
+    rows = [s for s in stops if s.technician_id in shown]
+    base = midnight(scenario).replace(tzinfo=None)
+    fig.add_trace(
+        go.Bar(
+            name="planned visit",
+            orientation="h",
+            y=[s.technician_id for s in rows],
+            base=[(base + timedelta(minutes=s.start_min)).isoformat() for s in rows],
+            x=[(s.end_min - s.start_min) * 60_000 for s in rows],
+            width=0.35,
+            offset=-0.42,
+            marker={"color": PLANNED_COLOUR},
+            customdata=[[s.visit_id, _clock(s.start_min), _clock(s.end_min)] for s in rows],
+            hovertemplate="%{y} planned %{customdata[0]}: %{customdata[1]}-%{customdata[2]}"
+            "<extra></extra>",
+        )
+    )
+    title = fig.layout.title.text.replace("Tours by technician", "Tours: planned (grey) vs actual")
+    fig.update_layout(title={"text": title}, legend={"orientation": "h", "y": -0.12})
+    return fig
+
+
+def day_map(
+    outcomes: Sequence[VisitOutcome],
+    days: Sequence[TechnicianDay],
+    scenario: Scenario,
+    where: Mapping[str, tuple[float, float]],
+    minute: float,
+) -> go.Figure:
+    """The report's visit map plus every technician's position at ``minute``."""
+    fig = visit_map(outcomes, days, scenario)
+    techs = sorted(where)
+    fig.add_trace(
+        go.Scatter(
+            x=[where[t][0] for t in techs],
+            y=[where[t][1] for t in techs],
+            mode="markers+text",
+            name=f"technicians at {_clock(minute)}",
+            text=techs,
+            textposition="top center",
+            marker={
+                "symbol": "diamond",
+                "size": 12,
+                "color": "#9467bd",
+                "line": {"width": 1, "color": "white"},
+            },
+            hovertemplate="%{text}<extra>at " + _clock(minute) + "</extra>",
+        )
+    )
+    fig.update_layout(
+        title={"text": f"Visits, routes and technicians at {_clock(minute)} (UTC)"},
+        height=620,
+        legend={"orientation": "h", "y": -0.1},
+    )
+    return fig
+
+
+_DECISIONS = (
+    ("delay alert", ev.DelayDetected, "#ff7f0e"),
+    ("replan requested", ev.ReplanRequested, "#9467bd"),
+    ("plan published", ev.PlanPublished, "#1f77b4"),
+    ("customer notified", ev.CustomerNotified, "#2ca02c"),
+)
+
+
+def _describe(e: ev.Event) -> str:
+    if isinstance(e, ev.DelayDetected):
+        return f"{e.visit_id} ({e.technician_id}): p={e.probability:.0%}"
+    if isinstance(e, ev.ReplanRequested):
+        return e.reason
+    if isinstance(e, ev.PlanPublished):
+        return f"v{e.version}: {e.reason} ({len(e.routes)} routes)"
+    if isinstance(e, ev.CustomerNotified):
+        return f"{e.kind} to {e.customer_id} by {e.channel}"
+    return e.TYPE
+
+
+def decision_timeline(events: Iterable[ev.Event]) -> go.Figure:
+    """Delay alerts, replans and customer notifications over the day, one row per kind."""
+    fig = go.Figure()
+    items = list(events)
+    for label, cls, colour in _DECISIONS:
+        hits = [e for e in items if isinstance(e, cls)]
+        fig.add_trace(
+            go.Scatter(
+                x=[e.time.replace(tzinfo=None).isoformat() for e in hits],
+                y=[label] * len(hits),
+                mode="markers",
+                name=f"{label} ({len(hits)})",
+                marker={
+                    "color": colour,
+                    "size": 9,
+                    "symbol": "line-ns-open",
+                    "line": {"width": 2, "color": colour},
+                },
+                text=[_describe(e) for e in hits],
+                hovertemplate="%{x|%H:%M} %{text}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="date", title="time (UTC)")
+    fig.update_yaxes(
+        type="category", categoryorder="array", categoryarray=[d[0] for d in _DECISIONS]
+    )
+    return _layout(fig, "Decisions over the day", height=300)
+
+
+def eta_accuracy(errors: Sequence[EtaError]) -> go.Figure:
+    """ETA error against how long before the arrival it was given."""
+    inside = sum(e.inside for e in errors)
+    fig = go.Figure(
+        go.Scatter(
+            x=[e.lead_min for e in errors],
+            y=[e.error_min for e in errors],
+            mode="markers",
+            marker={
+                "size": 5,
+                "opacity": 0.5,
+                "color": ["#2ca02c" if e.inside else "#ff7f0e" for e in errors],
+            },
+            text=[e.visit_id for e in errors],
+            hovertemplate="%{text}: %{y:.0f} min at %{x:.0f} min before<extra></extra>",
+            name="ETA updates",
+        )
+    )
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
+    fig.update_xaxes(title="minutes before arrival", autorange="reversed")
+    fig.update_yaxes(title="ETA - actual arrival (min)")
+    share = f"{inside / len(errors):.0%}" if errors else "-"
+    return _layout(fig, f"ETA accuracy: {len(errors)} updates, {share} inside the interval")
+
+
+def duration_scatter(errors: Sequence[DurationError]) -> go.Figure:
+    """Predicted against actual work minutes per visit, by job type; the diagonal is perfect."""
+    fig = go.Figure()
+    for job in sorted({e.job_type for e in errors}):
+        pts = [e for e in errors if e.job_type == job]
+        fig.add_trace(
+            go.Scatter(
+                x=[e.predicted_min for e in pts],
+                y=[e.actual_min for e in pts],
+                mode="markers",
+                name=job,
+                text=[e.visit_id for e in pts],
+                hovertemplate="%{text}: predicted %{x:.0f}, actual %{y:.0f} min<extra></extra>",
+            )
+        )
+    top = max([max(e.predicted_min, e.actual_min) for e in errors], default=60.0) * 1.05
+    fig.add_trace(
+        go.Scatter(
+            x=[0, top],
+            y=[0, top],
+            mode="lines",
+            name="perfect",
+            line={"color": "#888", "dash": "dot"},
+            hoverinfo="skip",
+        )
+    )
+    fig.update_xaxes(title="predicted work (min)", range=[0, top])
+    fig.update_yaxes(title="actual work (min)", range=[0, top])
+    mae = sum(abs(e.error_min) for e in errors) / len(errors) if errors else 0.0
+    return _layout(fig, f"Visit durations: predicted vs actual (mean abs. error {mae:.0f} min)")
+
+
+# ---------------------------------------------------------------- trade-offs
+@dataclass(frozen=True, slots=True)
+class TradeoffPoint:
+    """One arm's means (and 95 % CI half-widths) over seeds; ``run_id`` opens its first day."""
+
+    label: str
+    cost: float
+    cost_ci: float
+    customer: float
+    customer_ci: float
+    employee: float
+    run_id: str
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point beats: lower cost and higher satisfaction.
+
+    A point is dominated when another is at most as costly and at least as satisfying, and
+    strictly better in one. Returned in order of cost.
+    """
+    front = []
+    for i, (c, s) in enumerate(points):
+        dominated = any(
+            (c2 <= c and s2 >= s) and (c2 < c or s2 > s)
+            for j, (c2, s2) in enumerate(points)
+            if j != i
+        )
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: points[i])
+
+
+def tradeoff_scatter(points: Sequence[TradeoffPoint]) -> go.Figure:
+    """Cost against customer satisfaction per arm, coloured by employee satisfaction."""
+    front = pareto_front([(p.cost, p.customer) for p in points])
+    fig = go.Figure()
+    if front:
+        fig.add_trace(
+            go.Scatter(
+                x=[points[i].cost for i in front],
+                y=[points[i].customer for i in front],
+                mode="lines",
+                name="Pareto front (no arm is cheaper and more satisfying)",
+                line={"color": FRONT_COLOUR, "width": 2, "dash": "dash"},
+                hoverinfo="skip",
+            )
+        )
+    on_front = set(front)
+    fig.add_trace(
+        go.Scatter(
+            x=[p.cost for p in points],
+            y=[p.customer for p in points],
+            error_x={"type": "data", "array": [p.cost_ci for p in points], "thickness": 1},
+            error_y={"type": "data", "array": [p.customer_ci for p in points], "thickness": 1},
+            mode="markers+text",
+            name="arms (mean ± 95% CI); click to open a day",
+            text=[p.label for p in points],
+            textposition="top center",
+            customdata=[[p.run_id, p.employee] for p in points],
+            marker={
+                "size": [18 if i in on_front else 12 for i in range(len(points))],
+                "color": [p.employee for p in points],
+                "colorscale": "Viridis",
+                "colorbar": {"title": {"text": "employee<br>satisfaction"}},
+                "line": {
+                    "width": [3 if i in on_front else 0 for i in range(len(points))],
+                    "color": FRONT_COLOUR,
+                },
+            },
+            hovertemplate="%{text}<br>cost %{x:,.0f} EUR<br>customer %{y:.0f}/1000"
+            "<br>employee %{customdata[1]:.0f}/100<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="total cost per day (EUR)")
+    fig.update_yaxes(title="customer satisfaction (/1000)")
+    return _layout(fig, "Trade-off: cost vs customer satisfaction", height=560)

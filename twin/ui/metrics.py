@@ -1,0 +1,217 @@
+"""What the Day and Model pages measure in one run's event log: plans, positions, model errors.
+
+All computed from the log alone (the contract), so a replayed production day is judged the
+same way as a simulated one:
+
+* *planned stops*: the morning plan, i.e. the routes of every ``PlanPublished`` before the
+  first shift started (a later route for a technician replaces an earlier one), timed with
+  the planner's own ``route_timeline`` from the technician's home at shift start, with the
+  booked expected durations.
+* *duration errors*: the last ``VisitBooked.expected_duration_min`` against the work
+  actually done (``WorkStarted`` → ``WorkFinished``).
+* *ETA errors*: every ``EtaUpdated`` of a visit later arrived at: ``eta - arrival`` in
+  minutes, the lead time ``arrival - update``, and whether the arrival fell in
+  ``[eta_low, eta_high]``.
+* *delay alerts*: visits with a ``DelayDetected`` against today's visits that were not on
+  time (late, or never reached: both broke the promise). Precision = alerted and not on
+  time / alerted; recall = alerted and not on time / not on time.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+
+from twin import events as ev
+from twin.config import Scenario
+from twin.kpi import activities, per_visit_outcomes
+from twin.models.plan import BreakRule, TechnicianSpec, TechnicianState, VisitTask, route_timeline
+from twin.models.travel import TravelModel
+
+BRAIN_TYPES = (ev.EtaUpdated, ev.DelayDetected, ev.ReplanRequested, ev.CustomerNotified)
+
+
+def midnight(scenario: Scenario) -> datetime:
+    return datetime.combine(scenario.date, time(), tzinfo=UTC)
+
+
+def minutes(t: datetime, scenario: Scenario) -> float:
+    return (t - midnight(scenario)).total_seconds() / 60
+
+
+def has_brain_decisions(events: Iterable[ev.Event]) -> bool:
+    return any(isinstance(e, BRAIN_TYPES) for e in events)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStop:
+    technician_id: str
+    visit_id: str
+    start_min: float
+    end_min: float
+
+
+def planned_stops(events: Sequence[ev.Event], scenario: Scenario) -> list[PlannedStop]:
+    """The morning plan, timed (see the module docstring)."""
+    shifts = {e.technician_id: e for e in events if isinstance(e, ev.ShiftStarted)}
+    first_shift = min((e.time for e in shifts.values()), default=None)
+    routes: dict[str, tuple[str, ...]] = {}
+    for e in events:
+        if isinstance(e, ev.PlanPublished) and (first_shift is None or e.time <= first_shift):
+            routes.update({r.technician_id: r.visit_ids for r in e.routes})
+    requested = {e.visit_id: e for e in events if isinstance(e, ev.VisitRequested)}
+    booked = {e.visit_id: e for e in events if isinstance(e, ev.VisitBooked)}
+    tasks = {}
+    for vid, b in booked.items():
+        r = requested.get(vid)
+        if r is None:
+            continue
+        tasks[vid] = VisitTask(
+            vid,
+            r.customer_id,
+            r.x,
+            r.y,
+            r.job_type,
+            r.skill,
+            r.priority,
+            minutes(b.window_start, scenario),
+            minutes(b.window_end, scenario),
+            b.expected_duration_min,
+        )
+    wf = scenario.workforce
+    travel = TravelModel(scenario.city, scenario.traffic)
+    brk = BreakRule(wf.break_min, wf.break_after_work_min)
+    out = []
+    for tech, route in sorted(routes.items()):
+        start = shifts.get(tech)
+        stops = [v for v in route if v in tasks]
+        if start is None or not stops:
+            continue  # never started (sick): nothing was carried out against the plan
+        begin = wf.shift_start_min
+        spec = TechnicianSpec(
+            tech,
+            start.x,
+            start.y,
+            frozenset(),
+            begin,
+            begin + wf.shift_length_min,
+            begin + wf.max_work_min,
+        )
+        state = TechnicianState(tech, start.x, start.y, begin)
+        timeline = route_timeline(spec, state, stops, tasks, travel, brk)
+        out += [PlannedStop(tech, s.visit_id, s.start, s.end) for s in timeline.stops]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """GPS pings per technician, for "where was everyone at minute t"."""
+
+    times: dict[str, list[float]]
+    points: dict[str, list[tuple[float, float]]]
+
+    def at(self, minute: float) -> dict[str, tuple[float, float]]:
+        """Each technician's last known position at ``minute`` (none before the first ping)."""
+        out = {}
+        for tech, ts in self.times.items():
+            i = bisect_right(ts, minute)
+            if i:
+                out[tech] = self.points[tech][i - 1]
+        return out
+
+
+def positions(events: Iterable[ev.Event], scenario: Scenario) -> Positions:
+    times: dict[str, list[float]] = defaultdict(list)
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    pings = sorted(
+        (e for e in events if isinstance(e, ev.Position | ev.ShiftStarted | ev.Arrived)),
+        key=lambda e: e.time,
+    )
+    for e in pings:
+        times[e.technician_id].append(minutes(e.time, scenario))
+        points[e.technician_id].append((e.x, e.y))
+    return Positions(dict(times), dict(points))
+
+
+@dataclass(frozen=True, slots=True)
+class DurationError:
+    visit_id: str
+    job_type: str
+    predicted_min: float
+    actual_min: float
+
+    @property
+    def error_min(self) -> float:
+        return self.predicted_min - self.actual_min
+
+
+def duration_errors(events: Sequence[ev.Event]) -> list[DurationError]:
+    booked = {e.visit_id: e for e in events if isinstance(e, ev.VisitBooked)}
+    jobs = {e.visit_id: e.job_type for e in events if isinstance(e, ev.VisitRequested)}
+    out = []
+    for a in activities(events):
+        if a.kind == "work" and a.visit_id in booked:
+            b = booked[a.visit_id]
+            out.append(
+                DurationError(
+                    a.visit_id,
+                    jobs.get(a.visit_id, "unknown"),
+                    b.expected_duration_min,
+                    a.hours * 60,
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class EtaError:
+    visit_id: str
+    lead_min: float  # arrival - time of the update
+    error_min: float  # eta - arrival: positive = predicted too late
+    inside: bool  # arrival within [eta_low, eta_high]
+
+
+def eta_errors(events: Sequence[ev.Event]) -> list[EtaError]:
+    arrived: dict[str, datetime] = {}
+    for e in events:
+        if isinstance(e, ev.Arrived) and e.visit_id is not None:
+            arrived.setdefault(e.visit_id, e.time)
+    out = []
+    for e in events:
+        if isinstance(e, ev.EtaUpdated) and e.visit_id in arrived and e.time <= arrived[e.visit_id]:
+            t = arrived[e.visit_id]
+            out.append(
+                EtaError(
+                    e.visit_id,
+                    (t - e.time).total_seconds() / 60,
+                    (e.eta - t).total_seconds() / 60,
+                    e.eta_low <= t <= e.eta_high,
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuality:
+    alerted: int
+    not_on_time: int
+    hits: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.hits / self.alerted if self.alerted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.hits / self.not_on_time if self.not_on_time else None
+
+
+def alert_quality(events: Sequence[ev.Event], scenario: Scenario) -> AlertQuality:
+    outcomes = per_visit_outcomes(events, scenario)
+    today = {o.visit_id for o in outcomes}
+    bad = {o.visit_id for o in outcomes if o.status != "on_time"}
+    alerted = {e.visit_id for e in events if isinstance(e, ev.DelayDetected)} & today
+    return AlertQuality(len(alerted), len(bad), len(alerted & bad))

@@ -1,0 +1,92 @@
+"""Model page: how good were the predictions behind one run's decisions?
+
+Duration predictions (booked expected duration vs actual work), ETA errors (``EtaUpdated``
+vs the actual arrival) and delay-alert precision/recall (``DelayDetected`` vs visits not on
+time), all computed from the event log (definitions in :mod:`twin.ui.metrics`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, callback, dcc, html
+
+from twin.store import StoreError
+from twin.ui import context
+from twin.ui.figures import duration_scatter, eta_accuracy
+from twin.ui.metrics import alert_quality, duration_errors, eta_errors, has_brain_decisions
+from twin.ui.widgets import run_dropdown
+
+NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
+
+
+def layout(run: str | None = None, **_: Any) -> html.Div:
+    return html.Div(
+        [
+            html.H2("Model quality"),
+            html.P(
+                "Were the durations, ETAs and delay alerts right? Each measured against what "
+                "actually happened in the same run.",
+                className="lead",
+            ),
+            html.Div(
+                [html.Label("Run"), run_dropdown("model-run", context.store().runs(), run)],
+                className="control",
+            ),
+            html.Div(id="model-content"),
+        ]
+    )
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def model_view(run_id: str | None) -> Any:
+    if not run_id:
+        return html.P("No run selected.")
+    try:
+        b = context.run_bundle(run_id)
+    except StoreError as exc:
+        return html.P(str(exc), className="error")
+    events = list(b.events)
+    parts: list[Any] = [
+        dcc.Graph(id="model-durations", figure=duration_scatter(duration_errors(events)))
+    ]
+    if not has_brain_decisions(events):
+        parts.append(html.P(NO_BRAIN, id="model-no-brain", className="note"))
+        return html.Div(parts)
+    errors = eta_errors(events)
+    if errors:
+        parts.append(dcc.Graph(id="model-eta", figure=eta_accuracy(errors)))
+    else:
+        parts.append(html.P("No ETA updates for visits later reached.", className="note"))
+    q = alert_quality(events, b.scenario)
+    rows = [
+        ("Visits alerted", str(q.alerted)),
+        ("Visits not on time (late or missed)", str(q.not_on_time)),
+        ("Alerted and not on time", str(q.hits)),
+        ("Precision (alerts that were right)", _share(q.precision)),
+        ("Recall (delays that were alerted)", _share(q.recall)),
+    ]
+    parts.append(html.H3("Delay alerts"))
+    parts.append(
+        html.Table(
+            html.Tbody([html.Tr([html.Td(k), html.Td(v)]) for k, v in rows]),
+            className="results",
+            id="model-alerts",
+        )
+    )
+    return html.Div(parts)
+
+
+@callback(Output("model-content", "children"), Input("model-run", "value"))
+def on_run(run_id: str | None) -> Any:
+    return model_view(run_id)
+
+
+# registered last: with pages imported by create_app, Dash needs the layout given here
+dash.register_page(
+    __name__, path="/model", name="Model", title="Model · FieldTwin", order=3, layout=layout
+)
