@@ -151,10 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
     run.add_argument(
         "--policy",
-        choices=["baseline", "brain", "optimised"],
+        choices=["baseline", "optimised", "brain", "optimised_brain"],
         default=None,
         help="dispatcher: baseline (insertion, no replanning), brain (streaming brain in the "
-        "loop), optimised (PowerOpt planner); default: the scenario's policy.dispatcher",
+        "loop, repairing live), optimised (PowerOpt daily plan and offers), "
+        "optimised_brain (both); default: the scenario's policy.dispatcher",
     )
     run.add_argument("--out", default="out/run", help="output folder (default: out/run)")
     run.set_defaults(func=cmd_run)

@@ -196,7 +196,10 @@ class Satisfaction(_Model):
     per_window_hour: float = -30.0
 
 
-Dispatcher = Literal["baseline", "brain", "optimised"]
+# baseline: cheapest insertion at booking, no replanning; optimised: PowerOpt daily plan and
+# bookings, no live repair; brain: baseline bookings + the streaming brain repairing live;
+# optimised_brain: PowerOpt plan and bookings + the brain repairing live with PowerOpt
+Dispatcher = Literal["baseline", "optimised", "brain", "optimised_brain"]
 
 
 class Policy(_Model):
@@ -205,6 +208,9 @@ class Policy(_Model):
     delay_threshold: float = Field(default=0.5, gt=0, lt=1)
     notifications: bool = True
     duration_model: bool = True
+    # visit history the duration model is fitted on (made by `twin train-durations` for
+    # this company); empty: the brain uses booked durations with a generic spread
+    duration_history: str = ""
     best_match_weight: float = Field(default=0.0, ge=0, le=100)
     same_day_acceptance: bool = True
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)

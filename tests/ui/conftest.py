@@ -71,7 +71,7 @@ def cockpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cockpit]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/setup.sh --dev installs it)")
+        pytest.fail("Debian's chromium is not installed (scripts/setup.sh --dev installs it)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -43,6 +43,7 @@ bracket this model in :mod:`twin.models.duration_baselines`.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ from twin.models.duration_encoding import Design, Effect, fit_components
 from twin.models.plan import TechnicianSpec
 
 QUANTILES = (0.1, 0.5, 0.9)
+Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,26 @@ class DurationEstimate:
         """All figures multiplied by ``factor`` (> 0)."""
         return DurationEstimate(
             self.p10 * factor, self.p50 * factor, self.p90 * factor, self.mean * factor
+        )
+
+    @property
+    def log_sigma(self) -> float:
+        """Spread in log space implied by P10/P90 (lognormal)."""
+        return math.log(self.p90 / self.p10) / (2 * Z90) if self.p90 > self.p10 else 0.0
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation in minutes of the lognormal with this mean and spread."""
+        s = self.log_sigma
+        return self.mean * math.sqrt(max(0.0, math.exp(s * s) - 1.0))
+
+    @staticmethod
+    def from_mean_cv(mean: float, cv: float) -> DurationEstimate:
+        """The lognormal estimate with a given mean and coefficient of variation."""
+        sigma = math.sqrt(math.log1p(cv * cv))
+        med = mean / math.exp(sigma * sigma / 2)
+        return DurationEstimate(
+            med * math.exp(-Z90 * sigma), med, med * math.exp(Z90 * sigma), mean
         )
 
 

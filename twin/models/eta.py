@@ -16,39 +16,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from twin.models.duration import Z90, DurationEstimate
 from twin.models.plan import BreakRule, VisitTask
 from twin.models.travel import NO_INCIDENTS, TravelModel
 
-Z90 = 1.2815515655446004  # standard normal 90th percentile
-
-
-@dataclass(frozen=True, slots=True)
-class DurationEstimate:
-    """Quantiles of an on-site duration in minutes (mean of the lognormal too)."""
-
-    p10: float
-    p50: float
-    p90: float
-    mean: float
-
-    @property
-    def log_sigma(self) -> float:
-        if self.p10 <= 0 or self.p90 <= self.p10:
-            return 0.0
-        return math.log(self.p90 / self.p10) / (2 * Z90)
-
-    @property
-    def sd(self) -> float:
-        s = self.log_sigma
-        return self.mean * math.sqrt(max(0.0, math.exp(s * s) - 1.0))
-
-    @staticmethod
-    def from_mean_cv(mean: float, cv: float) -> DurationEstimate:
-        sigma = math.sqrt(math.log1p(cv * cv))
-        med = mean / math.exp(sigma * sigma / 2)
-        return DurationEstimate(
-            med * math.exp(-Z90 * sigma), med, med * math.exp(Z90 * sigma), mean
-        )
+__all__ = ["DurationEstimate", "Position", "VisitEta", "remaining_work", "route_etas"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,10 @@ def _route_update(state: FleetState, params: BrainParams, tid: str) -> RouteUpda
     visits = tuple(m.tasks[v] for v in m.routes[tid] if v in m.tasks)
     estimates = {v.visit_id: params.estimate(tid, v.job_type, v.duration_min) for v in visits}
     customers = {v.visit_id: c for v in visits if (c := m.customer(v.visit_id)) is not None}
-    return RouteUpdate(visits, estimates, customers)
+    contacts = {
+        v.visit_id: state.contacts[v.visit_id] for v in visits if v.visit_id in state.contacts
+    }
+    return RouteUpdate(visits, estimates, customers, contacts)
 
 
 def _confirm(state: FleetState, params: BrainParams, e: ev.VisitBooked) -> ev.Event | None:

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from twin import events as ev
-from twin.models.eta import DurationEstimate
+from twin.models.duration import DurationEstimate
 from twin.models.mirror import Customer
+from twin.models.notify import VisitContact
 from twin.models.plan import VisitTask
 
 
@@ -59,6 +60,7 @@ class RouteUpdate:
     visits: tuple[VisitTask, ...]
     estimates: Mapping[str, DurationEstimate]
     customers: Mapping[str, Customer]
+    contacts: Mapping[str, VisitContact]  # what customers were told at booking (one cap)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.dispatch import BaselineDispatcher, Dispatcher
-from twin.models.eta import DurationEstimate
+from twin.models.duration import DurationEstimate
 from twin.models.notify import NotifyPolicy
 from twin.models.plan import BreakRule, TechnicianSpec
 from twin.models.travel import TravelModel

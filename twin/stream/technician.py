@@ -222,6 +222,8 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
         state.route = item.visits
         state.estimates.update(item.estimates)
         state.customers.update(item.customers)
+        for vid, contact in item.contacts.items():
+            state.contacts.setdefault(vid, contact)
         state.dirty = True
         return []
     assert isinstance(item, ev.Event)

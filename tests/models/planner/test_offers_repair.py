@@ -122,3 +122,19 @@ def test_dispatcher_protocol_round_trip(planned_day, params):
     changed = po.repair(dstate, "technician_unavailable", orphans)
     placed = {v for r in {**dstate.routes, **changed}.values() for v in r}
     assert set(orphans) <= placed or len(placed) < len(dstate.visits)
+
+
+def test_repair_of_a_small_region_does_not_move_a_visit_next_to_itself(params):
+    # regression: with fewer visits in the region than neighbours asked for, a visit was its
+    # own neighbour and the intra-route move crashed (tuple.index: x not in tuple)
+    from twin.models.planner import synthetic_day
+
+    state, travel, brk = synthetic_day(Scenario(), 2, 3, np.random.default_rng(5))
+    tids = sorted(state.technicians)
+    vids = sorted(state.visits)
+    routes = {tids[0]: (vids[0],), tids[1]: ()}
+    state = replace(state, routes=routes)
+    res = repair_plan(state, travel, brk, params, [vids[1], vids[2]], disturbed=tids, seed=0)
+    after = {**state.routes, **res.routes}
+    placed = [v for r in after.values() for v in r]
+    assert sorted(placed + list(res.unassigned)) == vids

@@ -127,7 +127,9 @@ class _Search:
         xy = np.array([(self.ev.visits[v].x, self.ev.visits[v].y) for v in vids])
         d = np.hypot(xy[:, 0, None] - xy[None, :, 0], xy[:, 1, None] - xy[None, :, 1])
         np.fill_diagonal(d, np.inf)
-        order = np.argsort(d, axis=1)[:, :k]
+        # at most n - 1 neighbours: with fewer visits than k the visit itself (distance inf)
+        # would otherwise end its own list and be "moved next to itself"
+        order = np.argsort(d, axis=1)[:, : min(k, len(vids) - 1)]
         return {v: [vids[j] for j in order[i]] for i, v in enumerate(vids)}
 
     def out_of_budget(self) -> bool:
@@ -334,7 +336,8 @@ def repair_plan(
             found = cheapest_insertion(ev, routes, vid, wider[len(cands) :])  # still feasible?
         if found is None:
             unassigned.append(vid)
-            log.warning("repair: no feasible technician for visit %s", vid)
+            # the caller decides what an unplaced visit means (reported in ``unassigned``)
+            log.debug("repair: no feasible technician for visit %s", vid)
             continue
         _, tid, walk = found
         routes[tid] = walk.route

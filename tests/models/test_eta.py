@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twin.config import City, Traffic
+from twin.models.duration import DurationEstimate
+from twin.models.eta import Position, remaining_work, route_etas
+from twin.models.plan import VisitTask
+from twin.models.travel import TravelModel
+
+TRAVEL = TravelModel(City(), Traffic())
+
+
+def _visit(vid: str, x: float, ws: float, we: float, dur: float = 60.0) -> VisitTask:
+    return VisitTask(vid, "C", x, 10.0, "repair", "repair", 1, ws, we, dur)
+
+
+def test_etas_follow_the_chain_and_widen() -> None:
+    route = [_visit("A", 5, 0, 2000), _visit("B", 9, 0, 2000)]
+    est = {v.visit_id: DurationEstimate.from_mean_cv(60, 0.5) for v in route}
+    a, b = route_etas(Position(1, 10, 600), route, est, TRAVEL, 0.25)
+    assert 600 < a.eta < b.eta
+    assert a.low <= a.eta <= a.high and b.low <= b.eta <= b.high
+    assert (b.high - b.low) > (a.high - a.low)  # uncertainty accumulates
+
+
+def test_waiting_for_a_window_absorbs_uncertainty() -> None:
+    est = {"A": DurationEstimate.from_mean_cv(60, 0.8), "B": DurationEstimate.from_mean_cv(30, 0.3)}
+    tight = [_visit("A", 5, 0, 2000), _visit("B", 6, 0, 2000)]
+    slack = [_visit("A", 5, 0, 2000), _visit("B", 6, 1000, 2000)]
+    _, b_tight = route_etas(Position(1, 10, 600), tight, est, TRAVEL, 0.25)
+    _, b_slack = route_etas(Position(1, 10, 600), slack, est, TRAVEL, 0.25)
+    assert b_slack.high - b_slack.low < b_tight.high - b_tight.low
+
+
+def test_probability_of_lateness() -> None:
+    est = {"A": DurationEstimate.from_mean_cv(60, 0.5)}
+    (easy,) = route_etas(Position(4, 10, 600), [_visit("A", 5, 0, 900)], est, TRAVEL, 0.25)
+    (hopeless,) = route_etas(Position(4, 10, 600), [_visit("A", 5, 0, 601)], est, TRAVEL, 0.25)
+    assert easy.p_late < 0.01 and hopeless.p_late > 0.9
+
+
+@given(
+    now=st.floats(min_value=0, max_value=1200),
+    window_end=st.floats(min_value=0, max_value=1440),
+    sd=st.floats(min_value=0, max_value=200),
+)
+def test_p_late_is_a_probability(now: float, window_end: float, sd: float) -> None:
+    est = {"A": DurationEstimate.from_mean_cv(60, 0.5)}
+    (eta,) = route_etas(
+        Position(4, 10, now, sd), [_visit("A", 5, 0, window_end)], est, TRAVEL, 0.25
+    )
+    assert 0.0 <= eta.p_late <= 1.0
+
+
+def test_remaining_work_never_reaches_zero() -> None:
+    est = DurationEstimate.from_mean_cv(60, 0.5)
+    rest, sd = remaining_work(est, 10)
+    assert abs(rest - (est.mean - 10)) < 1e-9 and sd > 0
+    overrun, _ = remaining_work(est, 500)
+    assert overrun == 0.15 * est.mean
