@@ -77,6 +77,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(task, completed=t, clock=f"{int(t // 60):02d}:{int(t % 60):02d}")
 
         result = run_scenario(scenario, scenario.seed, out, progress)
+    if not args.no_store:
+        from twin import events as ev
+        from twin.store import RunStore
+
+        run_id = RunStore(args.store).add_run(
+            scenario=scenario,
+            seed=result.seed,
+            kpis=result.kpis,
+            wall_s=result.wall_s,
+            log_lines=[ev.to_json(e) for e in result.events],
+        )
+        console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
     title = f"{scenario.name} · seed {result.seed} · policy {scenario.policy.dispatcher}"
     console.print(kpi_table([(scenario.policy.dispatcher, result.kpis)], title))
     console.print(
@@ -158,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
         "optimised_brain (both); default: the scenario's policy.dispatcher",
     )
     run.add_argument("--out", default="out/run", help="output folder (default: out/run)")
+    run.add_argument(
+        "--store",
+        default="runs/fieldtwin.duckdb",
+        help="run store the cockpit reads (default: runs/fieldtwin.duckdb)",
+    )
+    run.add_argument("--no-store", action="store_true", help="do not keep the run in the store")
     run.set_defaults(func=cmd_run)
 
     rep = sub.add_parser(

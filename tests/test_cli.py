@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from twin import events as ev
+from twin.cli import main
+from twin.config import load_scenario
+from twin.kpi import compute_kpis
+from twin.store import RunStore
+
+from .conftest import SCENARIOS
+
+
+def test_run_writes_log_kpis_report_and_store(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    db = tmp_path / "runs.duckdb"
+    code = main(
+        ["run", "--scenario", str(SCENARIOS / "small.toml"), "--seed", "5", "--policy", "brain",
+         "--out", str(out), "--store", str(db)]
+    )  # fmt: skip
+    assert code == 0
+    events = ev.read_log(out / "events.jsonl")
+    scenario = load_scenario(SCENARIOS / "small.toml").with_overrides(
+        **{"seed": 5, "policy.dispatcher": "brain"}
+    )
+    assert json.loads((out / "kpis.json").read_text()) == compute_kpis(events, scenario).to_dict()
+    html = (out / "report.html").read_text()
+    assert "ETA accuracy" in html and "Tours" in html
+    assert (out / "roster.json").exists() and (out / "ops.jsonl").exists()
+    (stored,) = RunStore(db).runs()
+    assert stored.seed == 5 and stored.dispatcher == "brain" and stored.n_events == len(events)
+
+
+def test_bad_scenario_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[workforce]\ntechnicians = -3\n")
+    assert main(["run", "--scenario", str(bad), "--out", str(tmp_path / "o"), "--no-store"]) == 2
+    assert "workforce.technicians" in capsys.readouterr().out
+
+
+def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--scenario", "--seed", "--policy", "--out", "--store", "--no-store"):
+        assert option in text
