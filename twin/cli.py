@@ -1,4 +1,6 @@
-"""The ``twin`` command line: run a simulated day, and (as they land) replay, compare, ui …
+"""The ``twin`` command line: run a simulated day, replay a log through the brain, compare
+policies, open the cockpit, answer a booking request, train the duration model, shadow a
+live Kafka stream.
 
 Output for people (tables, progress bars) goes through ``rich``; everything a run produces
 is written to its ``--out`` folder.
@@ -22,9 +24,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin import compare as compare_cmd
-from twin import duration_cli
+from twin import duration_cli, offer_cli
 from twin.config import ConfigError, Scenario, load_scenario
 from twin.kpi import KPI_SPECS, Kpis
+from twin.stream import shadow as shadow_cmd
 from twin.ui import cli as ui_cmd
 
 DEFAULT_SCENARIO = Path("data/scenarios/default.toml")
@@ -202,7 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare_cmd.register(sub)
     ui_cmd.register(sub)
     duration_cli.register(sub)
-    __import__("twin.stream.shadow", fromlist=["register"]).register(sub)
+    shadow_cmd.register(sub)
+    offer_cli.register(sub)
     return parser
 
 
