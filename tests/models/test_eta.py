@@ -57,6 +57,6 @@ def test_p_late_is_a_probability(now: float, window_end: float, sd: float) -> No
 def test_remaining_work_never_reaches_zero() -> None:
     est = DurationEstimate.from_mean_cv(60, 0.5)
     rest, sd = remaining_work(est, 10)
-    assert abs(rest - (est.mean - 10)) < 1e-9 and sd > 0
+    assert abs(rest - (est.p50 - 10)) < 1e-9 and sd > 0
     overrun, _ = remaining_work(est, 500)
-    assert overrun == 0.15 * est.mean
+    assert overrun == 0.15 * est.p50

@@ -92,11 +92,11 @@ def route_etas(
 
 
 def remaining_work(est: DurationEstimate, elapsed: float) -> tuple[float, float]:
-    """Expected remaining minutes and their spread for a visit already ``elapsed`` minutes in.
+    """Typical remaining minutes and their spread for a visit already ``elapsed`` minutes in.
 
-    Conditional on not being finished yet, a lognormal's remaining time shrinks more slowly
-    than ``mean - elapsed``; a floor of 15 % of the mean (and of the spread) keeps an
-    overrunning visit from looking finished.
+    Median-based like the rest of the chain. Conditional on not being finished yet, a
+    lognormal's remaining time shrinks more slowly than ``p50 - elapsed``; a floor of 15 %
+    of the median (and of the spread) keeps an overrunning visit from looking finished.
     """
-    rest = max(est.mean - elapsed, 0.15 * est.mean)
-    return rest, est.sd * max(rest / est.mean, 0.15) if est.mean > 0 else 0.0
+    rest = max(est.p50 - elapsed, 0.15 * est.p50)
+    return rest, est.sd * max(rest / est.p50, 0.15)

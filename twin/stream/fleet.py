@@ -9,6 +9,7 @@ tells the collector how many technicians must answer each tick.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from twin import events as ev
@@ -28,6 +29,12 @@ class FleetState:
     last_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     contacts: dict[str, VisitContact] = field(default_factory=dict)
     seq: int = 0
+    # per-minute traffic to technician keys is what the dataflow pays for: a technician
+    # gets a Tick only when something reached them or their ETA refresh is due, and their
+    # latest GPS ping travels with that Tick instead of every minute
+    last_ping: dict[str, ev.Position] = field(default_factory=dict)
+    touched: set[str] = field(default_factory=set)
+    due: dict[str, float] = field(default_factory=dict)
 
 
 def new_fleet(params: BrainParams) -> FleetState:
@@ -82,8 +89,19 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
     if isinstance(item, DeadLetter):
         return [(PLANNER, item)]
     if isinstance(item, Tick):
-        keys = sorted(state.active)
-        out.extend((tid, item) for tid in keys)
+        minute = item.minute
+        keys = [
+            t
+            for t in sorted(state.active)
+            if t in state.touched or minute >= state.due.get(t, -math.inf)
+        ]
+        for tid in keys:
+            ping = state.last_ping.pop(tid, None)
+            if ping is not None:
+                out.append((tid, ping))
+            out.append((tid, item))
+            state.due[tid] = minute + params.eta_every_min
+        state.touched.clear()
         out.append((PLANNER, item))
         out.append((PLANNER, TickSent(item.minute, len(keys))))
         return out
@@ -95,7 +113,7 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
     tid = getattr(item, "technician_id", None)
     if isinstance(item, ev.Position):
         if tid in state.active:
-            out.append((tid, item))
+            state.last_ping[tid] = item
         return out
     if isinstance(item, ev.ShiftStarted):
         state.active.add(item.technician_id)
@@ -117,6 +135,7 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
                 state.last_routes[t] = route
                 out.append((t, _route_update(state, params, t)))
         m.changed.clear()
+    state.touched.update(k for k, _ in out if k != PLANNER)
     if not isinstance(item, DECISION_TYPES) or isinstance(item, ev.PlanPublished):
         out.append((PLANNER, Observed(item)))
     return out

@@ -113,7 +113,7 @@ def _chain(
         # on site, waiting for the window to open: the work is still ahead
         est = _estimate(state, state.current.visit_id, state.current, params)
         begin = max(minute, state.current.window_start)
-        return Position(state.x, state.y, begin + est.mean, est.sd, state.break_taken), chain
+        return Position(state.x, state.y, begin + est.p50, est.sd, state.break_taken), chain
     if state.activity == "break":
         end = max(minute, state.since + params.brk.length_min)
         return Position(state.x, state.y, end, 0.0, True), chain

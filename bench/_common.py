@@ -1,0 +1,124 @@
+"""Helpers shared by ``bench_world.py`` and ``bench_brain.py``: scenarios, timers, tables.
+
+The machine is shared and noisy, so every speed figure of these benchmarks is printed next
+to a baseline measured in the same run; the helpers here only measure and format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from twin import events as ev
+from twin.config import Scenario, load_scenario
+from twin.models.dispatch import Dispatcher, NoOffer, Routes, SlotOffer
+from twin.models.plan import BreakRule, PlanState, VisitTask
+from twin.models.travel import TravelModel
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "data" / "scenarios"
+
+DispatcherFactory = Callable[[TravelModel, BreakRule], Dispatcher]
+
+
+def scenario(name: str, **overrides: Any) -> Scenario:
+    """``data/scenarios/<name>.toml`` with dotted-path overrides; relative history files
+    (``policy.*_history``) are resolved against the repository, so runs do not depend on
+    the working directory."""
+    sc = load_scenario(SCENARIOS / f"{name}.toml")
+    for key, value in sc.policy.model_dump().items():
+        if key.endswith("_history") and value and not Path(value).is_absolute():
+            overrides.setdefault(f"policy.{key}", str(ROOT / value))
+    return sc.with_overrides(**overrides) if overrides else sc
+
+
+class TimedDispatcher:
+    """A dispatcher that adds the wall time of each call to ``seconds[method]``.
+
+    Only for dispatchers without a ``plan_day`` (the world looks that method up with
+    ``getattr``; hiding it would change the world's behaviour).
+    """
+
+    def __init__(self, inner: Dispatcher) -> None:
+        if callable(getattr(inner, "plan_day", None)):
+            msg = f"TimedDispatcher: {type(inner).__name__} has plan_day, which is not timed"
+            raise ValueError(msg)
+        self.inner = inner
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+
+    def _done(self, method: str, started: float) -> None:
+        self.seconds[method] += time.perf_counter() - started
+        self.calls[method] += 1
+
+    def offers(
+        self, state: PlanState, request: VisitTask, windows: Sequence[tuple[float, float]]
+    ) -> list[SlotOffer] | NoOffer:
+        started = time.perf_counter()
+        try:
+            return self.inner.offers(state, request, windows)
+        finally:
+            self._done("offers", started)
+
+    def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer:
+        started = time.perf_counter()
+        try:
+            return self.inner.insert(state, visit)
+        finally:
+            self._done("insert", started)
+
+    def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes:
+        started = time.perf_counter()
+        try:
+            return self.inner.repair(state, reason, orphans)
+        finally:
+            self._done("repair", started)
+
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def snapshot(self) -> dict[str, tuple[float, int]]:
+        return {m: (self.seconds[m], self.calls[m]) for m in ("offers", "insert", "repair")}
+
+
+def timed(factory: DispatcherFactory) -> Callable[[TravelModel, BreakRule], TimedDispatcher]:
+    """``factory`` whose dispatchers are wrapped in :class:`TimedDispatcher`."""
+
+    def make(travel: TravelModel, brk: BreakRule) -> TimedDispatcher:
+        return TimedDispatcher(factory(travel, brk))
+
+    return make
+
+
+def digest(events: Iterable[ev.Event]) -> str:
+    """A short fingerprint of a log (ids, types, times): equal logs, equal digests."""
+    h = hashlib.sha256()
+    for e in events:
+        h.update(f"{e.id}|{e.TYPE}|{e.time.isoformat()}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def spread(values: Sequence[float]) -> str:
+    """``median`` or ``median (min–max)`` when there are several repeats."""
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return f"{median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A Markdown table (pasted into bench/RESULTS.md as printed)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
