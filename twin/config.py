@@ -212,6 +212,10 @@ class Policy(_Model):
     # this company); empty: the brain uses booked durations with a generic spread
     duration_history: str = ""
     best_match_weight: float = Field(default=0.0, ge=0, le=100)
+    # feedback history the chemistry index is learned from (customer_id, technician_id,
+    # rating; made by `python -m twin.sim.feedback_history`); PowerOpt dispatchers prefer
+    # good matches when best_match_weight > 0. Empty: no chemistry index
+    chemistry_history: str = ""
     same_day_acceptance: bool = True
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)

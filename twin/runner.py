@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twin import events as ev
 from twin.config import ConfigError, Scenario
@@ -27,6 +28,9 @@ from twin.sim.world import World
 from twin.stream.loop import BrainRun, run_closed_loop
 from twin.stream.params import BrainParams, EstimateTable
 from twin.stream.roster import write_roster
+
+if TYPE_CHECKING:  # the planner pulls in PyVRP, which the baseline never needs
+    from twin.models.planner import ChemistryIndex
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +55,16 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
     if name in ("optimised", "optimised_brain"):
         from twin.models.planner import PlannerParams, PowerOptDispatcher
 
+        chemistry = chemistry_index(scenario)
+
         def make(travel: TravelModel, brk: BreakRule) -> Dispatcher:
             params = PlannerParams.from_policy(scenario.policy)
             return PowerOptDispatcher(
-                travel, brk, params, time_limit_s=scenario.policy.optimise_time_s
+                travel,
+                brk,
+                params,
+                chemistry=chemistry,
+                time_limit_s=scenario.policy.optimise_time_s,
             )
 
         return make
@@ -63,6 +73,30 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
         "allowed: baseline, optimised, brain, optimised_brain"
     )
     raise ValueError(msg)
+
+
+@functools.lru_cache(maxsize=4)
+def _chemistry(path: str) -> ChemistryIndex:
+    from twin.models.planner import load_chemistry
+
+    return load_chemistry(path)
+
+
+def chemistry_index(scenario: Scenario) -> ChemistryIndex | None:
+    """The chemistry index learned from the policy's feedback history, or None (no file)."""
+    path = scenario.policy.chemistry_history
+    if not path:
+        return None
+    if not Path(path).exists():
+        msg = (
+            f"policy.chemistry_history: file not found: {path} "
+            "(run `python -m twin.sim.feedback_history`)"
+        )
+        raise ConfigError(msg)
+    try:
+        return _chemistry(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"policy.chemistry_history: {exc}") from None
 
 
 @functools.lru_cache(maxsize=4)

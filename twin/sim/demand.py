@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.config import Scenario
+from twin.sim.customers import customer_base, with_regulars
 
 NOTIFY = ("sms", "email", "app", "phone")
 
@@ -43,7 +44,7 @@ class VisitSpec:
     cancel_min: float | None
 
 
-def _location(rng: np.random.Generator, size: float) -> tuple[float, float]:
+def customer_site(rng: np.random.Generator, size: float) -> tuple[float, float]:
     """Customers cluster towards the centre (denser housing): a Gaussian blend with uniform."""
     c = size / 2
     if rng.random() < 0.6:
@@ -106,7 +107,7 @@ def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec
             if emergency
             else planned_jobs[int(rng.choice(len(planned_jobs), p=planned_p))]
         )
-        x, y = _location(rng, scenario.city.size_km)
+        x, y = customer_site(rng, scenario.city.size_km)
         channel = channels[int(rng.choice(len(channels), p=channel_p))] if same_day else "planned"
         request = float(rng.uniform(7 * 60, 15 * 60)) if same_day else None
         # a quarter of customers are only available in the morning or the afternoon
@@ -147,7 +148,8 @@ def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec
                 cancel_min=float(rng.uniform(6 * 60, 14 * 60)) if cancels else None,
             )
         )
-    return tuple(out)
+    # drawn last, so the rest of the seed's demand does not depend on the regulars
+    return with_regulars(out, customer_base(scenario), rng)
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:

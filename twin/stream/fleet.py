@@ -95,12 +95,12 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
             for t in sorted(state.active)
             if t in state.touched or minute >= state.due.get(t, -math.inf)
         ]
-        for tid in keys:
-            ping = state.last_ping.pop(tid, None)
+        for key in keys:
+            ping = state.last_ping.pop(key, None)
             if ping is not None:
-                out.append((tid, ping))
-            out.append((tid, item))
-            state.due[tid] = minute + params.eta_every_min
+                out.append((key, ping))
+            out.append((key, item))
+            state.due[key] = minute + params.eta_every_min
         state.touched.clear()
         out.append((PLANNER, item))
         out.append((PLANNER, TickSent(item.minute, len(keys))))

@@ -1,6 +1,13 @@
 """PowerOpt, the planner: daily optimisation, slot offers, real-time repair, chemistry."""
 
-from twin.models.planner.chemistry import ChemistryIndex, ChemistryParams, Rating, update
+from twin.models.planner.chemistry import (
+    ChemistryIndex,
+    ChemistryParams,
+    Rating,
+    load_chemistry,
+    read_ratings,
+    update,
+)
 from twin.models.planner.dispatcher import PowerOptDispatcher
 from twin.models.planner.evaluate import Cargo, Evaluator, Walk
 from twin.models.planner.matrix import EuclideanTravel
@@ -26,9 +33,11 @@ __all__ = [
     "SolomonDay",
     "Walk",
     "late_risk",
+    "load_chemistry",
     "load_solomon",
     "optimise_day",
     "plan_distance",
+    "read_ratings",
     "repair_plan",
     "slot_offers",
     "solomon_params",

@@ -14,12 +14,18 @@ convex combination of values in [1, 5], so the index stays in [1, 5]. The planne
 
 :func:`update` is a pure reducer ``(index, rating) -> index``; it copies the two small
 mappings it changes, so old indexes stay valid (replay, what-if arms).
+:meth:`ChemistryIndex.from_ratings` builds an index from a whole history in one pass, and
+:func:`load_chemistry` from a feedback file (``customer_id,technician_id,rating`` columns,
+CSV, gzip if the name ends in ``.gz``; as written by :mod:`twin.sim.feedback_history`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import gzip
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 MIN_RATING, MAX_RATING = 1.0, 5.0
@@ -66,6 +72,29 @@ class ChemistryIndex:
         default_factory=lambda: MappingProxyType({})
     )
 
+    @classmethod
+    def from_ratings(
+        cls, ratings: Iterable[Rating], params: ChemistryParams | None = None
+    ) -> ChemistryIndex:
+        """The index of a whole history (the same as folding :func:`update` over it)."""
+        n, total = 0, 0.0
+        tech: dict[str, tuple[int, float]] = {}
+        pair: dict[tuple[str, str], tuple[int, float]] = {}
+        for r in ratings:
+            n, total = n + 1, total + r.score
+            tn, ts = tech.get(r.technician_id, (0, 0.0))
+            tech[r.technician_id] = (tn + 1, ts + r.score)
+            key = (r.customer_id, r.technician_id)
+            pn, ps = pair.get(key, (0, 0.0))
+            pair[key] = (pn + 1, ps + r.score)
+        return cls(
+            params or ChemistryParams(),
+            n,
+            total,
+            MappingProxyType(tech),
+            MappingProxyType(pair),
+        )
+
     @property
     def company_mean(self) -> float:
         p = self.params
@@ -83,8 +112,13 @@ class ChemistryIndex:
         return (s + k * self.tech_mean(technician_id)) / (n + k)
 
     def bonus(self, customer_id: str, technician_id: str) -> float:
-        """Points above the company mean (negative: below); the planner's soft preference."""
-        return self.score(customer_id, technician_id) - self.company_mean
+        """Points this pair scores above the technician's own mean: the planner's soft preference.
+
+        Subtracting the technician's mean (not the company's) keeps general skill out of
+        it: otherwise the bonus pulls every customer towards the best-rated technicians
+        instead of towards the technician *this* customer gets on with.
+        """
+        return self.score(customer_id, technician_id) - self.tech_mean(technician_id)
 
 
 def update(index: ChemistryIndex, rating: Rating) -> ChemistryIndex:
@@ -103,3 +137,31 @@ def update(index: ChemistryIndex, rating: Rating) -> ChemistryIndex:
         MappingProxyType(tech),
         MappingProxyType(pair),
     )
+
+
+FEEDBACK_COLUMNS = ("customer_id", "technician_id", "rating")
+
+
+def read_ratings(path: Path | str) -> list[Rating]:
+    """The ratings of a feedback file; ValueError naming the file, line and field if bad."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in FEEDBACK_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            msg = f"{path}: feedback file lacks column(s) {', '.join(missing)}"
+            raise ValueError(msg)
+        out = []
+        for line, row in enumerate(reader, start=2):
+            try:
+                out.append(Rating(row["customer_id"], row["technician_id"], float(row["rating"])))
+            except ValueError as exc:
+                msg = f"{path}, line {line}: {exc}"
+                raise ValueError(msg) from None
+    return out
+
+
+def load_chemistry(path: Path | str, params: ChemistryParams | None = None) -> ChemistryIndex:
+    """The chemistry index of a feedback history file."""
+    return ChemistryIndex.from_ratings(read_ratings(path), params)
