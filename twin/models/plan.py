@@ -9,7 +9,7 @@ travel (time-dependent), waiting for a window to open, the statutory break, work
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from twin.models.travel import NO_INCIDENTS, TravelModel
@@ -143,3 +143,29 @@ def route_timeline(
         overtime_min=max(0.0, end - tech.shift_end),
         feasible=end <= tech.max_end and all(visits[v].skill in tech.skills for v in route),
     )
+
+
+class StatusAt(Mapping[str, TechnicianState]):
+    """Technicians' states as seen at ``now``: nobody is free before now.
+
+    Lazy: only the technicians a planner actually looks at are adjusted, instead of
+    rebuilding every technician's state on each booking (1,000 technicians × every request).
+    """
+
+    __slots__ = ("_base", "_now")
+
+    def __init__(self, base: Mapping[str, TechnicianState], now: float) -> None:
+        self._base = base
+        self._now = now
+
+    def __getitem__(self, key: str) -> TechnicianState:
+        st = self._base[key]
+        if st.available and st.free_at < self._now:
+            return TechnicianState(st.technician_id, st.x, st.y, self._now, True, st.break_taken)
+        return st
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._base)
+
+    def __len__(self) -> int:
+        return len(self._base)

@@ -22,7 +22,7 @@ from twin import events as ev
 from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.dispatch import Dispatcher, NoOffer, Routes
-from twin.models.plan import BreakRule, PlanState, TechnicianState, VisitTask
+from twin.models.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.travel import TravelModel
 from twin.sim.demand import VisitSpec, make_demand, standard_windows
 from twin.sim.recorder import Recorder
@@ -196,13 +196,10 @@ class World:
     # ------------------------------------------------------------------ dispatcher view
     def plan_state(self) -> PlanState:
         now = self.now
-        for tid, st in self.status.items():
-            if st.available and st.free_at < now:
-                self.status[tid] = replace(st, free_at=now)
         return PlanState(
             now=now,
             technicians=self._specs_view,
-            status=MappingProxyType(self.status),
+            status=StatusAt(self.status, now),
             visits=MappingProxyType(self.tasks),
             routes=MappingProxyType(self.routes),
             incidents=MappingProxyType(self.incidents),
