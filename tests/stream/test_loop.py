@@ -105,3 +105,15 @@ def test_brain_beats_baseline_on_the_same_seeds(default_scenario: Scenario) -> N
             total += k.visits_late + k.visits_missed
         late_missed[policy] = total
     assert late_missed["brain"] < late_missed["baseline"]
+
+
+def test_notifications_reach_the_notifier(brainy: Scenario) -> None:
+    from twin.models.notify import RecordingNotifier
+
+    world = World(brainy, BaselineDispatcher)
+    notifier = RecordingNotifier()
+    run = run_closed_loop(world, BrainParams.for_scenario(brainy, world.specs), notifier=notifier)
+    logged = [e for e in run.events if isinstance(e, ev.CustomerNotified)]
+    assert notifier.sent and sorted(notifier.sent, key=lambda e: e.id) == sorted(
+        logged, key=lambda e: e.id
+    )

@@ -20,6 +20,7 @@ from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from bytewax.testing import run_main
 
 from twin import events as ev
+from twin.models.notify import Notifier, RecordingNotifier
 from twin.sim.world import World
 from twin.stream.direct import DirectBrain
 from twin.stream.flow import build_flow
@@ -42,6 +43,7 @@ class LoopBridge:
 
     closed: set[float] = field(default_factory=set)
     decisions: list[ev.Event] = field(default_factory=list)
+    notifier: Notifier = field(default_factory=RecordingNotifier)
     ops: list[OpsWindow] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
@@ -51,6 +53,8 @@ class LoopBridge:
                 self.closed.add(item.minute)
             elif isinstance(item, DECISION_TYPES):
                 self.decisions.append(item)
+                if isinstance(item, ev.CustomerNotified):
+                    self.notifier.send(item)  # the customer hears it now, not next tick
             elif isinstance(item, OpsWindow):
                 self.ops.append(item)
             elif isinstance(item, DeadLetter):
@@ -133,10 +137,13 @@ class BridgeSink(DynamicSink[Any]):
 
 
 def run_closed_loop(
-    world: World, params: BrainParams, progress: Progress | None = None
+    world: World,
+    params: BrainParams,
+    progress: Progress | None = None,
+    notifier: Notifier | None = None,
 ) -> BrainRun:
-    """Run the day with the Bytewax brain in the loop."""
-    bridge = LoopBridge()
+    """Run the day with the Bytewax brain in the loop; messages go to ``notifier``."""
+    bridge = LoopBridge() if notifier is None else LoopBridge(notifier=notifier)
     flow = build_flow(WorldSource(world, bridge, progress), BridgeSink(bridge), params)
     run_main(flow)
     world.apply(bridge.take())  # decisions of the last tick: recorded, nothing left to change
