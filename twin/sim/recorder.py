@@ -26,6 +26,16 @@ class Recorder:
         self.events.append(event)
         return event
 
+    def pings(self, minutes: float, rows: list[tuple[str, float, float]]) -> None:
+        """One GPS round: the same time for every technician, computed once."""
+        time = self.clock.at(minutes)
+        seq = self._seq
+        append = self.events.append
+        for tid, x, y in rows:
+            seq += 1
+            append(ev.Position(id=f"w{seq:08d}", time=time, technician_id=tid, x=x, y=y))
+        self._seq = seq
+
     def record(self, event: ev.Event) -> None:
         self.events.append(event)
 

@@ -454,15 +454,12 @@ class World:
         yield self.env.timeout(interval * (first_shift // interval))
         while True:
             now = self.env.now
+            rows = []
             for tid in sorted(self.on_shift):
                 x0, y0, x1, y1, t0, t1 = self.on_shift[tid]
                 f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
-                self.emit(
-                    ev.Position,
-                    technician_id=tid,
-                    x=round(x0 + f * (x1 - x0), 3),
-                    y=round(y0 + f * (y1 - y0), 3),
-                )
+                rows.append((tid, round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)))
+            self.recorder.pings(now, rows)
             yield self.env.timeout(interval)
 
 
