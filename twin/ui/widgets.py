@@ -26,6 +26,11 @@ HEADLINE = (
 )
 
 
+def control(label: str, component: Any) -> html.Div:
+    """A labelled form control, laid out like every other knob of the cockpit."""
+    return html.Div([html.Label(label), component], className="control")
+
+
 def data_attrs(**values: str) -> dict[str, Any]:
     """``data-*`` attributes for a component (tests find cells by them)."""
     return {f"data-{k}": v for k, v in values.items()}

@@ -20,7 +20,7 @@ from twin.stats import KpiRow, format_difference, format_estimate, summarise, ve
 from twin.store import RunStore, StoreError
 from twin.ui import context
 from twin.ui.jobs import Jobs
-from twin.ui.widgets import HEADLINE, comparison_links, data_attrs, progress_view
+from twin.ui.widgets import HEADLINE, comparison_links, control, data_attrs, progress_view
 
 MAX_SEEDS = 50
 
@@ -97,42 +97,33 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Base scenario"),
-                            dcc.Dropdown(
-                                id="compare-base",
-                                options=list(files),
-                                value=base_name,
-                                clearable=False,
-                                style={"width": "220px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Base scenario",
+                        dcc.Dropdown(
+                            id="compare-base",
+                            options=list(files),
+                            value=base_name,
+                            clearable=False,
+                            style={"width": "220px"},
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Arms"),
-                            dcc.RadioItems(
-                                id="compare-n-arms", options=[2, 3, 4], value=2, inline=True
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Arms",
+                        dcc.RadioItems(
+                            id="compare-n-arms", options=[2, 3, 4], value=2, inline=True
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Seeds (simulated days per arm)"),
-                            dcc.Input(
-                                id="compare-seeds",
-                                type="number",
-                                min=1,
-                                max=MAX_SEEDS,
-                                step=1,
-                                value=3,
-                                style={"width": "80px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Seeds (simulated days per arm)",
+                        dcc.Input(
+                            id="compare-seeds",
+                            type="number",
+                            min=1,
+                            max=MAX_SEEDS,
+                            step=1,
+                            value=3,
+                            style={"width": "80px"},
+                        ),
                     ),
                 ],
                 className="controls",

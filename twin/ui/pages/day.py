@@ -13,7 +13,7 @@ from twin.store import StoreError
 from twin.ui import context
 from twin.ui.figures import day_map, decision_timeline, eta_accuracy, planned_vs_actual
 from twin.ui.metrics import eta_errors, planned_stops, positions
-from twin.ui.widgets import kpi_cards, run_dropdown
+from twin.ui.widgets import control, kpi_cards, run_dropdown
 
 DEFAULT_MINUTE = 11 * 60
 
@@ -32,7 +32,7 @@ def layout(run: str | None = None, **_: Any) -> html.Div:
                 "breaks); where everyone was at a chosen time; what the brain decided.",
                 className="lead",
             ),
-            html.Div([html.Label("Run"), run_dropdown("day-run", runs, run)], className="control"),
+            control("Run", run_dropdown("day-run", runs, run)),
             html.Div(id="day-summary"),
             dcc.Graph(id="day-gantt", config={"displaylogo": False}),
             html.Div(

@@ -16,7 +16,7 @@ from twin.store import StoreError
 from twin.ui import context
 from twin.ui.figures import duration_scatter, eta_accuracy
 from twin.ui.metrics import alert_quality, duration_errors, eta_errors, has_brain_decisions
-from twin.ui.widgets import run_dropdown
+from twin.ui.widgets import control, run_dropdown
 
 NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
 
@@ -30,10 +30,7 @@ def layout(run: str | None = None, **_: Any) -> html.Div:
                 "actually happened in the same run.",
                 className="lead",
             ),
-            html.Div(
-                [html.Label("Run"), run_dropdown("model-run", context.store().runs(), run)],
-                className="control",
-            ),
+            control("Run", run_dropdown("model-run", context.store().runs(), run)),
             html.Div(id="model-content"),
         ]
     )

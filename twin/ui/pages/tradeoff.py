@@ -21,7 +21,7 @@ from twin.store import RunStore, StoreError
 from twin.ui import context
 from twin.ui.figures import TradeoffPoint, tradeoff_scatter
 from twin.ui.jobs import Jobs
-from twin.ui.widgets import comparison_links, progress_view
+from twin.ui.widgets import comparison_links, control, progress_view
 
 MAX_ARMS = 16
 SWEEPABLE = [k for k in KNOBS if k.kind != "widths"]
@@ -43,77 +43,59 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(
-                        [
-                            html.Label("Base scenario"),
-                            dcc.Dropdown(
-                                id="tradeoff-base",
-                                options=list(files),
-                                value=base,
-                                clearable=False,
-                                style={"width": "200px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Base scenario",
+                        dcc.Dropdown(
+                            id="tradeoff-base",
+                            options=list(files),
+                            value=base,
+                            clearable=False,
+                            style={"width": "200px"},
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Knob 1"),
-                            dcc.Dropdown(
-                                id="tradeoff-knob1",
-                                options=knob_opts,
-                                value="technicians",
-                                clearable=False,
-                                style={"width": "240px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Knob 1",
+                        dcc.Dropdown(
+                            id="tradeoff-knob1",
+                            options=knob_opts,
+                            value="technicians",
+                            clearable=False,
+                            style={"width": "240px"},
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Values (comma-separated)"),
-                            dcc.Input(id="tradeoff-values1", type="text", value="6, 8, 10"),
-                        ],
-                        className="control",
+                    control(
+                        "Values (comma-separated)",
+                        dcc.Input(id="tradeoff-values1", type="text", value="6, 8, 10"),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Knob 2 (optional)"),
-                            dcc.Dropdown(
-                                id="tradeoff-knob2",
-                                options=knob_opts,
-                                value=None,
-                                style={"width": "240px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Knob 2 (optional)",
+                        dcc.Dropdown(
+                            id="tradeoff-knob2",
+                            options=knob_opts,
+                            value=None,
+                            style={"width": "240px"},
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Values"),
-                            dcc.Input(
-                                id="tradeoff-values2",
-                                type="text",
-                                value="on, off",
-                                style={"width": "120px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Values",
+                        dcc.Input(
+                            id="tradeoff-values2",
+                            type="text",
+                            value="on, off",
+                            style={"width": "120px"},
+                        ),
                     ),
-                    html.Div(
-                        [
-                            html.Label("Seeds"),
-                            dcc.Input(
-                                id="tradeoff-seeds",
-                                type="number",
-                                min=1,
-                                max=20,
-                                step=1,
-                                value=3,
-                                style={"width": "70px"},
-                            ),
-                        ],
-                        className="control",
+                    control(
+                        "Seeds",
+                        dcc.Input(
+                            id="tradeoff-seeds",
+                            type="number",
+                            min=1,
+                            max=20,
+                            step=1,
+                            value=3,
+                            style={"width": "70px"},
+                        ),
                     ),
                     html.Button("Run sweep", id="tradeoff-start", className="button"),
                 ],
