@@ -101,6 +101,32 @@ def test_model_page_says_when_there_are_no_brain_decisions(
     shot(page, "model")
 
 
+def test_model_page_shows_the_brains_quality(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    from twin import events as ev
+    from twin.quality import measure
+    from twin.runner import run_scenario
+
+    scenario = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
+        **{"policy.dispatcher": "brain"}
+    )
+    result = run_scenario(scenario, 4, None)
+    run_id = cockpit.store.add_run(
+        scenario=scenario,
+        seed=4,
+        kpis=result.kpis,
+        wall_s=result.wall_s,
+        log_lines=[ev.to_json(e) for e in result.events],
+    )
+    page.goto(f"{cockpit.url}/model?run={run_id}")
+    page.wait_for_selector("#model-eta .main-svg")
+    table = page.locator("#model-alerts").inner_text()
+    q = measure(result.events)
+    assert f"Visits alerted\t{q.alerts}" in table
+    assert f"Visits not on time (late or missed)\t{q.late_visits}" in table
+    assert f"{q.eta_mae_min[15]:.1f} min" in table
+    shot(page, "model-brain")
+
+
 def test_tradeoff_sweeps_and_a_click_opens_the_day(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
     page.goto(cockpit.url + "/tradeoff")
     page.fill("#tradeoff-values1", "6, 8, 10")

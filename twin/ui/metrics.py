@@ -27,7 +27,7 @@ from datetime import UTC, datetime, time
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.kpi import activities, per_visit_outcomes
+from twin.kpi import activities
 from twin.models.plan import BreakRule, TechnicianSpec, TechnicianState, VisitTask, route_timeline
 from twin.models.travel import TravelModel
 
@@ -192,26 +192,3 @@ def eta_errors(events: Sequence[ev.Event]) -> list[EtaError]:
                 )
             )
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class AlertQuality:
-    alerted: int
-    not_on_time: int
-    hits: int
-
-    @property
-    def precision(self) -> float | None:
-        return self.hits / self.alerted if self.alerted else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.hits / self.not_on_time if self.not_on_time else None
-
-
-def alert_quality(events: Sequence[ev.Event], scenario: Scenario) -> AlertQuality:
-    outcomes = per_visit_outcomes(events, scenario)
-    today = {o.visit_id for o in outcomes}
-    bad = {o.visit_id for o in outcomes if o.status != "on_time"}
-    alerted = {e.visit_id for e in events if isinstance(e, ev.DelayDetected)} & today
-    return AlertQuality(len(alerted), len(bad), len(alerted & bad))

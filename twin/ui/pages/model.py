@@ -12,10 +12,11 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
+from twin.quality import HORIZONS, measure
 from twin.store import StoreError
 from twin.ui import context
 from twin.ui.figures import duration_scatter, eta_accuracy
-from twin.ui.metrics import alert_quality, duration_errors, eta_errors, has_brain_decisions
+from twin.ui.metrics import duration_errors, eta_errors, has_brain_decisions
 from twin.ui.widgets import control, run_dropdown
 
 NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
@@ -59,13 +60,19 @@ def model_view(run_id: str | None) -> Any:
         parts.append(dcc.Graph(id="model-eta", figure=eta_accuracy(errors)))
     else:
         parts.append(html.P("No ETA updates for visits later reached.", className="note"))
-    q = alert_quality(events, b.scenario)
+    q = measure(events)  # the same measures as the run's report and `twin replay`
+    hits = round(q.precision * q.alerts)
     rows = [
-        ("Visits alerted", str(q.alerted)),
-        ("Visits not on time (late or missed)", str(q.not_on_time)),
-        ("Alerted and not on time", str(q.hits)),
-        ("Precision (alerts that were right)", _share(q.precision)),
-        ("Recall (delays that were alerted)", _share(q.recall)),
+        ("Visits alerted", str(q.alerts)),
+        ("Visits not on time (late or missed)", str(q.late_visits)),
+        ("Alerted and not on time", str(hits)),
+        ("Precision (alerts that were right)", _share(q.precision if q.alerts else None)),
+        ("Recall (delays that were alerted)", _share(q.recall if q.late_visits else None)),
+        ("Median warning before the window closed", f"{q.lead_time_median_min:.0f} min"),
+        *(
+            (f"ETA error {h} min before arrival (MAE)", f"{q.eta_mae_min[h]:.1f} min")
+            for h in HORIZONS
+        ),
     ]
     parts.append(html.H3("Delay alerts"))
     parts.append(
