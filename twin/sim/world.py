@@ -272,9 +272,8 @@ class World:
             assert due is not None
             task = self._task(v, (now, due), due)
             self.tasks[v.visit_id] = task
-            routes: Routes | NoOffer = self.dispatcher.repair(
-                self.plan_state(), "emergency", [v.visit_id]
-            )
+            # ``state.visits`` is a live view of ``self.tasks``: it sees the new task
+            routes: Routes | NoOffer = self.dispatcher.repair(state, "emergency", [v.visit_id])
             if not routes:
                 routes = NoOffer("no technician can take the emergency")
         else:
