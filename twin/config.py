@@ -236,7 +236,11 @@ class Scenario(_Model):
     costs: Costs = Costs()
     satisfaction: Satisfaction = Satisfaction()
     policy: Policy = Policy()
+    # GPS: a ping every ``ping_interval_min`` while the van moves (and one when it stops);
+    # parked, a heartbeat every ``parked_ping_interval_min`` (telematics units report on
+    # movement, not every minute of a two-hour repair)
     ping_interval_min: float = Field(default=1.0, gt=0, le=60)
+    parked_ping_interval_min: float = Field(default=15.0, gt=0, le=240)
     tick_min: float = Field(default=1.0, gt=0, le=60)
     day_end_min: float = Field(default=22 * 60, gt=0, le=24 * 60)
 

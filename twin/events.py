@@ -61,7 +61,10 @@ class Event:
     time: datetime
 
     def __post_init__(self) -> None:
-        if self.time.tzinfo is None or self.time.utcoffset() != UTC.utcoffset(None):
+        tz = self.time.tzinfo
+        if tz is UTC:  # the clock's own times: the common case, checked by identity
+            return
+        if tz is None or self.time.utcoffset() != UTC.utcoffset(None):
             msg = f"{type(self).__name__}.time must be timezone-aware UTC, got {self.time!r}"
             raise ValueError(msg)
 

@@ -176,6 +176,11 @@ class FleetMirror:
             technicians=self.roster,
             status=MappingProxyType(status),
             visits=MappingProxyType(self.tasks),
-            routes=MappingProxyType(dict(self.routes)),
+            routes=self.routes_view(),
             incidents=MappingProxyType(dict(self.incidents)),
         )
+
+    def routes_view(self) -> Mapping[str, tuple[str, ...]]:
+        """A read-only snapshot of the routes (what a published plan changes, and all it
+        changes: ``replace(state, routes=mirror.routes_view())`` refreshes a view)."""
+        return MappingProxyType(dict(self.routes))

@@ -29,6 +29,10 @@ class TravelModel:
     _zone_cache: dict[tuple[float, float], int] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # per leg (end points): distance, incident-free speed factor, the two zone names
+    _leg_cache: dict[tuple[float, float, float, float], tuple[float, float, str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -90,6 +94,23 @@ class TravelModel:
             left -= reach
             t += to_boundary
 
+    def _leg(self, ax: float, ay: float, bx: float, by: float) -> tuple[float, float, str, str]:
+        key = (ax, ay, bx, by)
+        leg = self._leg_cache.get(key)
+        if leg is None:
+            zones = self.city.zones
+            za, zb = zones[self.zone_index(ax, ay)], zones[self.zone_index(bx, by)]
+            leg = (
+                self.distance_km(ax, ay, bx, by),
+                0.5 * (za.speed_factor + zb.speed_factor),
+                za.name,
+                zb.name,
+            )
+            if len(self._leg_cache) >= 2_000_000:  # legs from GPS points are many
+                self._leg_cache.clear()
+            self._leg_cache[key] = leg
+        return leg
+
     def travel_min(
         self,
         ax: float,
@@ -99,5 +120,9 @@ class TravelModel:
         depart_min: float,
         incidents: Mapping[str, float] = NO_INCIDENTS,
     ) -> float:
-        dist = self.distance_km(ax, ay, bx, by)
-        return self.minutes_for(dist, depart_min, self.leg_factor(ax, ay, bx, by, incidents))
+        """Expected minutes from a to b leaving at ``depart_min`` (what ``leg_factor`` and
+        ``minutes_for`` give; the leg's distance and zones are computed once per leg)."""
+        dist, factor, za, zb = self._leg(ax, ay, bx, by)
+        if incidents:
+            factor *= min(incidents.get(za, 1.0), incidents.get(zb, 1.0))
+        return self.minutes_for(dist, depart_min, factor)

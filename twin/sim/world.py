@@ -447,17 +447,27 @@ class World:
         )
 
     def _pings(self) -> Any:
-        """One global GPS process (25x fewer SimPy events than one per technician)."""
+        """One global GPS process (25x fewer SimPy events than one per technician).
+
+        A technician is reported every round while their position changes (and once
+        more when it stops changing), otherwise every ``parked_ping_interval_min``.
+        """
         interval = self.scenario.ping_interval_min
+        parked = self.scenario.parked_ping_interval_min
         first_shift = min((s.shift_start for s in self.specs.values()), default=0.0)
         yield self.env.timeout(interval * (first_shift // interval))
+        last: dict[str, tuple[float, float, float]] = {}  # tid -> (x, y, time) of last ping
         while True:
             now = self.env.now
             rows = []
             for tid in sorted(self.on_shift):
                 x0, y0, x1, y1, t0, t1 = self.on_shift[tid]
                 f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
-                rows.append((tid, round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)))
+                x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
+                prev = last.get(tid)
+                if prev is None or prev[0] != x or prev[1] != y or now - prev[2] >= parked:
+                    last[tid] = (x, y, now)
+                    rows.append((tid, x, y))
             self.recorder.pings(now, rows)
             yield self.env.timeout(interval)
 

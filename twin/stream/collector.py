@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from twin import events as ev
@@ -87,7 +87,7 @@ def _replan(
     state: CollectorState, minute: int, requests: list[ev.ReplanRequested], params: BrainParams
 ) -> list[ev.Event]:
     out: list[ev.Event] = []
-    plan_state = None  # built once per tick, again only after a plan changed it
+    plan_state = None  # built once per tick; a published plan changes only its routes
     for req in sorted(requests, key=lambda r: (r.visit_id or "", r.id)):
         if req.visit_id is None or req.technician_id is None:
             continue
@@ -113,7 +113,7 @@ def _replan(
             routes=tuple(ev.Route(technician_id=t, visit_ids=r) for t, r in sorted(routes.items())),
         )
         state.mirror.apply(plan)
-        plan_state = None
+        plan_state = replace(plan_state, routes=state.mirror.routes_view())
         out.append(plan)
     return out
 
