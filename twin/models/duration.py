@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -69,6 +69,9 @@ class DurationEstimate:
     p50: float
     p90: float
     mean: float
+    # derived once (the ETA chain asks for them on every refresh)
+    log_sigma: float = field(init=False, repr=False, compare=False)
+    sd: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.p10 <= self.p50 <= self.p90:
@@ -78,23 +81,17 @@ class DurationEstimate:
             raise ValueError(msg)
         if not self.mean > 0:
             raise ValueError(f"DurationEstimate.mean must be > 0, got {self.mean!r}")
+        # spread in log space implied by P10/P90 (lognormal), and the standard deviation in
+        # minutes of the lognormal with this mean and spread
+        s = math.log(self.p90 / self.p10) / (2 * Z90) if self.p90 > self.p10 else 0.0
+        object.__setattr__(self, "log_sigma", s)
+        object.__setattr__(self, "sd", self.mean * math.sqrt(max(0.0, math.exp(s * s) - 1.0)))
 
     def scaled(self, factor: float) -> DurationEstimate:
         """All figures multiplied by ``factor`` (> 0)."""
         return DurationEstimate(
             self.p10 * factor, self.p50 * factor, self.p90 * factor, self.mean * factor
         )
-
-    @property
-    def log_sigma(self) -> float:
-        """Spread in log space implied by P10/P90 (lognormal)."""
-        return math.log(self.p90 / self.p10) / (2 * Z90) if self.p90 > self.p10 else 0.0
-
-    @property
-    def sd(self) -> float:
-        """Standard deviation in minutes of the lognormal with this mean and spread."""
-        s = self.log_sigma
-        return self.mean * math.sqrt(max(0.0, math.exp(s * s) - 1.0))
 
     @staticmethod
     def from_mean_cv(mean: float, cv: float) -> DurationEstimate:

@@ -47,8 +47,7 @@ class Position:
     break_taken: bool = True
 
 
-def _phi(z: float) -> float:
-    return 0.5 * math.erfc(-z / math.sqrt(2))
+SQRT2 = math.sqrt(2.0)
 
 
 def route_etas(
@@ -64,29 +63,35 @@ def route_etas(
     """ETA interval and lateness probability for every visit of ``route``, in order."""
     t, x, y, sd = start.free_at, start.x, start.y, start.sd
     break_due = brk is not None and not start.break_taken and brk.length_min > 0
+    leg, minutes_for, hypot, get = travel.leg, travel.minutes_for, math.hypot, estimates.get
     out = []
     for v in route:
         if break_due and brk is not None and t >= break_at:
             t += brk.length_min
             break_due = False
-        tt = travel.travel_min(x, y, v.x, v.y, t, incidents)
+        dist, factor = leg(x, y, v.x, v.y, incidents)
+        tt = minutes_for(dist, t, factor)
         arrive = t + tt
-        sd = math.hypot(sd, travel_cv * tt)
+        sd = hypot(sd, travel_cv * tt)
         wait = v.window_start - arrive
         if wait > 0:
             sd = max(0.0, sd - wait)
-        start_t = max(arrive, v.window_start)
+        start_t = arrive if arrive > v.window_start else v.window_start
         if sd > 0:
-            p_late = 1.0 - _phi((v.window_end - start_t) / sd)
+            z = (v.window_end - start_t) / sd
+            p_late = 1.0 - 0.5 * math.erfc(-z / SQRT2)  # 1 - Phi(z)
         else:
             p_late = 1.0 if start_t > v.window_end else 0.0
-        low = max(arrive - Z90 * sd, t)
-        out.append(VisitEta(v.visit_id, low, arrive, arrive + Z90 * sd, p_late))
-        est = estimates.get(v.visit_id)
-        dur = est.p50 if est is not None else v.duration_min
-        dsd = est.sd if est is not None else 0.5 * v.duration_min
-        t = start_t + dur
-        sd = math.hypot(sd, dsd)
+        spread = Z90 * sd
+        low = arrive - spread
+        out.append(VisitEta(v.visit_id, low if low > t else t, arrive, arrive + spread, p_late))
+        est = get(v.visit_id)
+        if est is not None:
+            t = start_t + est.p50
+            sd = hypot(sd, est.sd)
+        else:
+            t = start_t + v.duration_min
+            sd = hypot(sd, 0.5 * v.duration_min)
         x, y = v.x, v.y
     return out
 

@@ -8,7 +8,7 @@ brain does the same, in every mode. ``FleetMirror.apply`` folds one event in;
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -36,6 +36,33 @@ class _Status:
     break_taken: bool = False
 
 
+class _StatusView(Mapping[str, TechnicianState]):
+    """Frozen ``TechnicianState``s of the mirror's technicians at ``now``, made on demand:
+    nobody available is free before ``now``."""
+
+    __slots__ = ("_made", "_now", "_status")
+
+    def __init__(self, status: Mapping[str, _Status], now: float) -> None:
+        self._status = status
+        self._now = now
+        self._made: dict[str, TechnicianState] = {}
+
+    def __getitem__(self, tid: str) -> TechnicianState:
+        made = self._made.get(tid)
+        if made is None:
+            s = self._status[tid]
+            free_at = max(s.free_at, self._now) if s.available else s.free_at
+            made = TechnicianState(tid, s.x, s.y, free_at, s.available, s.break_taken)
+            self._made[tid] = made
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._status)
+
+    def __len__(self) -> int:
+        return len(self._status)
+
+
 class FleetMirror:
     def __init__(self, roster: Mapping[str, TechnicianSpec], clock: DayClock, break_min: float):
         self.roster = dict(roster)
@@ -48,6 +75,7 @@ class FleetMirror:
             t: _Status(s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
         }
         self.committed: dict[str, str | None] = dict.fromkeys(roster)
+        self._committed_visits: set[str] = set()  # the values of ``committed``, for look-ups
         self.assigned: dict[str, str] = {}
         self.done: set[str] = set()
         self.cancelled: set[str] = set()
@@ -67,6 +95,14 @@ class FleetMirror:
         if tid is not None:
             self.routes[tid] = tuple(v for v in self.routes[tid] if v != vid)
             self.changed.add(tid)
+
+    def _commit(self, tid: str, vid: str | None) -> None:
+        old = self.committed.get(tid)
+        if old is not None:
+            self._committed_visits.discard(old)
+        self.committed[tid] = vid
+        if vid is not None:
+            self._committed_visits.add(vid)
 
     def _set_status(self, tid: str, **changes: float | bool) -> None:
         st = self.status.get(tid)
@@ -120,7 +156,7 @@ class FleetMirror:
             if e.visit_id is None:
                 return
             self._unroute(e.visit_id)
-            self.committed[e.technician_id] = e.visit_id
+            self._commit(e.technician_id, e.visit_id)
             task = self.tasks.get(e.visit_id)
             if task is not None:
                 self._set_status(
@@ -133,11 +169,11 @@ class FleetMirror:
         elif isinstance(e, ev.WorkFinished):
             self.done.add(e.visit_id)
             if self.committed.get(e.technician_id) == e.visit_id:
-                self.committed[e.technician_id] = None
+                self._commit(e.technician_id, None)
             self._set_status(e.technician_id, free_at=now)
         elif isinstance(e, ev.Arrived) and e.visit_id is not None:
             if e.visit_id in self.cancelled:
-                self.committed[e.technician_id] = None
+                self._commit(e.technician_id, None)
                 self.done.add(e.visit_id)
         elif isinstance(e, ev.BreakStarted):
             self._set_status(e.technician_id, free_at=now + self.break_min, break_taken=True)
@@ -156,25 +192,19 @@ class FleetMirror:
             vid in self.tasks
             and vid not in self.done
             and vid not in self.cancelled
-            and vid not in self.committed.values()
+            and vid not in self._committed_visits
         )
 
     def plan_state(self, now: float) -> PlanState:
-        status = {
-            t: TechnicianState(
-                t,
-                s.x,
-                s.y,
-                max(s.free_at, now) if s.available else s.free_at,
-                s.available,
-                s.break_taken,
-            )
-            for t, s in self.status.items()
-        }
+        """A view for a dispatcher at ``now``: valid until the next ``apply``.
+
+        Technician states are built lazily, for the technicians the dispatcher looks at
+        (a repair looks at a handful of 1,000).
+        """
         return PlanState(
             now=now,
             technicians=self.roster,
-            status=MappingProxyType(status),
+            status=_StatusView(self.status, now),
             visits=MappingProxyType(self.tasks),
             routes=self.routes_view(),
             incidents=MappingProxyType(dict(self.incidents)),

@@ -115,8 +115,8 @@ def route_timeline(
         if break_due and t >= break_at:
             t += brk.length_min
             break_due = False
-        dist = travel.distance_km(x, y, v.x, v.y)
-        tt = travel.minutes_for(dist, t, travel.leg_factor(x, y, v.x, v.y, incidents))
+        dist, factor = travel.leg(x, y, v.x, v.y, incidents)
+        tt = travel.minutes_for(dist, t, factor)
         arrive = t + tt
         start = max(arrive, v.window_start)
         dur = durations[vid] if durations is not None and vid in durations else v.duration_min
@@ -130,8 +130,8 @@ def route_timeline(
         t, x, y = end, v.x, v.y
     if break_due and t > break_at:
         t += brk.length_min
-    home = travel.distance_km(x, y, tech.home_x, tech.home_y)
-    t_home = travel.minutes_for(home, t, travel.leg_factor(x, y, tech.home_x, tech.home_y))
+    home, home_factor = travel.leg(x, y, tech.home_x, tech.home_y)
+    t_home = travel.minutes_for(home, t, home_factor)
     end = t + t_home
     return Timeline(
         stops=tuple(stops),

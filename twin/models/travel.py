@@ -111,6 +111,21 @@ class TravelModel:
             self._leg_cache[key] = leg
         return leg
 
+    def leg(
+        self,
+        ax: float,
+        ay: float,
+        bx: float,
+        by: float,
+        incidents: Mapping[str, float] = NO_INCIDENTS,
+    ) -> tuple[float, float]:
+        """The leg's distance (km) and speed factor: ``distance_km`` and ``leg_factor`` in
+        one cached look-up."""
+        dist, factor, za, zb = self._leg(ax, ay, bx, by)
+        if incidents:
+            factor *= min(incidents.get(za, 1.0), incidents.get(zb, 1.0))
+        return dist, factor
+
     def travel_min(
         self,
         ax: float,

@@ -67,11 +67,13 @@ class World:
         self.incidents: dict[str, float] = {}
         self.tasks: dict[str, VisitTask] = {}
         self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
+        self._owner: dict[str, str] = {}  # visit -> technician whose route took it last
         self.status: dict[str, TechnicianState] = {
             tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
             for tid, s in self.specs.items()
         }
         self.committed: dict[str, str | None] = dict.fromkeys(self.specs)
+        self._committed_visits: set[str] = set()  # the values of ``committed``
         self.done: set[str] = set()
         self.cancelled: set[str] = set()
         self.contacted: set[str] = set()
@@ -160,8 +162,10 @@ class World:
             keep = tuple(v for v in r.visit_ids if self._movable(v))
             changed[r.technician_id] = keep
         moved = {v for route in changed.values() for v in route}
-        for tid, route in list(self.routes.items()):
-            if tid not in changed and any(v in moved for v in route):
+        losers = {o for v in moved if (o := self._owner.get(v)) is not None and o not in changed}
+        for tid in (t for t in self.routes if t in losers):  # roster order, as always
+            route = self.routes[tid]
+            if any(v in moved for v in route):
                 changed[tid] = tuple(v for v in route if v not in moved)
         self._set_routes(changed)
 
@@ -170,12 +174,14 @@ class World:
             vid in self.tasks
             and vid not in self.done
             and vid not in self.cancelled
-            and vid not in self.committed.values()
+            and vid not in self._committed_visits
         )
 
     def _set_routes(self, routes: Routes, reason: str | None = None) -> None:
         for tid, route in routes.items():
             self.routes[tid] = tuple(route)
+            for vid in route:
+                self._owner[vid] = tid
             wake = self._wake.pop(tid, None)
             if wake is not None and not wake.triggered:
                 wake.succeed()
@@ -314,11 +320,7 @@ class World:
         assert v.cancel_min is not None
         yield self.env.timeout(v.cancel_min)
         vid = v.visit_id
-        if (
-            vid not in self.tasks
-            or vid in self.done
-            or any(c == vid for c in self.committed.values())
-        ):
+        if vid not in self.tasks or vid in self.done or vid in self._committed_visits:
             return
         self.cancelled.add(vid)
         self.emit(ev.VisitCancelled, visit_id=vid, reason="customer cancelled")
@@ -386,6 +388,7 @@ class World:
             return None  # nothing more fits today: the rest of the route is missed
         self.routes[tid] = route[1:]
         self.committed[tid] = vid
+        self._committed_visits.add(vid)
         self.status[tid] = replace(
             self.status[tid], x=task.x, y=task.y, free_at=start + task.duration_min
         )
@@ -393,6 +396,7 @@ class World:
 
     def release(self, tid: str, vid: str) -> None:
         self.committed[tid] = None
+        self._committed_visits.discard(vid)
         self.done.add(vid)
         self.status[tid] = replace(self.status[tid], free_at=self.now)
 

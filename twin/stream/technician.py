@@ -37,6 +37,7 @@ class TechState:
     customers: dict[str, Customer] = field(default_factory=dict)
     incidents: dict[str, float] = field(default_factory=dict)
     log_bias: float = 0.0
+    biased: dict[str, DurationEstimate] = field(default_factory=dict)  # see _estimate
     finished: int = 0
     break_taken: bool = False
     dirty: bool = True
@@ -59,11 +60,17 @@ def _id(state: TechState) -> str:
 
 
 def _estimate(state: TechState, vid: str, task: VisitTask, params: BrainParams) -> DurationEstimate:
+    """The visit's duration estimate with the technician's online bias applied (memoised
+    until the bias or the route's estimates change)."""
+    cached = state.biased.get(vid)
+    if cached is not None:
+        return cached
     base = state.estimates.get(vid) or params.estimate(state.tid, task.job_type, task.duration_min)
-    if state.log_bias == 0.0:
-        return base
-    f = math.exp(state.log_bias)
-    return DurationEstimate(base.p10 * f, base.p50 * f, base.p90 * f, base.mean * f)
+    if state.log_bias != 0.0:
+        f = math.exp(state.log_bias)
+        base = DurationEstimate(base.p10 * f, base.p50 * f, base.p90 * f, base.mean * f)
+    state.biased[vid] = base
+    return base
 
 
 def _notify(
@@ -126,12 +133,13 @@ def _refresh(state: TechState, tick: Tick, params: BrainParams) -> list[ev.Event
     start, chain = _chain(state, minute, params)
     if not chain:
         return []
-    estimates = {v.visit_id: _estimate(state, v.visit_id, v, params) for v in chain}
+    for v in chain:
+        _estimate(state, v.visit_id, v, params)  # fills state.biased for every visit ahead
     spec = params.roster[state.tid]
     etas = route_etas(
         start,
         chain,
-        estimates,
+        state.biased,
         params.travel,
         params.travel_cv,
         params.brk,
@@ -206,6 +214,7 @@ def _finished(state: TechState, params: BrainParams, minute: float) -> None:
     state.finished += 1
     target = ratio * state.finished / (state.finished + 2)
     state.log_bias = max(-1.0, min(1.0, (1 - w) * state.log_bias + w * target))
+    state.biased.clear()
 
 
 def tech_step(state: TechState, item: object, params: BrainParams) -> list[object]:
@@ -221,6 +230,7 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
     if isinstance(item, RouteUpdate):
         state.route = item.visits
         state.estimates.update(item.estimates)
+        state.biased.clear()
         state.customers.update(item.customers)
         for vid, contact in item.contacts.items():
             state.contacts.setdefault(vid, contact)
