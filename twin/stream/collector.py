@@ -185,3 +185,13 @@ def collector_step(state: CollectorState, item: object, params: BrainParams) -> 
             break
         out.extend(_close(state, first, params))
     return out
+
+
+def collector_batch(
+    state: CollectorState, items: list[object], params: BrainParams
+) -> list[object]:
+    """``collector_step`` over a batch, in order; all outputs in one list."""
+    out: list[object] = []
+    for item in items:
+        out.extend(collector_step(state, item, params))
+    return out

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from twin.stream.collector import collector_step, new_collector
-from twin.stream.fleet import PLANNER, fleet_step, new_fleet
-from twin.stream.order import Admission, parse
+from twin.stream.collector import collector_batch, new_collector
+from twin.stream.fleet import PLANNER, fleet_batch, new_fleet
+from twin.stream.order import Admission, admit_batch
 from twin.stream.params import BrainParams
-from twin.stream.technician import TechState, new_tech, tech_step
+from twin.stream.technician import TechState, new_tech, tech_batch
 
 
 class DirectBrain:
@@ -24,17 +24,16 @@ class DirectBrain:
         self.collector = new_collector(params)
 
     def feed(self, items: Iterable[object]) -> list[object]:
+        """One batch through the steps, as the dataflow passes it (see ``build_flow``)."""
         out: list[object] = []
         p = self.params
-        for raw in items:
-            for item in self.admission.step(parse(raw)):  # type: ignore[arg-type]
-                for key, payload in fleet_step(self.fleet, item, p):
-                    if key == PLANNER:
-                        out.extend(collector_step(self.collector, payload, p))
-                        continue
-                    tech = self.techs.get(key)
-                    if tech is None:
-                        tech = self.techs[key] = new_tech(key, p)
-                    for produced in tech_step(tech, payload, p):
-                        out.extend(collector_step(self.collector, produced, p))
+        admitted = admit_batch(self.admission, list(items))
+        for key, payloads in fleet_batch(self.fleet, admitted, p):  # type: ignore[arg-type]
+            if key == PLANNER:
+                out.extend(collector_batch(self.collector, payloads, p))
+                continue
+            tech = self.techs.get(key)
+            if tech is None:
+                tech = self.techs[key] = new_tech(key, p)
+            out.extend(collector_batch(self.collector, tech_batch(tech, payloads, p), p))
         return out

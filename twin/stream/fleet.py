@@ -139,3 +139,19 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
     if not isinstance(item, DECISION_TYPES) or isinstance(item, ev.PlanPublished):
         out.append((PLANNER, Observed(item)))
     return out
+
+
+def fleet_batch(
+    state: FleetState, items: list[object], params: BrainParams
+) -> list[tuple[str, list[object]]]:
+    """``fleet_step`` over a batch, grouped by key: one (key, payloads) pair per key that
+    got anything, each key's payloads in the order ``fleet_step`` produced them. The
+    dataflow then pays its per-item cost once per key and batch, not once per event."""
+    groups: dict[str, list[object]] = {}
+    for item in items:
+        for key, payload in fleet_step(state, item, params):
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = []
+            group.append(payload)
+    return list(groups.items())

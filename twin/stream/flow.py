@@ -2,13 +2,17 @@
 
 ::
 
-    input ─ parse ─ admit (dedupe, reorder) ─ fleet ─┬─ technician[tid] ─┐
-                                                     └───────────────────┴─ collector ─ output
+    input ─ admit (parse, dedupe, reorder) ─ fleet ─┬─ technician[tid] ─┐
+                                                    └───────────────────┴─ collector ─ output
 
-``parse`` turns raw lines into events or dead letters; ``admit``, ``fleet`` and
-``collector`` are global (one key); ``technician`` is keyed by technician id. The
-same flow runs on the in-process world (closed loop), a JSONL log (replay) or Kafka
-topics (shadow mode): only the source and the sink change.
+``admit``, ``fleet`` and ``collector`` are global (one key); ``technician`` is keyed by
+technician id. Items travel in batches: a source may hand over a list (the closed loop
+gives one per tick, the log replay one per block of lines), the fleet step groups what
+it routes by technician, and each technician answers a batch with one list. Bytewax's
+per-item cost is then paid per key and batch instead of per event; the decisions do not
+depend on the batching (the collector orders everything by minute and id). The same
+flow runs on the in-process world (closed loop), a JSONL log (replay) or Kafka topics
+(shadow mode): only the source and the sink change.
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from bytewax.dataflow import Dataflow
 from bytewax.inputs import Source
 from bytewax.outputs import Sink
 
-from twin.stream.collector import CollectorState, collector_step, new_collector
-from twin.stream.fleet import PLANNER, FleetState, fleet_step, new_fleet
-from twin.stream.order import Admission, admission_step, parse
+from twin.stream.collector import CollectorState, collector_batch, new_collector
+from twin.stream.fleet import PLANNER, FleetState, fleet_batch, new_fleet
+from twin.stream.order import Admission, admit_batch, as_batch
 from twin.stream.params import BrainParams
-from twin.stream.technician import TechState, new_tech, tech_step
+from twin.stream.technician import TechState, new_tech, tech_batch
 
 
 def build_flow(
@@ -32,36 +36,36 @@ def build_flow(
 ) -> Dataflow:
     flow = Dataflow(name)
     raw = op.input("input", flow, source)
-    parsed = op.map("parse", raw, parse)
-    keyed = op.key_on("one_key", parsed, lambda _item: "fleet")
+    keyed = op.key_on("one_key", op.map("batch", raw, as_batch), lambda _item: "fleet")
 
-    def admit(state: Admission | None, item: Any) -> tuple[Admission, list[Any]]:
-        return admission_step(state, item)
+    def admit(state: Admission | None, batch: list[Any]) -> tuple[Admission, list[Any]]:
+        state = state if state is not None else Admission()
+        return state, admit_batch(state, batch)
 
-    admitted = op.stateful_flat_map("admit", keyed, admit)
+    admitted = op.stateful_map("admit", keyed, admit)
 
-    def fleet(state: FleetState | None, item: Any) -> tuple[FleetState, list[Any]]:
+    def fleet(state: FleetState | None, batch: list[Any]) -> tuple[FleetState, list[Any]]:
         state = state if state is not None else new_fleet(params)
-        return state, fleet_step(state, item, params)
+        return state, fleet_batch(state, batch, params)
 
     routed = op.stateful_flat_map("fleet", admitted, fleet)
-    pairs = op.map("route", routed, lambda kv: (kv[1][0], kv[1]))
+    pairs = op.map("route", routed, lambda kv: (kv[1][0], kv[1]))  # key, (key, payloads)
     split = op.branch("to_collector", pairs, lambda kv: kv[0] == PLANNER)
 
-    def technician(state: TechState | None, keyed_item: Any) -> tuple[TechState, list[Any]]:
-        tid, item = keyed_item
+    def technician(state: TechState | None, keyed: Any) -> tuple[TechState, list[Any]]:
+        tid, batch = keyed
         state = state if state is not None else new_tech(tid, params)
-        return state, tech_step(state, item, params)
+        return state, tech_batch(state, batch, params)
 
-    tech_out = op.stateful_flat_map("technician", split.falses, technician)
+    tech_out = op.stateful_map("technician", split.falses, technician)
     from_techs = op.map("to_planner_key", tech_out, lambda kv: (PLANNER, kv[1]))
     from_fleet = op.map("unwrap", split.trues, lambda kv: (PLANNER, kv[1][1]))
     merged = op.merge("merge", from_fleet, from_techs)
 
-    def collect(state: CollectorState | None, item: Any) -> tuple[CollectorState, list[Any]]:
+    def collect(state: CollectorState | None, batch: list[Any]) -> tuple[CollectorState, list[Any]]:
         state = state if state is not None else new_collector(params)
-        return state, collector_step(state, item, params)
+        return state, collector_batch(state, batch, params)
 
-    collected = op.stateful_flat_map("collector", merged, collect)
-    op.output("output", op.map("unkey", collected, lambda kv: kv[1]), sink)
+    collected = op.stateful_map("collector", merged, collect)
+    op.output("output", op.flat_map("unbatch", collected, lambda kv: kv[1]), sink)
     return flow

@@ -98,7 +98,7 @@ class _WorldPartition(StatefulSourcePartition[Any, None]):
         self.waiting = t
         if self.progress is not None:
             self.progress(t, self.world.scenario.day_end_min)
-        return items
+        return [items]  # the tick as one batch (see ``build_flow``)
 
     def next_awake(self) -> datetime | None:
         return None

@@ -87,6 +87,20 @@ def admission_step(state: Admission | None, item: Item) -> tuple[Admission, list
     return state, state.step(item)
 
 
+def as_batch(item: object) -> list[object]:
+    """Sources may hand over one item or a list of them (a tick's events, a block of log
+    lines); the steps work on lists."""
+    return item if isinstance(item, list) else [item]
+
+
+def admit_batch(state: Admission, items: list[object]) -> list[Item]:
+    """Parse and admit a batch: what ``parse`` then ``Admission.step`` give item by item."""
+    out: list[Item] = []
+    for raw in items:
+        out.extend(state.step(parse(raw)))  # type: ignore[arg-type]
+    return out
+
+
 @dataclass
 class Watermark:
     """Inserts ``Tick`` markers into a stream that has none (a log, a Kafka topic).

@@ -62,7 +62,7 @@ class _LogPartition(StatefulSourcePartition[Any, int]):
         if not batch:
             raise StopIteration
         self._read += len(batch)
-        return batch
+        return [batch]  # one batch item (see ``build_flow``)
 
     def next_awake(self) -> datetime | None:
         return None

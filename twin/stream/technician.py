@@ -284,3 +284,11 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
         else:
             state.incidents[item.zone] = item.factor
     return out
+
+
+def tech_batch(state: TechState, items: list[object], params: BrainParams) -> list[object]:
+    """``tech_step`` over one key's payloads, in order; all outputs in one list."""
+    out: list[object] = []
+    for item in items:
+        out.extend(tech_step(state, item, params))
+    return out
