@@ -66,9 +66,10 @@ class BaselineDispatcher:
     )
 
     def _insertion(
-        self, state: PlanState, visit: VisitTask, allow_late: bool = False
+        self, state: PlanState, visit: VisitTask, allow_late: bool = False, fallback: bool = False
     ) -> Insertion | None:
-        """Bookings fill regular hours only; overtime is kept for re-homing and emergencies."""
+        """Bookings fill regular hours only; overtime is kept for re-homing and emergencies
+        (``fallback``: on time in regular hours if possible, else late or in overtime)."""
         if self._index is None or not self._index.valid_for(state):
             self._index = CandidateIndex(state)
         return best_insertion(
@@ -81,6 +82,7 @@ class BaselineDispatcher:
             allow_overtime=allow_late,
             index=self._index,
             timelines=self._timelines,
+            fallback=fallback,
         )
 
     def offers(
@@ -113,9 +115,7 @@ class BaselineDispatcher:
         current = dict(state.routes)
         for vid in orphans:
             view = replace(state, routes=current)
-            ins = self._insertion(view, state.visits[vid])
-            if ins is None:
-                ins = self._insertion(view, state.visits[vid], allow_late=True)
+            ins = self._insertion(view, state.visits[vid], fallback=True)
             if ins is not None:
                 current[ins.technician_id] = ins.route
                 routes[ins.technician_id] = ins.route

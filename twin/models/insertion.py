@@ -47,9 +47,13 @@ class CandidateIndex:
         for tid, spec in state.technicians.items():
             for skill in spec.skills:
                 by_skill.setdefault(skill, []).append(tid)
-        self._tids = {s: np.array(sorted(t)) for s, t in by_skill.items()}
-        self._xy = {
-            s: np.array([[state.technicians[t].home_x, state.technicians[t].home_y] for t in tids])
+        self._tids = {s: sorted(t) for s, t in by_skill.items()}
+        self._x = {
+            s: np.array([state.technicians[t].home_x for t in tids])
+            for s, tids in self._tids.items()
+        }
+        self._y = {
+            s: np.array([state.technicians[t].home_y for t in tids])
             for s, tids in self._tids.items()
         }
 
@@ -61,12 +65,12 @@ class CandidateIndex:
         tids = self._tids.get(visit.skill)
         if tids is None:
             return []
-        d = np.hypot(self._xy[visit.skill][:, 0] - visit.x, self._xy[visit.skill][:, 1] - visit.y)
-        order = np.argsort(d, kind="stable")
+        d = np.hypot(self._x[visit.skill] - visit.x, self._y[visit.skill] - visit.y)
         out = []
-        for i in order:
-            tid = str(tids[i])
-            if state.status[tid].available:
+        status = state.status
+        for i in np.argsort(d, kind="stable").tolist():
+            tid = tids[i]
+            if status[tid].available:
                 out.append(tid)
                 if len(out) == k:
                     break
@@ -82,8 +86,10 @@ def _priced_positions(
     weights: InsertionWeights,
     allow_late: bool,
     end_limit: float,
-) -> list[tuple[float, int]]:
-    """(estimated cost, position) of every position worth an exact check."""
+    strict_limit: float,
+) -> list[tuple[float, int, bool]]:
+    """(estimated cost, position, strict) of every position worth an exact check; strict:
+    nobody planned late and the day ends by ``strict_limit``."""
     spec, st = state.technicians[tid], state.status[tid]
     route = state.routes.get(tid, ())
     stops = before.stops
@@ -142,7 +148,7 @@ def _priced_positions(
             + weights.late * (late + extra_late)
             + weights.overtime * d_over
         )
-        out.append((cost, pos))
+        out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
     return out
 
 
@@ -157,20 +163,27 @@ def best_insertion(
     allow_overtime: bool = True,
     index: CandidateIndex | None = None,
     timelines: dict[tuple[object, ...], Timeline] | None = None,
+    fallback: bool = False,
 ) -> Insertion | None:
     """Cheapest feasible position over the ``candidates`` nearest skilled technicians.
 
     Feasible: the technician's day ends by their ``max_end`` (by ``shift_end`` unless
     ``allow_overtime``) and (unless ``allow_late``) neither the new visit nor any visit
     already on the route is planned late.
+    With ``fallback``, the strict search (no lateness, no overtime) comes first and the
+    lenient one (lateness and overtime allowed) only if it finds nothing: the answer of
+    two calls, from one pricing pass (``allow_late`` and ``allow_overtime`` are then
+    ignored).
     ``timelines`` caches the current routes' timelines between calls (keyed by the route,
     the technician's state and the incidents, so a stale entry is never hit).
     """
     if index is None or not index.valid_for(state):
         index = CandidateIndex(state)
+    if fallback:
+        allow_late = allow_overtime = True
     overlay: dict[str, VisitTask] = {visit.visit_id: visit}
     visits: Mapping[str, VisitTask] = ChainMap(overlay, state.visits)  # type: ignore[arg-type]
-    priced: list[tuple[float, str, int, Timeline]] = []
+    priced: list[tuple[float, str, int, bool, Timeline]] = []
     for tid in index.nearest(state, visit, candidates):
         spec, st = state.technicians[tid], state.status[tid]
         route = state.routes.get(tid, ())
@@ -184,12 +197,32 @@ def best_insertion(
                 timelines[key] = before
         limit = spec.max_end if allow_overtime else spec.shift_end
         priced_here = _priced_positions(
-            state, tid, visit, before, travel, weights, allow_late, limit
+            state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
         )
-        for cost, pos in priced_here:
-            priced.append((cost, tid, pos, before))
+        for cost, pos, strict in priced_here:
+            priced.append((cost, tid, pos, strict, before))
     priced.sort(key=lambda p: (p[0], p[1], p[2]))
-    for _, tid, pos, before in priced[:EXACT_CHECKS]:
+    if fallback:
+        on_time = [p for p in priced if p[3]]
+        found = _exact(state, visit, visits, on_time, travel, brk, weights, False, False)
+        if found is not None:
+            return found
+    return _exact(state, visit, visits, priced, travel, brk, weights, allow_late, allow_overtime)
+
+
+def _exact(
+    state: PlanState,
+    visit: VisitTask,
+    visits: Mapping[str, VisitTask],
+    priced: list[tuple[float, str, int, bool, Timeline]],
+    travel: TravelModel,
+    brk: BreakRule,
+    weights: InsertionWeights,
+    allow_late: bool,
+    allow_overtime: bool,
+) -> Insertion | None:
+    """The first of the cheapest priced positions that passes an exact re-timing."""
+    for _, tid, pos, _strict, before in priced[:EXACT_CHECKS]:
         spec, st = state.technicians[tid], state.status[tid]
         route = state.routes.get(tid, ())
         new_route = (*route[:pos], visit.visit_id, *route[pos:])
