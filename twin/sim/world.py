@@ -461,14 +461,21 @@ class World:
         first_shift = min((s.shift_start for s in self.specs.values()), default=0.0)
         yield self.env.timeout(interval * (first_shift // interval))
         last: dict[str, tuple[float, float, float]] = {}  # tid -> (x, y, time) of last ping
+        still: dict[str, tuple[float, ...]] = {}  # tid -> movement known to have ended
         while True:
             now = self.env.now
             rows = []
-            for tid in sorted(self.on_shift):
-                x0, y0, x1, y1, t0, t1 = self.on_shift[tid]
+            on_shift = self.on_shift
+            for tid in sorted(on_shift):
+                move = on_shift[tid]
+                prev = last.get(tid)
+                if still.get(tid) is move and prev is not None and now - prev[2] < parked:
+                    continue  # parked where the last ping was: nothing to report yet
+                x0, y0, x1, y1, t0, t1 = move
                 f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
                 x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
-                prev = last.get(tid)
+                if f >= 1.0:
+                    still[tid] = move
                 if prev is None or prev[0] != x or prev[1] != y or now - prev[2] >= parked:
                     last[tid] = (x, y, now)
                     rows.append((tid, x, y))
