@@ -53,6 +53,8 @@ def move_endangered(
     if not any(visit_id in r for r in moved.values()):
         return None
     changed: dict[str, tuple[str, ...]] = {technician_id: without, **moved}
+    if all(state.routes.get(t, ()) == r for t, r in changed.items()):
+        return None  # put back where it was: nothing gained
     before = _late(state, {t: state.routes.get(t, ()) for t in changed}, travel, brk)
     after = _late(state, changed, travel, brk)
     if before - after < min_gain_min:
