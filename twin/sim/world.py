@@ -10,6 +10,7 @@ runs the brain. ``advance(until)`` runs the day tick by tick (the closed loop);
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -79,6 +80,7 @@ class World:
         self.contacted: set[str] = set()
         self.warned: set[str] = set()
         self.on_shift: dict[str, tuple[float, float, float, float, float, float]] = {}
+        self._gps_watch: set[str] = set()  # technicians whose position may have changed
         self._wake: dict[str, simpy.Event] = {}
         self.plan_version = 0
         self._windows = standard_windows(scenario)
@@ -348,6 +350,7 @@ class World:
     def start_shift(self, tid: str) -> None:
         s = self.specs[tid]
         self.on_shift[tid] = (s.home_x, s.home_y, s.home_x, s.home_y, self.now, self.now)
+        self._gps_watch.add(tid)
         self.emit(
             ev.ShiftStarted,
             technician_id=tid,
@@ -414,9 +417,11 @@ class World:
         self, tid: str, x0: float, y0: float, x1: float, y1: float, t0: float, t1: float
     ) -> None:
         self.on_shift[tid] = (x0, y0, x1, y1, t0, t1)
+        self._gps_watch.add(tid)
 
     def set_still(self, tid: str, x: float, y: float) -> None:
         self.on_shift[tid] = (x, y, x, y, self.now, self.now)
+        self._gps_watch.add(tid)
 
     def is_cancelled(self, vid: str) -> bool:
         return vid in self.cancelled
@@ -461,24 +466,30 @@ class World:
         first_shift = min((s.shift_start for s in self.specs.values()), default=0.0)
         yield self.env.timeout(interval * (first_shift // interval))
         last: dict[str, tuple[float, float, float]] = {}  # tid -> (x, y, time) of last ping
-        still: dict[str, tuple[float, ...]] = {}  # tid -> movement known to have ended
+        heartbeats: list[tuple[float, str]] = []  # (time of last ping + parked, tid)
+        watch = self._gps_watch
         while True:
             now = self.env.now
-            rows = []
             on_shift = self.on_shift
-            for tid in sorted(on_shift):
-                move = on_shift[tid]
-                prev = last.get(tid)
-                if still.get(tid) is move and prev is not None and now - prev[2] < parked:
-                    continue  # parked where the last ping was: nothing to report yet
-                x0, y0, x1, y1, t0, t1 = move
+            due = {tid for tid in watch if tid in on_shift}
+            while heartbeats and heartbeats[0][0] <= now + 1e-6:
+                _, tid = heapq.heappop(heartbeats)
+                if tid in on_shift:
+                    due.add(tid)
+            rows = []
+            for tid in sorted(due):
+                x0, y0, x1, y1, t0, t1 = on_shift[tid]
                 f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
                 x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
                 if f >= 1.0:
-                    still[tid] = move
+                    watch.discard(tid)  # parked: only heartbeats until the next move
+                prev = last.get(tid)
                 if prev is None or prev[0] != x or prev[1] != y or now - prev[2] >= parked:
                     last[tid] = (x, y, now)
                     rows.append((tid, x, y))
+                    heapq.heappush(heartbeats, (now + parked, tid))
+                elif now - prev[2] < parked and tid not in watch:
+                    heapq.heappush(heartbeats, (prev[2] + parked, tid))  # not due yet
             self.recorder.pings(now, rows)
             yield self.env.timeout(interval)
 
