@@ -6,8 +6,14 @@ scenario (explicit seeded Generator), planned by PowerOpt's daily optimisation. 
 * 100 slot-offer requests (policy window widths) — PowerOpt vs the baseline dispatcher;
 * 100 disturbances (sick technician, emergency, cancellation, delay, 25 each) — PowerOpt
   repair vs the baseline repair, latency and plan cost (our objective);
-* for one disturbance of each kind, the repaired plan's cost vs a full re-optimisation
-  from scratch given ``--reopt-limit`` seconds.
+* for the first ``--reopt-samples`` disturbances of each kind (and the undisturbed day as
+  a control), the repaired plan's cost vs a full re-optimisation from scratch: the same
+  state with its routes emptied, PyVRP given ``--reopt-limit`` seconds of *search* (the
+  translation to PyVRP and PyVRP's set-up run before its clock starts and are timed
+  apart), then the re-timing/repair pass of ``optimise_day``; ``--reopt-seeds`` solver
+  seeds each. Both plans are priced by the same :class:`Evaluator` (``plan_cost``),
+  unplanned visits included. With ``--warm``, also the same re-optimisation started from
+  the repaired plan (first seed): what a full optimiser can still gain over the repair.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_planner.py``
 """
@@ -17,7 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -27,7 +33,7 @@ from rich.table import Table
 
 from twin.config import Scenario
 from twin.models.dispatch import BaselineDispatcher, Routes
-from twin.models.plan import PlanState, TechnicianState
+from twin.models.plan import BreakRule, PlanState, TechnicianState
 from twin.models.planner import (
     Evaluator,
     PlannerParams,
@@ -36,6 +42,8 @@ from twin.models.planner import (
     synthetic_day,
     synthetic_visit,
 )
+from twin.models.planner.static import build_problem, polish_plan, solve_problem
+from twin.models.travel import TravelModel
 
 
 def windows(scn: Scenario) -> list[tuple[float, float]]:
@@ -60,6 +68,69 @@ def plan_cost(
     ev = Evaluator(replace(state, routes=routes), po.travel, po.brk, params)
     planned = {v for r in routes.values() for v in r}
     return ev.plan_cost(routes, sum(1 for v in state.visits if v not in planned))
+
+
+def missed(state: PlanState, routes: Routes) -> int:
+    planned = {v for r in routes.values() for v in r}
+    return sum(1 for v in state.visits if v not in planned)
+
+
+@dataclass(frozen=True, slots=True)
+class Reopt:
+    """One full re-optimisation from scratch: its cost, and where its wall time went."""
+
+    cost: float  # after optimise_day's re-timing and repair pass
+    raw: float  # PyVRP's routes as they are
+    missed: int
+    raw_missed: int
+    build_s: float  # matrices and pyvrp.ProblemData
+    setup_s: float  # PyVRP's neighbour lists and first local search (before its clock)
+    search_s: float  # PyVRP's search loop (the time limit)
+    polish_s: float  # re-timing and repair pass
+    iterations: int
+
+
+def reoptimise(
+    state: PlanState,
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    po: PowerOptDispatcher,
+    seed: int,
+    limit_s: float,
+    initial: Routes | None = None,
+) -> Reopt:
+    """``optimise_day`` on ``state`` with every route emptied, step by step and timed.
+
+    It plans the same visits with the same technician states (position, free time,
+    availability, break) and incidents as the repair saw. Visits under way are not in
+    ``state.routes`` (they are folded into the technician's position and free time), so
+    both honour them alike; visits pinned by the dispatcher would not be honoured by the
+    solver, hence the check. ``initial`` routes warm-start PyVRP instead of its random
+    first solution (no longer "from scratch": a test of what repair leaves on the table).
+    """
+    if po.pinned:
+        msg = f"re-optimisation cannot honour {len(po.pinned)} pinned visits"
+        raise ValueError(msg)
+    empty = replace(state, routes={t: () for t in state.technicians})
+    t0 = time.perf_counter()
+    problem = build_problem(empty, travel, brk, params)
+    t1 = time.perf_counter()
+    plan = solve_problem(problem, seed, limit_s, initial=initial)
+    t2 = time.perf_counter()
+    routes = polish_plan(empty, plan, travel, brk, params, seed, limit_s)
+    t3 = time.perf_counter()
+    return Reopt(
+        plan_cost(state, routes, params, po),
+        plan_cost(state, plan.routes, params, po),
+        missed(state, routes),
+        missed(state, plan.routes),
+        t1 - t0,
+        (t2 - t1) - plan.search_s,
+        plan.search_s,
+        t3 - t2,
+        plan.iterations,
+    )
 
 
 def disturb(
@@ -93,9 +164,18 @@ def main() -> None:
     ap.add_argument("--visits", type=int, default=1600)
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--plan-limit", type=float, default=20.0)
-    ap.add_argument("--reopt-limit", type=float, default=10.0)
+    ap.add_argument("--reopt-limit", type=float, default=10.0, help="PyVRP search seconds")
+    ap.add_argument("--reopt-samples", type=int, default=3, help="disturbances per kind")
+    ap.add_argument("--reopt-seeds", type=int, default=2, help="solver seeds per re-opt")
+    ap.add_argument(
+        "--warm",
+        action="store_true",
+        help="also re-optimise warm-started from the repaired plan (first seed only)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
+    if args.requests < 4 * args.reopt_samples:
+        ap.error("--requests must be at least 4 x --reopt-samples")
     console = Console()
     scn = Scenario()
     rng = np.random.default_rng(args.seed)
@@ -135,7 +215,7 @@ def main() -> None:
     rep_bl: dict[str, list[float]] = {k: [] for k in kinds}
     cost_po: dict[str, list[float]] = {k: [] for k in kinds}
     cost_bl: dict[str, list[float]] = {k: [] for k in kinds}
-    samples: dict[str, tuple[PlanState, Routes]] = {}
+    samples: dict[str, list[tuple[PlanState, Routes, float]]] = {k: [] for k in kinds}
     for n in range(args.requests):
         kind = kinds[n % 4]
         dstate, orphans = disturb(kind, base, scn, dis_rng, n)
@@ -148,7 +228,8 @@ def main() -> None:
         after = {**dstate.routes, **ch}
         cost_po[kind].append(plan_cost(dstate, after, params, po))
         cost_bl[kind].append(plan_cost(dstate, {**dstate.routes, **chb}, params, po))
-        samples.setdefault(kind, (dstate, after))
+        if len(samples[kind]) < args.reopt_samples:
+            samples[kind].append((dstate, after, 1000.0 * rep_po[kind][-1]))
 
     table = Table(title=f"Planner, {args.technicians} technicians / {len(base.visits)} visits")
     for col in (
@@ -186,21 +267,143 @@ def main() -> None:
     for col in ("disturbance", "PowerOpt mean", "baseline mean", "PowerOpt/baseline"):
         ctable.add_column(col, justify="right")
     for k in kinds:
-        a, b = float(np.mean(cost_po[k])), float(np.mean(cost_bl[k]))
-        ctable.add_row(k, f"{a:.0f}", f"{b:.0f}", f"{a / b:.4f}")
+        mp, mb = float(np.mean(cost_po[k])), float(np.mean(cost_bl[k]))
+        ctable.add_row(k, f"{mp:.0f}", f"{mb:.0f}", f"{mp / mb:.4f}")
     console.print(ctable)
 
-    rtable = Table(title=f"Repair vs full re-optimisation from scratch ({args.reopt_limit:g} s)")
-    for col in ("disturbance", "repair cost", "re-opt cost", "repair/re-opt - 1"):
-        rtable.add_column(col, justify="right")
-    for k in kinds:
-        dstate, after = samples[k]
-        empty = replace(dstate, routes={t: () for t in dstate.technicians})
-        reopt = optimise_day(empty, travel, brk, params, args.seed, args.reopt_limit)
-        a = plan_cost(dstate, after, params, po)
-        b = plan_cost(dstate, reopt, params, po)
-        rtable.add_row(k, f"{a:.0f}", f"{b:.0f}", f"{100 * (a / b - 1):+.2f} %")
-    console.print(rtable)
+    samples = {"none": [(base, dict(base.routes), 0.0)], **samples}
+    seeds = [args.seed + i for i in range(args.reopt_seeds)]
+    reopts: dict[str, list[list[Reopt]]] = {k: [] for k in samples}
+    warm: dict[str, list[Reopt]] | None = {k: [] for k in samples} if args.warm else None
+    with console.status("re-optimising") as status:
+        for k, runs in samples.items():
+            for n, (dstate, after, _) in enumerate(runs):
+                status.update(f"re-optimising from scratch: {k} #{n + 1}")
+                reopts[k].append(
+                    [
+                        reoptimise(dstate, travel, brk, params, po, sd, args.reopt_limit)
+                        for sd in seeds
+                    ]
+                )
+                if warm is not None:
+                    status.update(f"re-optimising from the repaired plan: {k} #{n + 1}")
+                    warm[k].append(
+                        reoptimise(
+                            dstate, travel, brk, params, po, seeds[0], args.reopt_limit, after
+                        )
+                    )
+    reopt_tables(console, args.reopt_limit, seeds, samples, reopts, warm, params, po)
+
+
+def reopt_tables(
+    console: Console,
+    limit_s: float,
+    seeds: list[int],
+    samples: dict[str, list[tuple[PlanState, Routes, float]]],
+    reopts: dict[str, list[list[Reopt]]],
+    warm: dict[str, list[Reopt]] | None,
+    params: PlannerParams,
+    po: PowerOptDispatcher,
+) -> None:
+    """Per disturbance, per kind, and the wall-time split of the re-optimisations."""
+    seed_cols = " / ".join(f"s{s}" for s in seeds)
+    dtable = Table(
+        title=f"Repair vs full re-optimisation from scratch ({limit_s:g} s PyVRP search + "
+        "re-timing/repair pass; raw = without the pass); cost, minute-equivalents; "
+        "vs = repair/re-opt - 1 against the seeds' mean"
+        + ("; warm = re-opt started from the repaired plan" if warm else "")
+    )
+    for col in (
+        "disturbance",
+        "repair (missed)",
+        f"re-opt {seed_cols}",
+        "re-opt missed",
+        "re-opt raw mean",
+        "vs re-opt",
+        "vs raw",
+        *(("warm (missed)", "vs warm") if warm else ()),
+    ):
+        dtable.add_column(col, justify="right")
+    ktable = Table(
+        title="Repair/re-opt - 1 by kind, over disturbances x seeds (worst = least favourable "
+        "to repair; seed spread = (max - min)/mean re-opt cost over seeds)"
+    )
+    for col in (
+        "disturbance",
+        "runs",
+        "mean",
+        "worst",
+        "mean vs raw",
+        "seed spread",
+        "re-opt missed",
+        *(("mean vs warm", "worst vs warm") if warm else ()),
+    ):
+        ktable.add_column(col, justify="right")
+    for k, runs in samples.items():
+        ratios, raw_ratios, spreads, miss, warm_ratios = [], [], [], [], []
+        for n, ((dstate, after, _), rs) in enumerate(zip(runs, reopts[k], strict=True)):
+            a = plan_cost(dstate, after, params, po)
+            costs = [r.cost for r in rs]
+            raws = [r.raw for r in rs]
+            ratios += [a / c - 1 for c in costs]
+            raw_ratios += [a / c - 1 for c in raws]
+            spreads.append((max(costs) - min(costs)) / float(np.mean(costs)))
+            miss += [r.missed for r in rs]
+            extra: tuple[str, ...] = ()
+            if warm:
+                w = warm[k][n]
+                warm_ratios.append(a / w.cost - 1)
+                extra = (f"{w.cost:.0f} ({w.missed})", f"{100 * warm_ratios[-1]:+.1f} %")
+            dtable.add_row(
+                f"{k} #{n + 1}",
+                f"{a:.0f} ({missed(dstate, after)})",
+                " / ".join(f"{c:.0f}" for c in costs),
+                " / ".join(str(r.missed) for r in rs),
+                f"{np.mean(raws):.0f}",
+                f"{100 * (a / np.mean(costs) - 1):+.1f} %",
+                f"{100 * (a / np.mean(raws) - 1):+.1f} %",
+                *extra,
+            )
+        ktable.add_row(
+            k if k != "none" else "none (control)",
+            str(len(ratios)),
+            f"{100 * np.mean(ratios):+.1f} %",
+            f"{100 * max(ratios):+.1f} %",
+            f"{100 * np.mean(raw_ratios):+.1f} %",
+            f"{100 * np.mean(spreads):.1f} %" if len(seeds) > 1 else "-",
+            f"{np.mean(miss):.1f}",
+            *(
+                (f"{100 * np.mean(warm_ratios):+.1f} %", f"{100 * max(warm_ratios):+.1f} %")
+                if warm
+                else ()
+            ),
+        )
+    console.print(dtable)
+    console.print(ktable)
+
+    every = [r for rs in reopts.values() for run in rs for r in run]
+    ttable = Table(
+        title=f"Wall time of one re-optimisation from scratch ({len(every)} runs) vs one repair"
+    )
+    for col in ("step", "mean", "max"):
+        ttable.add_column(col, justify="right")
+    steps = (
+        ("translate to PyVRP (matrices, ProblemData), s", [r.build_s for r in every]),
+        ("PyVRP set-up (neighbours, first local search), s", [r.setup_s for r in every]),
+        ("PyVRP search (the time limit), s", [r.search_s for r in every]),
+        ("PyVRP search iterations", [float(r.iterations) for r in every]),
+        ("re-timing/repair pass, s", [r.polish_s for r in every]),
+    )
+    for name, xs in steps:
+        ttable.add_row(name, f"{np.mean(xs):.2f}", f"{max(xs):.2f}")
+    total = [r.build_s + r.setup_s + r.search_s + r.polish_s for r in every]
+    ttable.add_row("re-optimisation total, s", f"{np.mean(total):.2f}", f"{max(total):.2f}")
+    rep = [ms for k, runs in samples.items() if k != "none" for _, _, ms in runs]
+    ttable.add_row("repair of the same disturbances, ms", f"{np.mean(rep):.1f}", f"{max(rep):.1f}")
+    console.print(ttable)
+    if warm:
+        its = [r.iterations for rs in warm.values() for r in rs]
+        console.print(f"warm-started re-optimisations: {np.mean(its):.0f} PyVRP iterations (mean)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,10 @@ Translation (all times in integer units of ``1/params.scale`` minute):
 PyVRP's answer is re-timed with the time-dependent model and handed to
 :func:`twin.models.planner.repair.repair_plan`, which inserts what the solver left out and
 fixes lateness the static matrix did not see.
+
+:func:`optimise_day` composes three steps that callers may also run (and time) apart:
+:func:`build_problem` (the translation), :func:`solve_problem` (PyVRP, optionally
+warm-started from existing routes) and :func:`polish_plan` (re-timing and repair).
 """
 
 from __future__ import annotations
@@ -68,42 +72,49 @@ class DayPlan:
     unplanned: tuple[str, ...]
     solver_cost: float
     solver_feasible: bool
+    iterations: int = 0  # PyVRP search iterations
+    search_s: float = 0.0  # wall time of PyVRP's search loop (its set-up excluded)
 
 
 def _scaled(minutes: float, scale: int) -> int:
     return round(minutes * scale)
 
 
-def solve_static(
+@dataclass(frozen=True, slots=True)
+class StaticProblem:
+    """A state translated to PyVRP, and how to read the solver's answer back.
+
+    Built by :func:`build_problem`; ``data`` is ``None`` when there is nothing to solve (no
+    visits, or no available skilled technician). Building it (matrices and
+    ``pyvrp.ProblemData``) takes about a second at 1,600 visits, so callers that time the
+    solver build it first and hand it to :func:`solve_problem` or :func:`optimise_day`.
+    """
+
+    data: pyvrp.ProblemData | None
+    technicians: tuple[str, ...]  # every technician of the state (each gets a route)
+    visits: tuple[str, ...]  # client i is visit ``visits[i]``
+    members: tuple[tuple[str, ...], ...]  # technicians of vehicle type k
+
+
+def build_problem(
     state: PlanState,
     travel: TravelModel,
     brk: BreakRule,
     params: PlannerParams,
-    seed: int,
-    time_limit_s: float,
     *,
     cargo: Cargo | None = None,
-    max_iterations: int | None = None,
-) -> DayPlan:
-    """Translate ``state`` to PyVRP and solve it; no re-timing, no repair.
-
-    ``max_iterations`` (optional) makes the result reproducible independent of machine
-    speed; the time limit still caps the run.
-    """
-    if time_limit_s <= 0:
-        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
-        raise ValueError(msg)
+) -> StaticProblem:
+    """Translate ``state`` to PyVRP (see the module docstring); no solving."""
     sc = params.scale
+    all_techs = tuple(state.technicians)
     techs = [
         tid
         for tid in sorted(state.technicians)
         if state.status[tid].available and state.technicians[tid].skills
     ]
     vids = sorted(state.visits)
-    if not vids:
-        return DayPlan({tid: () for tid in state.technicians}, (), 0.0, True)
-    if not techs:
-        return DayPlan({tid: () for tid in state.technicians}, tuple(vids), 0.0, False)
+    if not vids or not techs:
+        return StaticProblem(None, all_techs, tuple(vids), ())
 
     # -- groups of identical technicians, and their depots
     groups: dict[_Group, list[str]] = {}
@@ -170,14 +181,14 @@ def solve_static(
             )
         )
     vehicle_types = []
-    group_members = []
-    for g, members in groups.items():
+    members = []
+    for g, group in groups.items():
         reserve = 0.0 if g.no_break else brk.length_min
         late = max(g.free_at, g.max_end - reserve)
         regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
         vehicle_types.append(
             pyvrp.VehicleType(
-                num_available=len(members),
+                num_available=len(group),
                 capacity=[g.capacity] if cargo else [],
                 start_depot=depot_xy[g.start],
                 end_depot=depot_xy[g.home],
@@ -189,34 +200,91 @@ def solve_static(
                 unit_distance_cost=round(params.travel * mult),
                 unit_overtime_cost=round(params.overtime * mult),
                 profile=profile_of[g.skills],
-                name=members[0],
+                name=group[0],
             )
         )
-        group_members.append(members)
+        members.append(tuple(group))
     # the same integer matrix serves as distance (priced) and duration (timed)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)  # type: ignore[arg-type]
+    return StaticProblem(data, all_techs, tuple(vids), tuple(members))
+
+
+def warm_start(problem: StaticProblem, routes: Routes) -> pyvrp.Solution:
+    """``routes`` (technician -> visit ids) as a PyVRP solution of ``problem``.
+
+    Visits left out are unplanned; a technician the problem does not hold (unavailable,
+    no skills) must have an empty route.
+    """
+    if problem.data is None:
+        msg = "warm_start: the problem has nothing to solve (no visits or no technicians)"
+        raise ValueError(msg)
+    client = {v: i for i, v in enumerate(problem.visits)}
+    vehicle_type = {tid: k for k, group in enumerate(problem.members) for tid in group}
+    out = []
+    for tid, route in sorted(routes.items()):
+        if not route:
+            continue
+        if tid not in vehicle_type:
+            msg = f"warm_start: technician {tid!r} has a route but is not in the problem"
+            raise ValueError(msg)
+        unknown = [v for v in route if v not in client]
+        if unknown:
+            msg = f"warm_start: route of {tid!r} has visits not in the problem: {unknown[:3]}"
+            raise ValueError(msg)
+        out.append(pyvrp.Route(problem.data, [client[v] for v in route], vehicle_type[tid]))
+    return pyvrp.Solution(problem.data, out)
+
+
+def solve_problem(
+    problem: StaticProblem,
+    seed: int,
+    time_limit_s: float,
+    *,
+    max_iterations: int | None = None,
+    initial: Routes | None = None,
+) -> DayPlan:
+    """Run PyVRP on a translated problem; ``time_limit_s`` bounds its search loop.
+
+    PyVRP's own set-up (neighbour lists, the first local search from a random solution)
+    runs before its clock starts; ``DayPlan.search_s`` is the search loop alone.
+    ``initial`` routes (see :func:`warm_start`) replace that random first solution.
+    """
+    if time_limit_s <= 0:
+        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
+        raise ValueError(msg)
+    empty: Routes = {tid: () for tid in problem.technicians}
+    if problem.data is None:
+        return DayPlan(empty, problem.visits, 0.0, not problem.visits)
     stop: StoppingCriterion = MaxRuntime(time_limit_s)
     if max_iterations is not None:
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
-    result = pyvrp.solve(data, stop, seed=seed, display=False)
+    init = None if initial is None else warm_start(problem, initial)
+    result = pyvrp.solve(problem.data, stop, seed=seed, display=False, initial_solution=init)
     best = result.best
 
-    routes: Routes = {tid: () for tid in state.technicians}
-    used = [0] * len(group_members)
+    routes = dict(empty)
+    used = [0] * len(problem.members)
     planned: set[str] = set()
     for r in best.routes():
         vt = r.vehicle_type()
-        tid = group_members[vt][used[vt]]
+        tid = problem.members[vt][used[vt]]
         used[vt] += 1
-        seq = tuple(vids[a.idx] for a in r.schedule() if a.is_client())
+        seq = tuple(problem.visits[a.idx] for a in r.schedule() if a.is_client())
         routes[tid] = seq
         planned.update(seq)
-    unplanned = tuple(v for v in vids if v not in planned)
+    unplanned = tuple(v for v in problem.visits if v not in planned)
     log.debug("pyvrp cost %s, %d unplanned", result.cost(), len(unplanned))
-    return DayPlan(routes, unplanned, float(result.cost()), bool(best.is_feasible()))
+    return DayPlan(
+        routes,
+        unplanned,
+        float(result.cost()),
+        bool(best.is_feasible()),
+        result.num_iterations,
+        result.runtime,
+    )
 
 
-def optimise_day(
+def solve_static(
     state: PlanState,
     travel: TravelModel,
     brk: BreakRule,
@@ -226,27 +294,35 @@ def optimise_day(
     *,
     cargo: Cargo | None = None,
     max_iterations: int | None = None,
-    bonus: Bonus | None = None,
-    repair: bool = True,
-) -> Routes:
-    """The day's routes: PyVRP on the static translation, then time-dependent repair.
+) -> DayPlan:
+    """Translate ``state`` to PyVRP and solve it; no re-timing, no repair.
 
-    Returns a route (possibly empty) for every technician. With ``repair`` the result is
-    re-timed with ``travel`` and repaired locally (orphans inserted, late or overlong routes
-    improved); without it the solver's routes are returned as they are.
+    ``max_iterations`` (optional) makes the result reproducible independent of machine
+    speed; the time limit still caps the run.
     """
-    plan = solve_static(
-        state,
-        travel,
-        brk,
-        params,
-        seed,
-        time_limit_s,
-        cargo=cargo,
-        max_iterations=max_iterations,
-    )
-    if not repair:
-        return plan.routes
+    if time_limit_s <= 0:
+        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
+        raise ValueError(msg)
+    problem = build_problem(state, travel, brk, params, cargo=cargo)
+    return solve_problem(problem, seed, time_limit_s, max_iterations=max_iterations)
+
+
+def polish_plan(
+    state: PlanState,
+    plan: DayPlan,
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    seed: int,
+    time_limit_s: float,
+    *,
+    cargo: Cargo | None = None,
+    bonus: Bonus | None = None,
+) -> Routes:
+    """Re-time the solver's routes with ``travel`` and repair them (orphans, lateness).
+
+    The repair budget grows with the solver's ``time_limit_s`` (at least one second).
+    """
     from twin.models.planner.repair import repair_plan
 
     fixed = repair_plan(
@@ -262,6 +338,40 @@ def optimise_day(
         budget_ms=max(1000.0, 100.0 * time_limit_s),
     )
     return {**plan.routes, **fixed.routes}
+
+
+def optimise_day(
+    state: PlanState,
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    seed: int,
+    time_limit_s: float,
+    *,
+    cargo: Cargo | None = None,
+    max_iterations: int | None = None,
+    bonus: Bonus | None = None,
+    repair: bool = True,
+    problem: StaticProblem | None = None,
+) -> Routes:
+    """The day's routes: PyVRP on the static translation, then time-dependent repair.
+
+    Returns a route (possibly empty) for every technician. With ``repair`` the result is
+    re-timed with ``travel`` and repaired locally (orphans inserted, late or overlong routes
+    improved); without it the solver's routes are returned as they are. ``problem`` is a
+    translation of this same ``state`` built beforehand by :func:`build_problem`.
+    """
+    if time_limit_s <= 0:
+        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
+        raise ValueError(msg)
+    if problem is None:
+        problem = build_problem(state, travel, brk, params, cargo=cargo)
+    plan = solve_problem(problem, seed, time_limit_s, max_iterations=max_iterations)
+    if not repair:
+        return plan.routes
+    return polish_plan(
+        state, plan, travel, brk, params, seed, time_limit_s, cargo=cargo, bonus=bonus
+    )
 
 
 def _with_routes(state: PlanState, routes: Routes) -> PlanState:
