@@ -26,6 +26,7 @@ from bytewax.outputs import Sink
 
 from twin.stream.collector import CollectorState, collector_batch, new_collector
 from twin.stream.fleet import PLANNER, FleetState, fleet_batch, new_fleet
+from twin.stream.fold import fold
 from twin.stream.order import Admission, admit_batch, as_batch
 from twin.stream.params import BrainParams
 from twin.stream.technician import TechState, new_tech, tech_batch
@@ -42,14 +43,14 @@ def build_flow(
         state = state if state is not None else Admission()
         return state, admit_batch(state, batch)
 
-    admitted = op.stateful_map("admit", keyed, admit)
+    admitted = fold("admit", keyed, admit)
 
     def fleet(state: FleetState | None, batch: list[Any]) -> tuple[FleetState, list[Any]]:
         state = state if state is not None else new_fleet(params)
         return state, fleet_batch(state, batch, params)
 
-    routed = op.stateful_flat_map("fleet", admitted, fleet)
-    pairs = op.map("route", routed, lambda kv: (kv[1][0], kv[1]))  # key, (key, payloads)
+    routed = op.flat_map("per_key", fold("fleet", admitted, fleet), lambda kv: kv[1])
+    pairs = op.map("route", routed, lambda kp: (kp[0], kp))  # key, (key, payloads)
     split = op.branch("to_collector", pairs, lambda kv: kv[0] == PLANNER)
 
     def technician(state: TechState | None, keyed: Any) -> tuple[TechState, list[Any]]:
@@ -57,7 +58,7 @@ def build_flow(
         state = state if state is not None else new_tech(tid, params)
         return state, tech_batch(state, batch, params)
 
-    tech_out = op.stateful_map("technician", split.falses, technician)
+    tech_out = fold("technician", split.falses, technician)
     from_techs = op.map("to_planner_key", tech_out, lambda kv: (PLANNER, kv[1]))
     from_fleet = op.map("unwrap", split.trues, lambda kv: (PLANNER, kv[1][1]))
     merged = op.merge("merge", from_fleet, from_techs)
@@ -66,6 +67,6 @@ def build_flow(
         state = state if state is not None else new_collector(params)
         return state, collector_batch(state, batch, params)
 
-    collected = op.stateful_map("collector", merged, collect)
+    collected = fold("collector", merged, collect)
     op.output("output", op.flat_map("unbatch", collected, lambda kv: kv[1]), sink)
     return flow
