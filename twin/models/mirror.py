@@ -112,10 +112,13 @@ class FleetMirror:
 
     def apply(self, e: ev.Event) -> None:
         now = self.minutes(e.time)
-        self.now = max(self.now, now)
-        if isinstance(e, ev.Position):
+        if now > self.now:
+            self.now = now
+        if type(e) is ev.Position:
             if self.committed.get(e.technician_id) is None:
-                self._set_status(e.technician_id, x=e.x, y=e.y)
+                st = self.status.get(e.technician_id)
+                if st is not None:
+                    st.x, st.y = e.x, e.y
         elif isinstance(e, ev.VisitRequested):
             self.requests[e.visit_id] = e
         elif isinstance(e, ev.VisitBooked):

@@ -86,6 +86,11 @@ def _confirm(state: FleetState, params: BrainParams, e: ev.VisitBooked) -> ev.Ev
 def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Routed]:
     """Fold one item in; returns (key, payload) pairs, in the order they must be seen."""
     out: list[Routed] = []
+    if type(item) is ev.Position:  # the most frequent item: only the mirror and the last ping
+        state.mirror.apply(item)
+        if item.technician_id in state.active:
+            state.last_ping[item.technician_id] = item
+        return out
     if isinstance(item, DeadLetter):
         return [(PLANNER, item)]
     if isinstance(item, Tick):
