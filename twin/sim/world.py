@@ -487,8 +487,9 @@ class World:
                 if prev is None or prev[0] != x or prev[1] != y or now - prev[2] >= parked:
                     last[tid] = (x, y, now)
                     rows.append((tid, x, y))
-                    heapq.heappush(heartbeats, (now + parked, tid))
-                elif now - prev[2] < parked and tid not in watch:
+                    if tid not in watch:  # moving technicians are looked at every round
+                        heapq.heappush(heartbeats, (now + parked, tid))
+                elif tid not in watch:
                     heapq.heappush(heartbeats, (prev[2] + parked, tid))  # not due yet
             self.recorder.pings(now, rows)
             yield self.env.timeout(interval)
