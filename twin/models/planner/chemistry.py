@@ -10,7 +10,10 @@ empirical-Bayes shrinkage with pseudo-counts)::
 
 With no rating of the pair θ = μ_t; with many, θ → the pair's own mean. Every term is a
 convex combination of values in [1, 5], so the index stays in [1, 5]. The planner uses
-``θ_ct − μ₀`` (points above the company mean) as a soft bonus weighted by ``best_match``.
+:meth:`ChemistryIndex.bonus`, ``θ_ct − μ_t`` (the pair's expected stars above what the
+technician gets from anyone), as a soft bonus weighted by ``best_match``: the weight is
+minute-equivalents per expected star. The bonus of a pair never rated is 0, so only
+customers with a history (regulars) steer the plan.
 
 :func:`update` is a pure reducer ``(index, rating) -> index``; it copies the two small
 mappings it changes, so old indexes stay valid (replay, what-if arms).

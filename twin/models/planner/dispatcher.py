@@ -2,19 +2,24 @@
 
 ``offers`` ranks windows (:mod:`.offers`), ``insert`` places a booked visit at its cheapest
 feasible position (then tidies the routes around it), ``repair`` repairs the plan locally
-(:mod:`.repair`) and ``plan_day`` runs the daily optimisation (:mod:`.static`). One
+(:mod:`.repair`) and ``plan_day`` runs the daily optimisation (:mod:`.static`) followed,
+when ``params.best_match > 0``, by the best-match step (:mod:`.best_match`). One
 :class:`Evaluator` is kept between calls so route timings of technicians whose state and
 route did not change are reused (the cache is the only mutable part, and it never changes
-an answer). The chemistry index enters as a soft bonus weighted by ``best_match``.
+an answer). The chemistry index enters as a soft bonus weighted by ``best_match``: in
+insertion, offers and repair through the evaluator's objective, and in the daily plan
+through the best-match step (PyVRP itself cannot see it).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from twin.models.dispatch import NoOffer, Routes, SlotOffer
 from twin.models.plan import BreakRule, PlanState, VisitTask
+from twin.models.planner.best_match import best_match
 from twin.models.planner.chemistry import ChemistryIndex
 from twin.models.planner.evaluate import Evaluator
 from twin.models.planner.offers import Quantiles, slot_offers
@@ -22,6 +27,8 @@ from twin.models.planner.params import PlannerParams
 from twin.models.planner.repair import cheapest_insertion, nearest_technicians, repair_plan
 from twin.models.planner.static import optimise_day
 from twin.models.travel import TravelModel
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -35,6 +42,8 @@ class PowerOptDispatcher:
     quantiles: Quantiles | None = None
     time_limit_s: float = 10.0
     pinned: Collection[str] = frozenset()
+    best_match_step: bool = True  # run the best-match step after the daily solve
+    max_iterations: int | None = None  # caps the daily solve: reproducible (benchmarks)
     _ev: Evaluator | None = field(default=None, repr=False)
     _ev_chemistry: ChemistryIndex | None = field(default=None, repr=False)
 
@@ -85,6 +94,31 @@ class PowerOptDispatcher:
 
     def plan_day(self, state: PlanState, seed: int) -> Routes:
         bonus = self.chemistry.bonus if self.chemistry is not None else None
-        return optimise_day(
-            state, self.travel, self.brk, self.params, seed, self.time_limit_s, bonus=bonus
+        routes = optimise_day(
+            state,
+            self.travel,
+            self.brk,
+            self.params,
+            seed,
+            self.time_limit_s,
+            bonus=bonus,
+            max_iterations=self.max_iterations,
         )
+        if not (self.best_match_step and bonus is not None and self.params.best_match > 0):
+            return routes
+        ev = self.evaluator(replace(state, routes=routes))
+        found = best_match(
+            ev,
+            pinned=self.pinned,
+            polish_evaluations=20 * self.params.repair_evaluations,
+            quantiles=self.quantiles,
+        )
+        log.debug(
+            "best match: %d moves, objective %.1f -> %.1f, bonus %.2f -> %.2f",
+            found.moves,
+            found.cost_before,
+            found.cost_after,
+            found.bonus_before,
+            found.bonus_after,
+        )
+        return {**routes, **found.routes}
