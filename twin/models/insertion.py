@@ -93,38 +93,42 @@ def _priced_positions(
     spec, st = state.technicians[tid], state.status[tid]
     route = state.routes.get(tid, ())
     stops = before.stops
-    visits = state.visits
+    rv = [state.visits[v] for v in route]
+    n = len(rv)
     inc = state.incidents
+    travel_min = travel.travel_min
+    vx, vy, ws, we, dur = visit.x, visit.y, visit.window_start, visit.window_end, visit.duration_min
+    w_travel, w_late, w_over = weights.travel, weights.late, weights.overtime
     out = []
-    for pos in range(len(route) + 1):
+    for pos in range(n + 1):
         if pos:
-            prev = visits[route[pos - 1]]
+            prev = rv[pos - 1]
             t, px, py = stops[pos - 1].end, prev.x, prev.y
         else:
             t, px, py = st.free_at, st.x, st.y
-        if not allow_late and t > visit.window_end:
+        if not allow_late and t > we:
             break  # all later positions start even later
-        tt_in = travel.travel_min(px, py, visit.x, visit.y, t, inc)
-        start = max(t + tt_in, visit.window_start)
-        late = max(0.0, start - visit.window_end)
+        tt_in = travel_min(px, py, vx, vy, t, inc)
+        start = max(t + tt_in, ws)
+        late = start - we if start > we else 0.0
         if late and not allow_late:
             continue
-        end = start + visit.duration_min
-        if pos < len(route):
-            nxt = visits[route[pos]]
-            tt_out = travel.travel_min(visit.x, visit.y, nxt.x, nxt.y, end, inc)
+        end = start + dur
+        extra_late = 0.0
+        if pos < n:
+            nxt = rv[pos]
+            tt_out = travel_min(vx, vy, nxt.x, nxt.y, end, inc)
             d_travel = tt_in + tt_out - stops[pos].travel_min
             shift = end + tt_out - stops[pos].arrive
-            extra_late = 0.0
             ok = True
-            for k in range(pos, len(route)):
+            for k in range(pos, n):
                 if shift <= 0:
                     break
                 s = stops[k]
-                v = visits[route[k]]
-                new_start = max(s.arrive + shift, v.window_start)
-                old_late = max(0.0, s.start - v.window_end)
-                new_late = max(0.0, new_start - v.window_end)
+                v_end = rv[k].window_end
+                new_start = max(s.arrive + shift, rv[k].window_start)
+                old_late = s.start - v_end if s.start > v_end else 0.0
+                new_late = new_start - v_end if new_start > v_end else 0.0
                 if new_late > old_late:
                     if not allow_late:
                         ok = False
@@ -133,21 +137,17 @@ def _priced_positions(
                 shift = new_start - s.start
             if not ok:
                 continue
-            new_end = before.end + max(0.0, shift)
+            new_end = before.end + (shift if shift > 0.0 else 0.0)
         else:
             back_old = before.end - (stops[-1].end if stops else st.free_at)
-            back_new = travel.travel_min(visit.x, visit.y, spec.home_x, spec.home_y, end)
+            back_new = travel_min(vx, vy, spec.home_x, spec.home_y, end)
             d_travel = tt_in + back_new - back_old
             new_end = end + back_new
-            extra_late = 0.0
         if new_end > end_limit:
             continue
-        d_over = max(0.0, new_end - spec.shift_end) - before.overtime_min
-        cost = (
-            weights.travel * d_travel
-            + weights.late * (late + extra_late)
-            + weights.overtime * d_over
-        )
+        over = new_end - spec.shift_end
+        d_over = (over if over > 0.0 else 0.0) - before.overtime_min
+        cost = w_travel * d_travel + w_late * (late + extra_late) + w_over * d_over
         out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
     return out
 
