@@ -47,3 +47,34 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     for option in ("--scenario", "--seed", "--policy", "--out", "--store", "--no-store"):
         assert option in text
+
+
+def test_calibrate_eta_writes_a_calibration_the_brain_can_use(tmp_path: Path) -> None:
+    from twin.models.eta_calibration import load_calibration
+    from twin.runner import eta_calibration
+
+    out = tmp_path / "cal.json"
+    code = main(
+        ["calibrate-eta", "--scenario", str(SCENARIOS / "small.toml"), "--days", "1",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    cal = load_calibration(out)
+    assert cal.scenario == "small" and cal.days == 1 and sum(cal.samples) > 100
+    assert 0 <= cal.absent_share < 0.5
+    scenario = load_scenario(SCENARIOS / "small.toml").with_overrides(
+        **{"policy.eta_calibration": str(out)}
+    )
+    assert eta_calibration(scenario) == cal
+
+
+def test_a_missing_eta_calibration_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "s.toml"
+    text = (SCENARIOS / "small.toml").read_text()
+    scenario.write_text(text + f'eta_calibration = "{tmp_path / "missing.json"}"\n')
+    args = ["run", "--scenario", str(scenario), "--policy", "brain", "--no-store"]
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    out = capsys.readouterr().out
+    assert "policy.eta_calibration" in out and "calibrate-eta" in out

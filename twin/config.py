@@ -217,6 +217,10 @@ class Policy(_Model):
     # good matches when best_match_weight > 0. Empty: no chemistry index
     chemistry_history: str = ""
     same_day_acceptance: bool = True
+    # ETA calibration fitted on past days of this company (made by `twin calibrate-eta`):
+    # ETA intervals and central ETAs corrected by past residuals, and the historic share of
+    # customers not at home. Empty: the ETA chain's uncorrected normal approximation
+    eta_calibration: str = ""
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
     # wall-clock budget of the daily optimisation (dispatcher "optimised")

@@ -3,6 +3,14 @@
 * **ETA accuracy**: for each visit and horizon H (60/30/15 min), the last ``eta_updated``
   issued at least H minutes before the actual arrival; error = ETA − arrival. Reported as
   MAE, and as the share of arrivals inside the issued [low, high] interval.
+* **ETA calibration by lead**: every 5 minutes before each arrival, the ETA then on show
+  (the last ``eta_updated`` issued by then), bucketed by its lead (ETA minus the time it
+  was issued, which the brain knew): coverage of [low, high], mean and median error.
+  Scoring by the *actual* horizon above conditions on the outcome: even a perfectly
+  calibrated forecaster looks pessimistic shortly before an arrival and optimistic long
+  before it (the ETA on show 15 minutes before an arrival is, by selection, one that did
+  not yet know the job would end early). Conditioning on the lead is what a calibration
+  can be held to.
 * **Delay alerts**: a visit *was* late if the technician arrived after the window end or
   never came. Precision = alerted visits that were late / alerted visits; recall = late
   visits that were alerted / late visits; lead time = window end − first alert (minutes
@@ -13,8 +21,10 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,6 +33,30 @@ import numpy as np
 from twin import events as ev
 
 HORIZONS = (60, 30, 15)
+LEAD_EDGES_MIN = (10.0, 20.0, 40.0, 80.0, 160.0)
+SAMPLE_EVERY_MIN = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class LeadBucket:
+    """ETAs on show with a lead in ``[lead_min[0], lead_min[1])`` minutes."""
+
+    lead_min: tuple[float, float]
+    samples: int
+    coverage: float
+    bias_min: float  # mean(ETA - arrival)
+    median_error_min: float
+    mae_min: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "lead_min": list(self.lead_min),
+            "samples": self.samples,
+            "coverage": self.coverage,
+            "bias_min": self.bias_min,
+            "median_error_min": self.median_error_min,
+            "mae_min": self.mae_min,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +82,7 @@ class Quality:
     visits_notified: int
     delay_warnings_in_time: int
     eta_errors: dict[int, tuple[float, ...]] = field(default_factory=dict)
+    eta_by_lead: tuple[LeadBucket, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -62,11 +97,52 @@ class Quality:
             "notifications_by_kind": self.notifications_by_kind,
             "visits_notified": self.visits_notified,
             "delay_warnings_in_time": self.delay_warnings_in_time,
+            "eta_by_lead": [b.to_dict() for b in self.eta_by_lead],
         }
 
 
 def _minutes(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds() / 60.0
+
+
+def eta_by_lead(
+    arrivals: Mapping[str, datetime],
+    etas: Mapping[str, Sequence[ev.EtaUpdated]],
+    edges: Sequence[float] = LEAD_EDGES_MIN,
+    every_min: float = SAMPLE_EVERY_MIN,
+) -> tuple[LeadBucket, ...]:
+    """Coverage and error of the ETAs on show every ``every_min`` minutes before each
+    arrival, by the lead they were issued with (``etas`` in time order per visit)."""
+    rows: list[list[tuple[float, bool]]] = [[] for _ in range(len(edges) + 1)]
+    for vid, arrived in arrivals.items():
+        ups = etas.get(vid, ())
+        if not ups:
+            continue
+        issued = [_minutes(u.time, arrived) for u in ups]
+        back = every_min
+        while -back >= issued[0]:
+            u = ups[bisect_right(issued, -back) - 1]
+            lead = _minutes(u.eta, u.time)
+            rows[bisect_right(edges, lead)].append(
+                (_minutes(u.eta, arrived), u.eta_low <= arrived <= u.eta_high)
+            )
+            back += every_min
+    bounds = (0.0, *edges, math.inf)
+    out = []
+    for b, got in enumerate(rows):
+        err = np.array([e for e, _ in got], dtype=float)
+        n = len(got)
+        out.append(
+            LeadBucket(
+                (bounds[b], bounds[b + 1]),
+                n,
+                float(np.mean([c for _, c in got])) if n else 0.0,
+                float(err.mean()) if n else 0.0,
+                float(np.median(err)) if n else 0.0,
+                float(np.abs(err).mean()) if n else 0.0,
+            )
+        )
+    return tuple(out)
 
 
 def measure(events: Iterable[ev.Event]) -> Quality:
@@ -133,4 +209,8 @@ def measure(events: Iterable[ev.Event]) -> Quality:
         visits_notified=len(notified),
         delay_warnings_in_time=in_time,
         eta_errors={h: tuple(errors[h]) for h in HORIZONS},
+        eta_by_lead=eta_by_lead(
+            {v: a.time for v, a in arrivals.items()},
+            {v: sorted(ups, key=lambda u: u.time) for v, ups in etas.items()},
+        ),
     )

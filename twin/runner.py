@@ -22,6 +22,7 @@ from twin.events import JOB_TYPES
 from twin.kpi import Kpis, compute_kpis
 from twin.models.dispatch import BaselineDispatcher, Dispatcher
 from twin.models.duration import DurationModel, load_duration_model
+from twin.models.eta_calibration import EtaCalibration, load_calibration
 from twin.models.plan import BreakRule, TechnicianSpec
 from twin.models.travel import TravelModel
 from twin.sim.world import World
@@ -118,13 +119,36 @@ def duration_estimates(
     return _duration_model(str(path)).predict_table(list(roster.values()), JOB_TYPES)
 
 
+@functools.lru_cache(maxsize=4)
+def _eta_calibration(path: str) -> EtaCalibration:
+    return load_calibration(path)
+
+
+def eta_calibration(scenario: Scenario) -> EtaCalibration | None:
+    """The ETA calibration the policy names, or None (uncorrected ETA chain)."""
+    path = scenario.policy.eta_calibration
+    if not path:
+        return None
+    if not Path(path).exists():
+        msg = f"policy.eta_calibration: file not found: {path} (run `twin calibrate-eta`)"
+        raise ConfigError(msg)
+    try:
+        return _eta_calibration(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"policy.eta_calibration: {exc}") from None
+
+
 def simulate(scenario: Scenario, seed: int, progress: Progress | None = None) -> BrainRun:
     """The day's full event log (world events and decisions) for ``scenario`` and ``seed``."""
     factory = dispatcher_factory(scenario)
     world = World(scenario, factory, seed)
     if scenario.policy.dispatcher in ("brain", "optimised_brain"):
         params = BrainParams.for_scenario(
-            scenario, world.specs, duration_estimates(scenario, world.specs), factory
+            scenario,
+            world.specs,
+            duration_estimates(scenario, world.specs),
+            factory,
+            eta_calibration=eta_calibration(scenario),
         )
         return run_closed_loop(world, params, progress)
     end = scenario.day_end_min

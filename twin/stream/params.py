@@ -14,6 +14,7 @@ from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.dispatch import BaselineDispatcher, Dispatcher
 from twin.models.duration import DurationEstimate
+from twin.models.eta_calibration import EtaCalibration
 from twin.models.notify import NotifyPolicy
 from twin.models.plan import BreakRule, TechnicianSpec
 from twin.models.travel import TravelModel
@@ -43,6 +44,9 @@ class BrainParams:
     ops_window_min: float = 15.0
     reorder_bound_min: float = 0.0
     bias_memory: float = 0.3
+    # ETA intervals and central ETAs corrected on past days (policy.eta_calibration);
+    # None: the chain's normal approximation
+    eta_calibration: EtaCalibration | None = None
 
     def estimate(self, technician_id: str, job_type: str, expected_min: float) -> DurationEstimate:
         if self.estimates is not None:
@@ -58,6 +62,7 @@ class BrainParams:
         estimates: EstimateTable | None = None,
         dispatcher: Callable[[TravelModel, BreakRule], Dispatcher] = BaselineDispatcher,
         reorder_bound_min: float = 0.0,
+        eta_calibration: EtaCalibration | None = None,
     ) -> BrainParams:
         travel = TravelModel(scenario.city, scenario.traffic)
         wf = scenario.workforce
@@ -74,4 +79,5 @@ class BrainParams:
             replanning=p.replanning,
             notify=NotifyPolicy(enabled=p.notifications),
             reorder_bound_min=reorder_bound_min,
+            eta_calibration=eta_calibration,
         )

@@ -16,7 +16,14 @@ import math
 from dataclasses import dataclass, field
 
 from twin import events as ev
-from twin.models.eta import DurationEstimate, Position, VisitEta, remaining_work, route_etas
+from twin.models.eta import (
+    DurationEstimate,
+    Position,
+    VisitEta,
+    on_site,
+    remaining_work,
+    route_etas,
+)
 from twin.models.mirror import Customer
 from twin.models.notify import VisitContact, decide
 from twin.models.plan import VisitTask
@@ -110,22 +117,26 @@ def _chain(
     """Where the remaining day starts, and the visits still ahead (current one first)."""
     spec = params.roster[state.tid]
     chain = state.route
+    x, y, taken = state.x, state.y, state.break_taken
     if state.activity == "travel" and state.current is not None:
-        return Position(state.x, state.y, minute, 0.0, state.break_taken), (state.current, *chain)
+        return Position(x, y, minute, 0.0, taken, minute), (state.current, *chain)
     if state.activity == "work" and state.current is not None:
+        # conditional on not being finished after the minutes already worked
         est = _estimate(state, state.current.visit_id, state.current, params)
         rest, sd = remaining_work(est, minute - state.since)
-        return Position(state.x, state.y, minute + rest, sd, state.break_taken), chain
+        return Position(x, y, minute + rest, sd, taken, minute), chain
     if state.activity == "idle" and state.current is not None:
-        # on site, waiting for the window to open: the work is still ahead
+        # on site, waiting for the window to open: the work (or the absent customer's
+        # short visit) is still ahead
         est = _estimate(state, state.current.visit_id, state.current, params)
         begin = max(minute, state.current.window_start)
-        return Position(state.x, state.y, begin + est.p50, est.sd, state.break_taken), chain
+        work, sd = on_site(est, params.eta_calibration)
+        return Position(x, y, begin + work, sd, taken, minute), chain
     if state.activity == "break":
         end = max(minute, state.since + params.brk.length_min)
-        return Position(state.x, state.y, end, 0.0, True), chain
+        return Position(x, y, end, 0.0, True, minute), chain
     start = max(minute, spec.shift_start) if state.activity == "off" else minute
-    return Position(state.x, state.y, start, 0.0, state.break_taken), chain
+    return Position(x, y, start, 0.0, taken, minute), chain
 
 
 def _refresh(state: TechState, tick: Tick, params: BrainParams) -> list[ev.Event]:
@@ -145,6 +156,7 @@ def _refresh(state: TechState, tick: Tick, params: BrainParams) -> list[ev.Event
         params.brk,
         spec.shift_start + params.brk.after_min,
         state.incidents,
+        params.eta_calibration,
     )
     clock = params.clock
     out: list[ev.Event] = []
@@ -255,7 +267,13 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
                 start = Position(item.from_x, item.from_y, minute, 0.0, True)
                 est = {task.visit_id: _estimate(state, task.visit_id, task, params)}
                 (eta,) = route_etas(
-                    start, (task,), est, params.travel, params.travel_cv, incidents=state.incidents
+                    start,
+                    (task,),
+                    est,
+                    params.travel,
+                    params.travel_cv,
+                    incidents=state.incidents,
+                    calibration=params.eta_calibration,
                 )
                 out.extend(_notify(state, params, item.time, task.visit_id, "on_the_way", eta))
         else:
