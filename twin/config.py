@@ -202,6 +202,25 @@ class Satisfaction(_Model):
 Dispatcher = Literal["baseline", "optimised", "brain", "optimised_brain"]
 
 
+class PlannerWeights(_Model):
+    """What PowerOpt minimises, in minute-equivalents (offers, daily plan, repair).
+
+    ``travel`` per minute of driving, ``lateness`` per minute a visit starts after its
+    window, ``late_visit`` per visit planned late, ``overtime`` per minute past the regular
+    shift end, ``window_width`` per hour of promised window width (narrower offers rank
+    first), ``balance`` per squared hour of route span (spreads the work), ``missed`` per
+    visit left unplanned. The preferred technician is ``Policy.best_match_weight``.
+    """
+
+    travel: float = Field(default=1.0, ge=0, le=100)
+    lateness: float = Field(default=5.0, ge=0, le=100)
+    late_visit: float = Field(default=30.0, ge=0, le=1000)
+    overtime: float = Field(default=2.0, ge=0, le=100)
+    window_width: float = Field(default=5.0, ge=0, le=100)
+    balance: float = Field(default=1.0, ge=0, le=100)
+    missed: float = Field(default=600.0, ge=0, le=10_000)
+
+
 class Policy(_Model):
     dispatcher: Dispatcher = "brain"
     replanning: bool = True
@@ -223,6 +242,8 @@ class Policy(_Model):
     eta_calibration: str = ""
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
+    # the planner's objective (dispatchers "optimised" and "optimised_brain")
+    weights: PlannerWeights = PlannerWeights()
     # wall-clock budget of the daily optimisation (dispatcher "optimised")
     optimise_time_s: float = Field(default=5.0, gt=0, le=600)
 

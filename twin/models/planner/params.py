@@ -22,7 +22,7 @@ class PlannerParams:
     late_visit: float = 30.0  # per visit planned late (on top of the minutes)
     overtime: float = 2.0  # per minute past the regular shift end
     window_width: float = 5.0  # per hour of promised window width (offers)
-    best_match: float = 0.0  # per chemistry point above the company mean
+    best_match: float = 0.0  # per expected star above the technician's own mean (θ_ct − μ_t)
     balance: float = 1.0  # per squared hour of route span (convex: spreads work)
     missed: float = 600.0  # per visit left unplanned
     same_day_acceptance: bool = True
@@ -49,8 +49,17 @@ class PlannerParams:
 
     @classmethod
     def from_policy(cls, policy: Policy, **overrides: float | int | bool) -> PlannerParams:
-        """Take ``best_match_weight``, ``same_day_acceptance`` and ``overtime_allowed_min``."""
+        """The policy's weights, ``best_match_weight``, ``same_day_acceptance`` and
+        ``overtime_allowed_min``; ``overrides`` win."""
+        w = policy.weights
         base: dict[str, float | int | bool] = {
+            "travel": w.travel,
+            "lateness": w.lateness,
+            "late_visit": w.late_visit,
+            "overtime": w.overtime,
+            "window_width": w.window_width,
+            "balance": w.balance,
+            "missed": w.missed,
             "best_match": policy.best_match_weight,
             "same_day_acceptance": policy.same_day_acceptance,
             "overtime_allowed_min": policy.overtime_allowed_min,
