@@ -31,11 +31,12 @@ DispatcherFactory = Callable[[TravelModel, BreakRule], Dispatcher]
 
 def scenario(name: str, **overrides: Any) -> Scenario:
     """``data/scenarios/<name>.toml`` with dotted-path overrides; relative history files
-    (``policy.*_history``) are resolved against the repository, so runs do not depend on
-    the working directory."""
+    (``policy.*_history``, ``policy.eta_calibration``) are resolved against the
+    repository, so runs do not depend on the working directory."""
     sc = load_scenario(SCENARIOS / f"{name}.toml")
     for key, value in sc.policy.model_dump().items():
-        if key.endswith("_history") and value and not Path(value).is_absolute():
+        is_file = key.endswith("_history") or key == "eta_calibration"
+        if is_file and value and not Path(value).is_absolute():
             overrides.setdefault(f"policy.{key}", str(ROOT / value))
     return sc.with_overrides(**overrides) if overrides else sc
 
