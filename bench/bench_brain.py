@@ -137,6 +137,26 @@ def accuracy_table(quality: dict[int, Quality]) -> str:
                 f"{hits / n:.1%}" if n else "–",
             ]
         )
+    # scored by what the brain knew: the ETA on show every few minutes before each arrival,
+    # by how far ahead it was issued (scoring by the actual arrival selects on the outcome)
+    for i, bucket in enumerate(qs[0].eta_by_lead if qs else ()):
+        lo, hi = bucket.lead_min
+        got = [q.eta_by_lead[i] for q in qs if len(q.eta_by_lead) > i and q.eta_by_lead[i].samples]
+        n = sum(b.samples for b in got)
+        label = f"{lo:.0f}–{hi:.0f}" if hi != float("inf") else f"{lo:.0f}+"
+        rows.append(
+            [
+                f"ETAs issued {label} min ahead: P10–P90 coverage / median error / MAE",
+                _ci([b.coverage for b in got], "{:.1%}")
+                + " / "
+                + _ci([b.median_error_min for b in got], "{:+.1f}")
+                + " / "
+                + _ci([b.mae_min for b in got], "{:.1f}"),
+                f"{sum(b.coverage * b.samples for b in got) / n:.1%} of {n:,d} samples"
+                if n
+                else "–",
+            ]
+        )
     alerts = sum(q.alerts for q in qs)
     late = sum(q.late_visits for q in qs)
     true_alerts = sum(len(q.lead_times_min) for q in qs)
