@@ -130,4 +130,7 @@ class RecordingNotifier:
 
 
 def day_label(t: datetime, language: str) -> str:
-    return t.strftime("%d.%m.%Y") if language == "de" else t.strftime("%Y-%m-%d")
+    """``23.11.2026`` in German, ``2026-11-23`` otherwise (``strftime`` without its cost)."""
+    if language == "de":
+        return f"{t.day:02d}.{t.month:02d}.{t.year:04d}"
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}"
