@@ -111,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from twin.quality import measure
-    from twin.stream.params import BrainParams
+    from twin.runner import brain_params
     from twin.stream.replay import replay, write_outputs
     from twin.stream.roster import read_roster
 
@@ -126,7 +126,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc} (pass --roster)")
         return 2
-    params = BrainParams.for_scenario(scenario, roster, reorder_bound_min=args.bound)
+    try:
+        params = brain_params(scenario, roster, reorder_bound_min=args.bound)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
     with console.status(f"replaying {log_path} through the brain"):
         result = replay(log_path, params)
     out = Path(args.out)

@@ -138,19 +138,28 @@ def eta_calibration(scenario: Scenario) -> EtaCalibration | None:
         raise ConfigError(f"policy.eta_calibration: {exc}") from None
 
 
+def brain_params(
+    scenario: Scenario, roster: Mapping[str, TechnicianSpec], reorder_bound_min: float = 0.0
+) -> BrainParams:
+    """The brain the policy describes: its dispatcher for repairs, the duration model and
+    the ETA calibration. One definition for the closed loop, replay and shadow mode, so a
+    recorded or live log meets the same brain as the simulated day."""
+    return BrainParams.for_scenario(
+        scenario,
+        roster,
+        duration_estimates(scenario, roster),
+        dispatcher_factory(scenario),
+        reorder_bound_min=reorder_bound_min,
+        eta_calibration=eta_calibration(scenario),
+    )
+
+
 def simulate(scenario: Scenario, seed: int, progress: Progress | None = None) -> BrainRun:
     """The day's full event log (world events and decisions) for ``scenario`` and ``seed``."""
     factory = dispatcher_factory(scenario)
     world = World(scenario, factory, seed)
     if scenario.policy.dispatcher in ("brain", "optimised_brain"):
-        params = BrainParams.for_scenario(
-            scenario,
-            world.specs,
-            duration_estimates(scenario, world.specs),
-            factory,
-            eta_calibration=eta_calibration(scenario),
-        )
-        return run_closed_loop(world, params, progress)
+        return run_closed_loop(world, brain_params(scenario, world.specs), progress)
     end = scenario.day_end_min
 
     def tick(t: float) -> None:

@@ -76,10 +76,10 @@ def shadow_params(
     scenario: str | Path, roster: str | Path, reorder_bound_min: float = SHADOW_BOUND_MIN
 ) -> BrainParams:
     from twin.config import load_scenario
-    from twin.stream.params import BrainParams
+    from twin.runner import brain_params
     from twin.stream.roster import read_roster
 
-    return BrainParams.for_scenario(
+    return brain_params(
         load_scenario(scenario), read_roster(Path(roster)), reorder_bound_min=reorder_bound_min
     )
 
