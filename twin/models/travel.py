@@ -70,12 +70,7 @@ class TravelModel:
         incidents: Mapping[str, float] = NO_INCIDENTS,
     ) -> float:
         """Speed multiplier of a leg: zone factors, and the worst incident on either end."""
-        zones = self.city.zones
-        za, zb = zones[self.zone_index(ax, ay)], zones[self.zone_index(bx, by)]
-        factor = 0.5 * (za.speed_factor + zb.speed_factor)
-        if incidents:
-            factor *= min(incidents.get(za.name, 1.0), incidents.get(zb.name, 1.0))
-        return factor
+        return self.leg(ax, ay, bx, by, incidents)[1]
 
     def minutes_for(self, distance_km: float, depart_min: float, factor: float) -> float:
         """Integrate the hourly speed profile over ``distance_km`` from ``depart_min``."""
@@ -137,7 +132,5 @@ class TravelModel:
     ) -> float:
         """Expected minutes from a to b leaving at ``depart_min`` (what ``leg_factor`` and
         ``minutes_for`` give; the leg's distance and zones are computed once per leg)."""
-        dist, factor, za, zb = self._leg(ax, ay, bx, by)
-        if incidents:
-            factor *= min(incidents.get(za, 1.0), incidents.get(zb, 1.0))
+        dist, factor = self.leg(ax, ay, bx, by, incidents)
         return self.minutes_for(dist, depart_min, factor)

@@ -116,10 +116,6 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
         return out  # earlier decisions in a replayed log: this brain makes its own
     m.apply(item)
     tid = getattr(item, "technician_id", None)
-    if isinstance(item, ev.Position):
-        if tid in state.active:
-            state.last_ping[tid] = item
-        return out
     if isinstance(item, ev.ShiftStarted):
         state.active.add(item.technician_id)
     elif isinstance(item, ev.ShiftEnded):

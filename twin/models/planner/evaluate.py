@@ -109,11 +109,7 @@ class Evaluator:
         got = self._legs.get(key)
         if got is None:
             inc = self.state.incidents if incidents else NO_INCIDENTS
-            got = (
-                self.travel.distance_km(ax, ay, bx, by),
-                self.travel.leg_factor(ax, ay, bx, by, inc),
-            )
-            self._legs[key] = got
+            got = self._legs[key] = self.travel.leg(ax, ay, bx, by, inc)
         dist, factor = got
         return dist, self.travel.minutes_for(dist, depart, factor)
 
