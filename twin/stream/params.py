@@ -41,6 +41,11 @@ class BrainParams:
     travel_cv: float = 0.25
     eta_every_min: float = 5.0
     eta_hysteresis_min: float = 3.0
+    # between events, a due refresh recomputes the chain only if the expected arrival at
+    # the next stop (or its spread) moved by ``eta_drift_min`` since the last one, or the
+    # last one is ``eta_max_age_min`` old (lead buckets, clipping at "now")
+    eta_drift_min: float = 1.0
+    eta_max_age_min: float = 15.0
     ops_window_min: float = 15.0
     reorder_bound_min: float = 0.0
     bias_memory: float = 0.3

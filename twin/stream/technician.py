@@ -3,11 +3,12 @@
 One state per technician key. It follows what the technician is doing (driving, working,
 on a break, idle), their remaining route, the traffic, and an online correction of the
 duration model (a multiplicative bias in log space, learned from this technician's
-finished visits). On every ``Tick`` it refreshes the ETA chain when something changed or
-every ``eta_every_min``; it emits ``EtaUpdated`` when an ETA moved by more than the
-hysteresis, ``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the
-customer) when the probability of missing a window crosses the threshold, and it always
-answers the tick with ``TickDone``.
+finished visits). On every ``Tick`` it refreshes the ETA chain when something changed; every
+``eta_every_min`` it checks whether the chain has drifted (see :func:`_stale`) and refreshes
+it if so. A refresh emits ``EtaUpdated`` when an ETA moved by more than the hysteresis,
+``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the customer) when the
+probability of missing a window crosses the threshold. Every tick is answered with
+``TickDone``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class TechState:
     break_taken: bool = False
     dirty: bool = True
     last_eta_at: float = -math.inf
+    # the last full refresh: when, and the expected arrival at the next stop and its spread
+    refreshed_at: float = -math.inf
+    anchor: tuple[float, float] = (math.nan, math.nan)
     last_eta: dict[str, float] = field(default_factory=dict)
     alerted: dict[str, bool] = field(default_factory=dict)
     replan_at: dict[str, float] = field(default_factory=dict)
@@ -139,11 +143,64 @@ def _chain(
     return Position(x, y, start, 0.0, taken, minute), chain
 
 
-def _refresh(state: TechState, tick: Tick, params: BrainParams) -> list[ev.Event]:
+def _anchor(
+    state: TechState, start: Position, chain: tuple[VisitTask, ...], params: BrainParams
+) -> tuple[float, float]:
+    """Expected arrival at the next stop, and the spread the chain starts with: every ETA
+    of the chain moves with them (the rest of the chain is fixed between events)."""
+    v = chain[0]
+    t = start.free_at
+    return t + params.travel.travel_min(start.x, start.y, v.x, v.y, t, state.incidents), start.sd
+
+
+def _replan_due(state: TechState, minute: float, params: BrainParams) -> bool:
+    current = state.current.visit_id if state.current is not None else None
+    return any(
+        alerted
+        and vid != current
+        and minute - state.replan_at.get(vid, -math.inf) >= params.replan_cooldown_min
+        for vid, alerted in state.alerted.items()
+    )
+
+
+def _stale(
+    state: TechState,
+    minute: float,
+    start: Position,
+    chain: tuple[VisitTask, ...],
+    params: BrainParams,
+) -> bool:
+    """Whether a due refresh (no event since the last one) can change anything.
+
+    Between events the chain only moves with time: a job that overruns pushes everything
+    behind it, a van that is slower than expected arrives later, lead buckets of the
+    calibration change and intervals are clipped at "now". The first two move the
+    expected arrival at the next stop (or the spread): a refresh is due when that moved
+    by ``eta_drift_min``. The last two are slow: a refresh is due at the latest
+    ``eta_max_age_min`` after the previous one. A replan request whose cooldown ran out
+    is due at once. Everything the skipped refreshes would have published is thus at most
+    ``eta_drift_min`` beyond the hysteresis, and no older than ``eta_max_age_min``.
+    """
+    if minute - state.refreshed_at >= params.eta_max_age_min or (
+        params.replanning and _replan_due(state, minute, params)
+    ):
+        return True
+    arrive, sd = _anchor(state, start, chain, params)
+    ref_arrive, ref_sd = state.anchor
+    drift = params.eta_drift_min
+    return not (abs(arrive - ref_arrive) < drift and abs(sd - ref_sd) < drift)
+
+
+def _refresh(
+    state: TechState,
+    tick: Tick,
+    params: BrainParams,
+    start: Position,
+    chain: tuple[VisitTask, ...],
+) -> list[ev.Event]:
     minute = tick.minute
-    start, chain = _chain(state, minute, params)
-    if not chain:
-        return []
+    state.refreshed_at = minute
+    state.anchor = _anchor(state, start, chain, params)
     for v in chain:
         _estimate(state, v.visit_id, v, params)  # fills state.biased for every visit ahead
     spec = params.roster[state.tid]
@@ -232,11 +289,14 @@ def _finished(state: TechState, params: BrainParams, minute: float) -> None:
 def tech_step(state: TechState, item: object, params: BrainParams) -> list[object]:
     if isinstance(item, Tick):
         out: list[object] = []
-        if state.dirty or item.minute - state.last_eta_at >= params.eta_every_min:
+        minute = item.minute
+        if state.dirty or minute - state.last_eta_at >= params.eta_every_min:
             if state.activity != "ended":
-                out.extend(_refresh(state, item, params))
+                start, chain = _chain(state, minute, params)
+                if chain and (state.dirty or _stale(state, minute, start, chain, params)):
+                    out.extend(_refresh(state, item, params, start, chain))
             state.dirty = False
-            state.last_eta_at = item.minute
+            state.last_eta_at = minute
         out.append(TickDone(item.minute, state.tid))
         return out
     if isinstance(item, RouteUpdate):
