@@ -9,19 +9,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+CACHE_LIMIT = 200_000  # entries per cache (several days of seconds)
+
 
 @dataclass(frozen=True, slots=True)
 class DayClock:
     day: date
     midnight: datetime = field(init=False)
+    # a day has 86,400 seconds: the datetimes already made are looked up, not rebuilt
+    # (a day at 1,000 technicians converts about 460,000 times)
+    _at: dict[int, datetime] = field(init=False, repr=False, compare=False)
+    _minutes: dict[datetime, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         midnight = datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
         object.__setattr__(self, "midnight", midnight)
+        object.__setattr__(self, "_at", {})
+        object.__setattr__(self, "_minutes", {})
 
     def at(self, minutes: float) -> datetime:
         """The datetime ``minutes`` after midnight, rounded to the whole second."""
-        return self.midnight + timedelta(seconds=round(minutes * 60.0))
+        seconds = round(minutes * 60.0)
+        found = self._at.get(seconds)
+        if found is None:
+            if len(self._at) >= CACHE_LIMIT:
+                self._at.clear()
+            found = self._at[seconds] = self.midnight + timedelta(seconds=seconds)
+        return found
 
     def minutes(self, t: datetime) -> float:
-        return (t - self.midnight).total_seconds() / 60.0
+        found = self._minutes.get(t)
+        if found is None:
+            if len(self._minutes) >= CACHE_LIMIT:
+                self._minutes.clear()
+            found = self._minutes[t] = (t - self.midnight).total_seconds() / 60.0
+        return found
