@@ -201,13 +201,15 @@ def _refresh(
     minute = tick.minute
     state.refreshed_at = minute
     state.anchor = _anchor(state, start, chain, params)
+    biased = state.biased
     for v in chain:
-        _estimate(state, v.visit_id, v, params)  # fills state.biased for every visit ahead
+        if v.visit_id not in biased:
+            _estimate(state, v.visit_id, v, params)  # fills state.biased for every visit ahead
     spec = params.roster[state.tid]
     etas = route_etas(
         start,
         chain,
-        state.biased,
+        biased,
         params.travel,
         params.travel_cv,
         params.brk,
@@ -215,56 +217,62 @@ def _refresh(
         state.incidents,
         params.eta_calibration,
     )
-    clock = params.clock
+    at, now, tid = params.clock.at, tick.time, state.tid
+    hysteresis, threshold = params.eta_hysteresis_min, params.delay_threshold
+    rearm_below = threshold - params.rearm_margin
+    last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
+    current = state.current.visit_id if state.current is not None else None
+    replanning, cooldown = params.replanning, params.replan_cooldown_min
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
         vid = v.visit_id
-        last = state.last_eta.get(vid)
-        if last is None or abs(e.eta - last) >= params.eta_hysteresis_min:
-            state.last_eta[vid] = e.eta
+        last = last_eta.get(vid)
+        if last is None or abs(e.eta - last) >= hysteresis:
+            last_eta[vid] = e.eta
+            state.seq += 1
             out.append(
                 ev.EtaUpdated(
-                    id=_id(state),
-                    time=tick.time,
+                    id=f"b{tid}-{state.seq:06d}",  # _id, inlined (hot path)
+                    time=now,
                     visit_id=vid,
-                    technician_id=state.tid,
-                    eta_low=clock.at(e.low),
-                    eta=clock.at(e.eta),
-                    eta_high=clock.at(e.high),
+                    technician_id=tid,
+                    eta_low=at(e.low),
+                    eta=at(e.eta),
+                    eta_high=at(e.high),
                 )
             )
-        if e.p_late >= params.delay_threshold and not state.alerted.get(vid):
-            state.alerted[vid] = True
+        alerted = alerted_by.get(vid, False)
+        if e.p_late >= threshold and not alerted:
+            alerted = alerted_by[vid] = True
             out.append(
                 ev.DelayDetected(
                     id=_id(state),
-                    time=tick.time,
+                    time=now,
                     visit_id=vid,
-                    technician_id=state.tid,
+                    technician_id=tid,
                     probability=round(e.p_late, 4),
-                    eta=clock.at(e.eta),
-                    window_end=clock.at(v.window_end),
+                    eta=at(e.eta),
+                    window_end=at(v.window_end),
                 )
             )
             if minute <= v.window_end:
-                out.extend(_notify(state, params, tick.time, vid, "delay", e))
-        elif e.p_late < params.delay_threshold - params.rearm_margin and state.alerted.get(vid):
-            state.alerted[vid] = False
-        movable = state.current is None or vid != state.current.visit_id
+                out.extend(_notify(state, params, now, vid, "delay", e))
+        elif alerted and e.p_late < rearm_below:
+            alerted = alerted_by[vid] = False
         if (
-            state.alerted.get(vid)
-            and params.replanning
-            and movable
-            and minute - state.replan_at.get(vid, -math.inf) >= params.replan_cooldown_min
+            alerted
+            and replanning
+            and vid != current
+            and minute - replan_at.get(vid, -math.inf) >= cooldown
         ):
-            state.replan_at[vid] = minute
+            replan_at[vid] = minute
             out.append(
                 ev.ReplanRequested(
                     id=_id(state),
-                    time=tick.time,
+                    time=now,
                     reason=f"delay risk {e.p_late:.2f} for {vid}",
                     visit_id=vid,
-                    technician_id=state.tid,
+                    technician_id=tid,
                 )
             )
     return out
