@@ -21,6 +21,7 @@ from twin.models.plan import BreakRule, PlanState, Timeline, VisitTask, route_ti
 from twin.models.travel import TravelModel
 
 EXACT_CHECKS = 6
+ORDER_CACHE = 5_000  # places whose candidate order is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +57,27 @@ class CandidateIndex:
             s: np.array([state.technicians[t].home_y for t in tids])
             for s, tids in self._tids.items()
         }
+        self._order: dict[tuple[str, float, float], list[str]] = {}
 
     def valid_for(self, state: PlanState) -> bool:
         return self._key == id(state.technicians)
 
     def nearest(self, state: PlanState, visit: VisitTask, k: int) -> list[str]:
         """Up to ``k`` available technicians with the skill, nearest by home base first."""
-        tids = self._tids.get(visit.skill)
-        if tids is None:
-            return []
-        d = np.hypot(self._x[visit.skill] - visit.x, self._y[visit.skill] - visit.y)
+        key = (visit.skill, visit.x, visit.y)
+        order = self._order.get(key)  # the same place is asked for again and again
+        if order is None:
+            tids = self._tids.get(visit.skill)
+            if tids is None:
+                return []
+            d = np.hypot(self._x[visit.skill] - visit.x, self._y[visit.skill] - visit.y)
+            order = [tids[i] for i in np.argsort(d, kind="stable").tolist()]
+            if len(self._order) >= ORDER_CACHE:
+                self._order.clear()
+            self._order[key] = order
         out = []
         status = state.status
-        for i in np.argsort(d, kind="stable").tolist():
-            tid = tids[i]
+        for tid in order:
             if status[tid].available:
                 out.append(tid)
                 if len(out) == k:
