@@ -153,14 +153,21 @@ def _anchor(
     return t + params.travel.travel_min(start.x, start.y, v.x, v.y, t, state.incidents), start.sd
 
 
-def _replan_due(state: TechState, minute: float, params: BrainParams) -> bool:
+def _replan_due(
+    state: TechState, minute: float, chain: tuple[VisitTask, ...], params: BrainParams
+) -> bool:
+    """Whether a visit ahead is alerted and its replan cooldown ran out (as in ``_refresh``)."""
     current = state.current.visit_id if state.current is not None else None
-    return any(
-        alerted
-        and vid != current
-        and minute - state.replan_at.get(vid, -math.inf) >= params.replan_cooldown_min
-        for vid, alerted in state.alerted.items()
-    )
+    alerted, replan_at, cooldown = state.alerted, state.replan_at, params.replan_cooldown_min
+    for v in chain:
+        vid = v.visit_id
+        if (
+            alerted.get(vid)
+            and vid != current
+            and minute - replan_at.get(vid, -math.inf) >= cooldown
+        ):
+            return True
+    return False
 
 
 def _stale(
@@ -169,8 +176,9 @@ def _stale(
     start: Position,
     chain: tuple[VisitTask, ...],
     params: BrainParams,
-) -> bool:
-    """Whether a due refresh (no event since the last one) can change anything.
+) -> tuple[float, float] | None:
+    """Whether a due refresh (no event since the last one) can change anything: the new
+    anchor (see :func:`_anchor`) if so, else ``None``.
 
     Between events the chain only moves with time: a job that overruns pushes everything
     behind it, a van that is slower than expected arrives later, lead buckets of the
@@ -181,14 +189,16 @@ def _stale(
     is due at once. Everything the skipped refreshes would have published is thus at most
     ``eta_drift_min`` beyond the hysteresis, and no older than ``eta_max_age_min``.
     """
+    arrive, sd = anchor = _anchor(state, start, chain, params)
     if minute - state.refreshed_at >= params.eta_max_age_min or (
-        params.replanning and _replan_due(state, minute, params)
+        params.replanning and _replan_due(state, minute, chain, params)
     ):
-        return True
-    arrive, sd = _anchor(state, start, chain, params)
+        return anchor
     ref_arrive, ref_sd = state.anchor
     drift = params.eta_drift_min
-    return not (abs(arrive - ref_arrive) < drift and abs(sd - ref_sd) < drift)
+    if abs(arrive - ref_arrive) < drift and abs(sd - ref_sd) < drift:
+        return None
+    return anchor
 
 
 def _refresh(
@@ -197,10 +207,10 @@ def _refresh(
     params: BrainParams,
     start: Position,
     chain: tuple[VisitTask, ...],
+    anchor: tuple[float, float],
 ) -> list[ev.Event]:
     minute = tick.minute
-    state.refreshed_at = minute
-    state.anchor = _anchor(state, start, chain, params)
+    state.refreshed_at, state.anchor = minute, anchor
     biased = state.biased
     for v in chain:
         if v.visit_id not in biased:
@@ -301,8 +311,14 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
         if state.dirty or minute - state.last_eta_at >= params.eta_every_min:
             if state.activity != "ended":
                 start, chain = _chain(state, minute, params)
-                if chain and (state.dirty or _stale(state, minute, start, chain, params)):
-                    out.extend(_refresh(state, item, params, start, chain))
+                if chain:
+                    anchor = (
+                        _anchor(state, start, chain, params)
+                        if state.dirty
+                        else _stale(state, minute, start, chain, params)
+                    )
+                    if anchor is not None:
+                        out.extend(_refresh(state, item, params, start, chain, anchor))
             state.dirty = False
             state.last_eta_at = minute
         out.append(TickDone(item.minute, state.tid))
