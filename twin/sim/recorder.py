@@ -19,6 +19,7 @@ class Recorder:
         self.events: list[ev.Event] = []
         self._seq = 0
         self._drained = 0
+        self._quiet: set[int] = set()  # ids of logged events ``drain`` leaves out
 
     def emit(self, cls: type[ev.Event], minutes: float, **fields: Any) -> ev.Event:
         self._seq += 1
@@ -36,11 +37,17 @@ class Recorder:
             append(ev.Position(id=f"w{seq:08d}", time=time, technician_id=tid, x=x, y=y))
         self._seq = seq
 
-    def record(self, event: ev.Event) -> None:
+    def record(self, event: ev.Event, echo: bool = True) -> None:
+        """Log an event from outside; ``echo=False``: log it, but leave it out of ``drain``."""
         self.events.append(event)
+        if not echo:
+            self._quiet.add(id(event))  # the event stays alive in ``events``: ids are unique
 
     def drain(self) -> list[ev.Event]:
-        """Events recorded since the last drain."""
+        """Events recorded since the last drain (without the ones recorded quietly)."""
         new = self.events[self._drained :]
         self._drained = len(self.events)
+        if self._quiet:
+            quiet, self._quiet = self._quiet, set()
+            new = [e for e in new if id(e) not in quiet]
         return new

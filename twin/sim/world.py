@@ -152,7 +152,9 @@ class World:
                 task = self.tasks.get(d.visit_id)
                 if d.kind == "delay" and task is not None and self.now <= task.window_end:
                     self.warned.add(d.visit_id)
-            self.recorder.record(d)
+            # a plan changes what technicians do next: it goes back out with the world's
+            # events; ETAs, alerts and messages are the brain's own outputs, only logged
+            self.recorder.record(d, echo=isinstance(d, ev.PlanPublished))
 
     def apply_plan(self, plan: ev.PlanPublished) -> None:
         """Adopt the routes of ``plan``; visits already committed or finished are ignored."""
