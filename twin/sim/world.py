@@ -22,6 +22,7 @@ import simpy
 from twin import events as ev
 from twin.clock import DayClock
 from twin.config import Scenario
+from twin.gctuning import long_run_gc
 from twin.models.dispatch import Dispatcher, NoOffer, Routes
 from twin.models.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.travel import TravelModel
@@ -130,11 +131,12 @@ class World:
         """Run the whole day; ``tick`` is called with the time after each tick (progress)."""
         step = self.scenario.tick_min * 30
         t = self.now
-        while not self.finished:
-            t = min(t + step, self.scenario.day_end_min)
-            self.env.run(until=t)
-            if tick is not None:
-                tick(t)
+        with long_run_gc():
+            while not self.finished:
+                t = min(t + step, self.scenario.day_end_min)
+                self.env.run(until=t)
+                if tick is not None:
+                    tick(t)
         return self.recorder.events
 
     def emit(self, cls: type[ev.Event], **fields: Any) -> ev.Event:

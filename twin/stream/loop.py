@@ -20,6 +20,7 @@ from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from bytewax.testing import run_main
 
 from twin import events as ev
+from twin.gctuning import long_run_gc
 from twin.models.notify import Notifier, RecordingNotifier
 from twin.sim.world import World
 from twin.stream.direct import DirectBrain
@@ -145,7 +146,8 @@ def run_closed_loop(
     """Run the day with the Bytewax brain in the loop; messages go to ``notifier``."""
     bridge = LoopBridge() if notifier is None else LoopBridge(notifier=notifier)
     flow = build_flow(WorldSource(world, bridge, progress), BridgeSink(bridge), params)
-    run_main(flow)
+    with long_run_gc():
+        run_main(flow)
     world.apply(bridge.take())  # decisions of the last tick: recorded, nothing left to change
     return BrainRun(list(world.recorder.events), bridge.ops, bridge.dead_letters)
 
@@ -156,11 +158,12 @@ def run_direct_loop(
     """The same loop without Bytewax: same ticks, same steps, same order of application."""
     brain = DirectBrain(params)
     bridge = LoopBridge()
-    for t in tick_minutes(world):
-        items: list[Any] = list(world.advance(t))
-        items.append(Tick(t, world.clock.at(t)))
-        bridge.receive(brain.feed(items))
-        world.apply(bridge.take())
-        if progress is not None:
-            progress(t, world.scenario.day_end_min)
+    with long_run_gc():
+        for t in tick_minutes(world):
+            items: list[Any] = list(world.advance(t))
+            items.append(Tick(t, world.clock.at(t)))
+            bridge.receive(brain.feed(items))
+            world.apply(bridge.take())
+            if progress is not None:
+                progress(t, world.scenario.day_end_min)
     return BrainRun(list(world.recorder.events), bridge.ops, bridge.dead_letters)

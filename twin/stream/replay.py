@@ -20,6 +20,7 @@ from bytewax.testing import run_main
 
 from twin import events as ev
 from twin.clock import DayClock
+from twin.gctuning import long_run_gc
 from twin.stream.flow import build_flow
 from twin.stream.loop import BridgeSink, LoopBridge
 from twin.stream.messages import DeadLetter, OpsWindow, Tick
@@ -99,7 +100,8 @@ def replay(path: Path, params: BrainParams) -> ReplayResult:
     flow = build_flow(
         LogSource(path, params.clock, params.reorder_bound_min), BridgeSink(bridge), params
     )
-    run_main(flow)
+    with long_run_gc():
+        run_main(flow)
     return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters)
 
 
