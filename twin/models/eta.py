@@ -33,6 +33,7 @@ from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import NamedTuple
 
 from twin.models.duration import Z90, DurationEstimate
 from twin.models.eta_calibration import EtaCalibration
@@ -50,8 +51,10 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class VisitEta:
+class VisitEta(NamedTuple):
+    """ETA interval and lateness probability of one visit (a named tuple: one is made per
+    visit ahead at every refresh, and tuples are built in C)."""
+
     visit_id: str
     low: float
     eta: float

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from twin.models.travel import NO_INCIDENTS, TravelModel
 
@@ -70,8 +71,9 @@ class PlanState:
     incidents: Mapping[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Stop:
+class Stop(NamedTuple):
+    """One visit of a timeline (a named tuple: the planner makes millions a day)."""
+
     visit_id: str
     arrive: float
     start: float
