@@ -146,8 +146,8 @@ def _chain(
 def _anchor(
     state: TechState, start: Position, chain: tuple[VisitTask, ...], params: BrainParams
 ) -> tuple[float, float]:
-    """Expected arrival at the next stop, and the spread the chain starts with: every ETA
-    of the chain moves with them (the rest of the chain is fixed between events)."""
+    """Expected arrival at the next stop, and the spread the chain starts with: the ETAs
+    of the chain move with them (the rest of the chain is fixed between events)."""
     v = chain[0]
     t = start.free_at
     return t + params.travel.travel_min(start.x, start.y, v.x, v.y, t, state.incidents), start.sd
@@ -186,8 +186,10 @@ def _stale(
     expected arrival at the next stop (or the spread): a refresh is due when that moved
     by ``eta_drift_min``. The last two are slow: a refresh is due at the latest
     ``eta_max_age_min`` after the previous one. A replan request whose cooldown ran out
-    is due at once. Everything the skipped refreshes would have published is thus at most
-    ``eta_drift_min`` beyond the hysteresis, and no older than ``eta_max_age_min``.
+    is due at once. What is on show thus differs from a fresh computation by about
+    ``eta_drift_min`` more than the hysteresis allows (waits and time-dependent speeds make
+    the bound approximate), and is never older than ``eta_max_age_min``; on the benchmark
+    days ETA accuracy, alerts and effect did not move (bench/RESULTS.md, session 3).
     """
     arrive, sd = anchor = _anchor(state, start, chain, params)
     if minute - state.refreshed_at >= params.eta_max_age_min or (
