@@ -138,9 +138,5 @@ class TravelModel:
     ) -> float:
         """Expected minutes from a to b leaving at ``depart_min`` (what ``leg_factor`` and
         ``minutes_for`` give; the leg's distance and zones are computed once per leg)."""
-        # ``leg`` then ``minutes_for``, inlined: the planner prices ~1 million legs a day
-        leg = self._leg_cache.get((ax, ay, bx, by)) or self._leg(ax, ay, bx, by)
-        factor = leg[1]
-        if incidents:
-            factor *= min(incidents.get(leg[2], 1.0), incidents.get(leg[3], 1.0))
-        return self.minutes_for(leg[0], depart_min, factor)
+        dist, factor = self.leg(ax, ay, bx, by, incidents)
+        return self.minutes_for(dist, depart_min, factor)

@@ -241,10 +241,9 @@ def _refresh(
         last = last_eta.get(vid)
         if last is None or abs(e.eta - last) >= hysteresis:
             last_eta[vid] = e.eta
-            state.seq += 1
             out.append(
                 ev.EtaUpdated(
-                    id=f"b{tid}-{state.seq:06d}",  # _id, inlined (hot path)
+                    id=_id(state),
                     time=now,
                     visit_id=vid,
                     technician_id=tid,
