@@ -2,15 +2,17 @@
 
 ::
 
-    input ─ admit (parse, dedupe, reorder) ─ fleet ─┬─ technician[tid] ─┐
-                                                    └───────────────────┴─ collector ─ output
+    input ─ admit (parse, dedupe, reorder) ─ fleet ─┬─ technicians[group] ─┐
+                                                    └──────────────────────┴─ collector ─ output
 
-``admit``, ``fleet`` and ``collector`` are global (one key); ``technician`` is keyed by
-technician id. Items travel in batches: a source may hand over a list (the closed loop
-gives one per tick, the log replay one per block of lines), the fleet step groups what
-it routes by technician, and each technician answers a batch with one list. Bytewax's
-per-item cost is then paid per key and batch instead of per event; the decisions do not
-depend on the batching (the collector orders everything by minute and id). The same
+``admit``, ``fleet`` and ``collector`` are global (one key); the technician states are
+kept per technician id inside ``params.key_groups`` key groups (see
+:mod:`twin.stream.keygroups`). Items travel in batches: a source may hand over a list (the
+closed loop gives one per tick, the log replay one per block of lines), the fleet step
+groups what it routes by technician and key group, and each group answers a batch with one
+list. Bytewax's per-item cost is then paid per group and batch instead of per event or
+technician; the decisions depend neither on the batching nor on the number of groups (the
+collector orders everything by minute and id). The same
 flow runs on the in-process world (closed loop), a JSONL log (replay) or Kafka topics
 (shadow mode): only the source and the sink change.
 """
@@ -27,9 +29,10 @@ from bytewax.outputs import Sink
 from twin.stream.collector import CollectorState, collector_batch, new_collector
 from twin.stream.fleet import PLANNER, FleetState, fleet_batch, new_fleet
 from twin.stream.fold import fold
+from twin.stream.keygroups import Members, by_group, group_batch
 from twin.stream.order import Admission, admit_batch, as_batch
 from twin.stream.params import BrainParams
-from twin.stream.technician import TechState, new_tech, tech_batch
+from twin.stream.technician import TechState
 
 
 def build_flow(
@@ -49,18 +52,23 @@ def build_flow(
         state = state if state is not None else new_fleet(params)
         return state, fleet_batch(state, batch, params)
 
-    routed = op.flat_map("per_key", fold("fleet", admitted, fleet), lambda kv: kv[1])
-    pairs = op.map("route", routed, lambda kp: (kp[0], kp))  # key, (key, payloads)
-    split = op.branch("to_collector", pairs, lambda kv: kv[0] == PLANNER)
+    groups = params.key_groups
+    if groups < 1:
+        raise ValueError(f"params.key_groups: need at least 1 key group, got {groups}")
+    routed = op.flat_map(
+        "per_group", fold("fleet", admitted, fleet), lambda kv: by_group(kv[1], groups)
+    )
+    split = op.branch("to_collector", routed, lambda kv: kv[0] == PLANNER)
 
-    def technician(state: TechState | None, keyed: Any) -> tuple[TechState, list[Any]]:
-        tid, batch = keyed
-        state = state if state is not None else new_tech(tid, params)
-        return state, tech_batch(state, batch, params)
+    def technicians(
+        states: dict[str, TechState] | None, members: Members
+    ) -> tuple[dict[str, TechState], list[Any]]:
+        states = states if states is not None else {}
+        return states, group_batch(states, members, params)
 
-    tech_out = fold("technician", split.falses, technician)
+    tech_out = fold("technicians", split.falses, technicians)
     from_techs = op.map("to_planner_key", tech_out, lambda kv: (PLANNER, kv[1]))
-    from_fleet = op.map("unwrap", split.trues, lambda kv: (PLANNER, kv[1][1]))
+    from_fleet = split.trues
     merged = op.merge("merge", from_fleet, from_techs)
 
     def collect(state: CollectorState | None, batch: list[Any]) -> tuple[CollectorState, list[Any]]:

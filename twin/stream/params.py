@@ -49,6 +49,9 @@ class BrainParams:
     ops_window_min: float = 15.0
     reorder_bound_min: float = 0.0
     bias_memory: float = 0.3
+    # technician states are held in this many dataflow keys (twin.stream.keygroups): the
+    # dataflow's per-item cost is paid per group and batch; decisions do not depend on it
+    key_groups: int = 16
     # ETA intervals and central ETAs corrected on past days (policy.eta_calibration);
     # None: the chain's normal approximation
     eta_calibration: EtaCalibration | None = None
