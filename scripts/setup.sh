@@ -19,11 +19,11 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
-# the package's compiled part (twin/models/_travel_kernel.pyx) is built by the install:
+# the package's compiled part (twin/models/_kernels.pyx) is built by the install:
 # reinstall when its source changed or is newer than the build
-kernel=twin/models/_travel_kernel.pyx
+kernel=twin/models/_kernels.pyx
 stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel"; echo "$*") | sha256sum | cut -c1-16)"
-built=$(ls twin/models/_travel_kernel.*.so 2>/dev/null | head -n 1 || true)
+built=$(ls twin/models/_kernels.*.so 2>/dev/null | head -n 1 || true)
 if [ ! -f "$stamp" ] || [ -z "$built" ] || [ "$kernel" -nt "$built" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
   if [ "${1:-}" = "--dev" ]; then

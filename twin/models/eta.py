@@ -38,7 +38,7 @@ from typing import NamedTuple
 from twin.models.duration import Z90, DurationEstimate
 from twin.models.eta_calibration import EtaCalibration
 from twin.models.plan import BreakRule, VisitTask
-from twin.models.travel import NO_INCIDENTS, TravelModel
+from twin.models.travel import KERNELS, NO_INCIDENTS, TravelModel
 
 __all__ = [
     "DurationEstimate",
@@ -93,7 +93,42 @@ def route_etas(
     incidents: Mapping[str, float] = NO_INCIDENTS,
     calibration: EtaCalibration | None = None,
 ) -> list[VisitEta]:
-    """ETA interval and lateness probability for every visit of ``route``, in order."""
+    """ETA interval and lateness probability for every visit of ``route``, in order.
+
+    With a compiled travel model (``travel.kernel``) the chain runs in the compiled twin
+    of this function (:mod:`twin.models._kernels`), which gives the same bits (tested).
+    """
+    if travel.kernel is not None and KERNELS is not None:
+        return KERNELS.route_etas(
+            start,
+            route,
+            estimates,
+            travel.kernel,
+            travel_cv,
+            brk,
+            break_at,
+            incidents,
+            calibration,
+            Z90,
+            VisitEta,
+        )
+    return _route_etas(
+        start, route, estimates, travel, travel_cv, brk, break_at, incidents, calibration
+    )
+
+
+def _route_etas(
+    start: Position,
+    route: Sequence[VisitTask],
+    estimates: Mapping[str, DurationEstimate],
+    travel: TravelModel,
+    travel_cv: float,
+    brk: BreakRule | None,
+    break_at: float,
+    incidents: Mapping[str, float],
+    calibration: EtaCalibration | None,
+) -> list[VisitEta]:
+    """The Python reference of :func:`route_etas`."""
     t, x, y = start.free_at, start.x, start.y
     var = start.sd * start.sd  # variances add along the chain; one sqrt per visit
     now = t if start.now is None else start.now

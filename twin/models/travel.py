@@ -9,10 +9,11 @@ when the peak begins (time-dependent travel, FIFO: leaving later never arrives e
 This is the *expected* travel time; the world adds its own hidden noise to each leg.
 
 The hot methods (``leg``, ``minutes_for``, ``travel_min``: about 1.3 million calls in a
-day at 1,000 technicians) have a compiled twin in :mod:`twin.models._travel_kernel`,
-built by the package's installation (``scripts/setup.sh``); a ``TravelModel`` binds them
-per instance. The Python methods below are the reference: the twin gives the same bits
-(tested), and is skipped with a warning when it is missing or older than its source.
+day at 1,000 technicians) have a compiled twin in :mod:`twin.models._kernels`, built by
+the package's installation (``scripts/setup.sh``); a ``TravelModel`` binds them per
+instance and keeps the compiled ``LegKernel`` for other kernels (the ETA chain). The
+Python methods below are the reference: the twin gives the same bits (tested), and is
+skipped with a warning when it is missing or older than its source.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from typing import Any
 from twin.config import City, Traffic
 
 NO_INCIDENTS: Mapping[str, float] = {}
-KERNEL_SOURCE = Path(__file__).with_name("_travel_kernel.pyx")
+KERNEL_SOURCE = Path(__file__).with_name("_kernels.pyx")
 
 
-def _load_kernel() -> Any:
-    """The compiled ``LegKernel`` class, or ``None`` (with a warning) if it is missing or
-    was built before its source last changed."""
+def _load_kernels() -> Any:
+    """The compiled module :mod:`twin.models._kernels`, or ``None`` (with a warning) if it
+    is missing or was built before its source last changed."""
     try:
-        kernel = importlib.import_module("twin.models._travel_kernel")
+        kernel = importlib.import_module("twin.models._kernels")
     except ImportError:
         warnings.warn(
-            "twin.models._travel_kernel is not built: travel times use the slower Python "
+            "twin.models._kernels is not built: travel times use the slower Python "
             "reference (run scripts/setup.sh)",
             RuntimeWarning,
             stacklevel=2,
@@ -54,10 +55,10 @@ def _load_kernel() -> Any:
             stacklevel=2,
         )
         return None
-    return kernel.LegKernel
+    return kernel
 
 
-LEG_KERNEL = _load_kernel()
+KERNELS = _load_kernels()
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,14 @@ class TravelModel:
     )
     # the hourly speeds as a tuple (the hot path reads them ~2 million times a day)
     _speeds: tuple[float, ...] = field(default=(), init=False, repr=False, compare=False)
+    # the compiled twin (twin.models._kernels.LegKernel), None where it is not used
+    kernel: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_speeds", tuple(self.traffic.speed_kmh_by_hour))
-        if LEG_KERNEL is not None and type(self) is TravelModel:  # subclasses keep theirs
+        if KERNELS is not None and type(self) is TravelModel:  # subclasses keep theirs
             zones = self.city.zones
-            kernel = LEG_KERNEL(
+            kernel = KERNELS.LegKernel(
                 self.city.size_km / 2,
                 self.city.detour_factor,
                 [z.outer_radius_km for z in zones],
@@ -88,13 +91,14 @@ class TravelModel:
                 [z.name for z in zones],
                 self._speeds,
             )
+            object.__setattr__(self, "kernel", kernel)
             for name in ("leg", "minutes_for", "travel_min"):
                 object.__setattr__(self, name, getattr(kernel, name))
 
     @property
     def compiled(self) -> bool:
         """Whether this instance's hot methods are the compiled twins."""
-        return "travel_min" in self.__dict__
+        return self.kernel is not None
 
     def __reduce__(self) -> tuple[type[TravelModel], tuple[City, Traffic]]:
         # rebuilt on unpickling: caches and the compiled twins stay behind

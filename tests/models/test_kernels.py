@@ -1,0 +1,166 @@
+"""The compiled twins (travel legs, the ETA chain): in use, bit-identical to the references."""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from twin.config import City, Traffic
+from twin.models import travel as travel_module
+from twin.models.duration import DurationEstimate
+from twin.models.eta import Position, VisitEta, _route_etas, route_etas
+from twin.models.eta_calibration import EtaCalibration
+from twin.models.plan import BreakRule, VisitTask
+from twin.models.planner.matrix import EuclideanTravel
+from twin.models.travel import TravelModel
+
+CITY = City(size_km=60.0)
+MODEL = TravelModel(CITY, Traffic())
+ZONES = [z.name for z in CITY.zones]
+
+coord = st.floats(min_value=-5.0, max_value=65.0, allow_nan=False)
+# departures anywhere in two days, with whole hours (the integration's boundaries) often
+depart = st.one_of(
+    st.floats(min_value=0.0, max_value=48 * 60.0, allow_nan=False),
+    st.integers(min_value=0, max_value=48).map(lambda h: 60.0 * h),
+)
+incidents = st.dictionaries(
+    st.sampled_from(ZONES), st.floats(min_value=0.1, max_value=1.0), max_size=len(ZONES)
+)
+
+
+def test_the_compiled_twin_is_in_use() -> None:
+    # CI builds the package as a user does: a broken build must fail here, not run slowly
+    assert travel_module.KERNELS is not None
+    assert MODEL.compiled
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ax=coord, ay=coord, bx=coord, by=coord, t=depart, inc=incidents)
+def test_compiled_gives_the_same_bits_as_the_reference(
+    ax: float, ay: float, bx: float, by: float, t: float, inc: dict[str, float]
+) -> None:
+    assert MODEL.travel_min(ax, ay, bx, by, t, inc) == TravelModel.travel_min(
+        MODEL, ax, ay, bx, by, t, inc
+    )
+    assert MODEL.travel_min(ax, ay, bx, by, t) == TravelModel.travel_min(MODEL, ax, ay, bx, by, t)
+    assert MODEL.leg(ax, ay, bx, by, inc) == TravelModel.leg(MODEL, ax, ay, bx, by, inc)
+    dist, factor = MODEL.leg(ax, ay, bx, by, inc)
+    assert MODEL.minutes_for(dist, t, factor) == TravelModel.minutes_for(MODEL, dist, t, factor)
+
+
+def test_zero_distance_takes_no_time() -> None:
+    assert MODEL.minutes_for(0.0, 480.0, 1.0) == 0.0 == MODEL.travel_min(5, 5, 5, 5, 480.0)
+
+
+def test_subclasses_keep_their_own_methods() -> None:
+    euclid = EuclideanTravel()
+    assert not euclid.compiled
+    assert euclid.minutes_for(12.0, 480.0, 2.0) == 6.0
+
+
+def test_a_pickled_model_is_rebuilt_with_its_twin() -> None:
+    again = pickle.loads(pickle.dumps(MODEL))
+    assert again.compiled
+    assert again.travel_min(1, 2, 30, 40, 500.0) == MODEL.travel_min(1, 2, 30, 40, 500.0)
+
+
+def test_a_stale_build_falls_back_to_the_reference(tmp_path, monkeypatch) -> None:
+    newer = tmp_path / "_kernels.pyx"
+    newer.write_text("# edited after the build\n")
+    built = travel_module._load_kernels()
+    assert built is not None
+    so = sys.modules["twin.models._kernels"].__file__
+    assert so is not None
+    future = os.stat(so).st_mtime + 60
+    os.utime(newer, (future, future))
+    monkeypatch.setattr(travel_module, "KERNEL_SOURCE", newer)
+    with pytest.warns(RuntimeWarning, match="older than"):
+        assert travel_module._load_kernels() is None
+
+
+def test_a_missing_build_falls_back_to_the_reference(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "twin.models._kernels", None)  # import fails
+    with pytest.warns(RuntimeWarning, match="not built"):
+        assert travel_module._load_kernels() is None
+    monkeypatch.setattr(travel_module, "KERNELS", None)
+    plain = TravelModel(CITY, Traffic())
+    assert not plain.compiled
+    assert plain.travel_min(1, 2, 30, 40, 500.0) == MODEL.travel_min(1, 2, 30, 40, 500.0)
+
+
+CALIBRATION = EtaCalibration(
+    lead_edges_min=(15.0, 30.0, 60.0, 120.0),
+    levels=(0.1, 0.5, 0.9),
+    z=((-1.3, 0.05, 1.2), (-1.2, 0.0, 1.3), (-1.1, -0.1, 1.5), (-1.0, -0.2, 1.7), (-0.9, 0.1, 2.0)),
+    samples=(100, 100, 100, 100, 100),
+    absent_share=0.07,
+    absent_min=12.0,
+)
+
+visit = st.builds(
+    lambda i, x, y, ws, width, dur: VisitTask(
+        f"V{i}", "C", x, y, "repair", "s", 1, ws, ws + width, dur
+    ),
+    st.integers(0, 5),  # repeated ids: some visits have no estimate, some share one
+    coord,
+    coord,
+    st.floats(min_value=300.0, max_value=1100.0),
+    st.floats(min_value=0.0, max_value=240.0),
+    st.floats(min_value=5.0, max_value=240.0),
+)
+estimates = st.dictionaries(
+    st.sampled_from([f"V{i}" for i in range(4)]),
+    st.builds(
+        DurationEstimate.from_mean_cv,
+        st.floats(min_value=5.0, max_value=300.0),
+        st.floats(min_value=0.05, max_value=1.5),
+    ),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    x=coord,
+    y=coord,
+    free_at=st.floats(min_value=300.0, max_value=1200.0),
+    sd=st.floats(min_value=0.0, max_value=90.0),
+    taken=st.booleans(),
+    ahead=st.floats(min_value=0.0, max_value=60.0),
+    route=st.lists(visit, max_size=8),
+    est=estimates,
+    inc=incidents,
+    calibrated=st.booleans(),
+    break_at=st.floats(min_value=300.0, max_value=1400.0),
+)
+def test_compiled_eta_chain_gives_the_same_bits_as_the_reference(
+    x: float,
+    y: float,
+    free_at: float,
+    sd: float,
+    taken: bool,
+    ahead: float,
+    route: list[VisitTask],
+    est: dict[str, DurationEstimate],
+    inc: dict[str, float],
+    calibrated: bool,
+    break_at: float,
+) -> None:
+    start = Position(x, y, free_at, sd, taken, free_at - ahead)
+    cal = CALIBRATION if calibrated else None
+    brk = BreakRule(30.0, 240.0)
+    args = (start, route, est, MODEL, 0.25, brk, break_at, inc, cal)
+    compiled = route_etas(*args)
+    assert compiled == _route_etas(*args)
+    assert all(type(e) is VisitEta for e in compiled)
+    if route:  # and the start without a "now" (free_at is now)
+        plain = Position(x, y, free_at, sd, taken)
+        assert route_etas(plain, route, est, MODEL, 0.25) == _route_etas(
+            plain, route, est, MODEL, 0.25, None, math.inf, {}, None
+        )
