@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import pickle
@@ -16,13 +17,22 @@ from twin.models import travel as travel_module
 from twin.models.duration import DurationEstimate
 from twin.models.eta import Position, VisitEta, _route_etas, route_etas
 from twin.models.eta_calibration import EtaCalibration
-from twin.models.plan import BreakRule, VisitTask
+from twin.models.insertion import InsertionWeights, _priced_positions
+from twin.models.plan import (
+    BreakRule,
+    PlanState,
+    TechnicianSpec,
+    TechnicianState,
+    VisitTask,
+    route_timeline,
+)
 from twin.models.planner.matrix import EuclideanTravel
-from twin.models.travel import TravelModel
+from twin.models.travel import KERNELS, TravelModel
 
 CITY = City(size_km=60.0)
 MODEL = TravelModel(CITY, Traffic())
 ZONES = [z.name for z in CITY.zones]
+BRK = BreakRule(30.0, 240.0)
 
 coord = st.floats(min_value=-5.0, max_value=65.0, allow_nan=False)
 # departures anywhere in two days, with whole hours (the integration's boundaries) often
@@ -164,3 +174,51 @@ def test_compiled_eta_chain_gives_the_same_bits_as_the_reference(
         assert route_etas(plain, route, est, MODEL, 0.25) == _route_etas(
             plain, route, est, MODEL, 0.25, None, math.inf, {}, None
         )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    home=st.tuples(coord, coord),
+    at=st.tuples(coord, coord),
+    free_at=st.floats(min_value=420.0, max_value=900.0),
+    taken=st.booleans(),
+    route=st.lists(visit, max_size=7, unique_by=lambda v: v.visit_id),
+    new=visit,
+    inc=incidents,
+    allow_late=st.booleans(),
+    weights=st.tuples(
+        st.floats(min_value=0.0, max_value=5.0),
+        st.floats(min_value=0.0, max_value=20.0),
+        st.floats(min_value=0.0, max_value=5.0),
+    ),
+    shift_end=st.floats(min_value=900.0, max_value=1100.0),
+)
+def test_compiled_insertion_pricing_gives_the_same_bits_as_the_reference(
+    home: tuple[float, float],
+    at: tuple[float, float],
+    free_at: float,
+    taken: bool,
+    route: list[VisitTask],
+    new: VisitTask,
+    inc: dict[str, float],
+    allow_late: bool,
+    weights: tuple[float, float, float],
+    shift_end: float,
+) -> None:
+    new = dataclasses.replace(new, visit_id="NEW")
+    spec = TechnicianSpec("T1", *home, frozenset({"s"}), 420.0, shift_end, shift_end + 120.0)
+    status = TechnicianState("T1", *at, free_at, True, taken)
+    state = PlanState(
+        free_at,
+        {"T1": spec},
+        {"T1": status},
+        {v.visit_id: v for v in route},
+        {"T1": tuple(v.visit_id for v in route)},
+        inc,
+    )
+    before = route_timeline(spec, status, state.routes["T1"], state.visits, MODEL, BRK, inc)
+    args = (state, "T1", new, before)
+    rest = (InsertionWeights(*weights), allow_late, spec.max_end, spec.shift_end)
+    compiled = KERNELS.priced_positions(*args, MODEL.kernel, *rest)
+    assert compiled == _priced_positions(*args, MODEL, *rest)
+    assert [type(p[2]) for p in compiled] == [bool] * len(compiled)

@@ -1,9 +1,11 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled twins of the two hottest loops: leg times and the ETA chain.
+"""Compiled twins of the hottest loops: leg times, the ETA chain, insertion pricing.
 
 * ``LegKernel``: the travel model's ``leg``, ``minutes_for`` and ``travel_min``
   (:class:`twin.models.travel.TravelModel`);
-* ``route_etas``: :func:`twin.models.eta.route_etas`.
+* ``route_etas``: :func:`twin.models.eta.route_etas`;
+* ``priced_positions``: the insertion's push-forward pricing
+  (``_priced_positions`` in :mod:`twin.models.insertion`).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -187,4 +189,92 @@ def route_etas(
             var += work_sd * work_sd
         t = start_t + work
         x, y = vx, vy
+    return out
+
+
+def priced_positions(
+    state,
+    tid,
+    visit,
+    before,
+    LegKernel kernel,
+    weights,
+    bint allow_late,
+    double end_limit,
+    double strict_limit,
+):
+    """See ``_priced_positions`` in :mod:`twin.models.insertion`."""
+    spec, st = state.technicians[tid], state.status[tid]
+    route = state.routes.get(tid, ())
+    stops = before.stops
+    visits = state.visits
+    rv = [visits[v] for v in route]
+    cdef Py_ssize_t n = len(rv), pos, k
+    inc = state.incidents
+    cdef double vx = visit.x, vy = visit.y, ws = visit.window_start, we = visit.window_end
+    cdef double dur = visit.duration_min
+    cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
+    cdef double home_x = spec.home_x, home_y = spec.home_y, shift_end = spec.shift_end
+    cdef double before_end = before.end, before_over = before.overtime_min
+    cdef double t, px, py, tt_in, arrive, start, late, end, extra_late, tt_out, d_travel
+    cdef double shift, v_end, new_start, old_late, new_late, s_start, new_end, back_old
+    cdef double back_new, over, d_over, cost
+    cdef bint ok
+    out = []
+    for pos in range(n + 1):
+        if pos:
+            prev = rv[pos - 1]
+            t, px, py = stops[pos - 1].end, prev.x, prev.y
+        else:
+            t, px, py = st.free_at, st.x, st.y
+        if not allow_late and t > we:
+            break  # all later positions start even later
+        tt_in = kernel.travel_min(px, py, vx, vy, t, inc)
+        arrive = t + tt_in
+        start = ws if ws > arrive else arrive
+        late = start - we if start > we else 0.0
+        if late and not allow_late:
+            continue
+        end = start + dur
+        extra_late = 0.0
+        if pos < n:
+            nxt = rv[pos]
+            tt_out = kernel.travel_min(vx, vy, nxt.x, nxt.y, end, inc)
+            s = stops[pos]
+            d_travel = tt_in + tt_out - s.travel_min
+            shift = end + tt_out - s.arrive
+            ok = True
+            for k in range(pos, n):
+                if shift <= 0:
+                    break
+                s = stops[k]
+                v = rv[k]
+                v_end = v.window_end
+                arrive = s.arrive + shift
+                new_start = v.window_start
+                if not new_start > arrive:
+                    new_start = arrive
+                s_start = s.start
+                old_late = s_start - v_end if s_start > v_end else 0.0
+                new_late = new_start - v_end if new_start > v_end else 0.0
+                if new_late > old_late:
+                    if not allow_late:
+                        ok = False
+                        break
+                    extra_late += new_late - old_late
+                shift = new_start - s_start
+            if not ok:
+                continue
+            new_end = before_end + (shift if shift > 0.0 else 0.0)
+        else:
+            back_old = before_end - (stops[len(stops) - 1].end if len(stops) else st.free_at)
+            back_new = kernel.travel_min(vx, vy, home_x, home_y, end)
+            d_travel = tt_in + back_new - back_old
+            new_end = end + back_new
+        if new_end > end_limit:
+            continue
+        over = new_end - shift_end
+        d_over = (over if over > 0.0 else 0.0) - before_over
+        cost = w_travel * d_travel + w_late * (late + extra_late) + w_over * d_over
+        out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
     return out

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.models.plan import BreakRule, PlanState, Timeline, VisitTask, route_timeline
-from twin.models.travel import TravelModel
+from twin.models.travel import KERNELS, TravelModel
 
 EXACT_CHECKS = 6
 ORDER_CACHE = 5_000  # places whose candidate order is kept
@@ -97,7 +97,8 @@ def _priced_positions(
     strict_limit: float,
 ) -> list[tuple[float, int, bool]]:
     """(estimated cost, position, strict) of every position worth an exact check; strict:
-    nobody planned late and the day ends by ``strict_limit``."""
+    nobody planned late and the day ends by ``strict_limit``. The reference of the compiled
+    twin in :mod:`twin.models._kernels`, used with a compiled travel model (same bits)."""
     spec, st = state.technicians[tid], state.status[tid]
     route = state.routes.get(tid, ())
     stops = before.stops
@@ -204,8 +205,14 @@ def best_insertion(
                     timelines.clear()
                 timelines[key] = before
         limit = spec.max_end if allow_overtime else spec.shift_end
-        priced_here = _priced_positions(
-            state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
+        priced_here = (
+            _priced_positions(
+                state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
+            )
+            if travel.kernel is None or KERNELS is None
+            else KERNELS.priced_positions(
+                state, tid, visit, before, travel.kernel, weights, allow_late, limit, spec.shift_end
+            )
         )
         for cost, pos, strict in priced_here:
             priced.append((cost, tid, pos, strict, before))
