@@ -21,6 +21,7 @@ from twin.models.insertion import InsertionWeights, _priced_positions
 from twin.models.plan import (
     BreakRule,
     PlanState,
+    Stop,
     TechnicianSpec,
     TechnicianState,
     VisitTask,
@@ -33,6 +34,19 @@ CITY = City(size_km=60.0)
 MODEL = TravelModel(CITY, Traffic())
 ZONES = [z.name for z in CITY.zones]
 BRK = BreakRule(30.0, 240.0)
+
+
+def _reference_model() -> TravelModel:
+    """The same city with the Python methods (as if the twin were not built)."""
+    saved = travel_module.KERNELS
+    travel_module.KERNELS = None
+    try:
+        return TravelModel(CITY, Traffic())
+    finally:
+        travel_module.KERNELS = saved
+
+
+REFERENCE = _reference_model()
 
 coord = st.floats(min_value=-5.0, max_value=65.0, allow_nan=False)
 # departures anywhere in two days, with whole hours (the integration's boundaries) often
@@ -49,6 +63,7 @@ def test_the_compiled_twin_is_in_use() -> None:
     # CI builds the package as a user does: a broken build must fail here, not run slowly
     assert travel_module.KERNELS is not None
     assert MODEL.compiled
+    assert not REFERENCE.compiled  # what the twins are compared with
 
 
 @settings(max_examples=3000, deadline=None)
@@ -222,3 +237,38 @@ def test_compiled_insertion_pricing_gives_the_same_bits_as_the_reference(
     compiled = KERNELS.priced_positions(*args, MODEL.kernel, *rest)
     assert compiled == _priced_positions(*args, MODEL, *rest)
     assert [type(p[2]) for p in compiled] == [bool] * len(compiled)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    home=st.tuples(coord, coord),
+    at=st.tuples(coord, coord),
+    free_at=st.floats(min_value=420.0, max_value=900.0),
+    taken=st.booleans(),
+    route=st.lists(visit, max_size=8, unique_by=lambda v: v.visit_id),
+    inc=incidents,
+    overrides=st.none()
+    | st.dictionaries(
+        st.sampled_from([f"V{i}" for i in range(6)]), st.floats(min_value=1.0, max_value=200.0)
+    ),
+    skills=st.sampled_from([frozenset({"s"}), frozenset({"t"})]),
+    brk=st.sampled_from([BRK, BreakRule(0.0, 240.0), BreakRule(45.0, 60.0)]),
+)
+def test_compiled_timeline_gives_the_same_bits_as_the_reference(
+    home: tuple[float, float],
+    at: tuple[float, float],
+    free_at: float,
+    taken: bool,
+    route: list[VisitTask],
+    inc: dict[str, float],
+    overrides: dict[str, float] | None,
+    skills: frozenset[str],
+    brk: BreakRule,
+) -> None:
+    spec = TechnicianSpec("T1", *home, skills, 420.0, 1000.0, 1100.0)
+    status = TechnicianState("T1", *at, free_at, True, taken)
+    visits = {v.visit_id: v for v in route}
+    ids = tuple(visits)
+    compiled = route_timeline(spec, status, ids, visits, MODEL, brk, inc, overrides)
+    assert compiled == route_timeline(spec, status, ids, visits, REFERENCE, brk, inc, overrides)
+    assert all(type(s) is Stop for s in compiled.stops)

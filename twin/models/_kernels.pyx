@@ -1,11 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Compiled twins of the hottest loops: leg times, the ETA chain, insertion pricing.
+"""Compiled twins of the hottest loops: legs, ETA chains, insertion pricing, timelines.
 
 * ``LegKernel``: the travel model's ``leg``, ``minutes_for`` and ``travel_min``
   (:class:`twin.models.travel.TravelModel`);
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
-  (``_priced_positions`` in :mod:`twin.models.insertion`).
+  (``_priced_positions`` in :mod:`twin.models.insertion`);
+* ``route_timeline``: :func:`twin.models.plan.route_timeline`.
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -278,3 +279,67 @@ def priced_positions(
         cost = w_travel * d_travel + w_late * (late + extra_late) + w_over * d_over
         out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
     return out
+
+
+def route_timeline(
+    tech,
+    state,
+    route,
+    visits,
+    LegKernel kernel,
+    brk,
+    incidents,
+    durations,
+    stop_type,
+    timeline_type,
+):
+    """See :func:`twin.models.plan.route_timeline` (``stop_type`` and ``timeline_type``
+    build the results)."""
+    cdef double t = state.free_at, x = state.x, y = state.y
+    cdef double brk_len = brk.length_min
+    cdef bint break_due = not state.break_taken and brk_len > 0
+    cdef double break_at = tech.shift_start + brk.after_min
+    cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
+    cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, end, home, t_home, over
+    cdef long n_late = 0
+    cdef int za, zb
+    stops = []
+    for vid in route:
+        v = visits[vid]
+        if break_due and t >= break_at:
+            t += brk_len
+            break_due = False
+        vx, vy = v.x, v.y
+        za, zb = kernel._zone(x, y), kernel._zone(vx, vy)
+        dist = _hypot(x - vx, y - vy) * kernel.detour
+        tt = kernel._minutes(dist, t, kernel._factor(za, zb, incidents))
+        arrive = t + tt
+        ws, we = v.window_start, v.window_end
+        start = ws if ws > arrive else arrive
+        dur = durations[vid] if durations is not None and vid in durations else v.duration_min
+        end = start + dur
+        if start > we:
+            late += start - we
+            n_late += 1
+        stops.append(stop_type(vid, arrive, start, end, tt, dist))
+        dist_total += dist
+        travel_total += tt
+        t, x, y = end, vx, vy
+    if break_due and t > break_at:
+        t += brk_len
+    vx, vy = tech.home_x, tech.home_y
+    za, zb = kernel._zone(x, y), kernel._zone(vx, vy)
+    home = _hypot(x - vx, y - vy) * kernel.detour
+    t_home = kernel._minutes(home, t, kernel._factor(za, zb, None))
+    end = t + t_home
+    over = end - tech.shift_end
+    return timeline_type(
+        stops=tuple(stops),
+        end=end,
+        distance_km=dist_total + home,
+        travel_min=travel_total + t_home,
+        late_min=late,
+        n_late=n_late,
+        overtime_min=over if over > 0.0 else 0.0,
+        feasible=end <= tech.max_end and all(visits[v].skill in tech.skills for v in route),
+    )

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from twin.models.travel import NO_INCIDENTS, TravelModel
+from twin.models.travel import KERNELS, NO_INCIDENTS, TravelModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,15 @@ def route_timeline(
     incidents: Mapping[str, float] = NO_INCIDENTS,
     durations: Mapping[str, float] | None = None,
 ) -> Timeline:
-    """Expected times along ``route``; ``durations`` overrides the visits' expected durations."""
+    """Expected times along ``route``; ``durations`` overrides the visits' expected durations.
+
+    With a compiled travel model (``travel.kernel``) the compiled twin in
+    :mod:`twin.models._kernels` does the walk (same bits, tested).
+    """
+    if travel.kernel is not None and KERNELS is not None:
+        return KERNELS.route_timeline(
+            tech, state, route, visits, travel.kernel, brk, incidents, durations, Stop, Timeline
+        )
     t = state.free_at
     x, y = state.x, state.y
     break_due = not state.break_taken and brk.length_min > 0
