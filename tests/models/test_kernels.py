@@ -191,12 +191,18 @@ def test_compiled_eta_chain_gives_the_same_bits_as_the_reference(
         )
 
 
+# a technician's home base, where they are, when they are free, whether the break is taken
+TECHNICIAN_NOW = {
+    "home": st.tuples(coord, coord),
+    "at": st.tuples(coord, coord),
+    "free_at": st.floats(min_value=420.0, max_value=900.0),
+    "taken": st.booleans(),
+}
+
+
 @settings(max_examples=1500, deadline=None)
 @given(
-    home=st.tuples(coord, coord),
-    at=st.tuples(coord, coord),
-    free_at=st.floats(min_value=420.0, max_value=900.0),
-    taken=st.booleans(),
+    **TECHNICIAN_NOW,
     route=st.lists(visit, max_size=7, unique_by=lambda v: v.visit_id),
     new=visit,
     inc=incidents,
@@ -241,10 +247,7 @@ def test_compiled_insertion_pricing_gives_the_same_bits_as_the_reference(
 
 @settings(max_examples=1500, deadline=None)
 @given(
-    home=st.tuples(coord, coord),
-    at=st.tuples(coord, coord),
-    free_at=st.floats(min_value=420.0, max_value=900.0),
-    taken=st.booleans(),
+    **TECHNICIAN_NOW,
     route=st.lists(visit, max_size=8, unique_by=lambda v: v.visit_id),
     inc=incidents,
     overrides=st.none()

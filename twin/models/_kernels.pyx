@@ -94,6 +94,15 @@ cdef class LegKernel:
             return f * min(incidents.get(self.names[za], 1.0), incidents.get(self.names[zb], 1.0))
         return f
 
+    cdef inline double _leg_minutes(
+        self, double ax, double ay, double bx, double by, double t, object incidents,
+        double* dist,
+    ):
+        """Minutes from a to b leaving at ``t``; the leg's distance goes to ``dist``."""
+        cdef int za = self._zone(ax, ay), zb = self._zone(bx, by)
+        dist[0] = _hypot(ax - bx, ay - by) * self.detour
+        return self._minutes(dist[0], t, self._factor(za, zb, incidents))
+
     cpdef double minutes_for(self, double distance_km, double depart_min, double factor):
         """See ``TravelModel.minutes_for``."""
         return self._minutes(distance_km, depart_min, factor)
@@ -107,9 +116,8 @@ cdef class LegKernel:
         self, double ax, double ay, double bx, double by, double depart_min, object incidents=None
     ):
         """See ``TravelModel.travel_min``."""
-        cdef int za = self._zone(ax, ay), zb = self._zone(bx, by)
-        cdef double dist = _hypot(ax - bx, ay - by) * self.detour
-        return self._minutes(dist, depart_min, self._factor(za, zb, incidents))
+        cdef double dist
+        return self._leg_minutes(ax, ay, bx, by, depart_min, incidents, &dist)
 
 
 def route_etas(
@@ -133,9 +141,8 @@ def route_etas(
     cdef double brk_len = brk.length_min if brk is not None else 0.0
     cdef double floor2 = 0.0, absent = 0.0, absent_min = 0.0, present
     cdef double sqrt2 = sqrt(2.0)
-    cdef double vx, vy, dist, factor, tt, arrive, noise, sd, ws, we, wait, start_t
+    cdef double vx, vy, dist, tt, arrive, noise, sd, ws, we, wait, start_t
     cdef double low, eta, high, s, carried, z, p_late, work, work_sd, mean, gap, d
-    cdef int za, zb
     edges = bands = ()
     if calibration is not None:
         edges, bands = calibration.lead_edges_min, calibration.bands
@@ -149,10 +156,7 @@ def route_etas(
             t += brk_len
             break_due = False
         vx, vy = v.x, v.y
-        za, zb = kernel._zone(x, y), kernel._zone(vx, vy)
-        dist = _hypot(x - vx, y - vy) * kernel.detour
-        factor = kernel._factor(za, zb, incidents)
-        tt = kernel._minutes(dist, t, factor)
+        tt = kernel._leg_minutes(x, y, vx, vy, t, incidents, &dist)
         arrive = t + tt
         noise = travel_cv * tt
         var += noise * noise
@@ -302,7 +306,6 @@ def route_timeline(
     cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
     cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, end, home, t_home, over
     cdef long n_late = 0
-    cdef int za, zb
     stops = []
     for vid in route:
         v = visits[vid]
@@ -310,9 +313,7 @@ def route_timeline(
             t += brk_len
             break_due = False
         vx, vy = v.x, v.y
-        za, zb = kernel._zone(x, y), kernel._zone(vx, vy)
-        dist = _hypot(x - vx, y - vy) * kernel.detour
-        tt = kernel._minutes(dist, t, kernel._factor(za, zb, incidents))
+        tt = kernel._leg_minutes(x, y, vx, vy, t, incidents, &dist)
         arrive = t + tt
         ws, we = v.window_start, v.window_end
         start = ws if ws > arrive else arrive
@@ -327,10 +328,7 @@ def route_timeline(
         t, x, y = end, vx, vy
     if break_due and t > break_at:
         t += brk_len
-    vx, vy = tech.home_x, tech.home_y
-    za, zb = kernel._zone(x, y), kernel._zone(vx, vy)
-    home = _hypot(x - vx, y - vy) * kernel.detour
-    t_home = kernel._minutes(home, t, kernel._factor(za, zb, None))
+    t_home = kernel._leg_minutes(x, y, tech.home_x, tech.home_y, t, None, &home)
     end = t + t_home
     over = end - tech.shift_end
     return timeline_type(
