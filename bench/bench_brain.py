@@ -45,6 +45,7 @@ from twin import events as ev
 from twin.compare import RunOutput, RunTask, default_executor, execute
 from twin.config import Scenario
 from twin.kpi import KPI_SPECS, Kpis
+from twin.models.travel import KERNELS
 from twin.quality import HORIZONS, Quality, measure
 from twin.runner import dispatcher_factory, duration_estimates
 from twin.sim.world import World
@@ -294,7 +295,8 @@ def speed(args: argparse.Namespace) -> None:
     print(
         f"\n### Speed: one simulated day, large.toml with policy brain, seed {args.seed}, "
         f"{args.repeats} repeat(s), cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} "
-        "at the end; seconds median (min–max)\n"
+        f"at the end, compiled twins {'on' if KERNELS is not None else 'OFF'}; "
+        "seconds median (min–max)\n"
     )
     rows = []
     for n, by_loop in results.items():
