@@ -37,6 +37,13 @@ def test_out_of_range_names_field() -> None:
         validate({"workforce": {"technicians": 0}})
 
 
+def test_the_optimisation_budget_is_a_positive_count() -> None:
+    with pytest.raises(ConfigError, match=r"optimise_iterations.*greater than or equal to 1"):
+        validate({"policy": {"optimise_iterations": 0}})
+    with pytest.raises(ConfigError, match=r"policy\.optimise_iterations"):
+        validate({"policy": {"optimise_iterations": 2.5}})
+
+
 def test_unknown_key_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"demand\.visits_per_tech"):
         validate({"demand": {"visits_per_tech": 3}})

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from twin import events as ev
 from twin.config import ConfigError, load_scenario
-from twin.models.planner import PowerOptDispatcher
-from twin.runner import brain_params
+from twin.models.plan import BreakRule
+from twin.models.planner import PlannerParams, PowerOptDispatcher
+from twin.models.planner.static import optimise_day
+from twin.models.planner.synthetic import synthetic_day
+from twin.models.travel import TravelModel
+from twin.runner import brain_params, dispatcher_factory, simulate
 from twin.stream.roster import roster_of, write_roster
 from twin.stream.shadow import shadow_params
 
@@ -42,3 +50,37 @@ def test_a_missing_model_file_is_named(at_root: None, tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"policy\.eta_calibration"):
         brain_params(sc, {})
+
+
+def test_optimised_policies_give_the_same_log_for_the_same_seed(
+    at_root: None, tmp_path: Path
+) -> None:
+    # the planner's budgets in a simulation are counts (PyVRP iterations, repair
+    # evaluations), not wall-clock time: a busy machine must not change the plan
+    sc = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
+        **{"policy.dispatcher": "optimised_brain", "policy.optimise_iterations": 200}
+    )
+    made = dispatcher_factory(sc)(TravelModel(sc.city, sc.traffic), BreakRule(30.0, 240.0))
+    assert isinstance(made, PowerOptDispatcher)
+    assert made.max_iterations == 200 and math.isinf(made.params.repair_budget_ms)
+    logs = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.jsonl"
+        ev.write_log(simulate(sc, 3).events, path)
+        logs.append(path.read_bytes())
+    assert logs[0] == logs[1]
+    assert b'"type":"plan_published"' in logs[0]
+
+
+def test_a_solve_stopped_by_the_clock_says_it_is_not_reproducible(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sc = load_scenario(ROOT / "data/scenarios/small.toml")
+    state, travel, brk = synthetic_day(sc, 20, 160, np.random.default_rng(1))
+    with caplog.at_level(logging.WARNING, logger="twin.models.planner.static"):
+        optimise_day(state, travel, brk, PlannerParams(), 0, 0.01, max_iterations=10**6)
+    assert "wall-clock cap" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="twin.models.planner.static"):
+        optimise_day(state, travel, brk, PlannerParams(), 0, 60.0, max_iterations=20)
+    assert "wall-clock cap" not in caplog.text

@@ -244,8 +244,13 @@ class Policy(_Model):
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
     # the planner's objective (dispatchers "optimised" and "optimised_brain")
     weights: PlannerWeights = PlannerWeights()
-    # wall-clock budget of the daily optimisation (dispatcher "optimised")
-    optimise_time_s: float = Field(default=5.0, gt=0, le=600)
+    # search iterations of the daily optimisation (dispatchers "optimised" and
+    # "optimised_brain"): a count, so that a seed gives the same plan on any machine
+    # (700 took about 5 s on the default scenario on the development machines)
+    optimise_iterations: int = Field(default=700, ge=1, le=1_000_000)
+    # wall-clock safety cap on the daily optimisation; a solve it stops is not
+    # reproducible, and says so in a warning
+    optimise_time_s: float = Field(default=60.0, gt=0, le=600)
 
 
 class Scenario(_Model):

@@ -66,6 +66,7 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
                 params,
                 chemistry=chemistry,
                 time_limit_s=scenario.policy.optimise_time_s,
+                max_iterations=scenario.policy.optimise_iterations,
             )
 
         return make

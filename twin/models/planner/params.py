@@ -8,6 +8,7 @@ by :meth:`PlannerParams.from_policy`; the other weights default here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 from twin.config import Policy
@@ -30,7 +31,10 @@ class PlannerParams:
     candidates: int = 8  # technicians tried per insertion (nearest by route)
     neighbours: int = 4  # routes near a disturbed route joining the local search
     repair_evaluations: int = 600  # route evaluations per repair (deterministic budget)
-    repair_budget_ms: float = 30.0  # wall-clock safety cap on one repair
+    # wall-clock safety cap on one repair, for live use; simulations (``from_policy``) use
+    # math.inf: only ``repair_evaluations`` bounds a repair, so a seed repairs the same way
+    # on any machine (a cap that fires makes the run depend on the machine's speed)
+    repair_budget_ms: float = 30.0
     scale: int = 10  # integer PyVRP units per minute
     required_priority: int = 3  # visits at or above this priority must be planned
 
@@ -50,7 +54,8 @@ class PlannerParams:
     @classmethod
     def from_policy(cls, policy: Policy, **overrides: float | int | bool) -> PlannerParams:
         """The policy's weights, ``best_match_weight``, ``same_day_acceptance`` and
-        ``overtime_allowed_min``; ``overrides`` win."""
+        ``overtime_allowed_min``, and no wall-clock cap on repairs (reproducible runs);
+        ``overrides`` win."""
         w = policy.weights
         base: dict[str, float | int | bool] = {
             "travel": w.travel,
@@ -63,6 +68,7 @@ class PlannerParams:
             "best_match": policy.best_match_weight,
             "same_day_acceptance": policy.same_day_acceptance,
             "overtime_allowed_min": policy.overtime_allowed_min,
+            "repair_budget_ms": math.inf,
         }
         base.update(overrides)
         return cls(**base)  # type: ignore[arg-type]

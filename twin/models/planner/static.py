@@ -32,6 +32,7 @@ warm-started from existing routes) and :func:`polish_plan` (re-timing and repair
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -260,6 +261,14 @@ def solve_problem(
         stop = MultipleCriteria([MaxIterations(max_iterations), stop])
     init = None if initial is None else warm_start(problem, initial)
     result = pyvrp.solve(problem.data, stop, seed=seed, display=False, initial_solution=init)
+    if max_iterations is not None and result.num_iterations < max_iterations:
+        log.warning(
+            "the daily optimisation stopped at its wall-clock cap (%.1f s) after %d of %d "
+            "iterations: this plan depends on the machine's speed, not only on the seed",
+            time_limit_s,
+            result.num_iterations,
+            max_iterations,
+        )
     best = result.best
 
     routes = dict(empty)
@@ -321,7 +330,9 @@ def polish_plan(
 ) -> Routes:
     """Re-time the solver's routes with ``travel`` and repair them (orphans, lateness).
 
-    The repair budget grows with the solver's ``time_limit_s`` (at least one second).
+    The repair budget is ``50 × repair_evaluations``, and its wall-clock cap grows with the
+    solver's ``time_limit_s`` (at least one second), unless ``params`` have no wall-clock
+    cap on repairs (simulations: reproducible).
     """
     from twin.models.planner.repair import repair_plan
 
@@ -335,7 +346,9 @@ def polish_plan(
         bonus=bonus,
         cargo=cargo,
         evaluations=50 * params.repair_evaluations,
-        budget_ms=max(1000.0, 100.0 * time_limit_s),
+        budget_ms=(
+            math.inf if math.isinf(params.repair_budget_ms) else max(1000.0, 100.0 * time_limit_s)
+        ),
     )
     return {**plan.routes, **fixed.routes}
 
