@@ -42,6 +42,14 @@ def test_replay_and_shadow_get_the_policy_s_models(at_root: None, tmp_path: Path
     assert params.reorder_bound_min == 2.0
     assert isinstance(params.dispatcher, PowerOptDispatcher)
     assert params.estimates == live.estimates
+    # beside production a repair is capped in wall-clock time; in a simulation only counted
+    optimised = tmp_path / "optimised.toml"
+    text = (ROOT / "data/scenarios/default.toml").read_text()
+    optimised.write_text(text.replace('dispatcher = "brain"', 'dispatcher = "optimised_brain"'))
+    beside = shadow_params(optimised, roster_path)
+    assert isinstance(beside.dispatcher, PowerOptDispatcher)
+    assert beside.dispatcher.params.repair_budget_ms == PlannerParams().repair_budget_ms
+    assert math.isinf(params.dispatcher.params.repair_budget_ms)
 
 
 def test_a_missing_model_file_is_named(at_root: None, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,8 +48,15 @@ class RunResult:
     out_dir: Path | None
 
 
-def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule], Dispatcher]:
-    """The dispatcher the policy names (the brain books with the baseline and repairs live)."""
+def dispatcher_factory(
+    scenario: Scenario, live: bool = False
+) -> Callable[[TravelModel, BreakRule], Dispatcher]:
+    """The dispatcher the policy names (the brain books with the baseline and repairs live).
+
+    In a simulation every planner budget is a count, so a seed gives the same log on any
+    machine; ``live`` (shadow mode) adds the planner's wall-clock cap on each repair, which
+    bounds latency beside a production system instead.
+    """
     name = scenario.policy.dispatcher
     if name in ("baseline", "brain"):
         return BaselineDispatcher
@@ -60,6 +67,8 @@ def dispatcher_factory(scenario: Scenario) -> Callable[[TravelModel, BreakRule],
 
         def make(travel: TravelModel, brk: BreakRule) -> Dispatcher:
             params = PlannerParams.from_policy(scenario.policy)
+            if live:
+                params = replace(params, repair_budget_ms=PlannerParams().repair_budget_ms)
             return PowerOptDispatcher(
                 travel,
                 brk,
@@ -140,16 +149,20 @@ def eta_calibration(scenario: Scenario) -> EtaCalibration | None:
 
 
 def brain_params(
-    scenario: Scenario, roster: Mapping[str, TechnicianSpec], reorder_bound_min: float = 0.0
+    scenario: Scenario,
+    roster: Mapping[str, TechnicianSpec],
+    reorder_bound_min: float = 0.0,
+    live: bool = False,
 ) -> BrainParams:
     """The brain the policy describes: its dispatcher for repairs, the duration model and
     the ETA calibration. One definition for the closed loop, replay and shadow mode, so a
-    recorded or live log meets the same brain as the simulated day."""
+    recorded or live log meets the same brain as the simulated day (``live``: see
+    :func:`dispatcher_factory`)."""
     return BrainParams.for_scenario(
         scenario,
         roster,
         duration_estimates(scenario, roster),
-        dispatcher_factory(scenario),
+        dispatcher_factory(scenario, live),
         reorder_bound_min=reorder_bound_min,
         eta_calibration=eta_calibration(scenario),
     )

@@ -80,7 +80,10 @@ def shadow_params(
     from twin.stream.roster import read_roster
 
     return brain_params(
-        load_scenario(scenario), read_roster(Path(roster)), reorder_bound_min=reorder_bound_min
+        load_scenario(scenario),
+        read_roster(Path(roster)),
+        reorder_bound_min=reorder_bound_min,
+        live=True,
     )
 
 
