@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,13 +62,13 @@ def dispatcher_factory(
         return BaselineDispatcher
     if name in ("optimised", "optimised_brain"):
         from twin.models.planner import PlannerParams, PowerOptDispatcher
+        from twin.models.planner.params import LIVE_REPAIR_BUDGET_MS
 
         chemistry = chemistry_index(scenario)
 
         def make(travel: TravelModel, brk: BreakRule) -> Dispatcher:
-            params = PlannerParams.from_policy(scenario.policy)
-            if live:
-                params = replace(params, repair_budget_ms=PlannerParams().repair_budget_ms)
+            live_cap = {"repair_budget_ms": LIVE_REPAIR_BUDGET_MS} if live else {}
+            params = PlannerParams.from_policy(scenario.policy, **live_cap)
             return PowerOptDispatcher(
                 travel,
                 brk,

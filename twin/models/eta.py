@@ -98,7 +98,7 @@ def route_etas(
     With a compiled travel model (``travel.kernel``) the chain runs in the compiled twin
     of this function (:mod:`twin.models._kernels`), which gives the same bits (tested).
     """
-    if travel.kernel is not None and KERNELS is not None:
+    if travel.kernel is not None:  # set only when the compiled module is loaded
         return KERNELS.route_etas(
             start,
             route,

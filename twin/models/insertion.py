@@ -209,7 +209,7 @@ def best_insertion(
             _priced_positions(
                 state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
             )
-            if travel.kernel is None or KERNELS is None
+            if travel.kernel is None
             else KERNELS.priced_positions(
                 state, tid, visit, before, travel.kernel, weights, allow_late, limit, spec.shift_end
             )

@@ -109,7 +109,7 @@ def route_timeline(
     With a compiled travel model (``travel.kernel``) the compiled twin in
     :mod:`twin.models._kernels` does the walk (same bits, tested).
     """
-    if travel.kernel is not None and KERNELS is not None:
+    if travel.kernel is not None:  # set only when the compiled module is loaded
         return KERNELS.route_timeline(
             tech, state, route, visits, travel.kernel, brk, incidents, durations, Stop, Timeline
         )

@@ -40,8 +40,8 @@ def _load_kernels() -> Any:
         kernel = importlib.import_module("twin.models._kernels")
     except ImportError:
         warnings.warn(
-            "twin.models._kernels is not built: travel times use the slower Python "
-            "reference (run scripts/setup.sh)",
+            "twin.models._kernels is not built: the hot loops use their slower Python "
+            "references (run scripts/setup.sh)",
             RuntimeWarning,
             stacklevel=2,
         )
@@ -49,8 +49,8 @@ def _load_kernels() -> Any:
     built = Path(kernel.__file__ or "")
     if KERNEL_SOURCE.exists() and KERNEL_SOURCE.stat().st_mtime > built.stat().st_mtime:
         warnings.warn(
-            f"{built.name} is older than {KERNEL_SOURCE.name}: travel times use the slower "
-            "Python reference until it is rebuilt (run scripts/setup.sh)",
+            f"{built.name} is older than {KERNEL_SOURCE.name}: the hot loops use their "
+            "slower Python references until it is rebuilt (run scripts/setup.sh)",
             RuntimeWarning,
             stacklevel=2,
         )

@@ -17,6 +17,7 @@ moves between them as a whole.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from twin.stream.technician import TechState, new_tech, tech_batch
 Members = list[tuple[str, list[Any]]]  # (technician id, payloads), in routing order
 
 
+@functools.lru_cache(maxsize=65_536)  # asked for every technician in every batch
 def key_group(technician_id: str, groups: int) -> str:
     """The dataflow key of the group a technician belongs to (stable across runs)."""
     if groups < 1:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 
 from twin.config import Policy
 
+LIVE_REPAIR_BUDGET_MS = 30.0  # beside a production system, a repair answers within this
+
 
 @dataclass(frozen=True, slots=True)
 class PlannerParams:
@@ -34,7 +36,7 @@ class PlannerParams:
     # wall-clock safety cap on one repair, for live use; simulations (``from_policy``) use
     # math.inf: only ``repair_evaluations`` bounds a repair, so a seed repairs the same way
     # on any machine (a cap that fires makes the run depend on the machine's speed)
-    repair_budget_ms: float = 30.0
+    repair_budget_ms: float = LIVE_REPAIR_BUDGET_MS
     scale: int = 10  # integer PyVRP units per minute
     required_priority: int = 3  # visits at or above this priority must be planned
 
