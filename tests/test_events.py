@@ -136,3 +136,40 @@ def test_parser_never_crashes_on_garbage(text: str) -> None:
         ev.from_json(text, line_no=1)
     except ev.EventParseError as exc:
         assert exc.line == 1
+
+
+@given(
+    seconds=st.integers(min_value=0, max_value=10**8),
+    micro=st.integers(min_value=0, max_value=999_999),
+    offset_min=st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_time_text_is_the_utc_instant_in_any_zone(
+    seconds: int, micro: int, offset_min: int
+) -> None:
+    from datetime import timedelta, timezone
+
+    t = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds, microseconds=micro)
+    naive = t.replace(tzinfo=None)
+    expected = naive.isoformat(timespec="microseconds" if micro else "seconds") + "Z"
+    elsewhere = t.astimezone(timezone(timedelta(minutes=offset_min)))
+    assert ev.format_time(t) == expected
+    assert ev.format_time(elsewhere) == expected
+    # the encoder's cache keys on the instant: the same text whichever zone came first
+    assert ev._encode(elsewhere) == expected
+    assert ev._encode(t) == expected
+    assert ev.parse_time(expected) == t
+
+
+def test_lines_encoded_once_are_the_log_s_bytes(tiny: Scenario, tmp_path: Path) -> None:
+    events = World(tiny, BaselineDispatcher).run()
+    ev.write_log(events, tmp_path / "a.jsonl")
+    lines = ev.to_lines(events)
+    assert ev.write_lines(lines, tmp_path / "b.jsonl") == len(events)
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+    assert lines == (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_non_ascii_text_is_kept() -> None:
+    e = ev.VisitRejected(id="w1", time=T0, visit_id="V1", reason="kein Techniker für Größe")
+    assert '"reason":"kein Techniker für Größe"' in ev.to_json(e)
+    assert ev.from_json(ev.to_json(e)) == e

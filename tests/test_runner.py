@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from twin import events as ev
-from twin.config import ConfigError, load_scenario
+from twin.config import ConfigError, Scenario, load_scenario
 from twin.models.plan import BreakRule
 from twin.models.planner import PlannerParams, PowerOptDispatcher
 from twin.models.planner.static import optimise_day
 from twin.models.planner.synthetic import synthetic_day
 from twin.models.travel import TravelModel
-from twin.runner import brain_params, dispatcher_factory, simulate
+from twin.runner import brain_params, dispatcher_factory, run_scenario, simulate
 from twin.stream.roster import roster_of, write_roster
 from twin.stream.shadow import shadow_params
 
@@ -92,3 +92,14 @@ def test_a_solve_stopped_by_the_clock_says_it_is_not_reproducible(
     with caplog.at_level(logging.WARNING, logger="twin.models.planner.static"):
         optimise_day(state, travel, brk, PlannerParams(), 0, 60.0, max_iterations=20)
     assert "wall-clock cap" not in caplog.text
+
+
+def test_a_run_encodes_its_log_once_for_the_file_and_the_store(
+    tiny: Scenario, tmp_path: Path
+) -> None:
+    written = run_scenario(tiny, 3, tmp_path / "out", report=False)
+    on_disk = (tmp_path / "out" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert written.log_lines is not None and list(written.encoded_log()) == on_disk
+    in_memory = run_scenario(tiny, 3, None, report=False)
+    assert in_memory.log_lines is None
+    assert in_memory.encoded_log() == written.encoded_log()

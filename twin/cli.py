@@ -89,7 +89,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         result = run_scenario(scenario, scenario.seed, out, progress)
     if not args.no_store:
-        from twin import events as ev
         from twin.store import RunStore
 
         run_id = RunStore(args.store).add_run(
@@ -97,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=result.seed,
             kpis=result.kpis,
             wall_s=result.wall_s,
-            log_lines=[ev.to_json(e) for e in result.events],
+            log_lines=result.encoded_log(),
         )
         console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
     title = f"{scenario.name} · seed {result.seed} · policy {scenario.policy.dispatcher}"

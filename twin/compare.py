@@ -309,13 +309,11 @@ class RunOutput:
 
 def execute(task: RunTask) -> RunOutput:
     """Run one arm on one seed (in whatever process the executor chose)."""
-    from twin import events as ev
     from twin.runner import run_scenario
 
     scenario = validate(json.loads(task.scenario_json))
     result = run_scenario(scenario, task.seed, out_dir=None, report=False)
-    lines = tuple(ev.to_json(e) for e in result.events)
-    return RunOutput(task, result.kpis, result.wall_s, lines)
+    return RunOutput(task, result.kpis, result.wall_s, result.encoded_log())
 
 
 class InlineExecutor(Executor):

@@ -46,6 +46,11 @@ class RunResult:
     kpis: Kpis
     wall_s: float
     out_dir: Path | None
+    log_lines: tuple[str, ...] | None = None  # the log as written to out_dir, if it was
+
+    def encoded_log(self) -> tuple[str, ...]:
+        """The log's JSONL lines, encoded once: those written to disk, or encoded now."""
+        return self.log_lines if self.log_lines is not None else tuple(ev.to_lines(self.events))
 
 
 def dispatcher_factory(
@@ -196,9 +201,11 @@ def run_scenario(
     events = run.events
     kpis = compute_kpis(events, scenario)
     wall = time.perf_counter() - started
+    lines: tuple[str, ...] | None = None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        ev.write_log(events, out_dir / "events.jsonl")
+        lines = tuple(ev.to_lines(events))
+        ev.write_lines(lines, out_dir / "events.jsonl")
         (out_dir / "kpis.json").write_text(json.dumps(kpis.to_dict(), indent=2) + "\n")
         write_roster(out_dir / "roster.json", scenario)
         if run.ops:
@@ -214,4 +221,4 @@ def run_scenario(
             title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
             extra = brain_sections(events, quality, run.ops)
             write_report(out_dir / "report.html", events, kpis, scenario, title, extra)
-    return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir)
+    return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
