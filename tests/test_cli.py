@@ -32,6 +32,8 @@ def test_run_writes_log_kpis_report_and_store(tmp_path: Path) -> None:
     assert (out / "roster.json").exists() and (out / "ops.jsonl").exists()
     (stored,) = RunStore(db).runs()
     assert stored.seed == 5 and stored.dispatcher == "brain" and stored.n_events == len(events)
+    # the store keeps the very lines of the file (the log is encoded once per run)
+    assert RunStore(db).log_lines(stored.id) == (out / "events.jsonl").read_text().splitlines()
 
 
 def test_bad_scenario_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin import compare as compare_cmd
@@ -77,27 +77,40 @@ def progress_bar() -> Progress:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from twin.runner import run_scenario
+    from twin.runner import OUTPUT_STAGES, run_scenario
 
     scenario = _scenario(args.scenario, args.policy, args.seed)
     out = Path(args.out)
     with progress_bar() as bar:
         task = bar.add_task("simulating day", total=scenario.day_end_min, clock="00:00")
+        steps = [*OUTPUT_STAGES, *(() if args.no_store else ("run store",))]
+        writing: list[TaskID] = []
 
         def progress(t: float, end: float) -> None:
             bar.update(task, completed=t, clock=f"{int(t // 60):02d}:{int(t % 60):02d}")
 
-        result = run_scenario(scenario, scenario.seed, out, progress)
-    if not args.no_store:
-        from twin.store import RunStore
+        def stage(name: str) -> None:
+            if not writing:
+                bar.update(task, completed=scenario.day_end_min)
+                writing.append(bar.add_task("writing outputs", total=len(steps), clock=name))
+            else:
+                bar.update(writing[0], advance=1, clock=name)
 
-        run_id = RunStore(args.store).add_run(
-            scenario=scenario,
-            seed=result.seed,
-            kpis=result.kpis,
-            wall_s=result.wall_s,
-            log_lines=result.encoded_log(),
-        )
+        result = run_scenario(scenario, scenario.seed, out, progress, stage=stage)
+        if not args.no_store:
+            from twin.store import RunStore
+
+            stage("run store")
+            run_id = RunStore(args.store).add_run(
+                scenario=scenario,
+                seed=result.seed,
+                kpis=result.kpis,
+                wall_s=result.wall_s,
+                log_lines=result.encoded_log(),
+            )
+        if writing:
+            bar.update(writing[0], completed=len(steps), clock="done")
+    if not args.no_store:
         console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
     title = f"{scenario.name} · seed {result.seed} · policy {scenario.policy.dispatcher}"
     console.print(kpi_table([(scenario.policy.dispatcher, result.kpis)], title))

@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # the planner pulls in PyVRP, which the baseline never needs
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, float], None]
+Stage = Callable[[str], None]
+OUTPUT_STAGES: tuple[str, ...] = ("event log", "quality", "report")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +196,11 @@ def run_scenario(
     out_dir: Path | None = None,
     progress: Progress | None = None,
     report: bool = True,
+    stage: Stage | None = None,
 ) -> RunResult:
+    """Simulate the day; with ``out_dir``, write its log, KPIs, roster, ops windows and
+    (``report``) quality and HTML report there. ``progress`` follows the simulated clock,
+    ``stage`` names each step after the day (:data:`OUTPUT_STAGES`, in that order)."""
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
     run = simulate(scenario, seed, progress)
@@ -203,6 +209,8 @@ def run_scenario(
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
+        if stage is not None:
+            stage(OUTPUT_STAGES[0])
         out_dir.mkdir(parents=True, exist_ok=True)
         lines = tuple(ev.to_lines(events))
         ev.write_lines(lines, out_dir / "events.jsonl")
@@ -216,8 +224,12 @@ def run_scenario(
             from twin.report import write_report
             from twin.report.brain import brain_sections
 
+            if stage is not None:
+                stage(OUTPUT_STAGES[1])
             quality = measure(events)
             (out_dir / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
+            if stage is not None:
+                stage(OUTPUT_STAGES[2])
             title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
             extra = brain_sections(events, quality, run.ops)
             write_report(out_dir / "report.html", events, kpis, scenario, title, extra)
