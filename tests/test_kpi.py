@@ -99,8 +99,12 @@ class DayLog:
         )  # fmt: skip
         return self
 
-    def cancel(self, vid: str, minute: float = 5) -> DayLog:
-        self._add(VisitCancelled, minute, visit_id=vid, reason="customer")
+    def cancel(self, vid: str, minute: float = 5, by: str = "customer") -> DayLog:
+        self._add(VisitCancelled, minute, visit_id=vid, reason="test", by=by)
+        return self
+
+    def reject(self, vid: str, minute: float = 1) -> DayLog:
+        self._add(VisitRejected, minute, visit_id=vid, reason="no technician")
         return self
 
 
@@ -221,6 +225,35 @@ def test_emergency_response() -> None:
     assert k.emergencies == 3
     assert k.emergency_response_mean_min == pytest.approx((700 + 900) / 2)  # requested at 0
     assert k.emergency_within_target == pytest.approx(1 / 3)
+
+
+def test_a_refused_emergency_counts_and_misses_its_target() -> None:
+    log = DayLog()
+    log.visit("E1", 600, 840, job="emergency", due=840).drive("T1", "E1", 650, 700, 1)
+    log._add(
+        VisitRequested, 0, visit_id="E2", customer_id="CE2", job_type="emergency", skill="repair",
+        priority=3, channel="portal", x=1.0, y=2.0, available_from=at(0),
+        available_until=at(1440), notify_channel="sms", language="de", response_due=at(240),
+    )  # fmt: skip
+    k = compute_kpis(log.reject("E2").events, SCENARIO)
+    assert (k.emergencies, k.emergencies_refused) == (2, 1)
+    assert k.emergency_within_target == 0.5
+    assert k.visits_booked_today == 1 and k.visits_rejected == 1
+    points = SCENARIO.satisfaction
+    on_time_4h = points.on_time + 3 * points.per_window_hour  # E1's window is 4 h wide
+    assert k.customer_satisfaction == pytest.approx((on_time_4h + points.refused_emergency) / 2)
+
+
+def test_a_visit_the_company_moved_is_deferred_not_cancelled_and_costs_satisfaction() -> None:
+    base = basic_day()  # A on time, B late, C missed, D cancelled by the customer
+    moved = basic_day().visit("M", 700, 820).cancel("M", 600, by="company")
+    k0, k1 = compute_kpis(base.events, SCENARIO), compute_kpis(moved.events, SCENARIO)
+    assert (k1.visits_cancelled, k1.visits_deferred) == (1, 1)
+    assert (k0.visits_cancelled, k0.visits_deferred) == (1, 0)
+    assert k1.visits_booked_today == k0.visits_booked_today == 3
+    assert k1.visits_missed == k0.visits_missed  # moved with notice: not a no-show
+    points = SCENARIO.satisfaction.deferred
+    assert k1.customer_satisfaction == pytest.approx((3 * k0.customer_satisfaction + points) / 4)
 
 
 def test_activity_counts_and_ratings() -> None:

@@ -193,6 +193,11 @@ class Satisfaction(_Model):
     late: float = 683.0
     warned_recovery: float = 138.0
     missed: float = 400.0
+    # a visit the company moved to another day (assumed: between missed and late; the
+    # customer is told, but has to wait another day)
+    deferred: float = 500.0
+    # an emergency no technician could take (assumed: as bad as a missed visit)
+    refused_emergency: float = 400.0
     per_window_hour: float = -30.0
 
 
@@ -236,6 +241,10 @@ class Policy(_Model):
     # good matches when best_match_weight > 0. Empty: no chemistry index
     chemistry_history: str = ""
     same_day_acceptance: bool = True
+    # an emergency that fits nobody's day takes the place of a visit of lower priority in a
+    # nearby route (that visit is re-planned today if possible, else moved to another day);
+    # off: such an emergency is refused
+    emergency_displacement: bool = True
     # ETA calibration fitted on past days of this company (made by `twin calibrate-eta`):
     # ETA intervals and central ETAs corrected by past residuals, and the historic share of
     # customers not at home. Empty: the ETA chain's uncorrected normal approximation

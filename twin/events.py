@@ -34,7 +34,8 @@ NotifyChannel = Literal["sms", "email", "app", "phone"]
 NOTIFY_CHANNELS: tuple[str, ...] = typing.get_args(NotifyChannel)
 Language = Literal["de", "en"]
 Outcome = Literal["fixed", "follow_up", "customer_absent"]
-NotificationKind = Literal["confirmation", "on_the_way", "delay", "arrival", "feedback"]
+CancelledBy = Literal["customer", "company"]
+NotificationKind = Literal["confirmation", "on_the_way", "delay", "arrival", "feedback", "moved"]
 
 
 class EventParseError(ValueError):
@@ -114,9 +115,13 @@ class VisitRejected(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VisitCancelled(Event):
+    """A booked visit will not happen today: the customer cancelled it, or the company
+    moved it to another day (``by="company"``, e.g. to make room for an emergency)."""
+
     TYPE: ClassVar[str] = "visit_cancelled"
     visit_id: str
     reason: str
+    by: CancelledBy = "customer"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

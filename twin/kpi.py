@@ -102,13 +102,23 @@ KPI_SPECS: tuple[KpiSpec, ...] = (
     _spec("visits_completed", "Completed", "count", True, "work finished: fixed or follow-up"),
     _spec("visits_customer_absent", "Customer absent", "count", False, "nobody home"),
     _spec("visits_missed", "Missed", "count", False, "today's visits never arrived at"),
-    _spec("visits_cancelled", "Cancelled", "count", None, "booked for today, then cancelled"),
+    _spec("visits_cancelled", "Cancelled", "count", None, "cancelled by the customer"),
+    _spec(
+        "visits_deferred",
+        "Moved to another day",
+        "count",
+        False,
+        "by the company, for an emergency",
+    ),
     _spec("visits_rescheduled", "Rescheduled", "count", False, "visits booked more than once"),
     _spec("visits_rejected", "Rejected", "count", False, "requests with no window offered"),
     _spec("first_time_fix_rate", "First-time fix", "share", True, "fixed / completed"),
-    _spec("emergencies", "Emergencies", "count", None, "emergency visits booked today"),
+    _spec("emergencies", "Emergencies", "count", None, "emergencies requested today"),
+    _spec("emergencies_refused", "Emergencies refused", "count", False, "no technician could go"),
     _spec("emergency_response_mean_min", "Emergency response", "min", False, "request to arrival"),
-    _spec("emergency_within_target", "Emergencies in target", "share", True, "arrived by due"),
+    _spec(
+        "emergency_within_target", "Emergencies in target", "share", True, "arrived by due (of all)"
+    ),
     _spec("travel_km", "Travel", "km", False, "sum of travel leg distances"),
     _spec("travel_hours", "Travel time", "h", False, "sum of travel legs"),
     _spec("shift_hours", "Shift time", "h", None, "sum of shift lengths"),
@@ -148,10 +158,12 @@ class Kpis:
     visits_customer_absent: int
     visits_missed: int
     visits_cancelled: int
+    visits_deferred: int
     visits_rescheduled: int
     visits_rejected: int
     first_time_fix_rate: float
     emergencies: int
+    emergencies_refused: int
     emergency_response_mean_min: float
     emergency_within_target: float
     travel_km: float
@@ -237,7 +249,8 @@ class _Index:
     requested: dict[str, VisitRequested] = field(default_factory=dict)  # first request
     booked: dict[str, VisitBooked] = field(default_factory=dict)  # last booking
     bookings: Counter[str] = field(default_factory=Counter)
-    cancelled: set[str] = field(default_factory=set)
+    cancelled: set[str] = field(default_factory=set)  # by anyone
+    deferred: set[str] = field(default_factory=set)  # cancelled by the company
     rejected: set[str] = field(default_factory=set)
     arrived: dict[str, Arrived] = field(default_factory=dict)  # first arrival
     finished: dict[str, WorkFinished] = field(default_factory=dict)  # first finish
@@ -310,6 +323,8 @@ def _index(events: Iterable[Event]) -> _Index:
             ix.bookings[ev.visit_id] += 1
         elif isinstance(ev, VisitCancelled):
             ix.cancelled.add(ev.visit_id)
+            if ev.by == "company":
+                ix.deferred.add(ev.visit_id)
         elif isinstance(ev, VisitRejected):
             ix.rejected.add(ev.visit_id)
         elif isinstance(ev, Arrived) and ev.visit_id is not None:
@@ -447,13 +462,17 @@ def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
     * ``visits_completed``: first ``WorkFinished`` outcome "fixed" or "follow_up";
       ``visits_customer_absent``: outcome "customer_absent";
       ``first_time_fix_rate``: "fixed" / completed.
-    * ``visits_cancelled``: visits whose last booking is for today and that were cancelled.
+    * ``visits_cancelled``: visits whose last booking is for today and that the customer
+      cancelled; ``visits_deferred``: those the company cancelled (``VisitCancelled`` with
+      ``by="company"``: moved to another day, e.g. to make room for an emergency). Neither
+      is among today's visits.
     * ``visits_rescheduled``: visit ids of the whole log with more than one ``VisitBooked``;
       ``visits_rejected``: visit ids of the whole log with a ``VisitRejected``.
-    * ``emergencies``: today's visits requested as job type "emergency" with a
-      ``response_due``; ``emergency_response_mean_min``: mean of arrival - request time over
-      those attended; ``emergency_within_target``: share arrived by ``response_due``
-      (never arrived = not within target).
+    * ``emergencies``: requests of the simulated day with job type "emergency" and a
+      ``response_due``, unless the customer cancelled; ``emergencies_refused``: those with a
+      ``VisitRejected``; ``emergency_response_mean_min``: mean of arrival - request time over
+      those attended; ``emergency_within_target``: share of all of them arrived by
+      ``response_due`` (refused or never arrived = not within target).
 
     Time and money:
 
@@ -472,7 +491,9 @@ def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
     * ``customer_satisfaction`` (0-1000): mean over today's visits of ``missed``, ``on_time``
       or ``late`` (+ ``warned_recovery`` if a "delay" ``CustomerNotified`` for the visit went
       out by its window end), plus ``per_window_hour`` x max(0, window hours - 1), each visit
-      clipped to [0, 1000]. Points from ``scenario.satisfaction``.
+      clipped to [0, 1000]; each deferred visit counts ``deferred`` points in the mean, each
+      refused emergency ``refused_emergency`` points.
+      Points from ``scenario.satisfaction``.
     * ``rating_mean``: mean ``FeedbackGiven.rating``; ``ratings``: their number.
     * ``employee_satisfaction`` (0-100): a *proxy*, not a survey: 100 - 15 x mean overtime
       hours per technician - 40 x coefficient of variation (population) of work hours across
@@ -494,8 +515,17 @@ def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
 
     emergencies = [
         r
-        for o in outcomes
-        if (r := ix.requested.get(o.visit_id)) and r.job_type == "emergency" and r.response_due
+        for vid, r in ix.requested.items()
+        if r.job_type == "emergency"
+        and r.response_due
+        and r.time.date() == scenario.date
+        and (vid not in ix.cancelled or vid in ix.deferred)
+    ]
+    n_refused = sum(1 for r in emergencies if r.visit_id in ix.rejected)
+    deferred = [
+        b
+        for v, b in ix.booked.items()
+        if v in ix.deferred and b.window_start.date() == scenario.date
     ]
     reached = [(r, ix.arrived[r.visit_id].time) for r in emergencies if r.visit_id in ix.arrived]
     response = [_minutes(t, r.time) for r, t in reached]
@@ -524,12 +554,14 @@ def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
         visits_cancelled=sum(
             1
             for v, b in ix.booked.items()
-            if v in ix.cancelled and b.window_start.date() == scenario.date
+            if v in ix.cancelled and v not in ix.deferred and b.window_start.date() == scenario.date
         ),
+        visits_deferred=len(deferred),
         visits_rescheduled=sum(1 for n in ix.bookings.values() if n > 1),
         visits_rejected=len(ix.rejected),
         first_time_fix_rate=_share(outcome["fixed"], completed),
         emergencies=len(emergencies),
+        emergencies_refused=n_refused,
         emergency_response_mean_min=_mean(response),
         emergency_within_target=_share(in_target, len(emergencies)),
         travel_km=km,
@@ -543,7 +575,11 @@ def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
         cost_travel_eur=van,
         cost_penalty_eur=penalty,
         cost_total_eur=labour + overtime + van + penalty,
-        customer_satisfaction=_mean([_satisfaction(o, scenario.satisfaction) for o in outcomes]),
+        customer_satisfaction=_mean(
+            [_satisfaction(o, scenario.satisfaction) for o in outcomes]
+            + [scenario.satisfaction.deferred] * len(deferred)
+            + [scenario.satisfaction.refused_emergency] * n_refused
+        ),
         rating_mean=_mean(ix.ratings),
         ratings=len(ix.ratings),
         employee_satisfaction=_employee_satisfaction(days),

@@ -65,3 +65,12 @@ def test_day_labels_match_strftime() -> None:
         assert day_label(t, "de") == t.strftime("%d.%m.%Y")
         assert day_label(t, "en") == t.strftime("%Y-%m-%d")
     assert day_label(datetime(2026, 11, 23, tzinfo=UTC), "de") == "23.11.2026"
+
+
+def test_a_moved_visit_gets_one_apology_in_the_customers_language() -> None:
+    c, de = decide(NotifyPolicy(), VisitContact(), "moved", "de", visit_id="V1")
+    c, again = decide(NotifyPolicy(), c, "moved", "de", visit_id="V1")
+    _, en = decide(NotifyPolicy(), VisitContact(), "moved", "en", visit_id="V1")
+    assert de is not None and "verschieben" in de.text and "Notfall" in de.text
+    assert en is not None and "move" in en.text and "emergency" in en.text
+    assert again is None

@@ -117,3 +117,17 @@ def test_notifications_reach_the_notifier(brainy: Scenario) -> None:
     assert notifier.sent and sorted(notifier.sent, key=lambda e: e.id) == sorted(
         logged, key=lambda e: e.id
     )
+
+
+def test_a_visit_moved_for_an_emergency_gets_one_apology(default_scenario: Scenario) -> None:
+    sc = default_scenario.with_overrides(**{"policy.dispatcher": "brain"})
+    events = _run(sc)
+    moved = {e.visit_id for e in events if isinstance(e, ev.VisitCancelled) and e.by == "company"}
+    language = {e.visit_id: e.language for e in events if isinstance(e, ev.VisitRequested)}
+    apologies = [e for e in events if isinstance(e, ev.CustomerNotified) and e.kind == "moved"]
+    assert moved and sorted(e.visit_id for e in apologies) == sorted(moved)
+    assert all(e.language == language[e.visit_id] for e in apologies)
+    # only visits nobody had set off for gave way: no "on the way", arrival or feedback
+    for e in events:
+        if isinstance(e, ev.CustomerNotified) and e.visit_id in moved:
+            assert e.kind in ("confirmation", "delay", "moved")

@@ -2,7 +2,8 @@
 
 Messages: confirmation with the window at booking, "on the way" with an ETA interval when
 the technician sets off, a delay warning with a new ETA *before* the window is missed,
-arrival, and a feedback link after the visit. Each goes out on the customer's preferred
+arrival, a feedback link after the visit, and an apology when the company moves the visit
+to another day (to make room for an emergency). Each goes out on the customer's preferred
 channel in their language (German or English).
 
 No spam: at most ``max_per_visit`` messages per visit, at most ``max_delay_warnings`` delay
@@ -35,11 +36,24 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "de": "Ihr Techniker ist angekommen.",
         "en": "Your technician has arrived.",
     },
+    "moved": {
+        "de": (
+            "Wir müssen Ihren heutigen Termin leider verschieben: ein Notfall braucht unseren "
+            "Techniker. Wir melden uns, um einen neuen Termin mit Ihnen zu vereinbaren."
+        ),
+        "en": (
+            "We are sorry: we have to move today's appointment, an emergency needs our "
+            "technician. We will contact you to agree a new appointment."
+        ),
+    },
     "feedback": {
         "de": "Wie war unser Besuch? Bewerten Sie uns: https://feedback.example/{visit}",
         "en": "How did we do? Rate your visit: https://feedback.example/{visit}",
     },
 }
+
+
+ONCE = frozenset({"confirmation", "on_the_way", "arrival", "feedback", "moved"})  # per visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +104,7 @@ def decide(
     """Whether to send a ``kind`` message now; returns the updated contact record."""
     if not policy.enabled or contact.sent >= policy.max_per_visit:
         return contact, None
-    if kind in ("confirmation", "on_the_way", "arrival", "feedback") and kind in contact.kinds:
+    if kind in ONCE and kind in contact.kinds:
         return contact, None
     values: dict[str, str] = {"visit": visit_id, "day": day}
     if kind == "delay":

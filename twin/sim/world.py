@@ -24,6 +24,7 @@ from twin.clock import DayClock
 from twin.config import Scenario
 from twin.gctuning import long_run_gc
 from twin.models.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.displace import make_room
 from twin.models.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.travel import TravelModel
 from twin.sim.demand import VisitSpec, make_demand, standard_windows
@@ -280,12 +281,18 @@ class World:
             )
             return
         state = self.plan_state()
+        deferred: str | None = None  # a visit that gave way to the emergency and left today
         if emergency:
             assert due is not None
             task = self._task(v, (now, due), due)
             self.tasks[v.visit_id] = task
             # ``state.visits`` is a live view of ``self.tasks``: it sees the new task
             routes: Routes | NoOffer = self.dispatcher.repair(state, "emergency", [v.visit_id])
+            if not routes and self.scenario.policy.emergency_displacement:
+                room = make_room(state, v.visit_id, self.dispatcher, self.travel, self.break_rule)
+                if room is not None:
+                    routes = room.routes
+                    deferred = None if room.rehomed else room.gave_way
             if not routes:
                 routes = NoOffer("no technician can take the emergency")
         else:
@@ -321,12 +328,25 @@ class World:
             self._set_routes(routes, f"booking {v.visit_id}")
         else:
             self._set_routes(routes)
+        if deferred is not None:
+            self.cancelled.add(deferred)
+            self.emit(
+                ev.VisitCancelled,
+                visit_id=deferred,
+                reason=f"moved to another day: emergency {v.visit_id} needed the time",
+                by="company",
+            )
 
     def _cancel(self, v: VisitSpec) -> Any:
         assert v.cancel_min is not None
         yield self.env.timeout(v.cancel_min)
         vid = v.visit_id
-        if vid not in self.tasks or vid in self.done or vid in self._committed_visits:
+        if (
+            vid not in self.tasks
+            or vid in self.done
+            or vid in self.cancelled
+            or vid in self._committed_visits
+        ):
             return
         self.cancelled.add(vid)
         self.emit(ev.VisitCancelled, visit_id=vid, reason="customer cancelled")

@@ -52,19 +52,30 @@ def _route_update(state: FleetState, params: BrainParams, tid: str) -> RouteUpda
     return RouteUpdate(visits, estimates, customers, contacts)
 
 
-def _confirm(state: FleetState, params: BrainParams, e: ev.VisitBooked) -> ev.Event | None:
+def _tell(
+    state: FleetState,
+    params: BrainParams,
+    e: ev.VisitBooked | ev.VisitCancelled,
+    kind: ev.NotificationKind,
+) -> ev.Event | None:
+    """The customer's confirmation of a booking, or the apology for a visit the company
+    moved to another day (:func:`twin.models.notify.decide` says whether it goes out)."""
     customer = state.mirror.customer(e.visit_id)
     if customer is None:
         return None
-    window = (params.clock.minutes(e.window_start), params.clock.minutes(e.window_end))
     contact = state.contacts.get(e.visit_id, VisitContact())
+    if isinstance(e, ev.VisitBooked):
+        window = (params.clock.minutes(e.window_start), params.clock.minutes(e.window_end))
+        day = day_label(e.window_start, customer.language)
+    else:
+        window, day = None, ""
     contact, msg = decide(
         params.notify,
         contact,
-        "confirmation",
+        kind,
         customer.language,
         visit_id=e.visit_id,
-        day=day_label(e.window_start, customer.language),
+        day=day,
         window=window,
     )
     state.contacts[e.visit_id] = contact
@@ -77,7 +88,7 @@ def _confirm(state: FleetState, params: BrainParams, e: ev.VisitBooked) -> ev.Ev
         visit_id=e.visit_id,
         customer_id=customer.customer_id,
         channel=customer.notify_channel,  # type: ignore[arg-type]
-        kind="confirmation",
+        kind=kind,
         language=customer.language,  # type: ignore[arg-type]
         text=msg.text,
     )
@@ -124,10 +135,13 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
         out.extend((t, item) for t in sorted(state.active))
     elif tid is not None and tid in params.roster and not isinstance(item, ev.VisitBooked):
         out.append((tid, item))
+    told = None
     if isinstance(item, ev.VisitBooked):
-        confirmation = _confirm(state, params, item)
-        if confirmation is not None:
-            out.append((PLANNER, confirmation))
+        told = _tell(state, params, item, "confirmation")
+    elif isinstance(item, ev.VisitCancelled) and item.by == "company":
+        told = _tell(state, params, item, "moved")
+    if told is not None:
+        out.append((PLANNER, told))
     # routes that changed (plans, cancellations, departures) go to their technicians
     if m.changed:
         for t in sorted(m.changed):
