@@ -1,4 +1,4 @@
-"""Helpers shared by ``bench_world.py`` and ``bench_brain.py``: scenarios, timers, tables.
+"""Helpers shared by the benchmarks: scenarios, timers, arms on seeds, tables.
 
 The machine is shared and noisy, so every speed figure of these benchmarks is printed next
 to a baseline measured in the same run; the helpers here only measure and format.
@@ -7,21 +7,26 @@ to a baseline measured in the same run; the helpers here only measure and format
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from twin import events as ev
+from twin.compare import default_executor
 from twin.config import Scenario, load_scenario
+from twin.kpi import KPI_SPECS, Kpis
 from twin.models.dispatch import Dispatcher, NoOffer, Routes, SlotOffer
 from twin.models.plan import BreakRule, PlanState, VisitTask
 from twin.models.travel import TravelModel
+from twin.stats import format_difference, format_estimate, summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -122,4 +127,53 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A Markdown table (pasted into bench/RESULTS.md as printed)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_one(scenario_json: str, seed: int) -> tuple[Kpis, float]:
+    """KPIs and wall seconds of one run (in a worker process)."""
+    from twin.config import validate
+    from twin.runner import run_scenario
+
+    logging.basicConfig(level=logging.WARNING)
+    result = run_scenario(validate(json.loads(scenario_json)), seed, report=False)
+    return result.kpis, result.wall_s
+
+
+def run_arms(
+    arms: Mapping[str, Scenario], seeds: Sequence[int], workers: int
+) -> tuple[dict[str, dict[int, Kpis]], dict[str, list[float]]]:
+    """Every arm on every seed (common random numbers) in ``workers`` processes; KPIs and
+    wall times by arm."""
+    pool = default_executor(workers)
+    futures = {
+        (arm, seed): pool.submit(run_one, scn.model_dump_json(), seed)
+        for seed in seeds
+        for arm, scn in arms.items()
+    }
+    kpis: dict[str, dict[int, Kpis]] = {a: {} for a in arms}
+    walls: dict[str, list[float]] = {a: [] for a in arms}
+    try:
+        for (arm, seed), fut in futures.items():
+            k, wall = fut.result()
+            kpis[arm][seed] = k
+            walls[arm].append(wall)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return kpis, walls
+
+
+def paired_table(by_arm: Mapping[str, Mapping[int, Kpis]], shown: Sequence[str]) -> str:
+    """Markdown: per KPI in ``shown``, each arm's mean with its 95 % CI, then each later
+    arm's paired difference to the first arm (:func:`twin.stats.summarise`)."""
+    specs = [s for s in KPI_SPECS if s.name in shown]
+    arms = list(by_arm)
+    head = ["KPI", *(f"{a} (mean ± 95 % CI)" for a in arms)]
+    head += [f"{a} − {arms[0]}" for a in arms[1:]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in summarise(by_arm, specs):
+        cells = [row.spec.label]
+        cells += [format_estimate(row.spec, e) for e in row.estimates]
+        cells += [format_difference(row.spec, d) for d in row.differences[1:] if d is not None]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
