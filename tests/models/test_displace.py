@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from twin import events as ev
 from twin.config import Scenario
 from twin.kpi import compute_kpis
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.dispatch import BaselineDispatcher, Routes
 from twin.models.displace import make_room, nearby_technicians
 from twin.models.plan import BreakRule, PlanState, TechnicianSpec, TechnicianState, VisitTask
 from twin.models.travel import TravelModel
@@ -121,3 +122,27 @@ def test_in_the_world_no_emergency_is_refused_while_a_routine_visit_can_give_way
     for e in moved:
         emergency = e.reason.split("emergency ")[1].split(" ")[0]
         assert emergency in booked and e.visit_id not in arrived
+
+
+class LeavesEmergenciesOut(BaselineDispatcher):
+    """A dispatcher whose repair reshuffles a route but never places the emergency (what
+    a region repair can return when the emergency fits nowhere)."""
+
+    def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes:
+        if reason != "emergency":
+            return super().repair(state, reason, orphans)
+        busy = sorted(t for t, r in state.routes.items() if len(r) > 1)
+        return {busy[0]: tuple(reversed(state.routes[busy[0]]))} if busy else {}
+
+
+def test_an_emergency_left_out_of_the_repair_is_refused_not_booked_unplanned(
+    small: Scenario,
+) -> None:
+    sc = small.with_overrides(**{"policy.dispatcher": "baseline"})
+    events = World(sc, LeavesEmergenciesOut, 1).run()
+    emergencies = {
+        e.visit_id for e in events if isinstance(e, ev.VisitRequested) and e.job_type == "emergency"
+    }
+    rejected = {e.visit_id for e in events if isinstance(e, ev.VisitRejected)}
+    booked = {e.visit_id for e in events if isinstance(e, ev.VisitBooked)}
+    assert emergencies and emergencies <= rejected and not emergencies & booked

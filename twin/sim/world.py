@@ -287,14 +287,19 @@ class World:
             task = self._task(v, (now, due), due)
             self.tasks[v.visit_id] = task
             # ``state.visits`` is a live view of ``self.tasks``: it sees the new task
-            routes: Routes | NoOffer = self.dispatcher.repair(state, "emergency", [v.visit_id])
-            if not routes and self.scenario.policy.emergency_displacement:
-                room = make_room(state, v.visit_id, self.dispatcher, self.travel, self.break_rule)
-                if room is not None:
-                    routes = room.routes
-                    deferred = None if room.rehomed else room.gave_way
-            if not routes:
+            placed = self.dispatcher.repair(state, "emergency", [v.visit_id])
+            routes: Routes | NoOffer = placed
+            # a repair may change other routes and still leave the emergency out: then it is
+            # not booked on those changes (it would be promised and never planned)
+            if not any(v.visit_id in r for r in placed.values()):
                 routes = NoOffer("no technician can take the emergency")
+                if self.scenario.policy.emergency_displacement:
+                    room = make_room(
+                        state, v.visit_id, self.dispatcher, self.travel, self.break_rule
+                    )
+                    if room is not None:
+                        routes = room.routes
+                        deferred = None if room.rehomed else room.gave_way
         else:
             task = self._task(v, v.preferred)
             routes = self.dispatcher.insert(state, task)
