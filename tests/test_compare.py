@@ -64,6 +64,9 @@ def test_knob_values_are_parsed_and_validated(small: Scenario) -> None:
     assert techs.parse("12") == 12
     assert KNOBS_BY_NAME["window_widths_h"].parse("2, 4") == (2.0, 4.0)
     assert KNOBS_BY_NAME["replanning"].parse("off") is False
+    room = KNOBS_BY_NAME["emergency_displacement"]
+    assert room.parse("off") is False and room.get(small) is True
+    assert knob_error(small, room, "sometimes") is not None
     assert knob_error(small, techs, "12") is None
     assert (
         knob_error(small, techs, "abc")

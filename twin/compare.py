@@ -154,6 +154,13 @@ KNOBS: tuple[Knob, ...] = (
         "accept same-day requests",
     ),
     Knob(
+        "emergency_displacement",
+        "Emergencies make room",
+        "policy.emergency_displacement",
+        "bool",
+        "an emergency nobody can fit takes the place of a lower-priority visit",
+    ),
+    Knob(
         "replanning",
         "Replanning",
         "policy.replanning",

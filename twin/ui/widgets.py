@@ -20,6 +20,7 @@ HEADLINE = (
     "lateness_mean_min",
     "visits_missed",
     "visits_rejected",
+    "emergency_within_target",
     "overtime_hours",
     "travel_km",
     "utilisation",
