@@ -161,6 +161,13 @@ KNOBS: tuple[Knob, ...] = (
         "an emergency nobody can fit takes the place of a lower-priority visit",
     ),
     Knob(
+        "defer_unreachable",
+        "Move visits that no longer fit",
+        "policy.defer_unreachable",
+        "bool",
+        "the brain moves a visit its technician can no longer reach today, with an apology",
+    ),
+    Knob(
         "replanning",
         "Replanning",
         "policy.replanning",

@@ -245,6 +245,9 @@ class Policy(_Model):
     # nearby route (that visit is re-planned today if possible, else moved to another day);
     # off: such an emergency is refused
     emergency_displacement: bool = True
+    # the brain moves a visit that can no longer be done in its technician's day (even at
+    # the early end of its ETA) to another day and tells the customer; off: it is missed
+    defer_unreachable: bool = True
     # ETA calibration fitted on past days of this company (made by `twin calibrate-eta`):
     # ETA intervals and central ETAs corrected by past residuals, and the historic share of
     # customers not at home. Empty: the ETA chain's uncorrected normal approximation

@@ -286,6 +286,17 @@ class ReplanRequested(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VisitDeferred(Event):
+    """The brain moves a visit to another day (it no longer fits its technician's day);
+    the world carries it out as a ``VisitCancelled`` with ``by="company"``."""
+
+    TYPE: ClassVar[str] = "visit_deferred"
+    visit_id: str
+    technician_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerNotified(Event):
     TYPE: ClassVar[str] = "customer_notified"
     visit_id: str
@@ -320,6 +331,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EtaUpdated,
         DelayDetected,
         ReplanRequested,
+        VisitDeferred,
         CustomerNotified,
     )
 }
@@ -332,6 +344,7 @@ WORLD_EVENT_TYPES = frozenset(
         "eta_updated",
         "delay_detected",
         "replan_requested",
+        "visit_deferred",
         "customer_notified",
     }
 )

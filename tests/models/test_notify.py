@@ -71,6 +71,6 @@ def test_a_moved_visit_gets_one_apology_in_the_customers_language() -> None:
     c, de = decide(NotifyPolicy(), VisitContact(), "moved", "de", visit_id="V1")
     c, again = decide(NotifyPolicy(), c, "moved", "de", visit_id="V1")
     _, en = decide(NotifyPolicy(), VisitContact(), "moved", "en", visit_id="V1")
-    assert de is not None and "verschieben" in de.text and "Notfall" in de.text
-    assert en is not None and "move" in en.text and "emergency" in en.text
+    assert de is not None and "verschieben" in de.text and "neuen Termin" in de.text
+    assert en is not None and "move it" in en.text and "new appointment" in en.text
     assert again is None

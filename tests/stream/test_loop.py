@@ -131,3 +131,42 @@ def test_a_visit_moved_for_an_emergency_gets_one_apology(default_scenario: Scena
     for e in events:
         if isinstance(e, ev.CustomerNotified) and e.visit_id in moved:
             assert e.kind in ("confirmation", "delay", "moved")
+
+
+def test_a_visit_that_no_longer_fits_the_day_is_moved_with_notice_not_missed(
+    default_scenario: Scenario,
+) -> None:
+    from twin.kpi import compute_kpis
+
+    missed, deferred = {}, {}
+    for on in (False, True):
+        total_missed = total_deferred = 0
+        for seed in (1, 2):
+            sc = default_scenario.with_overrides(
+                **{"policy.dispatcher": "brain", "policy.defer_unreachable": on, "seed": seed}
+            )
+            events = _run(sc)
+            k = compute_kpis(events, sc)
+            total_missed += k.visits_missed
+            decided = [e for e in events if isinstance(e, ev.VisitDeferred)]
+            assert bool(decided) == on
+            if not on:
+                continue
+            total_deferred += len(decided)
+            # the world carries out each deferral as the company's cancellation, at once
+            cancelled = {
+                (e.visit_id, e.time)
+                for e in events
+                if isinstance(e, ev.VisitCancelled) and e.by == "company"
+            }
+            assert {(d.visit_id, d.time) for d in decided} <= cancelled
+            moved = {d.visit_id for d in decided}
+            arrived = {e.visit_id for e in events if isinstance(e, ev.Arrived)}
+            told = {
+                e.visit_id
+                for e in events
+                if isinstance(e, ev.CustomerNotified) and e.kind == "moved"
+            }
+            assert not moved & arrived and moved <= told
+        missed[on], deferred[on] = total_missed, total_deferred
+    assert missed[True] < missed[False] and deferred[True] > 0

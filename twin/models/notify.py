@@ -3,8 +3,8 @@
 Messages: confirmation with the window at booking, "on the way" with an ETA interval when
 the technician sets off, a delay warning with a new ETA *before* the window is missed,
 arrival, a feedback link after the visit, and an apology when the company moves the visit
-to another day (to make room for an emergency). Each goes out on the customer's preferred
-channel in their language (German or English).
+to another day (to make room for an emergency, or because it no longer fits the day). Each
+goes out on the customer's preferred channel in their language (German or English).
 
 No spam: at most ``max_per_visit`` messages per visit, at most ``max_delay_warnings`` delay
 warnings, and a further delay warning only when the ETA has moved by at least
@@ -38,12 +38,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     "moved": {
         "de": (
-            "Wir müssen Ihren heutigen Termin leider verschieben: ein Notfall braucht unseren "
-            "Techniker. Wir melden uns, um einen neuen Termin mit Ihnen zu vereinbaren."
+            "Es tut uns leid: Wir schaffen Ihren heutigen Termin nicht mehr und müssen ihn "
+            "verschieben. Wir melden uns, um einen neuen Termin mit Ihnen zu vereinbaren."
         ),
         "en": (
-            "We are sorry: we have to move today's appointment, an emergency needs our "
-            "technician. We will contact you to agree a new appointment."
+            "We are sorry: we can no longer make today's appointment and have to move it. "
+            "We will contact you to agree a new appointment."
         ),
     },
     "feedback": {

@@ -149,6 +149,8 @@ class World:
         for d in sorted(decisions, key=lambda e: (e.time, e.id)):
             if isinstance(d, ev.PlanPublished):
                 self.apply_plan(d)
+            elif isinstance(d, ev.VisitDeferred):
+                self._defer(d)
             elif isinstance(d, ev.CustomerNotified):
                 if d.kind in ("on_the_way", "delay", "confirmation"):
                     self.contacted.add(d.visit_id)
@@ -156,8 +158,23 @@ class World:
                 if d.kind == "delay" and task is not None and self.now <= task.window_end:
                     self.warned.add(d.visit_id)
             # a plan changes what technicians do next: it goes back out with the world's
-            # events; ETAs, alerts and messages are the brain's own outputs, only logged
+            # events (a deferral as the world's own VisitCancelled); ETAs, alerts and
+            # messages are the brain's own outputs, only logged
             self.recorder.record(d, echo=isinstance(d, ev.PlanPublished))
+
+    def _defer(self, d: ev.VisitDeferred) -> None:
+        """Carry out the brain's deferral: the visit leaves today's route and is cancelled
+        by the company (unless it is already under way, done or cancelled)."""
+        vid = d.visit_id
+        if not self._movable(vid):
+            log.warning("not deferring %s (%s): under way, done or cancelled", vid, d.id)
+            return
+        self.cancelled.add(vid)
+        for tid, route in self.routes.items():
+            if vid in route:
+                self._set_routes({tid: tuple(v for v in route if v != vid)})
+                break
+        self.emit(ev.VisitCancelled, visit_id=vid, reason=d.reason, by="company")
 
     def apply_plan(self, plan: ev.PlanPublished) -> None:
         """Adopt the routes of ``plan``; visits already committed or finished are ignored."""

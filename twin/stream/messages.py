@@ -104,12 +104,18 @@ class OpsWindow:
 
 
 Decision = (
-    ev.PlanPublished | ev.EtaUpdated | ev.DelayDetected | ev.ReplanRequested | ev.CustomerNotified
+    ev.PlanPublished
+    | ev.EtaUpdated
+    | ev.DelayDetected
+    | ev.ReplanRequested
+    | ev.VisitDeferred
+    | ev.CustomerNotified
 )
 DECISION_TYPES = (
     ev.PlanPublished,
     ev.EtaUpdated,
     ev.DelayDetected,
     ev.ReplanRequested,
+    ev.VisitDeferred,
     ev.CustomerNotified,
 )

@@ -35,6 +35,9 @@ class BrainParams:
     delay_threshold: float = 0.5
     rearm_margin: float = 0.2
     replanning: bool = True
+    # move a visit that no longer fits the technician's day to another day (twin.models.dayend)
+    defer_unreachable: bool = True
+    defer_lead_min: float = 120.0  # judged only this close to the early arrival
     replan_cooldown_min: float = 60.0
     replan_min_gain_min: float = 10.0
     notify: NotifyPolicy = field(default_factory=NotifyPolicy)
@@ -85,6 +88,7 @@ class BrainParams:
             estimates=estimates if p.duration_model else None,
             delay_threshold=p.delay_threshold,
             replanning=p.replanning,
+            defer_unreachable=p.defer_unreachable,
             notify=NotifyPolicy(enabled=p.notifications),
             reorder_bound_min=reorder_bound_min,
             eta_calibration=eta_calibration,

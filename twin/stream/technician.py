@@ -7,8 +7,10 @@ finished visits). On every ``Tick`` it refreshes the ETA chain when something ch
 ``eta_every_min`` it checks whether the chain has drifted (see :func:`_stale`) and refreshes
 it if so. A refresh emits ``EtaUpdated`` when an ETA moved by more than the hysteresis,
 ``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the customer) when the
-probability of missing a window crosses the threshold. Every tick is answered with
-``TickDone``.
+probability of missing a window crosses the threshold, and ``VisitDeferred`` when a visit
+ahead no longer fits the technician's day even at the early end of its ETA
+(:mod:`twin.models.dayend`): better an apology now than a promised arrival nobody keeps.
+Every tick is answered with ``TickDone``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import math
 from dataclasses import dataclass, field
 
 from twin import events as ev
+from twin.models.dayend import first_unreachable
 from twin.models.eta import (
     DurationEstimate,
     Position,
@@ -57,6 +60,7 @@ class TechState:
     alerted: dict[str, bool] = field(default_factory=dict)
     replan_at: dict[str, float] = field(default_factory=dict)
     contacts: dict[str, VisitContact] = field(default_factory=dict)
+    deferred: set[str] = field(default_factory=set)  # moved to another day by this brain
     seq: int = 0
 
 
@@ -121,6 +125,8 @@ def _chain(
     """Where the remaining day starts, and the visits still ahead (current one first)."""
     spec = params.roster[state.tid]
     chain = state.route
+    if state.deferred:  # until the world's echo takes them off the route (never, in replay)
+        chain = tuple(v for v in chain if v.visit_id not in state.deferred)
     x, y, taken = state.x, state.y, state.break_taken
     if state.activity == "travel" and state.current is not None:
         return Position(x, y, minute, 0.0, taken, minute), (state.current, *chain)
@@ -236,6 +242,16 @@ def _refresh(
     current = state.current.visit_id if state.current is not None else None
     replanning, cooldown = params.replanning, params.replan_cooldown_min
     out: list[ev.Event] = []
+    if params.defer_unreachable:
+        k = first_unreachable(
+            chain, etas, spec, params.travel, current, minute, params.defer_lead_min
+        )
+        if k is not None:
+            # the ETAs from there on counted the visit that will not happen: the next
+            # tick refreshes the chain without it
+            out.append(_defer(state, now, chain[k]))
+            chain, etas = chain[:k], etas[:k]
+            state.dirty = True
     for v, e in zip(chain, etas, strict=True):
         vid = v.visit_id
         last = last_eta.get(vid)
@@ -287,6 +303,19 @@ def _refresh(
                 )
             )
     return out
+
+
+def _defer(state: TechState, now: ev.datetime, visit: VisitTask) -> ev.Event:
+    """Move ``visit`` to another day: it no longer fits the technician's day (the world
+    cancels it for today, and the fleet step tells the customer when that comes back)."""
+    state.deferred.add(visit.visit_id)
+    return ev.VisitDeferred(
+        id=_id(state),
+        time=now,
+        visit_id=visit.visit_id,
+        technician_id=state.tid,
+        reason="moved to another day: no longer fits the technician's day",
+    )
 
 
 def _finished(state: TechState, params: BrainParams, minute: float) -> None:
