@@ -1,11 +1,17 @@
-"""Benchmark: emergencies making room (``policy.emergency_displacement``) in the world.
+"""Benchmark: one on/off policy switch in the world, per dispatcher, on common seeds.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_displacement.py [--seeds 20]
-        [--workers 2] [--dispatchers baseline brain] [--scenario data/scenarios/default.toml]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_switch.py [--switch emergency_displacement]
+        [--seeds 20] [--workers 2] [--dispatchers baseline brain]
+        [--scenario data/scenarios/default.toml]
 
-For each dispatcher, two arms on the same seeds 1..N (common random numbers): without
-making room (an emergency that fits nobody's day is refused) and with it (a visit of lower
-priority gives way: booked again today if it fits its window, else moved to another day).
+For each dispatcher, two arms on the same seeds 1..N (common random numbers): the switch
+(a boolean field of ``policy``) off and on. Switches measured so far:
+
+* ``emergency_displacement``: an emergency that fits nobody's day is refused (off), or a
+  visit of lower priority gives way (on: booked again today if it fits, else moved);
+* ``defer_unreachable``: a visit its technician can no longer reach today is missed (off),
+  or the brain moves it to another day with an apology (on; brain dispatchers only).
+
 Prints each arm's mean with its 95 % CI and the paired difference "on − off".
 """
 
@@ -28,6 +34,7 @@ SHOWN = (
     "emergencies_refused",
     "emergency_within_target",
     "emergency_response_mean_min",
+    "visits_attended",
     "visits_deferred",
     "visits_missed",
     "visits_late",
@@ -41,20 +48,22 @@ SHOWN = (
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--switch", default="emergency_displacement", help="a policy bool")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dispatchers", nargs="+", default=["baseline", "brain"])
     parser.add_argument("--scenario", type=Path, default=ROOT / "data/scenarios/default.toml")
     args = parser.parse_args()
     base = load_scenario(args.scenario)
+    if not isinstance(getattr(base.policy, args.switch, None), bool):
+        parser.error(f"--switch: {args.switch!r} is not an on/off field of policy")
     seeds = list(range(1, args.seeds + 1))
     for dispatcher in args.dispatchers:
         arms = {
-            f"{dispatcher}, {label}": arm_scenario(
-                base,
-                {"policy.dispatcher": dispatcher, "policy.emergency_displacement": on},
+            f"{dispatcher}, {args.switch} {label}": arm_scenario(
+                base, {"policy.dispatcher": dispatcher, f"policy.{args.switch}": on}
             )
-            for label, on in (("refuse", False), ("make room", True))
+            for label, on in (("off", False), ("on", True))
         }
         started = time.perf_counter()
         by_arm, walls = run_arms(arms, seeds, args.workers)
