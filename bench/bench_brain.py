@@ -57,6 +57,8 @@ EFFECT_KPIS = (
     "punctuality",
     "customer_satisfaction",
     "visits_missed",
+    "visits_deferred",
+    "emergency_within_target",
     "visits_late",
     "lateness_mean_min",
     "visits_attended",

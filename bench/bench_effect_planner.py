@@ -37,6 +37,8 @@ SHOWN = (
     "overtime_hours",
     "customer_satisfaction",
     "visits_missed",
+    "visits_deferred",
+    "emergency_within_target",
     "visits_rejected",
     "visits_attended",
     "rating_mean",
