@@ -6,6 +6,7 @@ to a baseline measured in the same run; the helpers here only measure and format
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
@@ -128,6 +129,16 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def arms_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every arms-on-seeds benchmark takes: ``--seeds`` (1..N), ``--workers``
+    and ``--scenario``."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scenario", type=Path, default=SCENARIOS / "default.toml")
+    return parser
 
 
 def run_one(scenario_json: str, seed: int) -> tuple[Kpis, float]:

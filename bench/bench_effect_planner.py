@@ -16,19 +16,16 @@ baseline (:mod:`twin.stats`).
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from _common import paired_table, run_arms
+from _common import arms_parser, paired_table, run_arms
 
 from twin.compare import arm_scenario
 from twin.config import load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
 ARMS = ("baseline", "optimised", "optimised_brain", "brain")
 SHOWN = (
     "punctuality",
@@ -47,13 +44,10 @@ SHOWN = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
+    parser = arms_parser(__doc__)
     parser.add_argument(
         "--optimise-iterations", type=int, default=None, help="default: the scenario's policy"
     )
-    parser.add_argument("--scenario", type=Path, default=ROOT / "data/scenarios/default.toml")
     args = parser.parse_args()
     base = load_scenario(args.scenario)
     budget = {}

@@ -17,14 +17,12 @@ Prints each arm's mean with its 95 % CI and the paired difference "on − off".
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
-from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from _common import ROOT, paired_table, run_arms
+from _common import arms_parser, paired_table, run_arms
 
 from twin.compare import arm_scenario
 from twin.config import load_scenario
@@ -47,12 +45,9 @@ SHOWN = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = arms_parser(__doc__)
     parser.add_argument("--switch", default="emergency_displacement", help="a policy bool")
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dispatchers", nargs="+", default=["baseline", "brain"])
-    parser.add_argument("--scenario", type=Path, default=ROOT / "data/scenarios/default.toml")
     args = parser.parse_args()
     base = load_scenario(args.scenario)
     if not isinstance(getattr(base.policy, args.switch, None), bool):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin import compare as compare_cmd
@@ -84,17 +84,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     with progress_bar() as bar:
         task = bar.add_task("simulating day", total=scenario.day_end_min, clock="00:00")
         steps = [*OUTPUT_STAGES, *(() if args.no_store else ("run store",))]
-        writing: list[TaskID] = []
+        writing = bar.add_task("writing outputs", total=len(steps), clock="", visible=False)
 
         def progress(t: float, end: float) -> None:
             bar.update(task, completed=t, clock=f"{int(t // 60):02d}:{int(t % 60):02d}")
 
-        def stage(name: str) -> None:
-            if not writing:
-                bar.update(task, completed=scenario.day_end_min)
-                writing.append(bar.add_task("writing outputs", total=len(steps), clock=name))
-            else:
-                bar.update(writing[0], advance=1, clock=name)
+        def stage(name: str) -> None:  # each step's name when it starts
+            bar.update(task, completed=scenario.day_end_min)
+            bar.update(writing, visible=True, completed=steps.index(name), clock=name)
 
         result = run_scenario(scenario, scenario.seed, out, progress, stage=stage)
         if not args.no_store:
@@ -108,8 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 wall_s=result.wall_s,
                 log_lines=result.encoded_log(),
             )
-        if writing:
-            bar.update(writing[0], completed=len(steps), clock="done")
+        bar.update(writing, completed=len(steps), clock="done")
     if not args.no_store:
         console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
     title = f"{scenario.name} · seed {result.seed} · policy {scenario.policy.dispatcher}"

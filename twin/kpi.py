@@ -108,7 +108,7 @@ KPI_SPECS: tuple[KpiSpec, ...] = (
         "Moved to another day",
         "count",
         False,
-        "by the company, for an emergency",
+        "by the company, with notice",
     ),
     _spec("visits_rescheduled", "Rescheduled", "count", False, "visits booked more than once"),
     _spec("visits_rejected", "Rejected", "count", False, "requests with no window offered"),

@@ -202,6 +202,7 @@ def run_scenario(
     (``report``) quality and HTML report there. ``progress`` follows the simulated clock,
     ``stage`` names each step after the day (:data:`OUTPUT_STAGES`, in that order)."""
     seed = scenario.seed if seed is None else seed
+    note: Stage = stage if stage is not None else (lambda _: None)
     started = time.perf_counter()
     run = simulate(scenario, seed, progress)
     events = run.events
@@ -209,8 +210,7 @@ def run_scenario(
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        if stage is not None:
-            stage(OUTPUT_STAGES[0])
+        note(OUTPUT_STAGES[0])
         out_dir.mkdir(parents=True, exist_ok=True)
         lines = tuple(ev.to_lines(events))
         ev.write_lines(lines, out_dir / "events.jsonl")
@@ -224,12 +224,10 @@ def run_scenario(
             from twin.report import write_report
             from twin.report.brain import brain_sections
 
-            if stage is not None:
-                stage(OUTPUT_STAGES[1])
+            note(OUTPUT_STAGES[1])
             quality = measure(events)
             (out_dir / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
-            if stage is not None:
-                stage(OUTPUT_STAGES[2])
+            note(OUTPUT_STAGES[2])
             title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
             extra = brain_sections(events, quality, run.ops)
             write_report(out_dir / "report.html", events, kpis, scenario, title, extra)

@@ -11,7 +11,8 @@ from twin import events as ev
 from twin.config import Scenario
 from twin.kpi import compute_kpis
 from twin.models.dispatch import BaselineDispatcher, Routes
-from twin.models.displace import make_room, nearby_technicians
+from twin.models.displace import make_room
+from twin.models.insertion import CandidateIndex
 from twin.models.plan import BreakRule, PlanState, TechnicianSpec, TechnicianState, VisitTask
 from twin.models.travel import TravelModel
 from twin.sim.world import World
@@ -91,13 +92,15 @@ def test_of_two_candidates_the_lower_priority_one_gives_way(
 def test_candidates_are_the_skilled_available_technicians_nearest_by_home(
     small: Scenario,
 ) -> None:
+    """make_room looks where the dispatchers look (``CandidateIndex.nearest``)."""
     state = _state(small, ("A", "B"), frozenset({"gas"}))
-    assert nearby_technicians(state, "E", 5) == ["T1", "T2"]
-    assert nearby_technicians(state, "E", 1) == ["T1"]
+    em = state.visits["E"]
+    assert CandidateIndex(state).nearest(state, em, 5) == ["T1", "T2"]
+    assert CandidateIndex(state).nearest(state, em, 1) == ["T1"]
     off = replace(
         state, status={**state.status, "T1": replace(state.status["T1"], available=False)}
     )
-    assert nearby_technicians(off, "E", 5) == ["T2"]
+    assert CandidateIndex(off).nearest(off, em, 5) == ["T2"]
 
 
 def test_in_the_world_no_emergency_is_refused_while_a_routine_visit_can_give_way(

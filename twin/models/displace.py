@@ -15,10 +15,10 @@ what it returns.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 from twin.models.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.insertion import CandidateIndex
 from twin.models.plan import BreakRule, PlanState, route_timeline
 from twin.models.travel import TravelModel
 
@@ -35,19 +35,6 @@ class Displacement:
     start_min: float  # when work on the emergency is expected to start
     gave_way: str  # the visit taken out to make room
     rehomed: bool  # it found another place today; else it moves to another day
-
-
-def nearby_technicians(state: PlanState, visit_id: str, n: int) -> list[str]:
-    """The ``n`` available technicians with the visit's skill whose home bases are nearest
-    to it, nearest first (ties by id): where the dispatchers look for candidates too."""
-    v = state.visits[visit_id]
-    found = [
-        (math.hypot(spec.home_x - v.x, spec.home_y - v.y), tid)
-        for tid, spec in state.technicians.items()
-        if v.skill in spec.skills and state.status[tid].available
-    ]
-    found.sort()
-    return [tid for _, tid in found[:n]]
 
 
 def _start(
@@ -84,10 +71,10 @@ def _give_way(
         return None
     routes: Routes = {tid: without, **placed}
     again = dispatcher.insert(replace(state, routes={**state.routes, **routes}), state.visits[vid])
-    rehomed = not isinstance(again, NoOffer) and any(vid in r for r in again.values())
-    if rehomed:
-        assert not isinstance(again, NoOffer)
+    rehomed = False
+    if not isinstance(again, NoOffer) and any(vid in r for r in again.values()):
         routes.update(again)
+        rehomed = True
     owner = next(t for t, r in sorted(routes.items()) if emergency_id in r)
     start = _start(state, owner, routes[owner], emergency_id, travel, brk)
     return Displacement(routes, emergency_id, owner, start, vid, rehomed)
@@ -115,7 +102,8 @@ def make_room(
     em = state.visits[emergency_id]
     due = em.due_min if em.due_min is not None else em.window_end
     best: tuple[tuple[bool, bool, int, float, str, str], Displacement] | None = None
-    for tid in nearby_technicians(state, emergency_id, candidates):
+    # the nearest available skilled technicians by home base, as the dispatchers look
+    for tid in CandidateIndex(state).nearest(state, em, candidates):
         route = state.routes.get(tid, ())
         movable = sorted(  # never an equal or more urgent visit
             (state.visits[vid].priority, i, vid)

@@ -169,12 +169,15 @@ class World:
         if not self._movable(vid):
             log.warning("not deferring %s (%s): under way, done or cancelled", vid, d.id)
             return
+        tid = self._owner.get(vid)
+        if tid is not None and vid in self.routes[tid]:
+            self._set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
+        self._move_to_another_day(vid, d.reason)
+
+    def _move_to_another_day(self, vid: str, reason: str) -> None:
+        """The company cancels ``vid`` for today (it is off every route already)."""
         self.cancelled.add(vid)
-        for tid, route in self.routes.items():
-            if vid in route:
-                self._set_routes({tid: tuple(v for v in route if v != vid)})
-                break
-        self.emit(ev.VisitCancelled, visit_id=vid, reason=d.reason, by="company")
+        self.emit(ev.VisitCancelled, visit_id=vid, reason=reason, by="company")
 
     def apply_plan(self, plan: ev.PlanPublished) -> None:
         """Adopt the routes of ``plan``; visits already committed or finished are ignored."""
@@ -351,13 +354,8 @@ class World:
         else:
             self._set_routes(routes)
         if deferred is not None:
-            self.cancelled.add(deferred)
-            self.emit(
-                ev.VisitCancelled,
-                visit_id=deferred,
-                reason=f"moved to another day: emergency {v.visit_id} needed the time",
-                by="company",
-            )
+            reason = f"moved to another day: emergency {v.visit_id} needed the time"
+            self._move_to_another_day(deferred, reason)
 
     def _cancel(self, v: VisitSpec) -> Any:
         assert v.cancel_min is not None

@@ -355,6 +355,8 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
         return out
     if isinstance(item, RouteUpdate):
         state.route = item.visits
+        if state.deferred:  # the world's cancellation took them off: nothing left to hide
+            state.deferred &= {v.visit_id for v in item.visits}
         state.estimates.update(item.estimates)
         state.biased.clear()
         state.customers.update(item.customers)
