@@ -21,13 +21,13 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from twin import events as ev
-from twin.compare import default_executor
+from twin.analysis.kpi import KPI_SPECS, Kpis
+from twin.analysis.stats import format_difference, format_estimate, summarise
+from twin.app.compare import default_executor
 from twin.config import Scenario, load_scenario
-from twin.kpi import KPI_SPECS, Kpis
-from twin.models.dispatch import Dispatcher, NoOffer, Routes, SlotOffer
-from twin.models.plan import BreakRule, PlanState, VisitTask
-from twin.models.travel import TravelModel
-from twin.stats import format_difference, format_estimate, summarise
+from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes, SlotOffer
+from twin.models.routing.plan import BreakRule, PlanState, VisitTask
+from twin.models.routing.travel import TravelModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -143,8 +143,8 @@ def arms_parser(doc: str | None) -> argparse.ArgumentParser:
 
 def run_one(scenario_json: str, seed: int) -> tuple[Kpis, float]:
     """KPIs and wall seconds of one run (in a worker process)."""
+    from twin.app.run import run_scenario
     from twin.config import validate
-    from twin.runner import run_scenario
 
     logging.basicConfig(level=logging.WARNING)
     result = run_scenario(validate(json.loads(scenario_json)), seed, report=False)

@@ -42,15 +42,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from _common import ROOT, digest, md_table, median, scenario, spread
 
 from twin import events as ev
-from twin.compare import RunOutput, RunTask, default_executor, execute
+from twin.analysis.kpi import KPI_SPECS, Kpis
+from twin.analysis.quality import HORIZONS, Quality, measure
+from twin.analysis.stats import format_difference, format_estimate, mean_ci, summarise
+from twin.app.compare import RunOutput, RunTask, default_executor, execute
+from twin.app.run import dispatcher_factory, duration_estimates
 from twin.config import Scenario
-from twin.kpi import KPI_SPECS, Kpis
-from twin.models.travel import KERNELS
-from twin.quality import HORIZONS, Quality, measure
-from twin.runner import dispatcher_factory, duration_estimates
+from twin.models.routing.travel import KERNELS
 from twin.sim.world import World
-from twin.stats import format_difference, format_estimate, mean_ci, summarise
-from twin.stream.loop import BrainRun, run_closed_loop, run_direct_loop
+from twin.stream.connectors.bridge import BrainRun, run_closed_loop, run_direct_loop
 from twin.stream.params import BrainParams
 
 EFFECT_KPIS = (

@@ -47,19 +47,19 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
-from twin.compare import arm_scenario, default_executor
+from twin.analysis.stats import mean_ci, paired_difference
+from twin.app.compare import arm_scenario, default_executor
 from twin.config import Scenario, load_scenario, validate
-from twin.models.dispatch import Dispatcher
-from twin.models.plan import BreakRule
 from twin.models.planner import load_chemistry
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import Dispatcher
+from twin.models.routing.plan import BreakRule
+from twin.models.routing.travel import TravelModel
 from twin.sim.customers import customer_base
 from twin.sim.demand import make_demand
 from twin.sim.rng import stream
 from twin.sim.truth import affinity, rating
 from twin.sim.workforce import TechnicianProfile, make_workforce
 from twin.sim.world import World
-from twin.stats import mean_ci, paired_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURES = (
@@ -132,8 +132,8 @@ def _factory(
     a seed gives the same day on a busy machine as on an idle one, and arms that only differ
     after the daily solve share it (the tightest pairing).
     """
+    from twin.app.run import dispatcher_factory
     from twin.models.planner import PowerOptDispatcher
-    from twin.runner import dispatcher_factory
 
     inner = dispatcher_factory(scenario)
 
@@ -153,9 +153,9 @@ def _factory(
 def run_one(scenario_json: str, seed: int, step: bool, iterations: int) -> dict[str, Any]:
     """The measures of one run (in a worker process)."""
     from twin import events as ev
-    from twin.kpi import compute_kpis
-    from twin.runner import chemistry_index, duration_estimates
-    from twin.stream.loop import run_closed_loop
+    from twin.analysis.kpi import compute_kpis
+    from twin.app.run import chemistry_index, duration_estimates
+    from twin.stream.connectors.bridge import run_closed_loop
     from twin.stream.params import BrainParams
 
     logging.basicConfig(level=logging.WARNING)

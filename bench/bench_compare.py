@@ -19,9 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from twin.compare import Arm, run_comparison
+from twin.app.compare import Arm, run_comparison
+from twin.app.store import RunStore
 from twin.config import load_scenario
-from twin.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -33,21 +33,21 @@ import numpy as np
 from rich.console import Console
 from sklearn.ensemble import HistGradientBoostingRegressor
 
+from twin.cli.durations import quality_table
 from twin.config import Scenario, load_scenario
-from twin.duration_cli import quality_table
-from twin.models.dispatch import BaselineDispatcher
-from twin.models.duration import (
+from twin.models.duration.baselines import NaiveMeanPredictor
+from twin.models.duration.data import HistoryRow, read_history
+from twin.models.duration.model import (
     DurationEstimate,
     DurationModel,
     DurationPredictor,
     DurationQuery,
     queries_of,
 )
-from twin.models.duration_baselines import NaiveMeanPredictor
-from twin.models.duration_data import HistoryRow, read_history
-from twin.models.duration_online import corrected, update_bias
-from twin.models.duration_quality import evaluate
-from twin.models.plan import TechnicianSpec
+from twin.models.duration.online import corrected, update_bias
+from twin.models.duration.quality import evaluate
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.models.routing.plan import TechnicianSpec
 from twin.sim.history import simulate_test_days
 from twin.sim.world import World
 

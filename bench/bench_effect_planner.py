@@ -11,7 +11,7 @@ Arms on the default scenario, every arm on the same seeds 1..N (common random nu
 * ``brain``: baseline bookings plus the brain repairing live (separates the two effects).
 
 Prints, per KPI, each arm's mean with its 95 % CI and the paired difference to the
-baseline (:mod:`twin.stats`).
+baseline (:mod:`twin.analysis.stats`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from _common import arms_parser, paired_table, run_arms
 
-from twin.compare import arm_scenario
+from twin.app.compare import arm_scenario
 from twin.config import load_scenario
 
 ARMS = ("baseline", "optimised", "optimised_brain", "brain")

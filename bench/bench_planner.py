@@ -32,8 +32,6 @@ from rich.console import Console
 from rich.table import Table
 
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher, Routes
-from twin.models.plan import BreakRule, PlanState, TechnicianState
 from twin.models.planner import (
     Evaluator,
     PlannerParams,
@@ -43,7 +41,9 @@ from twin.models.planner import (
     synthetic_visit,
 )
 from twin.models.planner.static import build_problem, polish_plan, solve_problem
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import BaselineDispatcher, Routes
+from twin.models.routing.plan import BreakRule, PlanState, TechnicianState
+from twin.models.routing.travel import TravelModel
 
 
 def windows(scn: Scenario) -> list[tuple[float, float]]:

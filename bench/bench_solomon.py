@@ -18,11 +18,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 import pyvrp
+from fixtures.solomon import load_solomon, plan_distance, solomon_params
 from pyvrp.stop import MaxRuntime
 from rich.console import Console
 from rich.table import Table
 
-from twin.models.planner import load_solomon, optimise_day, plan_distance, solomon_params
+from twin.models.planner import optimise_day
 
 DEFAULT = ("R101", "C101", "RC101", "R105", "C105", "RC105")
 

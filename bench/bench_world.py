@@ -32,7 +32,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from _common import TimedDispatcher, md_table, median, scenario, spread, timed
 
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
 
 AIM_S = 2.0  # issue 2: the world alone under 2 s per simulated day

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SCENARIOS
 from twin.config import ConfigError, Scenario, load_scenario, validate
-
-from .conftest import SCENARIOS
 
 
 @pytest.mark.parametrize("name", ["small", "default", "large"])

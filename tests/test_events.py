@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

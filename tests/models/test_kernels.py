@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin.config import City, Traffic
-from twin.models import travel as travel_module
-from twin.models.duration import DurationEstimate
-from twin.models.eta import Position, VisitEta, _route_etas, route_etas
-from twin.models.eta_calibration import EtaCalibration
-from twin.models.insertion import InsertionWeights, _priced_positions
-from twin.models.plan import (
+from twin.models.routing import travel as travel_module
+from twin.models.duration.model import DurationEstimate
+from twin.models.eta.calibration import EtaCalibration
+from twin.models.eta.chain import Position, VisitEta, _route_etas, route_etas
+from twin.models.planner.matrix import EuclideanTravel
+from twin.models.routing.insertion import InsertionWeights, _priced_positions
+from twin.models.routing.plan import (
     BreakRule,
     PlanState,
     Stop,
@@ -27,8 +28,7 @@ from twin.models.plan import (
     VisitTask,
     route_timeline,
 )
-from twin.models.planner.matrix import EuclideanTravel
-from twin.models.travel import KERNELS, TravelModel
+from twin.models.routing.travel import KERNELS, TravelModel
 
 CITY = City(size_km=60.0)
 MODEL = TravelModel(CITY, Traffic())

@@ -9,8 +9,8 @@ import pytest
 from twin import events as ev
 from twin.cli import main
 from twin.config import Scenario, load_scenario
-from twin.models.duration_data import HistoryRow, read_history, write_history
-from twin.models.plan import TechnicianSpec
+from twin.models.duration.data import HistoryRow, read_history, write_history
+from twin.models.routing.plan import TechnicianSpec
 from twin.sim.history import (
     extract_rows,
     simulate_day,

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher, InsertionWeights
-from twin.models.plan import BreakRule
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import BaselineDispatcher, InsertionWeights
+from twin.models.routing.plan import BreakRule
+from twin.models.routing.travel import TravelModel
 from twin.sim.world import World
 
 

@@ -12,11 +12,11 @@ import pytest
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
+from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 from twin.stream.fleet import PLANNER
 from twin.stream.keygroups import by_group, key_group
-from twin.stream.loop import run_closed_loop, run_direct_loop
 from twin.stream.params import BrainParams
 
 

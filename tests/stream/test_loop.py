@@ -9,10 +9,16 @@ from bytewax.testing import cluster_main
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
+from twin.stream.connectors.bridge import (
+    BridgeSink,
+    LoopBridge,
+    WorldSource,
+    run_closed_loop,
+    run_direct_loop,
+)
 from twin.stream.flow import build_flow
-from twin.stream.loop import BridgeSink, LoopBridge, WorldSource, run_closed_loop, run_direct_loop
 from twin.stream.params import BrainParams
 
 
@@ -92,7 +98,7 @@ def test_brain_plans_change_what_technicians_do(default_scenario: Scenario) -> N
 
 
 def test_brain_beats_baseline_on_the_same_seeds(default_scenario: Scenario) -> None:
-    from twin.kpi import compute_kpis
+    from twin.analysis.kpi import compute_kpis
 
     late_missed = {}
     for policy in ("baseline", "brain"):
@@ -108,7 +114,7 @@ def test_brain_beats_baseline_on_the_same_seeds(default_scenario: Scenario) -> N
 
 
 def test_notifications_reach_the_notifier(brainy: Scenario) -> None:
-    from twin.models.notify import RecordingNotifier
+    from twin.models.decisions.notify import RecordingNotifier
 
     world = World(brainy, BaselineDispatcher)
     notifier = RecordingNotifier()
@@ -136,7 +142,7 @@ def test_a_visit_moved_for_an_emergency_gets_one_apology(default_scenario: Scena
 def test_a_visit_that_no_longer_fits_the_day_is_moved_with_notice_not_missed(
     default_scenario: Scenario,
 ) -> None:
-    from twin.kpi import compute_kpis
+    from twin.analysis.kpi import compute_kpis
 
     missed, deferred = {}, {}
     for on in (False, True):

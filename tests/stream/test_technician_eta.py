@@ -9,12 +9,12 @@ import pytest
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
-from twin.models.eta import on_site, remaining_work
-from twin.models.eta_calibration import AbsentStats, EtaCalibration, fit_calibration
-from twin.models.plan import VisitTask
+from twin.models.eta.calibration import AbsentStats, EtaCalibration, fit_calibration
+from twin.models.eta.chain import on_site, remaining_work
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.models.routing.plan import VisitTask
 from twin.sim.world import World
-from twin.stream.loop import run_closed_loop, run_direct_loop
+from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 from twin.stream.params import BrainParams
 from twin.stream.technician import _chain, new_tech
 

@@ -9,8 +9,8 @@ import pytest
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
-from twin.models.plan import VisitTask
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.models.routing.plan import VisitTask
 from twin.sim.world import World
 from twin.stream.messages import Tick, TickDone
 from twin.stream.params import BrainParams

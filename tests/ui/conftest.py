@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.store import RunStore
+from twin.app.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from tests.ui.conftest import ROOT, Cockpit, shot
-from twin.compare import Arm, run_comparison
+from twin.analysis.stats import format_difference, format_estimate, summarise
+from twin.app.compare import Arm, run_comparison
 from twin.config import load_scenario
-from twin.stats import format_difference, format_estimate, summarise
 from twin.ui.widgets import HEADLINE
 
 RESULT_TIMEOUT_MS = 90_000
@@ -103,8 +103,8 @@ def test_model_page_says_when_there_are_no_brain_decisions(
 
 def test_model_page_shows_the_brains_quality(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
     from twin import events as ev
-    from twin.quality import measure
-    from twin.runner import run_scenario
+    from twin.analysis.quality import measure
+    from twin.app.run import run_scenario
 
     scenario = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
         **{"policy.dispatcher": "brain"}

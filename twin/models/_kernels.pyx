@@ -5,7 +5,7 @@
   (:class:`twin.models.travel.TravelModel`);
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
-  (``_priced_positions`` in :mod:`twin.models.insertion`);
+  (``_priced_positions`` in :mod:`twin.models.routing.insertion`);
 * ``route_timeline``: :func:`twin.models.plan.route_timeline`.
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
@@ -14,7 +14,7 @@ centre come from CPython's own ``math.hypot`` and the normal tail from its ``mat
 (the C library's ``hypot`` differs in the last bit for about 0.5 % of legs), the hour of
 a departure is Python's float floor division, and nothing is reassociated (the extension
 is built with ``-ffp-contract=off``). Only the per-call cost differs: no Python frames,
-no leg cache to look up, C doubles for the arithmetic. ``twin.models.travel`` falls back
+no leg cache to look up, C doubles for the arithmetic. ``twin.models.routing.travel`` falls back
 to the Python references, with a warning, when this module is missing or older than its
 source.
 """
@@ -208,7 +208,7 @@ def priced_positions(
     double end_limit,
     double strict_limit,
 ):
-    """See ``_priced_positions`` in :mod:`twin.models.insertion`."""
+    """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`."""
     spec, st = state.technicians[tid], state.status[tid]
     route = state.routes.get(tid, ())
     stops = before.stops

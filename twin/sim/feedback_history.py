@@ -26,7 +26,7 @@ from pathlib import Path
 
 from twin import events as ev
 from twin.config import Scenario, load_scenario
-from twin.models.dispatch import BaselineDispatcher
+from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.customers import customer_base
 from twin.sim.truth import affinity
 from twin.sim.world import World

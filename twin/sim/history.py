@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher
-from twin.models.duration_baselines import OraclePredictor
-from twin.models.duration_data import HistoryRow
-from twin.models.plan import TechnicianSpec
-from twin.models.travel import TravelModel
+from twin.models.duration.baselines import OraclePredictor
+from twin.models.duration.data import HistoryRow
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.models.routing.plan import TechnicianSpec
+from twin.models.routing.travel import TravelModel
 from twin.sim.truth import true_duration_distribution
 from twin.sim.world import World
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from twin import events as ev
 from twin.config import Scenario
-from twin.models.travel import TravelModel
+from twin.models.routing.travel import TravelModel
 
 if TYPE_CHECKING:
     from twin.sim.world import World

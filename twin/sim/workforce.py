@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.config import Scenario
-from twin.models.plan import TechnicianSpec
+from twin.models.routing.plan import TechnicianSpec
 
 EXPERIENCE_MEAN = {"junior": 1.25, "regular": 1.0, "senior": 0.9}
 EXPERIENCE_VAR = {"junior": 1.3, "regular": 1.0, "senior": 0.85}

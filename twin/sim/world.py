@@ -23,10 +23,10 @@ from twin import events as ev
 from twin.clock import DayClock
 from twin.config import Scenario
 from twin.gctuning import long_run_gc
-from twin.models.dispatch import Dispatcher, NoOffer, Routes
-from twin.models.displace import make_room
-from twin.models.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
-from twin.models.travel import TravelModel
+from twin.models.booking.displace import make_room
+from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
+from twin.models.routing.travel import TravelModel
 from twin.sim.demand import VisitSpec, make_demand, standard_windows
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream

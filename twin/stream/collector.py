@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from twin import events as ev
-from twin.models.mirror import FleetMirror
-from twin.models.replan import move_endangered
+from twin.models.decisions.replan import move_endangered
+from twin.models.routing.mirror import FleetMirror
 from twin.stream.messages import (
     DeadLetter,
     Observed,

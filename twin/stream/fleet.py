@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 
 from twin import events as ev
-from twin.models.mirror import FleetMirror
-from twin.models.notify import VisitContact, day_label, decide
+from twin.models.decisions.notify import VisitContact, day_label, decide
+from twin.models.routing.mirror import FleetMirror
 from twin.stream.messages import DECISION_TYPES, DeadLetter, Observed, RouteUpdate, Tick, TickSent
 from twin.stream.params import BrainParams
 

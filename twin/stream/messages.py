@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from twin import events as ev
-from twin.models.duration import DurationEstimate
-from twin.models.mirror import Customer
-from twin.models.notify import VisitContact
-from twin.models.plan import VisitTask
+from twin.models.decisions.notify import VisitContact
+from twin.models.duration.model import DurationEstimate
+from twin.models.routing.mirror import Customer
+from twin.models.routing.plan import VisitTask
 
 
 @dataclass(frozen=True, slots=True)

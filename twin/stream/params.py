@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from twin.clock import DayClock
 from twin.config import Scenario
-from twin.models.dispatch import BaselineDispatcher, Dispatcher
-from twin.models.duration import DurationEstimate
-from twin.models.eta_calibration import EtaCalibration
-from twin.models.notify import NotifyPolicy
-from twin.models.plan import BreakRule, TechnicianSpec
-from twin.models.travel import TravelModel
+from twin.models.decisions.notify import NotifyPolicy
+from twin.models.duration.model import DurationEstimate
+from twin.models.eta.calibration import EtaCalibration
+from twin.models.routing.dispatch import BaselineDispatcher, Dispatcher
+from twin.models.routing.plan import BreakRule, TechnicianSpec
+from twin.models.routing.travel import TravelModel
 
 # (technician_id, job_type) -> estimate; the duration model's table for the day
 EstimateTable = Mapping[tuple[str, str], DurationEstimate]
@@ -35,7 +35,8 @@ class BrainParams:
     delay_threshold: float = 0.5
     rearm_margin: float = 0.2
     replanning: bool = True
-    # move a visit that no longer fits the technician's day to another day (twin.models.dayend)
+    # move a visit that no longer fits the technician's day to another day
+    # (twin.models.decisions.dayend)
     defer_unreachable: bool = True
     defer_lead_min: float = 120.0  # judged only this close to the early arrival
     replan_cooldown_min: float = 60.0

@@ -9,7 +9,7 @@ it if so. A refresh emits ``EtaUpdated`` when an ETA moved by more than the hyst
 ``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the customer) when the
 probability of missing a window crosses the threshold, and ``VisitDeferred`` when a visit
 ahead no longer fits the technician's day even at the early end of its ETA
-(:mod:`twin.models.dayend`): better an apology now than a promised arrival nobody keeps.
+(:mod:`twin.models.decisions.dayend`): better an apology now than a promised arrival nobody keeps.
 Every tick is answered with ``TickDone``.
 """
 
@@ -19,8 +19,9 @@ import math
 from dataclasses import dataclass, field
 
 from twin import events as ev
-from twin.models.dayend import first_unreachable
-from twin.models.eta import (
+from twin.models.decisions.dayend import first_unreachable
+from twin.models.decisions.notify import VisitContact, decide
+from twin.models.eta.chain import (
     DurationEstimate,
     Position,
     VisitEta,
@@ -28,9 +29,8 @@ from twin.models.eta import (
     remaining_work,
     route_etas,
 )
-from twin.models.mirror import Customer
-from twin.models.notify import VisitContact, decide
-from twin.models.plan import VisitTask
+from twin.models.routing.mirror import Customer
+from twin.models.routing.plan import VisitTask
 from twin.stream.messages import RouteUpdate, Tick, TickDone
 from twin.stream.params import BrainParams
 

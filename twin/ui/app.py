@@ -16,7 +16,7 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from twin.store import DEFAULT_STORE, RunStore
+from twin.app.store import DEFAULT_STORE, RunStore
 from twin.ui.context import JOBS_KEY, SCENARIOS_KEY, STORE_KEY
 from twin.ui.jobs import Jobs
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import flask
 
+from twin.app.store import RunRecord, RunStore
 from twin.config import Scenario, load_scenario
 from twin.events import Event
-from twin.store import RunRecord, RunStore
 from twin.ui.jobs import Jobs
 
 STORE_KEY = "TWIN_STORE"

@@ -1,6 +1,6 @@
 """Cockpit-only figures: pure functions from measured values to plotly Figures.
 
-The day's report figures (Gantt, map) live in :mod:`twin.report.figures`; these extend them
+The day's report figures (Gantt, map) live in :mod:`twin.analysis.report.figures`; these extend them
 (planned bars, positions at a time) or show what only the cockpit shows: comparisons,
 trade-offs with their Pareto front, decisions over the day, model errors.
 """
@@ -14,9 +14,9 @@ from datetime import timedelta
 import plotly.graph_objects as go
 
 from twin import events as ev
+from twin.analysis.kpi import TechnicianDay, VisitOutcome
+from twin.analysis.report.figures import tours_gantt, visit_map
 from twin.config import Scenario
-from twin.kpi import TechnicianDay, VisitOutcome
-from twin.report.figures import tours_gantt, visit_map
 from twin.ui.metrics import DurationError, EtaError, PlannedStop, midnight
 
 PLANNED_COLOUR = "rgba(120,120,120,0.45)"

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twin.compare import Arm, run_comparison
+from twin.app.compare import Arm, run_comparison
+from twin.app.store import RunStore, new_id
 from twin.config import Scenario
-from twin.store import RunStore, new_id
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from twin import events as ev
+from twin.analysis.kpi import activities
 from twin.config import Scenario
-from twin.kpi import activities
-from twin.models.plan import BreakRule, TechnicianSpec, TechnicianState, VisitTask, route_timeline
-from twin.models.travel import TravelModel
+from twin.models.routing.plan import (
+    BreakRule,
+    TechnicianSpec,
+    TechnicianState,
+    VisitTask,
+    route_timeline,
+)
+from twin.models.routing.travel import TravelModel
 
 BRAIN_TYPES = (ev.EtaUpdated, ev.DelayDetected, ev.ReplanRequested, ev.CustomerNotified)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from dash import dcc, html
 
-from twin.kpi import KPI_SPECS
-from twin.store import ComparisonRecord, RunRecord
+from twin.analysis.kpi import KPI_SPECS
+from twin.app.store import ComparisonRecord, RunRecord
 from twin.ui.jobs import JobStatus
 
 SPECS = {s.name: s for s in KPI_SPECS}

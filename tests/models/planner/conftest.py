@@ -5,10 +5,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from bench.fixtures.synthetic import synthetic_day
 from twin.config import Scenario
-from twin.models.plan import BreakRule, PlanState
-from twin.models.planner import PlannerParams, optimise_day, synthetic_day
-from twin.models.travel import TravelModel
+from twin.models.planner import PlannerParams, optimise_day
+from twin.models.routing.plan import BreakRule, PlanState
+from twin.models.routing.travel import TravelModel
 
 Day = tuple[PlanState, TravelModel, BreakRule]
 

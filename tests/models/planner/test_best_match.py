@@ -5,7 +5,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from twin.models.dispatch import Routes
 from twin.models.planner import (
     ChemistryIndex,
     Evaluator,
@@ -15,6 +14,7 @@ from twin.models.planner import (
     optimise_day,
 )
 from twin.models.planner.best_match import best_match, route_risk
+from twin.models.routing.dispatch import Routes
 
 
 def _bonus(seed: int, techs: list[str]):

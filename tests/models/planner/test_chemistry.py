@@ -103,10 +103,10 @@ def test_bad_feedback_file_names_the_problem(tmp_path):
 
 
 def test_runner_passes_the_policy_chemistry_to_poweropt(tmp_path):
+    from twin.app.run import dispatcher_factory
     from twin.config import ConfigError, Scenario
-    from twin.models.plan import BreakRule
-    from twin.models.travel import TravelModel
-    from twin.runner import dispatcher_factory
+    from twin.models.routing.plan import BreakRule
+    from twin.models.routing.travel import TravelModel
 
     path = tmp_path / "feedback.csv"
     path.write_text("customer_id,technician_id,rating\nCR1,T1,5\n")

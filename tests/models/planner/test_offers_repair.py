@@ -4,17 +4,17 @@ from dataclasses import replace
 
 import numpy as np
 
+from bench.fixtures.synthetic import synthetic_visit
 from twin.config import Scenario
-from twin.models.dispatch import NoOffer
-from twin.models.plan import route_timeline
 from twin.models.planner import (
     Evaluator,
     PowerOptDispatcher,
     late_risk,
     repair_plan,
     slot_offers,
-    synthetic_visit,
 )
+from twin.models.routing.dispatch import NoOffer
+from twin.models.routing.plan import route_timeline
 
 WINDOWS = [(480.0, 600.0), (600.0, 720.0), (720.0, 840.0), (480.0, 720.0), (480.0, 960.0)]
 
@@ -127,7 +127,7 @@ def test_dispatcher_protocol_round_trip(planned_day, params):
 def test_repair_of_a_small_region_does_not_move_a_visit_next_to_itself(params):
     # regression: with fewer visits in the region than neighbours asked for, a visit was its
     # own neighbour and the intra-route move crashed (tuple.index: x not in tuple)
-    from twin.models.planner import synthetic_day
+    from bench.fixtures.synthetic import synthetic_day
 
     state, travel, brk = synthetic_day(Scenario(), 2, 3, np.random.default_rng(5))
     tids = sorted(state.technicians)

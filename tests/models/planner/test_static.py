@@ -6,14 +6,12 @@ import pytest
 import pyvrp
 from pyvrp.stop import MaxIterations
 
-from twin.models.plan import route_timeline
+from bench.fixtures.solomon import load_solomon, plan_distance, solomon_params
 from twin.models.planner import (
-    load_solomon,
     optimise_day,
-    plan_distance,
-    solomon_params,
     solve_static,
 )
+from twin.models.routing.plan import route_timeline
 
 # Solomon (1987) C101 in VRPLIB form, copied from shared/bench/solomon (freely
 # redistributed benchmark data, via the PyVRP/Instances repository, MIT), so the test

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from twin.config import ConfigError, PlannerWeights, Policy, Scenario
-from twin.models.plan import route_timeline
 from twin.models.planner import PlannerParams, optimise_day
+from twin.models.routing.plan import route_timeline
 
 
 def test_policy_weights_reach_the_planner() -> None:

@@ -39,10 +39,10 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from twin.models.dispatch import Routes
 from twin.models.planner.evaluate import Evaluator, Walk
 from twin.models.planner.offers import Quantiles, duration_variance, late_risk
 from twin.models.planner.repair import nearest_technicians, repair_plan
+from twin.models.routing.dispatch import Routes
 
 EPS = 1e-6
 LEG_CV = 0.25  # travel-time noise the planner assumes (REALITY.md: leg time CV 0.25)

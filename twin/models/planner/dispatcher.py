@@ -17,8 +17,6 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
-from twin.models.dispatch import NoOffer, Routes, SlotOffer
-from twin.models.plan import BreakRule, PlanState, VisitTask
 from twin.models.planner.best_match import best_match
 from twin.models.planner.chemistry import ChemistryIndex
 from twin.models.planner.evaluate import Evaluator
@@ -26,7 +24,9 @@ from twin.models.planner.offers import Quantiles, slot_offers
 from twin.models.planner.params import PlannerParams
 from twin.models.planner.repair import cheapest_insertion, nearest_technicians, repair_plan
 from twin.models.planner.static import optimise_day
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import NoOffer, Routes, SlotOffer
+from twin.models.routing.plan import BreakRule, PlanState, VisitTask
+from twin.models.routing.travel import TravelModel
 
 log = logging.getLogger(__name__)
 

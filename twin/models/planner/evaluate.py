@@ -22,9 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from twin.models.plan import BreakRule, PlanState, TechnicianSpec, TechnicianState, VisitTask
 from twin.models.planner.params import PlannerParams
-from twin.models.travel import NO_INCIDENTS, TravelModel
+from twin.models.routing.plan import (
+    BreakRule,
+    PlanState,
+    TechnicianSpec,
+    TechnicianState,
+    VisitTask,
+)
+from twin.models.routing.travel import NO_INCIDENTS, TravelModel
 
 HARD = 1_000.0  # per minute past the effective max end
 HARD_SKILL = 1e7  # per visit on a technician without its skill (or unavailable)

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twin.config import City, Traffic
-from twin.models.travel import NO_INCIDENTS, TravelModel
+from twin.models.routing.travel import NO_INCIDENTS, TravelModel
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,10 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from twin.models.dispatch import NoOffer, SlotOffer
-from twin.models.plan import PlanState, VisitTask
 from twin.models.planner.evaluate import Evaluator
 from twin.models.planner.repair import nearest_technicians
+from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.models.routing.plan import PlanState, VisitTask
 
 Quantiles = Mapping[str, tuple[float, float]] | Callable[[VisitTask], tuple[float, float]]
 

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.models.dispatch import Routes
-from twin.models.plan import BreakRule, PlanState
 from twin.models.planner.evaluate import Bonus, Cargo, Evaluator, Walk
 from twin.models.planner.params import PlannerParams
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import Routes
+from twin.models.routing.plan import BreakRule, PlanState
+from twin.models.routing.travel import TravelModel
 
 log = logging.getLogger(__name__)
 

@@ -39,12 +39,12 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from twin.models.dispatch import Routes
-from twin.models.plan import BreakRule, PlanState
 from twin.models.planner.evaluate import Bonus, Cargo
 from twin.models.planner.matrix import minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
-from twin.models.travel import TravelModel
+from twin.models.routing.dispatch import Routes
+from twin.models.routing.plan import BreakRule, PlanState
+from twin.models.routing.travel import TravelModel
 
 log = logging.getLogger(__name__)
 

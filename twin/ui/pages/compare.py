@@ -14,10 +14,10 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
-from twin.compare import KNOBS, KNOBS_BY_NAME, Arm, Knob, arm_label, knob_error
+from twin.analysis.stats import KpiRow, format_difference, format_estimate, summarise, verdict
+from twin.app.compare import KNOBS, KNOBS_BY_NAME, Arm, Knob, arm_label, knob_error
+from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
-from twin.stats import KpiRow, format_difference, format_estimate, summarise, verdict
-from twin.store import RunStore, StoreError
 from twin.ui import context
 from twin.ui.jobs import Jobs
 from twin.ui.widgets import HEADLINE, comparison_links, control, data_attrs, progress_view

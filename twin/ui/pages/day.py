@@ -8,8 +8,8 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
-from twin.kpi import per_visit_outcomes, technician_days
-from twin.store import StoreError
+from twin.analysis.kpi import per_visit_outcomes, technician_days
+from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.figures import day_map, decision_timeline, eta_accuracy, planned_vs_actual
 from twin.ui.metrics import eta_errors, planned_stops, positions

@@ -12,8 +12,8 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from twin.quality import HORIZONS, measure
-from twin.store import StoreError
+from twin.analysis.quality import HORIZONS, measure
+from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.figures import duration_scatter, eta_accuracy
 from twin.ui.metrics import duration_errors, eta_errors, has_brain_decisions

@@ -7,7 +7,7 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, callback, ctx, dcc, html
 
-from twin.store import RunStore
+from twin.app.store import RunStore
 from twin.ui import context
 from twin.ui.widgets import data_attrs
 

@@ -14,10 +14,10 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
-from twin.compare import KNOBS, KNOBS_BY_NAME, sweep_arms
+from twin.analysis.stats import mean_ci
+from twin.app.compare import KNOBS, KNOBS_BY_NAME, sweep_arms
+from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
-from twin.stats import mean_ci
-from twin.store import RunStore, StoreError
 from twin.ui import context
 from twin.ui.figures import TradeoffPoint, tradeoff_scatter
 from twin.ui.jobs import Jobs

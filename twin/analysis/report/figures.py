@@ -1,0 +1,188 @@
+"""The figures of a day's report: one pure function per figure, each returning a plotly Figure.
+
+They take what the KPI module derives from the log (events, visit outcomes, technician days)
+and never read files, so the CLI report, notebooks and the cockpit can share them. Times on
+axes are UTC. The map is drawn on the city's own kilometre plane: the machines running the
+twin are offline, so map tiles would never load.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import plotly.graph_objects as go
+
+from twin.analysis.kpi import TechnicianDay, VisitOutcome, activities
+from twin.config import Scenario
+from twin.events import Event
+
+GANTT_MAX_ROWS = 60
+ACTIVITY_COLOURS = {"travel": "#1f77b4", "work": "#2ca02c", "break": "#bbbbbb"}
+STATUS_COLOURS = {"on_time": "#2ca02c", "late": "#ff7f0e", "missed": "#d62728"}
+STATUS_NAMES = {"on_time": "on time", "late": "late", "missed": "missed"}
+
+
+def _naive(t: datetime) -> str:
+    # plotly.js ignores UTC offsets in date strings; dropping it keeps the axis in UTC
+    return t.replace(tzinfo=None).isoformat()
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title},
+        height=height,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+    )
+    return fig
+
+
+def tours_gantt(events: Iterable[Event], *, max_rows: int = GANTT_MAX_ROWS) -> go.Figure:
+    """One row per technician, bars for travel, work and breaks on a UTC time axis.
+
+    Only the first ``max_rows`` technicians (by id) are drawn: a browser chokes on thousands
+    of rows, and nobody reads them; the title says when rows were left out.
+    """
+    if max_rows < 1:
+        msg = f"max_rows must be >= 1, got {max_rows}"
+        raise ValueError(msg)
+    acts = activities(events)
+    technicians = sorted({a.technician_id for a in acts})
+    shown = set(technicians[:max_rows])
+    fig = go.Figure()
+    for kind, colour in ACTIVITY_COLOURS.items():
+        rows = [a for a in acts if a.kind == kind and a.technician_id in shown]
+        fig.add_trace(
+            go.Bar(
+                name=kind,
+                orientation="h",
+                y=[a.technician_id for a in rows],
+                base=[_naive(a.start) for a in rows],
+                # on a date axis a bar's length is in milliseconds
+                x=[(a.end - a.start).total_seconds() * 1000 for a in rows],
+                marker_color=colour,
+                customdata=[[a.visit_id or "", round(a.hours * 60)] for a in rows],
+                hovertemplate="%{y} " + kind + " %{customdata[0]}: %{customdata[1]} min"
+                "<extra></extra>",
+            )
+        )
+    title = "Tours by technician (UTC)"
+    if len(technicians) > max_rows:
+        title += f" - first {max_rows} of {len(technicians)} technicians"
+    fig.update_xaxes(type="date", title="time (UTC)")
+    order = sorted(shown)
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
+    fig.update_layout(barmode="overlay", bargap=0.3)
+    return _layout(fig, title, height=140 + 18 * max(len(order), 5))
+
+
+def punctuality_by_hour(outcomes: Sequence[VisitOutcome]) -> go.Figure:
+    """Share of attended visits on time, by the hour their window starts."""
+    attended: dict[int, list[bool]] = defaultdict(list)
+    for o in outcomes:
+        if o.status != "missed":
+            attended[int(o.window_start_min // 60)].append(o.status == "on_time")
+    hours = sorted(attended)
+    shares = [sum(attended[h]) / len(attended[h]) for h in hours]
+    fig = go.Figure(
+        go.Bar(
+            x=[f"{h:02d}:00" for h in hours],
+            y=shares,
+            customdata=[len(attended[h]) for h in hours],
+            hovertemplate="window from %{x}: %{y:.0%} of %{customdata} on time<extra></extra>",
+            marker_color=STATUS_COLOURS["on_time"],
+        )
+    )
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title="on time")
+    fig.update_xaxes(title="window start (UTC)", type="category")
+    return _layout(fig, "Punctuality by window start hour")
+
+
+def lateness_histogram(outcomes: Sequence[VisitOutcome]) -> go.Figure:
+    """How late the late visits were, in minutes after the window end."""
+    late = [o.late_min for o in outcomes if o.status == "late"]
+    fig = go.Figure(go.Histogram(x=late, marker_color=STATUS_COLOURS["late"], name="late"))
+    fig.update_xaxes(title="minutes after window end", rangemode="tozero")
+    fig.update_yaxes(title="visits")
+    return _layout(fig, f"Lateness of late visits (n={len(late)})")
+
+
+def utilisation_by_technician(days: Sequence[TechnicianDay]) -> go.Figure:
+    """Work time over shift time per technician who worked, highest first."""
+    util = sorted(
+        (
+            (d.work_hours / d.shift_hours if d.shift_hours > 0 else 0.0, d.technician_id)
+            for d in days
+        ),
+        key=lambda u: (-u[0], u[1]),
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=[t for _, t in util],
+            y=[u for u, _ in util],
+            marker_color=ACTIVITY_COLOURS["work"],
+            hovertemplate="%{x}: %{y:.0%}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(tickformat=".0%", title="work / shift", rangemode="tozero")
+    # thousands of technician ids on one axis are unreadable; hover still names them
+    fig.update_xaxes(type="category", showticklabels=len(util) <= GANTT_MAX_ROWS)
+    return _layout(fig, "Utilisation by technician")
+
+
+def _routes(outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay]) -> go.Scatter:
+    """All routes in one trace, separated by gaps: one trace per technician is too slow."""
+    stops: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for o in outcomes:
+        if o.technician_id is not None and o.arrival_min is not None and o.x is not None:
+            stops[o.technician_id].append((o.arrival_min, o.x, o.y if o.y is not None else 0.0))
+    homes = {d.technician_id: (d.home_x, d.home_y) for d in days}
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for tech in sorted(stops):
+        points = [(x, y) for _, x, y in sorted(stops[tech])]
+        if tech in homes:
+            points.insert(0, homes[tech])
+        xs += [x for x, _ in points] + [None]
+        ys += [y for _, y in points] + [None]
+    line = {"color": "rgba(90,90,90,0.35)", "width": 1}
+    return go.Scatter(x=xs, y=ys, mode="lines", name="routes", line=line, hoverinfo="skip")
+
+
+def visit_map(
+    outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay], scenario: Scenario
+) -> go.Figure:
+    """Visits on the city plane coloured by status, routes in arrival order, home bases."""
+    fig = go.Figure(_routes(outcomes, days))
+    # thousands of visits bury each other at the size that suits a hundred
+    size = 7 if len(outcomes) <= 1000 else 4
+    for status, colour in STATUS_COLOURS.items():
+        pts = [o for o in outcomes if o.status == status and o.x is not None]
+        fig.add_trace(
+            go.Scatter(
+                x=[o.x for o in pts],
+                y=[o.y for o in pts],
+                mode="markers",
+                name=STATUS_NAMES[status],
+                marker={"color": colour, "size": size},
+                text=[o.visit_id for o in pts],
+                hovertemplate="%{text}<extra>" + STATUS_NAMES[status] + "</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[d.home_x for d in days],
+            y=[d.home_y for d in days],
+            mode="markers",
+            name="home bases",
+            marker={"symbol": "square", "color": "#1f77b4", "size": size + 1},
+            text=[d.technician_id for d in days],
+            hovertemplate="%{text}<extra>home</extra>",
+        )
+    )
+    side = scenario.city.size_km
+    fig.update_xaxes(range=[0, side], title="km", constrain="domain")
+    fig.update_yaxes(range=[0, side], title="km", scaleanchor="x", scaleratio=1)
+    return _layout(fig, f"Visits and routes ({scenario.city.size_km:g} km city)", height=700)

@@ -1,0 +1,46 @@
+"""The technician roster (master data) as a JSON file next to an event log.
+
+A production system knows its technicians' skills, shifts and home bases from HR, not
+from the event stream; ``twin run`` writes the roster beside ``events.jsonl`` so that
+``twin replay`` and shadow mode start from the same master data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from twin.config import Scenario
+from twin.models.routing.plan import TechnicianSpec
+
+
+def roster_of(scenario: Scenario) -> dict[str, TechnicianSpec]:
+    """The company's technicians for ``scenario`` (the same on every day, see company_seed)."""
+    from twin.sim.rng import stream
+    from twin.sim.workforce import make_workforce
+
+    team = make_workforce(
+        scenario, stream(scenario.company_seed, "workforce"), stream(0, "absence")
+    )
+    return {p.id: p.spec for p in team}
+
+
+def write_roster(path: Path, scenario: Scenario) -> None:
+    rows = [
+        {**{k: getattr(s, k) for k in s.__dataclass_fields__}, "skills": sorted(s.skills)}
+        for s in roster_of(scenario).values()
+    ]
+    path.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+def read_roster(path: Path) -> Mapping[str, TechnicianSpec]:
+    try:
+        rows = json.loads(path.read_text())
+        return {
+            r["technician_id"]: TechnicianSpec(**{**r, "skills": frozenset(r["skills"])})
+            for r in rows
+        }
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        msg = f"{path}: not a valid roster file ({exc})"
+        raise ValueError(msg) from None

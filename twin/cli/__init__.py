@@ -1,0 +1,48 @@
+"""The ``twin`` command line: one module per command, one shared scenario loader.
+
+``twin run`` simulates a day, ``replay`` runs the brain over a recorded log, ``compare``
+puts policies side by side, ``ui`` opens the cockpit, ``offer`` answers a booking request,
+``train-durations`` refits the duration model, ``calibrate-eta`` the ETA calibration,
+``fit-chemistry`` the chemistry index, and ``shadow`` runs the brain beside a live Kafka
+stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+# scikit-learn/numpy threads on 2 cores cost more than they give (STACK.md)
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from twin.cli import calibrate, compare, durations, offer, replay, run, shadow, ui
+from twin.cli.common import console
+from twin.config import ConfigError
+
+COMMANDS = (run, replay, calibrate, compare, ui, durations, shadow, offer)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="twin", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

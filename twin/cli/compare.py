@@ -1,0 +1,112 @@
+"""``twin compare``: arms (scenario files) on common seeds, KPIs with 95 % CIs, stored."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+from twin.app.compare import Arm, run_comparison
+from twin.config import ConfigError, Scenario, load_scenario
+
+if TYPE_CHECKING:  # the store pulls in DuckDB, which `twin run` never needs
+    from twin.app.store import RunStore
+
+
+def _file_arms(paths: Iterable[Path]) -> list[tuple[Arm, Scenario]]:
+    pairs: list[tuple[Arm, Scenario]] = []
+    seen: set[str] = set()
+    for path in paths:
+        scenario = load_scenario(path)
+        label = path.stem if path.stem not in seen else str(path)
+        seen.add(label)
+        pairs.append((Arm(label, {"file": str(path)}), scenario))
+    return pairs
+
+
+def comparison_table(store: RunStore, comparison_id: str) -> Table:
+    """A rich table: per KPI, each arm's mean ± 95 % CI and its paired difference."""
+    from twin.analysis.stats import format_difference, format_estimate, summarise
+
+    record = store.comparison(comparison_id)
+    by_arm = store.kpis_by_arm(comparison_id)
+    arms = list(by_arm)
+    n = len(record.seeds)
+    table = Table(title=f"{record.label} · {n} seeds · mean ± 95 % CI; Δ vs {arms[0]} (paired)")
+    table.add_column("KPI")
+    for i, arm in enumerate(arms):
+        table.add_column(arm, justify="right")
+        if i:
+            table.add_column(f"Δ {arm}", justify="right")
+    for row in summarise(by_arm):
+        cells = []
+        for i, est in enumerate(row.estimates):
+            cells.append(format_estimate(row.spec, est))
+            diff = row.differences[i]
+            if diff is not None:
+                text = format_difference(row.spec, diff)
+                cells.append(f"[dim]{text}[/dim]" if not diff.significant else text)
+        table.add_row(row.spec.label, *cells)
+    return table
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twin.app.store import RunStore
+
+    console = Console()
+    if len(args.scenarios) < 2:
+        raise ConfigError("twin compare needs at least two scenario files (one per arm)")
+    if args.seeds < 1:
+        raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+    pairs = _file_arms(args.scenarios)
+    store = RunStore(args.store)
+    seeds = list(range(1, args.seeds + 1))
+    with Progress(
+        "[bold]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("simulating days", total=len(pairs) * len(seeds))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_comparison(
+            pairs[0][1], pairs, seeds, store, workers=args.workers, progress=progress
+        )
+    console.print(comparison_table(store, result.comparison_id))
+    console.print(
+        f"{len(result.run_ids)} runs in {result.wall_s:.1f} s on {args.workers} worker(s); "
+        f"stored as comparison {result.comparison_id} in {store.path} "
+        "(n.s. = not significant: the 95 % CI of the difference contains 0)"
+    )
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``twin compare`` to the CLI's subparsers."""
+    from twin.app.store import DEFAULT_STORE
+
+    p = sub.add_parser(
+        "compare",
+        help="compare scenarios (arms) on common seeds; print and store KPIs with 95%% CIs",
+        description="Run each scenario file (an arm) on seeds 1..N (the same seeds for every "
+        "arm), in parallel processes; print each KPI's mean with its 95%% CI and the paired "
+        "difference to the first arm; store every run in the run store.",
+    )
+    p.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files, one per arm")
+    p.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
+    p.add_argument(
+        "--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="processes"
+    )
+    p.add_argument("--store", type=Path, default=DEFAULT_STORE, help=f"default: {DEFAULT_STORE}")
+    p.set_defaults(func=cmd_compare)

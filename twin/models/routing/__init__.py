@@ -1,0 +1,2 @@
+"""Routing: travel times, plan state and route timelines, insertion, dispatchers, the fleet
+mirror (plan state rebuilt from events)."""

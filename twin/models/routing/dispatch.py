@@ -1,0 +1,127 @@
+"""The dispatcher interface the world obeys, and the baseline dispatcher.
+
+A dispatcher answers three questions, always from a read-only :class:`PlanState`:
+
+* ``offers``: which promised windows can this request get (ranked, best first)?
+* ``insert``: the customer chose a window — where does the visit go?
+* ``repair``: something happened (sick technician, cancellation, delay) — which routes change?
+
+Each returns *decisions* (offers, or new routes for the technicians whose route changes);
+the world applies them. The baseline is what a conventional dispatcher does: cheapest
+feasible insertion at booking time and no replanning during the day, except handing the
+visits of a technician who called in sick to colleagues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from twin.models.routing.insertion import (
+    CandidateIndex,
+    Insertion,
+    InsertionWeights,
+    best_insertion,
+)
+from twin.models.routing.plan import BreakRule, PlanState, Timeline, VisitTask
+from twin.models.routing.travel import TravelModel
+
+Routes = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotOffer:
+    """A window the company can promise, with the technician it would plan and the cost."""
+
+    window_start: float
+    window_end: float
+    technician_id: str
+    cost: float
+    late_risk: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class NoOffer:
+    """An explicit refusal: why no window can be offered."""
+
+    reason: str
+
+
+class Dispatcher(Protocol):
+    def offers(
+        self, state: PlanState, request: VisitTask, windows: Sequence[tuple[float, float]]
+    ) -> list[SlotOffer] | NoOffer: ...
+
+    def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer: ...
+
+    def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes: ...
+
+
+@dataclass
+class BaselineDispatcher:
+    """Cheapest insertion at booking; no replanning except re-homing a sick colleague's visits."""
+
+    travel: TravelModel
+    brk: BreakRule
+    weights: InsertionWeights = field(default_factory=InsertionWeights)
+    _index: CandidateIndex | None = field(default=None, init=False, repr=False)
+    _timelines: dict[tuple[object, ...], Timeline] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    def _insertion(
+        self, state: PlanState, visit: VisitTask, allow_late: bool = False, fallback: bool = False
+    ) -> Insertion | None:
+        """Bookings fill regular hours only; overtime is kept for re-homing and emergencies
+        (``fallback``: on time in regular hours if possible, else late or in overtime)."""
+        if self._index is None or not self._index.valid_for(state):
+            self._index = CandidateIndex(state)
+        return best_insertion(
+            state,
+            visit,
+            self.travel,
+            self.brk,
+            self.weights,
+            allow_late=allow_late,
+            allow_overtime=allow_late,
+            index=self._index,
+            timelines=self._timelines,
+            fallback=fallback,
+        )
+
+    def offers(
+        self, state: PlanState, request: VisitTask, windows: Sequence[tuple[float, float]]
+    ) -> list[SlotOffer] | NoOffer:
+        if not any(request.skill in s.skills for s in state.technicians.values()):
+            return NoOffer(f"no technician has skill {request.skill!r}")
+        found = []
+        for ws, we in windows:
+            if we <= state.now:
+                continue
+            cand = replace(request, window_start=ws, window_end=we)
+            ins = self._insertion(state, cand)
+            if ins is not None:
+                found.append(SlotOffer(ws, we, ins.technician_id, ins.cost))
+        if not found:
+            return NoOffer("no feasible window left today")
+        found.sort(key=lambda o: (o.cost, o.window_start, o.window_end - o.window_start))
+        return found
+
+    def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer:
+        ins = self._insertion(state, visit)
+        if ins is None:
+            return NoOffer("no feasible position for the chosen window")
+        return {ins.technician_id: ins.route}
+
+    def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes:
+        """Re-insert ``orphans`` one by one (late allowed: a visit is better late than missed)."""
+        routes: Routes = {}
+        current = dict(state.routes)
+        for vid in orphans:
+            view = replace(state, routes=current)
+            ins = self._insertion(view, state.visits[vid], fallback=True)
+            if ins is not None:
+                current[ins.technician_id] = ins.route
+                routes[ins.technician_id] = ins.route
+        return routes

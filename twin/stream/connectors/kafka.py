@@ -1,0 +1,557 @@
+"""Kafka topics as the brain's input and output: the production event stream in, decisions out.
+
+**Input.** :class:`EventTopicSource` reads one topic of JSON event lines through Bytewax's
+own ``KafkaSource`` (``assign()`` per Kafka partition, no consumer group; the offsets go
+into the source's snapshot). A message that parses becomes its event; one that does not
+becomes ``RawLine(text, line=offset)``, which the flow's own ``parse`` step turns into a
+dead letter with the reason. Kafka gives the brain no clock, so ``Tick`` markers come from
+the event-time watermark (:class:`EventTicks`): after an event of time *t*, every whole
+minute *m* ≤ *t* − bound not yet ticked. The admission step dead-letters what arrives
+beyond the bound. A bounded read (``until_eof``) stops at the end of every partition and
+ticks up to the newest event, so that nothing stays held.
+
+**Order.** The collector replans against its view of the fleet when it closes a minute,
+so that view must not run ahead: if events of later minutes reach it first, its replans
+change (measured: batches of 100 lines instead of one minute at a time change a day's
+decisions). So :class:`InputOrder` holds each event until the tick that closes its minute
+and releases it just before that tick, sorted by (time, partition, offset); the source
+hands the flow one minute per batch; and a :class:`TickGate` shared with the sink holds
+the next minute until the sink has seen the previous one closed — the closed loop's
+barrier, which made no measurable difference to speed. A run is therefore a function of
+the topic's contents: neither Kafka's batching nor the worker count changes it.
+
+**Output.** :class:`DecisionTopicsSink` writes through Bytewax's ``KafkaSink``: decisions
+to ``<prefix>.decisions`` (``twin.events.to_json``), dead letters to
+``<prefix>.dead-letters`` (``{"reason", "raw", "line"}``), ops windows to ``<prefix>.ops``;
+keyed by visit id, else technician id, so a consumer sees each visit's decisions in order
+however many partitions the topic has. ``TickClosed`` markers stay inside.
+
+**Scaling.** Kafka partitions carry any volume; key a technician's activity (shift,
+positions, travel, work, breaks) by technician, and keep what belongs to a visit's booking
+(request, booking, cancellation, plans, traffic) on one key or, for a large company, one
+key per region: a request and its booking often share a second, and only one partition
+keeps them in order. All partitions feed *one* source partition, because the watermark
+spans the topic (the minimum over partitions; a partition that ticked alone would close
+minutes a slower one has not delivered). In live mode a partition silent for ``idle_s``
+stops holding the others back, and its late events become dead letters. Several workers
+(``twin shadow --workers N``, or ``python -m bytewax.run "twin.app.shadow:shadow_flow(…)"
+-w N``) spread the technician steps by key, but ``admit``, ``fleet`` and ``collector``
+are global steps (one key each): every event and every decision passes through one worker
+for each, so they bound one brain's throughput whatever N is, and extra workers mostly add
+exchange cost (on 2 cores, ``-w 2`` was slower than ``-w 1``). A brain per region, each on
+its own topic and prefix, is the way past that. The gate needs source and sink in one
+process; a cluster of processes (``-i``/``-a``) runs with ``barrier=False``, which keeps
+one minute per batch but no longer guarantees the order above.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import json
+import logging
+import math
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage, KafkaSource, KafkaSourceMessage
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
+from bytewax.outputs import DynamicSink, StatelessSinkPartition
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from twin import events as ev
+from twin.clock import DayClock
+from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
+from twin.stream.order import RawLine, parse
+
+log = logging.getLogger(__name__)
+
+DECISIONS = "decisions"
+DEAD_LETTERS = "dead-letters"
+OPS = "ops"
+OUTPUTS = (DECISIONS, DEAD_LETTERS, OPS)
+
+
+def output_topic(prefix: str, kind: str) -> str:
+    if kind not in OUTPUTS:
+        msg = f"output kind {kind!r} is not one of {', '.join(OUTPUTS)}"
+        raise ValueError(msg)
+    return f"{prefix}.{kind}"
+
+
+# ---------------------------------------------------------------- ticks from the watermark
+@dataclass
+class EventTicks:
+    """Tick markers from the event-time watermark over one or more input partitions.
+
+    The watermark is the newest event time of the slowest live partition minus the bound;
+    every whole minute up to it is ticked once, in order. ``idle`` takes a partition out of
+    the minimum (at its end, or when it has been silent); an event brings it back.
+    """
+
+    clock: DayClock
+    bound_min: float
+    parts: tuple[str, ...] = ("0",)
+    newest: dict[str, float] = field(default_factory=dict)
+    idle_parts: set[str] = field(default_factory=set)
+    ticked: int | None = None
+    earliest: float = math.inf  # before the first tick: where ticking starts
+
+    def __post_init__(self) -> None:
+        if not self.bound_min >= 0.0:
+            msg = f"EventTicks.bound_min must be >= 0 minutes, got {self.bound_min!r}"
+            raise ValueError(msg)
+        if not self.parts:
+            msg = "EventTicks.parts must name at least one input partition"
+            raise ValueError(msg)
+
+    def observe(self, part: str, t: datetime) -> list[Tick]:
+        """An event of time ``t`` arrived on ``part``: the ticks it makes safe."""
+        minute = self.clock.minutes(t)
+        if self.ticked is None:
+            self.earliest = min(self.earliest, minute)
+        if minute > self.newest.get(part, -math.inf):
+            self.newest[part] = minute
+        self.idle_parts.discard(part)
+        return self._advance()
+
+    def idle(self, part: str) -> list[Tick]:
+        """``part`` ended (or went silent): stop waiting for it."""
+        self.idle_parts.add(part)
+        return self._advance()
+
+    def finish(self) -> list[Tick]:
+        """End of a bounded read: tick up to the newest event, releasing everything held."""
+        if not self.newest:
+            return []
+        return self._tick_until(math.ceil(max(self.newest.values()) - 1e-9))
+
+    def watermark(self) -> float | None:
+        live = [p for p in self.parts if p not in self.idle_parts]
+        if not live or any(p not in self.newest for p in live):
+            return None
+        return min(self.newest[p] for p in live) - self.bound_min
+
+    def _advance(self) -> list[Tick]:
+        mark = self.watermark()
+        return [] if mark is None else self._tick_until(math.floor(mark + 1e-9))
+
+    def _tick_until(self, last: int) -> list[Tick]:
+        if self.ticked is None:  # from the earliest event on, even if a partition came late
+            first = min(last, math.floor(self.earliest - self.bound_min + 1e-9))
+        else:
+            first = self.ticked + 1
+        ticks = [Tick(float(m), self.clock.at(m)) for m in range(first, last + 1)]
+        if ticks:
+            self.ticked = last
+        return ticks
+
+
+@dataclass
+class InputOrder:
+    """The events of all input partitions in one order that does not depend on fetch timing.
+
+    Valid events are held until a tick closes their minute and then released, just before
+    that tick, sorted by (time, partition, offset): the order in which Kafka happened to
+    deliver partitions never matters. With one partition this is the arrival order among
+    equal times, as in the admission step. Events at or before the last tick are passed on
+    at once (the admission step dead-letters what is beyond the bound), and lines that are
+    not events pass as ``RawLine`` for the flow's own ``parse`` step to explain.
+    """
+
+    ticks: EventTicks
+    held: list[tuple[datetime, int, int, ev.Event]] = field(default_factory=list)
+
+    def admit(self, part: str, text: str, line: int) -> list[Any]:
+        """One input line: what it releases to the flow (events and ticks, or a raw line)."""
+        item = parse(RawLine(text, line))
+        if not isinstance(item, ev.Event):
+            return [RawLine(text, line)]  # the flow's own parse step says why
+        last = self.ticks.ticked
+        if last is not None and item.time <= self.ticks.clock.at(last):
+            return [item, *self._release(self.ticks.observe(part, item.time))]
+        heapq.heappush(self.held, (item.time, self.ticks.parts.index(part), line, item))
+        return self._release(self.ticks.observe(part, item.time))
+
+    def idle(self, part: str) -> list[Any]:
+        return self._release(self.ticks.idle(part))
+
+    def finish(self) -> list[Any]:
+        return self._release(self.ticks.finish())
+
+    def _release(self, ticks: list[Tick]) -> list[Any]:
+        out: list[Any] = []
+        for tick in ticks:
+            while self.held and self.held[0][0] <= tick.time:
+                out.append(heapq.heappop(self.held)[3])
+            out.append(tick)
+        return out
+
+
+def ticked_lines(
+    lines: Iterable[str], clock: DayClock, bound_min: float, first_line: int = 0
+) -> Iterator[Any]:
+    """What a one-partition topic holding ``lines`` feeds the flow (replays, reference runs)."""
+    order = InputOrder(EventTicks(clock, bound_min))
+    for no, text in enumerate(lines, start=first_line):
+        yield from order.admit("0", text, no)
+    yield from order.finish()
+
+
+# ---------------------------------------------------------------- counters for the summary
+@dataclass
+class ShadowStats:
+    """What went through a shadow run; shared by the source and sink partitions."""
+
+    messages: int = 0
+    events: int = 0
+    malformed: int = 0
+    ticks: int = 0
+    published: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, name: str, n: int = 1) -> None:
+        with self.lock:
+            if name in ("messages", "events", "malformed", "ticks"):
+                setattr(self, name, getattr(self, name) + n)
+            else:
+                self.published[name] += n
+
+
+# ---------------------------------------------------------------- source
+@dataclass
+class TickGate:
+    """In-process barrier between the sink and the source, as in the closed loop.
+
+    The collector's view of the fleet must not run ahead of the minute it closes (its
+    replans read it), so the source releases one tick per batch and, with a gate, waits
+    until the sink has seen that tick's ``TickClosed`` before it releases the next. This
+    makes a run independent of how Kafka batched the messages. It needs the source and
+    the sink in one process (any number of worker threads).
+    """
+
+    closed_until: float = -math.inf
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def close(self, minute: float) -> None:
+        with self.lock:
+            self.closed_until = max(self.closed_until, minute)
+
+    def is_closed(self, minute: float) -> bool:
+        with self.lock:
+            return self.closed_until >= minute
+
+
+@dataclass
+class TopicResume:
+    """Snapshot of the source: next offset per Kafka partition, tick state, items read but
+    not yet released."""
+
+    offsets: dict[str, int | None]
+    order: InputOrder
+    pending: list[Any]
+    ended: set[str]
+
+
+def _text(value: bytes | None) -> str:
+    return "" if value is None else value.decode("utf-8", errors="replace")
+
+
+class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
+    def __init__(
+        self,
+        inner: Mapping[str, StatefulSourcePartition[Any, Any]],
+        order: InputOrder,
+        resume: TopicResume | None,
+        idle_s: float | None,
+        poll_s: float,
+        gate: TickGate | None,
+        stats: ShadowStats | None,
+    ) -> None:
+        self.inner = inner
+        self.order = order
+        self.idle_s = idle_s
+        self.poll_s = poll_s
+        self.gate = gate
+        self.stats = stats
+        self.pending: deque[Any] = deque(resume.pending if resume else ())
+        self.ended: set[str] = set(resume.ended) if resume else set()
+        self.last_seen = dict.fromkeys(inner, time.monotonic())
+        self.waiting: float | None = None
+        self.empty = False
+        self.done = bool(inner) and len(self.ended) == len(inner)
+
+    def _admit(self, part: str, msg: Any) -> list[Any]:
+        if not isinstance(msg, KafkaSourceMessage):  # a KafkaError item: not raised, so log it
+            log.warning("Kafka error on partition %s: %s", part, getattr(msg, "err", msg))
+            return []
+        offset = -1 if msg.offset is None else msg.offset
+        return self.order.admit(part, _text(msg.value), offset)
+
+    def _silent(self, part: str, now: float) -> bool:
+        """Newly silent for longer than ``idle_s`` (live mode only)."""
+        return (
+            self.idle_s is not None
+            and now - self.last_seen[part] > self.idle_s
+            and part not in self.order.ticks.idle_parts
+        )
+
+    def _poll(self) -> list[Any]:
+        """One round over the Kafka partitions: their messages as items, with ticks."""
+        out: list[Any] = []
+        n_msgs = 0
+        now = time.monotonic()
+        for part, inner in self.inner.items():
+            if part in self.ended:
+                continue
+            try:
+                msgs = inner.next_batch()
+            except StopIteration:
+                self.ended.add(part)
+                out.extend(self.order.idle(part))
+                continue
+            got = 0
+            for msg in msgs:
+                out.extend(self._admit(part, msg))
+                got += 1
+            if got:
+                n_msgs += got
+                self.last_seen[part] = now
+            elif self._silent(part, now):
+                log.info("partition %s silent for %.0f s: not waiting for it", part, self.idle_s)
+                out.extend(self.order.idle(part))
+        if len(self.ended) == len(self.inner):
+            out.extend(self.order.finish())
+            self.done = True
+        if self.stats is not None:
+            ticks = sum(isinstance(i, Tick) for i in out)
+            malformed = sum(isinstance(i, RawLine) for i in out)
+            self.stats.add("messages", n_msgs)
+            self.stats.add("malformed", malformed)
+            self.stats.add("ticks", ticks)
+            self.stats.add("events", len(out) - ticks - malformed)
+        return out
+
+    def next_batch(self) -> list[Any]:
+        self.empty = False
+        if self.waiting is not None:
+            if self.gate is not None and not self.gate.is_closed(self.waiting):
+                return []  # the barrier: the previous tick is still being decided
+            self.waiting = None
+        if not self.pending:
+            if self.done:
+                raise StopIteration
+            self.pending.extend(self._poll())
+            if not self.pending:
+                self.empty = not self.done
+                return []
+        out: list[Any] = []
+        while self.pending:  # up to and including the next tick: one minute per batch
+            item = self.pending.popleft()
+            out.append(item)
+            if isinstance(item, Tick):
+                self.waiting = item.minute
+                break
+        return out
+
+    def next_awake(self) -> datetime | None:
+        # Kafka had nothing new: do not spin on the consumers (live mode waits for messages)
+        return datetime.now(UTC) + timedelta(seconds=self.poll_s) if self.empty else None
+
+    def snapshot(self) -> TopicResume:
+        offsets = {part: inner.snapshot() for part, inner in self.inner.items()}
+        return TopicResume(offsets, copy.deepcopy(self.order), list(self.pending), set(self.ended))
+
+    def close(self) -> None:
+        for inner in self.inner.values():
+            inner.close()
+
+
+class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
+    """One topic of JSON event lines → events (or raw lines) and watermark ``Tick`` markers.
+
+    ``gate`` (shared with :class:`DecisionTopicsSink`) holds each tick back until the
+    previous one is closed; without it (a cluster of several processes) ticks are still
+    released one per batch, which in practice keeps the same order but is not guaranteed.
+    """
+
+    def __init__(
+        self,
+        brokers: Sequence[str],
+        topic: str,
+        clock: DayClock,
+        bound_min: float,
+        *,
+        until_eof: bool = False,
+        idle_s: float | None = 10.0,
+        poll_s: float = 0.02,
+        batch_size: int = 1000,
+        add_config: dict[str, str] | None = None,
+        gate: TickGate | None = None,
+        stats: ShadowStats | None = None,
+    ) -> None:
+        if isinstance(brokers, str):
+            msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
+            raise TypeError(msg)
+        if idle_s is not None and idle_s <= 0:
+            msg = f"idle_s must be > 0 seconds (or None to wait forever), got {idle_s!r}"
+            raise ValueError(msg)
+        self.kafka = KafkaSource(
+            list(brokers),
+            [topic],
+            tail=not until_eof,
+            batch_size=batch_size,
+            add_config=add_config,
+        )
+        self.brokers = list(brokers)
+        self.topic = topic
+        self.clock = clock
+        self.bound_min = bound_min
+        self.idle_s = None if until_eof else idle_s  # a bounded read waits for every end
+        self.poll_s = poll_s
+        self.gate = gate
+        self.stats = stats
+
+    def list_parts(self) -> list[str]:
+        return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
+
+    def build_part(
+        self, step_id: str, for_part: str, resume_state: TopicResume | None
+    ) -> _TopicPartition:
+        try:
+            found = self.kafka.list_parts()
+        except (RuntimeError, KafkaException) as exc:
+            msg = f"cannot read topic {self.topic!r} from {','.join(self.brokers)}: {exc}"
+            raise RuntimeError(msg) from None
+        by_index = {p.split("-", 1)[0]: p for p in found}
+        offsets = resume_state.offsets if resume_state is not None else {}
+        inner = {
+            i: self.kafka.build_part(step_id, by_index[i], offsets.get(i))
+            for i in sorted(by_index, key=int)
+        }
+        if resume_state is not None:
+            order = resume_state.order
+            order.ticks.parts = tuple(inner)  # partitions may have been added since
+        else:
+            order = InputOrder(EventTicks(self.clock, self.bound_min, parts=tuple(inner)))
+        return _TopicPartition(
+            inner, order, resume_state, self.idle_s, self.poll_s, self.gate, self.stats
+        )
+
+
+# ---------------------------------------------------------------- sink
+def _key(item: Any) -> bytes | None:
+    key = getattr(item, "visit_id", None) or getattr(item, "technician_id", None)
+    return key.encode() if isinstance(key, str) else None
+
+
+def _millis(t: datetime) -> int:
+    return int(t.timestamp() * 1000)
+
+
+def to_message(item: Any, prefix: str) -> tuple[str, KafkaSinkMessage[bytes | None, bytes]] | None:
+    """The Kafka message for one output of the flow, with its kind; None for internal markers."""
+    if isinstance(item, DECISION_TYPES):
+        body = ev.to_json(item).encode()
+        topic = output_topic(prefix, DECISIONS)
+        return item.TYPE, KafkaSinkMessage(_key(item), body, topic, timestamp=_millis(item.time))
+    if isinstance(item, DeadLetter):
+        data = {"reason": item.reason, "raw": item.raw, "line": item.line}
+        body = json.dumps(data, ensure_ascii=False).encode()
+        return DEAD_LETTERS, KafkaSinkMessage(None, body, output_topic(prefix, DEAD_LETTERS))
+    if isinstance(item, OpsWindow):
+        body = json.dumps(item.to_dict()).encode()
+        topic = output_topic(prefix, OPS)
+        return OPS, KafkaSinkMessage(None, body, topic, timestamp=_millis(item.window_end))
+    return None  # TickClosed and other markers stay inside the brain
+
+
+class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
+    def __init__(
+        self,
+        inner: StatelessSinkPartition[Any],
+        prefix: str,
+        gate: TickGate | None,
+        stats: ShadowStats | None,
+    ) -> None:
+        self.inner = inner
+        self.prefix = prefix
+        self.gate = gate
+        self.stats = stats
+
+    def write_batch(self, items: list[Any]) -> None:
+        messages = []
+        kinds: Counter[str] = Counter()
+        closed: float | None = None
+        for item in items:
+            if isinstance(item, TickClosed):
+                closed = item.minute if closed is None else max(closed, item.minute)
+                continue
+            found = to_message(item, self.prefix)
+            if found is not None:
+                kinds[found[0]] += 1
+                messages.append(found[1])
+        if messages:
+            self.inner.write_batch(messages)  # produces and flushes
+        if closed is not None and self.gate is not None:
+            self.gate.close(closed)  # after the flush: the tick's decisions are out
+        if self.stats is not None:
+            for kind, n in kinds.items():
+                self.stats.add(kind, n)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class DecisionTopicsSink(DynamicSink[Any]):
+    """Decisions, dead letters and ops windows to ``<prefix>.decisions|dead-letters|ops``."""
+
+    def __init__(
+        self,
+        brokers: Sequence[str],
+        prefix: str,
+        *,
+        add_config: dict[str, str] | None = None,
+        gate: TickGate | None = None,
+        stats: ShadowStats | None = None,
+    ) -> None:
+        if isinstance(brokers, str):
+            msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
+            raise TypeError(msg)
+        if not prefix or any(c.isspace() for c in prefix):
+            msg = f"topic prefix must be a non-empty name without spaces, got {prefix!r}"
+            raise ValueError(msg)
+        self.kafka = KafkaSink(list(brokers), None, add_config=add_config)
+        self.prefix = prefix
+        self.gate = gate
+        self.stats = stats
+
+    def build(self, step_id: str, worker_index: int, worker_count: int) -> _DecisionTopicsPartition:
+        inner = self.kafka.build(step_id, worker_index, worker_count)
+        return _DecisionTopicsPartition(inner, self.prefix, self.gate, self.stats)
+
+
+def ensure_topics(
+    brokers: Sequence[str], names: Iterable[str], partitions: int = 1, timeout_s: float = 10.0
+) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones created."""
+    admin = AdminClient({"bootstrap.servers": ",".join(brokers)})
+    try:
+        existing = set(admin.list_topics(timeout=timeout_s).topics)
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return []
+        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+        futures = admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s)
+        for future in futures.values():
+            future.result(timeout=timeout_s)
+    except KafkaException as exc:
+        msg = f"Kafka at {','.join(brokers)}: cannot list or create topics ({exc})"
+        raise RuntimeError(msg) from None
+    return missing
