@@ -46,7 +46,7 @@ from twin.analysis.kpi import KPI_SPECS, Kpis
 from twin.analysis.quality import HORIZONS, Quality, measure
 from twin.analysis.stats import format_difference, format_estimate, mean_ci, summarise
 from twin.app.compare import RunOutput, RunTask, default_executor, execute
-from twin.app.run import dispatcher_factory, duration_estimates
+from twin.app.wiring import build_brain, build_world
 from twin.config import Scenario
 from twin.models.routing.travel import KERNELS
 from twin.sim.world import World
@@ -213,10 +213,13 @@ def duration_model_numbers(test_days: int) -> None:
 
 def effect_and_accuracy(args: argparse.Namespace) -> None:
     seeds = list(range(1, args.seeds + 1))
-    brain = scenario("default", **{"policy.dispatcher": "brain"})
+    brain = scenario("default", **{"policy.brain": True})
     arms = {"brain": brain}
     if args.effect:
-        arms = {"baseline": scenario("default", **{"policy.dispatcher": "baseline"}), **arms}
+        arms = {
+            "baseline": scenario("default", **{"policy.brain": False}),
+            **arms,
+        }
     out, wall = run_arms(arms, seeds, args.workers)
     runs = len(seeds) * len(arms)
     print(
@@ -256,17 +259,14 @@ def _timed_day(
 ) -> LoopTiming:
     """A fresh world; ``loop`` None runs the world alone (``world.run()``, no brain)."""
     gc.collect()
-    factory = dispatcher_factory(sc)
     t0 = time.perf_counter()
-    world = World(sc, factory, seed)
+    world = build_world(sc, seed)
     t1 = time.perf_counter()
     if loop is None:
         t2 = t1
         events = world.run()
     else:
-        params = BrainParams.for_scenario(
-            sc, world.specs, duration_estimates(sc, world.specs), factory
-        )
+        params = build_brain(world.company)
         t2 = time.perf_counter()
         events = loop(world, params).events
     t3 = time.perf_counter()
@@ -274,7 +274,7 @@ def _timed_day(
 
 
 def speed(args: argparse.Namespace) -> None:
-    base = scenario("large", **{"policy.dispatcher": "brain"})
+    base = scenario("large", **{"policy.brain": True})
     loops: dict[str, Callable[[World, BrainParams], BrainRun] | None] = {
         "world alone": None,
         "direct loop": run_direct_loop,
@@ -337,10 +337,16 @@ def speed(args: argparse.Namespace) -> None:
 
 
 def profile(args: argparse.Namespace) -> None:
-    sc = scenario("large", **{"policy.dispatcher": "brain", "workforce.technicians": args.profile})
-    factory = dispatcher_factory(sc)
-    world = World(sc, factory, args.seed)
-    params = BrainParams.for_scenario(sc, world.specs, duration_estimates(sc, world.specs), factory)
+    sc = scenario(
+        "large",
+        **{
+            "policy.planner": "insertion",
+            "policy.brain": True,
+            "workforce.technicians": args.profile,
+        },
+    )
+    world = build_world(sc, args.seed)
+    params = build_brain(world.company)
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()

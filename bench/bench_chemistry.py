@@ -49,7 +49,7 @@ import numpy as np
 
 from twin.analysis.stats import mean_ci, paired_difference
 from twin.app.compare import arm_scenario, default_executor
-from twin.config import Scenario, load_scenario, validate
+from twin.config import Scenario, load_scenario, named_policy, validate
 from twin.models.planner import load_chemistry
 from twin.models.routing.dispatch import Dispatcher
 from twin.models.routing.plan import BreakRule
@@ -132,7 +132,7 @@ def _factory(
     a seed gives the same day on a busy machine as on an idle one, and arms that only differ
     after the daily solve share it (the tightest pairing).
     """
-    from twin.app.run import dispatcher_factory
+    from twin.app.wiring import dispatcher_factory
     from twin.models.planner import PowerOptDispatcher
 
     inner = dispatcher_factory(scenario)
@@ -154,7 +154,7 @@ def run_one(scenario_json: str, seed: int, step: bool, iterations: int) -> dict[
     """The measures of one run (in a worker process)."""
     from twin import events as ev
     from twin.analysis.kpi import compute_kpis
-    from twin.app.run import chemistry_index, duration_estimates
+    from twin.app.wiring import chemistry_index, duration_estimates
     from twin.stream.connectors.bridge import run_closed_loop
     from twin.stream.params import BrainParams
 
@@ -162,9 +162,11 @@ def run_one(scenario_json: str, seed: int, step: bool, iterations: int) -> dict[
     scenario = validate(json.loads(scenario_json))
     factory = _factory(scenario, step, iterations)
     world = _ObservedWorld(scenario, factory, seed)
-    if scenario.policy.dispatcher in ("brain", "optimised_brain"):
-        params = BrainParams.for_scenario(
-            scenario, world.specs, duration_estimates(scenario, world.specs), factory
+    if scenario.policy.brain:
+        params = BrainParams.for_company(
+            world.company,
+            factory(world.travel, world.break_rule),
+            duration_estimates(scenario, world.company.roster),
         )
         events = run_closed_loop(world, params).events
     else:
@@ -222,7 +224,7 @@ def run_arms(args: argparse.Namespace, base: Scenario, seeds: list[int]) -> Resu
         a: arm_scenario(
             base,
             {
-                "policy.dispatcher": args.dispatcher,
+                **named_policy(args.dispatcher),
                 "policy.optimise_time_s": args.optimise_s,
                 "policy.chemistry_history": str(args.history),
                 "policy.best_match_weight": w,

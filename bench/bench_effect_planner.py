@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from _common import arms_parser, paired_table, run_arms
 
 from twin.app.compare import arm_scenario
-from twin.config import load_scenario
+from twin.config import load_scenario, named_policy
 
 ARMS = ("baseline", "optimised", "optimised_brain", "brain")
 SHOWN = (
@@ -53,7 +53,7 @@ def main() -> None:
     budget = {}
     if args.optimise_iterations is not None:
         budget["policy.optimise_iterations"] = args.optimise_iterations
-    arms = {name: arm_scenario(base, {"policy.dispatcher": name, **budget}) for name in ARMS}
+    arms = {name: arm_scenario(base, {**named_policy(name), **budget}) for name in ARMS}
     seeds = list(range(1, args.seeds + 1))
     started = time.perf_counter()
     by_arm, walls = run_arms(arms, seeds, args.workers)

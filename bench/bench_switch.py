@@ -25,7 +25,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from _common import arms_parser, paired_table, run_arms
 
 from twin.app.compare import arm_scenario
-from twin.config import load_scenario
+from twin.config import load_scenario, named_policy
 
 SHOWN = (
     "emergencies",
@@ -56,7 +56,7 @@ def main() -> None:
     for dispatcher in args.dispatchers:
         arms = {
             f"{dispatcher}, {args.switch} {label}": arm_scenario(
-                base, {"policy.dispatcher": dispatcher, f"policy.{args.switch}": on}
+                base, {**named_policy(dispatcher), f"policy.{args.switch}": on}
             )
             for label, on in (("off", False), ("on", True))
         }

@@ -1,7 +1,8 @@
 """World speed benchmark (issue 2): one simulated day of the world alone, no brain.
 
 The target is ``large.toml`` (1,000 technicians, ~8,000 requests, one-minute GPS pings) with
-``policy.dispatcher = "baseline"`` (cheapest insertion at booking, no live replanning). The
+``policy.planner = "insertion"``, ``policy.brain = false`` (cheapest insertion at booking,
+no live replanning). The
 dispatcher object is wrapped in timers (:class:`_common.TimedDispatcher`: the world calls
 ``world.dispatcher.offers/insert/repair``), which splits the wall time into
 
@@ -98,13 +99,13 @@ def main() -> None:
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
 
-    over: dict[str, object] = {"policy.dispatcher": "baseline"}
+    over: dict[str, object] = {"policy.brain": False}
     if args.technicians is not None:
         over["workforce.technicians"] = args.technicians
     cases = {
         "target: large, pings 1 min": scenario("large", **over),
         "baseline: large, pings 10 min": scenario("large", ping_interval_min=10.0, **over),
-        "reference: small (8 technicians)": scenario("small", **{"policy.dispatcher": "baseline"}),
+        "reference: small (8 technicians)": scenario("small", **{"policy.brain": False}),
     }
     runs: dict[str, list[WorldTiming]] = {k: [] for k in cases}
     for rep in range(args.repeats):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SCENARIOS
-from twin.config import ConfigError, Scenario, load_scenario, validate
+from twin.config import ConfigError, DeprecatedSetting, Scenario, load_scenario, validate
 
 
 @pytest.mark.parametrize("name", ["small", "default", "large"])
@@ -21,14 +21,47 @@ def test_shipped_sizes() -> None:
 
 def test_bad_choice_names_field_value_and_allowed(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[policy]\ndispatcher = "psychic"\n')
+    path.write_text('[policy]\nplanner = "psychic"\n')
     with pytest.raises(ConfigError) as info:
         load_scenario(path)
     msg = str(info.value)
-    assert "policy.dispatcher" in msg
+    assert "policy.planner" in msg
     assert "psychic" in msg
-    assert "'baseline'" in msg and "'optimised'" in msg
+    assert "'insertion'" in msg and "'poweropt'" in msg
     assert str(path) in msg
+
+
+@pytest.mark.parametrize(
+    ("name", "planner", "brain"),
+    [
+        ("baseline", "insertion", False),
+        ("brain", "insertion", True),
+        ("optimised", "poweropt", False),
+        ("optimised_brain", "poweropt", True),
+    ],
+)
+def test_the_four_old_policy_names_still_work_with_a_warning(
+    tmp_path: Path, name: str, planner: str, brain: bool
+) -> None:
+    path = tmp_path / "old.toml"
+    path.write_text(f'[policy]\ndispatcher = "{name}"\n')
+    with pytest.warns(DeprecatedSetting, match="policy.planner"):
+        scenario = load_scenario(path)
+    assert (scenario.policy.planner, scenario.policy.brain) == (planner, brain)
+    assert scenario.policy.name == name
+    with pytest.warns(DeprecatedSetting):
+        again = Scenario().with_overrides(**{"policy.dispatcher": name})
+    assert again.policy == scenario.policy
+
+
+def test_an_old_policy_name_that_contradicts_the_new_settings_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "both.toml"
+    path.write_text('[policy]\ndispatcher = "baseline"\nbrain = true\n')
+    with pytest.warns(DeprecatedSetting), pytest.raises(ConfigError, match="contradicts brain"):
+        load_scenario(path)
+    path.write_text('[policy]\ndispatcher = "psychic"\n')
+    with pytest.raises(ConfigError, match=r"psychic.*allowed: baseline"):
+        load_scenario(path)
 
 
 def test_out_of_range_names_field() -> None:

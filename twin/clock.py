@@ -1,4 +1,5 @@
-"""Simulated time: minutes after midnight (UTC) of the scenario's day, mapped to datetimes.
+"""Simulated time: minutes after midnight (UTC) of the scenario's day, mapped to datetimes,
+and the one place that writes and reads times of day as ``HH:MM``.
 
 The world and the planner count in float minutes; events carry timezone-aware UTC
 datetimes rounded to the second, so that a log written and parsed again is identical.
@@ -44,3 +45,28 @@ class DayClock:
                 self._minutes.clear()
             found = self._minutes[t] = (t - self.midnight).total_seconds() / 60.0
         return found
+
+
+def hhmm(minutes: float, nearest: bool = False) -> str:
+    """``HH:MM`` of a time in minutes after midnight: truncated to the minute (a clock
+    display; the day's end reads 24:00), or (``nearest``) rounded to the nearest minute
+    as a time of day for a customer (wrapping at midnight)."""
+    if nearest:
+        m = round(minutes)
+        return f"{(m // 60) % 24:02d}:{m % 60:02d}"
+    m = int(minutes)
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def parse_hhmm(text: str) -> float:
+    """Minutes after midnight of ``HH:MM`` (00:00 to 24:00); ValueError naming the text."""
+    try:
+        hh, mm = text.split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        msg = f"expected a time of day HH:MM, got {text!r}"
+        raise ValueError(msg) from None
+    value = h * 60 + m
+    if not (0 <= m < 60 and 0 <= value <= 24 * 60):
+        raise ValueError(f"time of day out of range: {text!r} (allowed: 00:00 to 24:00)")
+    return float(value)

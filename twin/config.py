@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -201,10 +202,49 @@ class Satisfaction(_Model):
     per_window_hour: float = -30.0
 
 
-# baseline: cheapest insertion at booking, no replanning; optimised: PowerOpt daily plan and
-# bookings, no live repair; brain: baseline bookings + the streaming brain repairing live;
-# optimised_brain: PowerOpt plan and bookings + the brain repairing live with PowerOpt
-Dispatcher = Literal["baseline", "optimised", "brain", "optimised_brain"]
+# which planner books visits, plans the day and repairs: cheapest insertion at booking
+# ("insertion"), or PowerOpt's daily plan, ranked offers and repair ("poweropt")
+Planner = Literal["insertion", "poweropt"]
+# the four policy names of earlier versions: (planner, brain in the loop)
+LEGACY_DISPATCHERS: dict[str, tuple[str, bool]] = {
+    "baseline": ("insertion", False),
+    "brain": ("insertion", True),
+    "optimised": ("poweropt", False),
+    "optimised_brain": ("poweropt", True),
+}
+POLICY_NAMES = {value: name for name, value in LEGACY_DISPATCHERS.items()}
+
+
+def named_policy(name: str) -> dict[str, object]:
+    """Overrides for one of the four short policy names (``baseline`` …), for tables and
+    benchmarks that loop over them: ``{"policy.planner": …, "policy.brain": …}``."""
+    if name not in LEGACY_DISPATCHERS:
+        msg = f"policy: unknown name {name!r}; allowed: {', '.join(LEGACY_DISPATCHERS)}"
+        raise ValueError(msg)
+    planner, brain = LEGACY_DISPATCHERS[name]
+    return {"policy.planner": planner, "policy.brain": brain}
+
+
+class DeprecatedSetting(FutureWarning):
+    """A setting that still works but has a newer spelling (shown to users by default)."""
+
+
+def legacy_dispatcher(name: object) -> tuple[str, bool]:
+    """``(planner, brain)`` for an old ``policy.dispatcher`` name, with a deprecation warning."""
+    if name not in LEGACY_DISPATCHERS:
+        msg = (
+            f"dispatcher: unknown policy name {name!r}; allowed: "
+            f"{', '.join(LEGACY_DISPATCHERS)} (deprecated: set planner and brain instead)"
+        )
+        raise ValueError(msg)
+    planner, brain = LEGACY_DISPATCHERS[str(name)]
+    warnings.warn(
+        f"policy.dispatcher = {name!r} is deprecated: use policy.planner = {planner!r} and "
+        f"policy.brain = {'true' if brain else 'false'}",
+        DeprecatedSetting,
+        stacklevel=4,
+    )
+    return planner, brain
 
 
 class PlannerWeights(_Model):
@@ -227,7 +267,10 @@ class PlannerWeights(_Model):
 
 
 class Policy(_Model):
-    dispatcher: Dispatcher = "brain"
+    # who books, plans the day and repairs (see ``Planner``)
+    planner: Planner = "insertion"
+    # the streaming brain in the loop: live ETAs, delay alerts, notifications, replanning
+    brain: bool = True
     replanning: bool = True
     delay_threshold: float = Field(default=0.5, gt=0, lt=1)
     notifications: bool = True
@@ -237,7 +280,7 @@ class Policy(_Model):
     duration_history: str = ""
     best_match_weight: float = Field(default=0.0, ge=0, le=100)
     # feedback history the chemistry index is learned from (customer_id, technician_id,
-    # rating; made by `python -m twin.sim.feedback_history`); PowerOpt dispatchers prefer
+    # rating; made by `twin fit-chemistry`); the PowerOpt planner prefers
     # good matches when best_match_weight > 0. Empty: no chemistry index
     chemistry_history: str = ""
     same_day_acceptance: bool = True
@@ -254,15 +297,37 @@ class Policy(_Model):
     eta_calibration: str = ""
     overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
     window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
-    # the planner's objective (dispatchers "optimised" and "optimised_brain")
+    # the objective of the PowerOpt planner (planner = "poweropt")
     weights: PlannerWeights = PlannerWeights()
-    # search iterations of the daily optimisation (dispatchers "optimised" and
-    # "optimised_brain"): a count, so that a seed gives the same plan on any machine
+    # search iterations of the daily optimisation (planner = "poweropt"): a count, so that
+    # a seed gives the same plan on any machine
     # (700 took about 5 s on the default scenario on the development machines)
     optimise_iterations: int = Field(default=700, ge=1, le=1_000_000)
     # wall-clock safety cap on the daily optimisation; a solve it stops is not
     # reproducible, and says so in a warning
     optimise_time_s: float = Field(default=60.0, gt=0, le=600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_dispatcher(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "dispatcher" not in data:
+            return data
+        data = dict(data)
+        planner, brain = legacy_dispatcher(data.pop("dispatcher"))
+        for key, value in (("planner", planner), ("brain", brain)):
+            if key in data and data[key] != value:
+                msg = (
+                    f"dispatcher contradicts {key} = {data[key]!r}; set planner and brain "
+                    "only (dispatcher is deprecated)"
+                )
+                raise ValueError(msg)
+            data[key] = value
+        return data
+
+    @property
+    def name(self) -> str:
+        """The policy's short name: baseline, brain, optimised or optimised_brain."""
+        return POLICY_NAMES[(self.planner, self.brain)]
 
 
 class Scenario(_Model):
@@ -289,6 +354,10 @@ class Scenario(_Model):
     def with_overrides(self, **changes: Any) -> Scenario:
         """A copy with dotted-path overrides (``{"policy.replanning": False}``), re-validated."""
         data = self.model_dump()
+        if "policy.dispatcher" in changes:
+            changes = dict(changes)
+            planner, brain = legacy_dispatcher(changes.pop("policy.dispatcher"))
+            changes = {"policy.planner": planner, "policy.brain": brain, **changes}
         for path, value in changes.items():
             node = data
             *parents, leaf = path.split(".")

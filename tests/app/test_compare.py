@@ -74,12 +74,12 @@ def test_knob_values_are_parsed_and_validated(small: Scenario) -> None:
     )
     msg = knob_error(small, KNOBS_BY_NAME["delay_threshold"], 1.5)
     assert msg is not None and msg.startswith("policy.delay_threshold:") and "1.5" in msg
-    assert "dispatcher" in str(knob_error(small, KNOBS_BY_NAME["dispatcher"], "magic"))
+    assert "planner" in str(knob_error(small, KNOBS_BY_NAME["planner"], "magic"))
     overtime = KNOBS_BY_NAME["weight_overtime"]
     assert knob_error(small, overtime, "8") is None
     msg = knob_error(small, overtime, -1)
     assert msg is not None and msg.startswith("policy.weights.overtime:")
-    assert knob_error(small, KNOBS_BY_NAME["dispatcher"], "optimised_brain") is None
+    assert knob_error(small, KNOBS_BY_NAME["planner"], "poweropt") is None
 
 
 def test_sweep_is_the_grid_of_knob_values() -> None:

@@ -12,8 +12,9 @@ import pytest
 from bench.fixtures.synthetic import synthetic_day
 from twin import events as ev
 from twin.app.roster import roster_of, write_roster
-from twin.app.run import brain_params, dispatcher_factory, run_scenario, simulate
+from twin.app.run import run_scenario, simulate
 from twin.app.shadow import shadow_params
+from twin.app.wiring import build_brain, build_world, company_from_roster, dispatcher_factory
 from twin.config import ConfigError, Scenario, load_scenario
 from twin.models.planner import PlannerParams, PowerOptDispatcher
 from twin.models.planner.static import optimise_day
@@ -30,22 +31,22 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_replay_and_shadow_get_the_policy_s_models(at_root: None, tmp_path: Path) -> None:
     sc = load_scenario(ROOT / "data/scenarios/default.toml").with_overrides(
-        **{"policy.dispatcher": "optimised_brain"}
+        **{"policy.planner": "poweropt", "policy.brain": True}
     )
     roster_path = tmp_path / "roster.json"
-    write_roster(roster_path, sc)
+    roster = roster_of(sc)
+    write_roster(roster_path, roster)
     live = shadow_params(ROOT / "data/scenarios/default.toml", roster_path)
     assert live.estimates is not None  # the duration model, not the generic spread
     assert live.eta_calibration is not None
-    roster = roster_of(sc)
-    params = brain_params(sc, roster, reorder_bound_min=2.0)
+    params = build_brain(company_from_roster(sc, roster), reorder_bound_min=2.0)
     assert params.reorder_bound_min == 2.0
     assert isinstance(params.dispatcher, PowerOptDispatcher)
     assert params.estimates == live.estimates
     # beside production a repair is capped in wall-clock time; in a simulation only counted
     optimised = tmp_path / "optimised.toml"
     text = (ROOT / "data/scenarios/default.toml").read_text()
-    optimised.write_text(text.replace('dispatcher = "brain"', 'dispatcher = "optimised_brain"'))
+    optimised.write_text(text.replace('planner = "insertion"', 'planner = "poweropt"'))
     beside = shadow_params(optimised, roster_path)
     assert isinstance(beside.dispatcher, PowerOptDispatcher)
     assert beside.dispatcher.params.repair_budget_ms == PlannerParams().repair_budget_ms
@@ -57,7 +58,7 @@ def test_a_missing_model_file_is_named(at_root: None, tmp_path: Path) -> None:
         **{"policy.eta_calibration": str(tmp_path / "nope.json")}
     )
     with pytest.raises(ConfigError, match=r"policy\.eta_calibration"):
-        brain_params(sc, {})
+        build_brain(company_from_roster(sc, {}))
 
 
 def test_optimised_policies_give_the_same_log_for_the_same_seed(
@@ -66,7 +67,7 @@ def test_optimised_policies_give_the_same_log_for_the_same_seed(
     # the planner's budgets in a simulation are counts (PyVRP iterations, repair
     # evaluations), not wall-clock time: a busy machine must not change the plan
     sc = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
-        **{"policy.dispatcher": "optimised_brain", "policy.optimise_iterations": 200}
+        **{"policy.planner": "poweropt", "policy.brain": True, "policy.optimise_iterations": 200}
     )
     made = dispatcher_factory(sc)(TravelModel(sc.city, sc.traffic), BreakRule(30.0, 240.0))
     assert isinstance(made, PowerOptDispatcher)
@@ -74,7 +75,7 @@ def test_optimised_policies_give_the_same_log_for_the_same_seed(
     logs = []
     for name in ("a", "b"):
         path = tmp_path / f"{name}.jsonl"
-        ev.write_log(simulate(sc, 3).events, path)
+        ev.write_log(simulate(build_world(sc, 3)).events, path)
         logs.append(path.read_bytes())
     assert logs[0] == logs[1]
     assert b'"type":"plan_published"' in logs[0]

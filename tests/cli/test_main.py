@@ -10,20 +10,20 @@ from twin import events as ev
 from twin.analysis.kpi import compute_kpis
 from twin.app.store import RunStore
 from twin.cli import main
-from twin.config import load_scenario
+from twin.config import DeprecatedSetting, load_scenario
 
 
 def test_run_writes_log_kpis_report_and_store(tmp_path: Path) -> None:
     out = tmp_path / "out"
     db = tmp_path / "runs.duckdb"
     code = main(
-        ["run", "--scenario", str(SCENARIOS / "small.toml"), "--seed", "5", "--policy", "brain",
+        ["run", "--scenario", str(SCENARIOS / "small.toml"), "--seed", "5", "--brain",
          "--out", str(out), "--store", str(db)]
     )  # fmt: skip
     assert code == 0
     events = ev.read_log(out / "events.jsonl")
     scenario = load_scenario(SCENARIOS / "small.toml").with_overrides(
-        **{"seed": 5, "policy.dispatcher": "brain"}
+        **{"seed": 5, "policy.brain": True}
     )
     assert json.loads((out / "kpis.json").read_text()) == compute_kpis(events, scenario).to_dict()
     html = (out / "report.html").read_text()
@@ -31,8 +31,22 @@ def test_run_writes_log_kpis_report_and_store(tmp_path: Path) -> None:
     assert (out / "roster.json").exists() and (out / "ops.jsonl").exists()
     (stored,) = RunStore(db).runs()
     assert stored.seed == 5 and stored.dispatcher == "brain" and stored.n_events == len(events)
+    # the seed entered once: the stored scenario and the report name the run's own seed
+    assert RunStore(db).scenario(stored.id).seed == 5
+    assert "seed 5" in html
     # the store keeps the very lines of the file (the log is encoded once per run)
     assert RunStore(db).log_lines(stored.id) == (out / "events.jsonl").read_text().splitlines()
+
+
+def test_the_old_policy_option_still_works_with_a_warning(tmp_path: Path) -> None:
+    args = ["run", "--scenario", str(SCENARIOS / "small.toml"), "--no-store"]
+    with pytest.warns(DeprecatedSetting, match="--planner|policy.planner"):
+        assert main([*args, "--policy", "optimised", "--out", str(tmp_path / "old")]) == 0
+    new = ["--planner", "poweropt", "--no-brain", "--out", str(tmp_path / "new")]
+    assert main([*args, *new]) == 0
+    old_log = (tmp_path / "old" / "events.jsonl").read_bytes()
+    assert old_log == (tmp_path / "new" / "events.jsonl").read_bytes()
+    assert b'"reason":"daily optimisation"' in old_log
 
 
 def test_bad_scenario_names_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,12 +60,20 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     text = capsys.readouterr().out
-    for option in ("--scenario", "--seed", "--policy", "--out", "--store", "--no-store"):
+    for option in (
+        "--scenario",
+        "--seed",
+        "--planner",
+        "--brain",
+        "--out",
+        "--store",
+        "--no-store",
+    ):
         assert option in text
 
 
 def test_calibrate_eta_writes_a_calibration_the_brain_can_use(tmp_path: Path) -> None:
-    from twin.app.run import eta_calibration
+    from twin.app.wiring import eta_calibration
     from twin.models.eta.calibration import load_calibration
 
     out = tmp_path / "cal.json"
@@ -75,7 +97,7 @@ def test_a_missing_eta_calibration_names_the_field(
     scenario = tmp_path / "s.toml"
     text = (SCENARIOS / "small.toml").read_text()
     scenario.write_text(text + f'eta_calibration = "{tmp_path / "missing.json"}"\n')
-    args = ["run", "--scenario", str(scenario), "--policy", "brain", "--no-store"]
+    args = ["run", "--scenario", str(scenario), "--brain", "--no-store"]
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     out = capsys.readouterr().out
     assert "policy.eta_calibration" in out and "calibrate-eta" in out

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from twin import events as ev
+from twin.app.wiring import build_brain
 from twin.config import Scenario
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
 from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 from twin.stream.fleet import PLANNER
 from twin.stream.keygroups import by_group, key_group
-from twin.stream.params import BrainParams
 
 
 def test_groups_are_stable_across_processes() -> None:
@@ -64,7 +64,7 @@ def test_no_groups_is_a_clear_error(small: Scenario) -> None:
     with pytest.raises(ValueError, match="key groups"):
         key_group("T1", 0)
     world = World(small, BaselineDispatcher)
-    params = dataclasses.replace(BrainParams.for_scenario(small, world.specs), key_groups=0)
+    params = dataclasses.replace(build_brain(world.company), key_groups=0)
     with pytest.raises(ValueError, match=r"params\.key_groups"):
         run_closed_loop(world, params)
 
@@ -73,13 +73,11 @@ def test_no_groups_is_a_clear_error(small: Scenario) -> None:
 def test_decisions_do_not_depend_on_the_number_of_groups(
     small: Scenario, tmp_path: Path, groups: int
 ) -> None:
-    brainy = small.with_overrides(**{"policy.dispatcher": "brain"})
+    brainy = small.with_overrides(**{"policy.brain": True})
     logs = []
     for direct in (True, False):
         world = World(brainy, BaselineDispatcher)
-        params = dataclasses.replace(
-            BrainParams.for_scenario(brainy, world.specs), key_groups=groups
-        )
+        params = dataclasses.replace(build_brain(world.company), key_groups=groups)
         run = run_direct_loop(world, params) if direct else run_closed_loop(world, params)
         path = tmp_path / f"{direct}.jsonl"
         ev.write_log(run.events, path)

@@ -8,7 +8,8 @@ import pytest
 from bytewax.testing import cluster_main
 
 from twin import events as ev
-from twin.config import Scenario
+from twin.app.wiring import build_brain
+from twin.config import Scenario, named_policy
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
 from twin.stream.connectors.bridge import (
@@ -19,17 +20,16 @@ from twin.stream.connectors.bridge import (
     run_direct_loop,
 )
 from twin.stream.flow import build_flow
-from twin.stream.params import BrainParams
 
 
 @pytest.fixture
 def brainy(small: Scenario) -> Scenario:
-    return small.with_overrides(**{"policy.dispatcher": "brain"})
+    return small.with_overrides(**{"policy.brain": True})
 
 
 def _run(scenario: Scenario, direct: bool = False) -> list[ev.Event]:
     world = World(scenario, BaselineDispatcher)
-    params = BrainParams.for_scenario(scenario, world.specs)
+    params = build_brain(world.company)
     run = run_direct_loop(world, params) if direct else run_closed_loop(world, params)
     return run.events
 
@@ -51,7 +51,7 @@ def test_same_seed_same_log_with_brain(brainy: Scenario, tmp_path: Path) -> None
 
 def test_two_workers_decide_the_same(brainy: Scenario, tmp_path: Path) -> None:
     world = World(brainy, BaselineDispatcher)
-    params = BrainParams.for_scenario(brainy, world.specs)
+    params = build_brain(world.company)
     bridge = LoopBridge()
     cluster_main(
         build_flow(WorldSource(world, bridge), BridgeSink(bridge), params),
@@ -79,7 +79,7 @@ def test_brain_decisions_reach_the_world_within_a_tick(brainy: Scenario) -> None
 
 
 def test_brain_plans_change_what_technicians_do(default_scenario: Scenario) -> None:
-    scenario = default_scenario.with_overrides(**{"policy.dispatcher": "brain"})
+    scenario = default_scenario.with_overrides(**{"policy.brain": True})
     events = _run(scenario)
     plans = [e for e in events if isinstance(e, ev.PlanPublished) and e.id.startswith("bplan")]
     assert plans, "the brain never replanned"
@@ -104,7 +104,7 @@ def test_brain_beats_baseline_on_the_same_seeds(default_scenario: Scenario) -> N
     for policy in ("baseline", "brain"):
         total = 0
         for seed in (1, 2):
-            sc = default_scenario.with_overrides(**{"policy.dispatcher": policy, "seed": seed})
+            sc = default_scenario.with_overrides(**{**named_policy(policy), "seed": seed})
             k = compute_kpis(
                 _run(sc) if policy == "brain" else World(sc, BaselineDispatcher).run(), sc
             )
@@ -118,7 +118,7 @@ def test_notifications_reach_the_notifier(brainy: Scenario) -> None:
 
     world = World(brainy, BaselineDispatcher)
     notifier = RecordingNotifier()
-    run = run_closed_loop(world, BrainParams.for_scenario(brainy, world.specs), notifier=notifier)
+    run = run_closed_loop(world, build_brain(world.company), notifier=notifier)
     logged = [e for e in run.events if isinstance(e, ev.CustomerNotified)]
     assert notifier.sent and sorted(notifier.sent, key=lambda e: e.id) == sorted(
         logged, key=lambda e: e.id
@@ -126,7 +126,7 @@ def test_notifications_reach_the_notifier(brainy: Scenario) -> None:
 
 
 def test_a_visit_moved_for_an_emergency_gets_one_apology(default_scenario: Scenario) -> None:
-    sc = default_scenario.with_overrides(**{"policy.dispatcher": "brain"})
+    sc = default_scenario.with_overrides(**{"policy.brain": True})
     events = _run(sc)
     moved = {e.visit_id for e in events if isinstance(e, ev.VisitCancelled) and e.by == "company"}
     language = {e.visit_id: e.language for e in events if isinstance(e, ev.VisitRequested)}
@@ -149,7 +149,12 @@ def test_a_visit_that_no_longer_fits_the_day_is_moved_with_notice_not_missed(
         total_missed = total_deferred = 0
         for seed in (1, 2):
             sc = default_scenario.with_overrides(
-                **{"policy.dispatcher": "brain", "policy.defer_unreachable": on, "seed": seed}
+                **{
+                    "policy.planner": "insertion",
+                    "policy.brain": True,
+                    "policy.defer_unreachable": on,
+                    "seed": seed,
+                }
             )
             events = _run(sc)
             k = compute_kpis(events, sc)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from twin import events as ev
+from twin.app.wiring import build_brain
 from twin.config import Scenario
 from twin.models.eta.calibration import AbsentStats, EtaCalibration, fit_calibration
 from twin.models.eta.chain import on_site, remaining_work
@@ -21,7 +22,7 @@ from twin.stream.technician import _chain, new_tech
 
 @pytest.fixture
 def brainy(small: Scenario) -> Scenario:
-    return small.with_overrides(**{"policy.dispatcher": "brain"})
+    return small.with_overrides(**{"policy.brain": True})
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def skewed() -> EtaCalibration:
 
 def _params(scenario: Scenario, calibration: EtaCalibration | None) -> BrainParams:
     world = World(scenario, BaselineDispatcher)
-    return BrainParams.for_scenario(scenario, world.specs, eta_calibration=calibration)
+    return build_brain(world.company, calibration=calibration)
 
 
 def _task(ws: float = 0.0) -> VisitTask:

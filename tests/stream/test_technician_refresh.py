@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from twin import events as ev
+from twin.app.wiring import build_brain
 from twin.config import Scenario
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.models.routing.plan import VisitTask
@@ -20,7 +21,7 @@ from twin.stream.technician import TechState, new_tech, tech_step
 @pytest.fixture
 def params(small: Scenario) -> BrainParams:
     world = World(small, BaselineDispatcher)
-    return BrainParams.for_scenario(small, world.specs)
+    return build_brain(world.company)
 
 
 def _working(params: BrainParams, since: float) -> TechState:

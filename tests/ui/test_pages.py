@@ -107,7 +107,7 @@ def test_model_page_shows_the_brains_quality(page, cockpit: Cockpit) -> None:  #
     from twin.app.run import run_scenario
 
     scenario = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
-        **{"policy.dispatcher": "brain"}
+        **{"policy.brain": True}
     )
     result = run_scenario(scenario, 4, None)
     run_id = cockpit.store.add_run(

@@ -121,12 +121,19 @@ def _parse(knob: Knob, raw: Any) -> Any:
 
 KNOBS: tuple[Knob, ...] = (
     Knob(
-        "dispatcher",
-        "Dispatcher",
-        "policy.dispatcher",
+        "planner",
+        "Planner",
+        "policy.planner",
         "choice",
-        "baseline insertion, the streaming brain, the PowerOpt planner, or both",
-        ("baseline", "brain", "optimised", "optimised_brain"),
+        "who books and plans: cheapest insertion, or PowerOpt (daily plan, ranked offers)",
+        ("insertion", "poweropt"),
+    ),
+    Knob(
+        "brain",
+        "Streaming brain",
+        "policy.brain",
+        "bool",
+        "live ETAs, delay alerts, customer notifications and replanning during the day",
     ),
     Knob(
         "technicians",

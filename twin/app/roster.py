@@ -13,23 +13,22 @@ from pathlib import Path
 
 from twin.config import Scenario
 from twin.models.routing.plan import TechnicianSpec
+from twin.sim.rng import stream
+from twin.sim.workforce import make_workforce
 
 
 def roster_of(scenario: Scenario) -> dict[str, TechnicianSpec]:
     """The company's technicians for ``scenario`` (the same on every day, see company_seed)."""
-    from twin.sim.rng import stream
-    from twin.sim.workforce import make_workforce
-
     team = make_workforce(
         scenario, stream(scenario.company_seed, "workforce"), stream(0, "absence")
     )
     return {p.id: p.spec for p in team}
 
 
-def write_roster(path: Path, scenario: Scenario) -> None:
+def write_roster(path: Path, roster: Mapping[str, TechnicianSpec]) -> None:
     rows = [
         {**{k: getattr(s, k) for k in s.__dataclass_fields__}, "skills": sorted(s.skills)}
-        for s in roster_of(scenario).values()
+        for s in roster.values()
     ]
     path.write_text(json.dumps(rows, indent=1) + "\n")
 

@@ -76,15 +76,11 @@ def shadow_params(
     scenario: str | Path, roster: str | Path, reorder_bound_min: float = SHADOW_BOUND_MIN
 ) -> BrainParams:
     from twin.app.roster import read_roster
-    from twin.app.run import brain_params
+    from twin.app.wiring import build_brain, company_from_roster
     from twin.config import load_scenario
 
-    return brain_params(
-        load_scenario(scenario),
-        read_roster(Path(roster)),
-        reorder_bound_min=reorder_bound_min,
-        live=True,
-    )
+    company = company_from_roster(load_scenario(scenario), read_roster(Path(roster)))
+    return build_brain(company, reorder_bound_min=reorder_bound_min, live=True)
 
 
 def shadow_flow(

@@ -39,6 +39,7 @@ import duckdb
 from twin import events as ev
 from twin.analysis.kpi import KPI_SPECS, Kpis
 from twin.config import Scenario, validate
+from twin.models.company import seeded
 
 log = logging.getLogger(__name__)
 
@@ -248,9 +249,9 @@ class RunStore:
                     arm,
                     arm_index,
                     scenario.name,
-                    scenario.model_dump_json(),
+                    seeded(scenario, seed).model_dump_json(),  # the run's own seed
                     seed,
-                    scenario.policy.dispatcher,
+                    scenario.policy.name,
                     wall_s,
                     len(log_lines),
                     *(float(values[n]) for n in KPI_NAMES),

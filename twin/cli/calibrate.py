@@ -21,18 +21,11 @@ if TYPE_CHECKING:
 
 def _brain_day(scenario: Scenario, seed: int, calibration: EtaCalibration | None) -> list[ev.Event]:
     """One simulated day with the brain in the loop (the direct loop: same log, faster)."""
-    from twin.app.run import dispatcher_factory, duration_estimates
-    from twin.sim.world import World
+    from twin.app.wiring import build_brain, build_world
     from twin.stream.connectors.bridge import run_direct_loop
-    from twin.stream.params import BrainParams
 
-    factory = dispatcher_factory(scenario)
-    world = World(scenario, factory, seed)
-    estimates = duration_estimates(scenario, world.specs)
-    params = BrainParams.for_scenario(
-        scenario, world.specs, estimates, factory, eta_calibration=calibration
-    )
-    return run_direct_loop(world, params).events
+    world = build_world(scenario, seed)
+    return run_direct_loop(world, build_brain(world.company, calibration=calibration)).events
 
 
 def cmd_calibrate_eta(args: argparse.Namespace) -> int:
@@ -51,14 +44,13 @@ def cmd_calibrate_eta(args: argparse.Namespace) -> int:
         raise ConfigError(f"--days must be >= 1, got {args.days}")
     if args.first_seed < 0:
         raise ConfigError(f"--first-seed must be >= 0, got {args.first_seed}")
-    scenario = scenario_from(args.scenario, None, None)
+    scenario = scenario_from(args.scenario)
     overrides: dict[str, object] = {"policy.eta_calibration": ""}
-    if scenario.policy.dispatcher not in ("brain", "optimised_brain"):
+    if not scenario.policy.brain:
         console.print(
-            f"policy.dispatcher is {scenario.policy.dispatcher!r}: calibrating the ETAs of "
-            "'brain' (only the brain publishes ETAs)"
+            "policy.brain is off: calibrating the ETAs of the brain (only the brain publishes ETAs)"
         )
-        overrides["policy.dispatcher"] = "brain"
+        overrides["policy.brain"] = True
     scenario = scenario.with_overrides(**overrides)
     seeds = range(args.first_seed, args.first_seed + args.days)
     columns = (

@@ -6,6 +6,7 @@ is written to its ``--out`` folder.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,24 +15,61 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin.analysis.kpi import KPI_SPECS, Kpis
-from twin.config import Scenario, load_scenario
+from twin.config import Scenario, legacy_dispatcher, load_scenario
 
 DEFAULT_SCENARIO = Path("data/scenarios/default.toml")
 DEFAULT_ETA_CALIBRATION = Path("data/history/default_eta_calibration.json")
 console = Console()
 
 
-def scenario_from(path: Path | None, policy: str | None, seed: int | None) -> Scenario:
+def scenario_from(path: Path | None, **overrides: object) -> Scenario:
+    """The scenario every command starts from: ``path``, else the default scenario file,
+    else the built-in defaults; ``overrides`` are dotted paths (None: not given)."""
     if path is None:
         scenario = load_scenario(DEFAULT_SCENARIO) if DEFAULT_SCENARIO.exists() else Scenario()
     else:
         scenario = load_scenario(path)
-    overrides: dict[str, object] = {}
-    if policy is not None:
-        overrides["policy.dispatcher"] = policy
-    if seed is not None:
-        overrides["seed"] = seed
-    return scenario.with_overrides(**overrides) if overrides else scenario
+    given = {k.replace("__", "."): v for k, v in overrides.items() if v is not None}
+    return scenario.with_overrides(**given) if given else scenario
+
+
+def add_policy_options(p: argparse.ArgumentParser) -> None:
+    """``--planner``, ``--brain/--no-brain`` and the deprecated ``--policy``."""
+    p.add_argument(
+        "--planner",
+        choices=["insertion", "poweropt"],
+        default=None,
+        help="who books and plans: insertion (cheapest insertion) or poweropt (PowerOpt "
+        "daily plan, ranked offers, repair); default: the scenario's policy.planner",
+    )
+    p.add_argument(
+        "--brain",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the streaming brain in the loop (live ETAs, delay alerts, notifications, "
+        "replanning); default: the scenario's policy.brain",
+    )
+    p.add_argument(
+        "--policy",
+        choices=["baseline", "optimised", "brain", "optimised_brain"],
+        default=None,
+        help="deprecated: baseline = --planner insertion --no-brain, brain = --planner "
+        "insertion --brain, optimised = --planner poweropt --no-brain, optimised_brain = "
+        "--planner poweropt --brain",
+    )
+
+
+def policy_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The policy options given on the command line, as dotted-path overrides."""
+    out: dict[str, object] = {}
+    if args.policy is not None:
+        planner, brain = legacy_dispatcher(args.policy)
+        out = {"policy__planner": planner, "policy__brain": brain}
+    if args.planner is not None:
+        out["policy__planner"] = args.planner
+    if args.brain is not None:
+        out["policy__brain"] = args.brain
+    return out
 
 
 def kpi_table(columns: Sequence[tuple[str, Kpis]], title: str = "KPIs") -> Table:

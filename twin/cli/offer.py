@@ -2,7 +2,8 @@
 
 The saved plan state is an event log (``events.jsonl`` with its ``roster.json``): the
 fleet is rebuilt from the log up to ``--at`` exactly as the brain's mirror does, then the
-PowerOpt planner ranks the feasible windows. The answer is a table, or JSON
+policy's planner ranks the company's windows (the booking desk of
+:mod:`twin.models.booking`, as in the simulated world). The answer is a table, or JSON
 (``--json``) for an integration; an impossible request gets an explicit reason.
 """
 
@@ -15,36 +16,28 @@ from typing import Any
 
 from twin import events as ev
 from twin.app.roster import read_roster
-from twin.clock import DayClock
-from twin.config import load_scenario
-from twin.models.planner import PlannerParams, PowerOptDispatcher
+from twin.app.wiring import company_from_roster, dispatcher_factory
+from twin.cli.common import DEFAULT_SCENARIO, scenario_from
+from twin.clock import hhmm, parse_hhmm
+from twin.models.booking.desk import visit_task
+from twin.models.booking.windows import windows_within
+from twin.models.company import Company
 from twin.models.routing.dispatch import NoOffer, SlotOffer
 from twin.models.routing.mirror import FleetMirror
-from twin.models.routing.plan import BreakRule, PlanState, VisitTask
-from twin.models.routing.travel import TravelModel
-from twin.sim.demand import standard_windows
+from twin.models.routing.plan import PlanState
 
 
 def _minutes(text: str) -> float:
     try:
-        hh, mm = text.split(":")
-        value = int(hh) * 60 + int(mm)
-    except ValueError:
-        msg = f"expected a time of day HH:MM, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
-    if not 0 <= value <= 24 * 60:
-        raise argparse.ArgumentTypeError(f"time of day out of range: {text!r}")
-    return float(value)
+        return parse_hhmm(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _hhmm(m: float) -> str:
-    return f"{int(m // 60):02d}:{int(m % 60):02d}"
-
-
-def state_at(
-    events_path: Path, roster_path: Path, clock: DayClock, at: float, brk: BreakRule
-) -> PlanState:
-    mirror = FleetMirror(read_roster(roster_path), clock, brk.length_min)
+def state_at(events_path: Path, company: Company, at: float) -> PlanState:
+    """The plan state of the saved day at ``at``, rebuilt as the brain's mirror does."""
+    clock = company.clock
+    mirror = FleetMirror(company.roster, clock, company.break_rule.length_min)
     for e in ev.iter_log(events_path):
         if clock.minutes(e.time) > at:
             break
@@ -53,34 +46,21 @@ def state_at(
 
 
 def answer(args: argparse.Namespace) -> dict[str, Any]:
-    scenario = load_scenario(args.scenario)
-    travel = TravelModel(scenario.city, scenario.traffic)
-    wf = scenario.workforce
-    brk = BreakRule(wf.break_min, wf.break_after_work_min)
+    scenario = scenario_from(args.scenario)
     events_path = Path(args.events)
     roster = Path(args.roster) if args.roster else events_path.parent / "roster.json"
-    state = state_at(events_path, roster, DayClock(scenario.date), args.at, brk)
+    company = company_from_roster(scenario, read_roster(roster))
     if args.job_type not in scenario.demand.jobs:
         allowed = ", ".join(sorted(scenario.demand.jobs))
         return {"offers": [], "reason": f"unknown job type {args.job_type!r}; allowed: {allowed}"}
-    job = scenario.demand.jobs[args.job_type]
-    due = args.at + scenario.demand.emergency_response_min if args.job_type == "emergency" else None
-    request = VisitTask(
-        visit_id="REQUEST",
-        customer_id=args.customer,
-        x=args.x,
-        y=args.y,
-        job_type=args.job_type,
-        skill=job.skill,
-        priority=job.priority,
-        window_start=0.0,
-        window_end=0.0,
-        duration_min=job.mean_min,
-        due_min=due,
+    state = state_at(events_path, company, args.at)
+    emergency = args.job_type == "emergency"
+    due = args.at + scenario.demand.emergency_response_min if emergency else None
+    request = visit_task(
+        scenario, "REQUEST", args.customer, args.job_type, args.x, args.y, (0.0, 0.0), due
     )
-    lo, hi = args.available_from, args.available_until
-    windows = [w for w in standard_windows(scenario) if lo <= w[0] and w[1] <= hi]
-    planner = PowerOptDispatcher(travel, brk, PlannerParams.from_policy(scenario.policy))
+    windows = windows_within(company.windows, (args.available_from, args.available_until))
+    planner = dispatcher_factory(scenario)(company.travel, company.break_rule)
     result = planner.offers(state, request, windows)
     if isinstance(result, NoOffer):
         return {"offers": [], "reason": result.reason}
@@ -89,7 +69,7 @@ def answer(args: argparse.Namespace) -> dict[str, Any]:
 
 def _offer(o: SlotOffer) -> dict[str, Any]:
     return {
-        "window": f"{_hhmm(o.window_start)}–{_hhmm(o.window_end)}",
+        "window": f"{hhmm(o.window_start)}–{hhmm(o.window_end)}",
         "technician_id": o.technician_id,
         "cost": round(o.cost, 2),
         "late_risk": round(o.late_risk, 3),
@@ -108,7 +88,7 @@ def cmd_offer(args: argparse.Namespace) -> int:
     if not out["offers"]:
         console.print(f"[yellow]no window can be offered:[/yellow] {out['reason']}")
         return 1
-    table = Table(title=f"offers for a {args.job_type} at ({args.x}, {args.y}) at {_hhmm(args.at)}")
+    table = Table(title=f"offers for a {args.job_type} at ({args.x}, {args.y}) at {hhmm(args.at)}")
     for col in ("rank", "window", "technician", "cost", "late risk"):
         table.add_column(col, justify="right")
     for i, o in enumerate(out["offers"], start=1):
@@ -130,7 +110,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--roster", default=None, help="technician master data (default: beside the log)"
     )
-    p.add_argument("--scenario", type=Path, default=Path("data/scenarios/default.toml"))
+    p.add_argument(
+        "--scenario", type=Path, default=None, help=f"scenario TOML (default: {DEFAULT_SCENARIO})"
+    )
     p.add_argument("--at", type=_minutes, required=True, help="time of the request, HH:MM")
     p.add_argument("--x", type=float, required=True, help="site x in km on the city plane")
     p.add_argument("--y", type=float, required=True, help="site y in km on the city plane")

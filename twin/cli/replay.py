@@ -16,14 +16,14 @@ from twin.config import ConfigError
 def cmd_replay(args: argparse.Namespace) -> int:
     from twin.analysis.quality import measure
     from twin.app.roster import read_roster
-    from twin.app.run import brain_params
+    from twin.app.wiring import build_brain, company_from_roster
     from twin.stream.connectors.jsonl import replay, write_outputs
 
     log_path = Path(args.events)
     if not log_path.exists():
         console.print(f"[red]error:[/red] event log not found: {log_path}")
         return 2
-    scenario = scenario_from(args.scenario, None, None)
+    scenario = scenario_from(args.scenario)
     roster_path = Path(args.roster) if args.roster else log_path.parent / "roster.json"
     try:
         roster = read_roster(roster_path)
@@ -31,7 +31,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/red] {exc} (pass --roster)")
         return 2
     try:
-        params = brain_params(scenario, roster, reorder_bound_min=args.bound)
+        company = company_from_roster(scenario, roster)
+        params = build_brain(company, reorder_bound_min=args.bound)
     except ConfigError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2

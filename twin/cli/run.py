@@ -6,13 +6,22 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from twin.cli.common import DEFAULT_SCENARIO, console, kpi_table, progress_bar, scenario_from
+from twin.cli.common import (
+    DEFAULT_SCENARIO,
+    add_policy_options,
+    console,
+    kpi_table,
+    policy_overrides,
+    progress_bar,
+    scenario_from,
+)
+from twin.clock import hhmm
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from twin.app.run import OUTPUT_STAGES, run_scenario
 
-    scenario = scenario_from(args.scenario, args.policy, args.seed)
+    scenario = scenario_from(args.scenario, **policy_overrides(args))
     out = Path(args.out)
     with progress_bar() as bar:
         task = bar.add_task("simulating day", total=scenario.day_end_min, clock="00:00")
@@ -20,19 +29,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         writing = bar.add_task("writing outputs", total=len(steps), clock="", visible=False)
 
         def progress(t: float, end: float) -> None:
-            bar.update(task, completed=t, clock=f"{int(t // 60):02d}:{int(t % 60):02d}")
+            bar.update(task, completed=t, clock=hhmm(t))
 
         def stage(name: str) -> None:  # each step's name when it starts
             bar.update(task, completed=scenario.day_end_min)
             bar.update(writing, visible=True, completed=steps.index(name), clock=name)
 
-        result = run_scenario(scenario, scenario.seed, out, progress, stage=stage)
+        result = run_scenario(scenario, args.seed, out, progress, stage=stage)
         if not args.no_store:
             from twin.app.store import RunStore
 
             stage("run store")
             run_id = RunStore(args.store).add_run(
-                scenario=scenario,
+                scenario=result.scenario,
                 seed=result.seed,
                 kpis=result.kpis,
                 wall_s=result.wall_s,
@@ -41,8 +50,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.update(writing, completed=len(steps), clock="done")
     if not args.no_store:
         console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
-    title = f"{scenario.name} · seed {result.seed} · policy {scenario.policy.dispatcher}"
-    console.print(kpi_table([(scenario.policy.dispatcher, result.kpis)], title))
+    name = scenario.policy.name
+    title = f"{scenario.name} · seed {result.seed} · policy {name}"
+    console.print(kpi_table([(name, result.kpis)], title))
     console.print(
         f"{len(result.events):,d} events in {result.wall_s:.1f} s → "
         f"{out / 'events.jsonl'}, {out / 'kpis.json'}, {out / 'report.html'}"
@@ -64,14 +74,7 @@ def register(sub: Any) -> None:
         help=f"scenario TOML (default: {DEFAULT_SCENARIO}, or built-in defaults)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
-    p.add_argument(
-        "--policy",
-        choices=["baseline", "optimised", "brain", "optimised_brain"],
-        default=None,
-        help="dispatcher: baseline (insertion, no replanning), brain (streaming brain in the "
-        "loop, repairing live), optimised (PowerOpt daily plan and offers), "
-        "optimised_brain (both); default: the scenario's policy.dispatcher",
-    )
+    add_policy_options(p)
     p.add_argument("--out", default="out/run", help="output folder (default: out/run)")
     p.add_argument(
         "--store",

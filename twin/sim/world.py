@@ -20,14 +20,14 @@ from typing import Any
 import simpy
 
 from twin import events as ev
-from twin.clock import DayClock
 from twin.config import Scenario
 from twin.gctuning import long_run_gc
-from twin.models.booking.displace import make_room
+from twin.models.booking.desk import Booking, book_emergency, book_visit, visit_task
+from twin.models.company import Company, seeded
 from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
 from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
-from twin.sim.demand import VisitSpec, make_demand, standard_windows
+from twin.sim.demand import VisitSpec, make_demand
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
 from twin.sim.technician import technician
@@ -48,20 +48,21 @@ class World:
         dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
         seed: int | None = None,
     ) -> None:
+        scenario = seeded(scenario, seed)
         self.scenario = scenario
-        self.seed = scenario.seed if seed is None else seed
+        self.seed = scenario.seed
         self.env = simpy.Environment()
-        self.clock = DayClock(scenario.date)
-        self.recorder = Recorder(self.clock)
-        self.travel = TravelModel(scenario.city, scenario.traffic)
-        wf = scenario.workforce
-        self.break_rule = BreakRule(wf.break_min, wf.break_after_work_min)
-        self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
         team = make_workforce(
             scenario,
             stream(scenario.company_seed, "workforce"),
             stream(self.seed, "absence"),
         )
+        self.company = Company(scenario, MappingProxyType({p.id: p.spec for p in team}))
+        self.clock = self.company.clock
+        self.recorder = Recorder(self.clock)
+        self.travel = self.company.travel
+        self.break_rule = self.company.break_rule
+        self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
         self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
         self.specs = {p.id: p.spec for p in team}
         self._specs_view = MappingProxyType(self.specs)
@@ -85,7 +86,6 @@ class World:
         self._gps_watch: set[str] = set()  # technicians whose position may have changed
         self._wake: dict[str, simpy.Event] = {}
         self.plan_version = 0
-        self._windows = standard_windows(scenario)
         self._start()
 
     # ------------------------------------------------------------------ set-up
@@ -242,18 +242,8 @@ class World:
     def _task(
         self, v: VisitSpec, window: tuple[float, float], due: float | None = None
     ) -> VisitTask:
-        return VisitTask(
-            visit_id=v.visit_id,
-            customer_id=v.customer_id,
-            x=v.x,
-            y=v.y,
-            job_type=v.job_type,
-            skill=v.skill,
-            priority=v.priority,
-            window_start=window[0],
-            window_end=window[1],
-            duration_min=self.scenario.demand.jobs[v.job_type].mean_min,
-            due_min=due,
+        return visit_task(
+            self.scenario, v.visit_id, v.customer_id, v.job_type, v.x, v.y, window, due
         )
 
     def _request(self, v: VisitSpec) -> Any:
@@ -301,61 +291,48 @@ class World:
             )
             return
         state = self.plan_state()
-        deferred: str | None = None  # a visit that gave way to the emergency and left today
+        booking: Booking | NoOffer
         if emergency:
             assert due is not None
             task = self._task(v, (now, due), due)
-            self.tasks[v.visit_id] = task
-            # ``state.visits`` is a live view of ``self.tasks``: it sees the new task
-            placed = self.dispatcher.repair(state, "emergency", [v.visit_id])
-            routes: Routes | NoOffer = placed
-            # a repair may change other routes and still leave the emergency out: then it is
-            # not booked on those changes (it would be promised and never planned)
-            if not any(v.visit_id in r for r in placed.values()):
-                routes = NoOffer("no technician can take the emergency")
-                if self.scenario.policy.emergency_displacement:
-                    room = make_room(
-                        state, v.visit_id, self.dispatcher, self.travel, self.break_rule
-                    )
-                    if room is not None:
-                        routes = room.routes
-                        deferred = None if room.rehomed else room.gave_way
+            self.tasks[v.visit_id] = task  # the repair plans the visits of the (live) state
+            policy = self.scenario.policy
+            booking = book_emergency(
+                state,
+                task,
+                self.dispatcher,
+                self.travel,
+                self.break_rule,
+                policy.emergency_displacement,
+            )
         else:
             task = self._task(v, v.preferred)
-            routes = self.dispatcher.insert(state, task)
-            if isinstance(routes, NoOffer):
-                lo, hi = v.available
-                windows = [
-                    w for w in self._windows if w[0] >= lo and w[1] <= hi and w[1] > now + 60
-                ]
-                offers = self.dispatcher.offers(state, task, windows)
-                if not isinstance(offers, NoOffer):
-                    best = offers[0]
-                    task = replace(task, window_start=best.window_start, window_end=best.window_end)
-                    routes = self.dispatcher.insert(state, task)
-                else:
-                    routes = offers
-        if isinstance(routes, NoOffer):
+            booking = book_visit(state, task, self.dispatcher, self.company.windows, v.available)
+        if isinstance(booking, NoOffer):
             self.tasks.pop(v.visit_id, None)
-            self.emit(ev.VisitRejected, visit_id=v.visit_id, reason=routes.reason)
+            self.emit(ev.VisitRejected, visit_id=v.visit_id, reason=booking.reason)
             return
-        self.tasks[v.visit_id] = task
-        tech = next((t for t, r in routes.items() if v.visit_id in r), None)
+        self._confirm(booking)
+
+    def _confirm(self, booking: Booking) -> None:
+        task = booking.task
+        vid = task.visit_id
+        self.tasks[vid] = task
         self.emit(
             ev.VisitBooked,
-            visit_id=v.visit_id,
-            window_start=clk.at(task.window_start),
-            window_end=clk.at(task.window_end),
-            technician_id=tech,
+            visit_id=vid,
+            window_start=self.clock.at(task.window_start),
+            window_end=self.clock.at(task.window_end),
+            technician_id=booking.technician_id,
             expected_duration_min=task.duration_min,
         )
-        if now > PREBOOKED_AT_MIN:
-            self._set_routes(routes, f"booking {v.visit_id}")
+        if self.now > PREBOOKED_AT_MIN:
+            self._set_routes(booking.routes, f"booking {vid}")
         else:
-            self._set_routes(routes)
-        if deferred is not None:
-            reason = f"moved to another day: emergency {v.visit_id} needed the time"
-            self._move_to_another_day(deferred, reason)
+            self._set_routes(booking.routes)
+        if booking.gave_way is not None:
+            reason = f"moved to another day: emergency {vid} needed the time"
+            self._move_to_another_day(booking.gave_way, reason)
 
     def _cancel(self, v: VisitSpec) -> Any:
         assert v.cancel_min is not None

@@ -1,21 +1,21 @@
 """Everything the brain is configured with: policy knobs, master data, models, clock.
 
-Built once per run (``BrainParams.for_scenario``) and handed to every step: the roster is
+Built once per run (``twin.app.wiring.build_brain``) and handed to every step: the roster is
 the technicians' master data (skills, shifts, home bases) that a production system gets
 from HR, not from the event stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from twin.clock import DayClock
-from twin.config import Scenario
+from twin.models.company import Company
 from twin.models.decisions.notify import NotifyPolicy
 from twin.models.duration.model import DurationEstimate
 from twin.models.eta.calibration import EtaCalibration
-from twin.models.routing.dispatch import BaselineDispatcher, Dispatcher
+from twin.models.routing.dispatch import Dispatcher
 from twin.models.routing.plan import BreakRule, TechnicianSpec
 from twin.models.routing.travel import TravelModel
 
@@ -68,24 +68,21 @@ class BrainParams:
         return DurationEstimate.from_mean_cv(expected_min, NAIVE_CV)
 
     @staticmethod
-    def for_scenario(
-        scenario: Scenario,
-        roster: Mapping[str, TechnicianSpec],
+    def for_company(
+        company: Company,
+        dispatcher: Dispatcher,
         estimates: EstimateTable | None = None,
-        dispatcher: Callable[[TravelModel, BreakRule], Dispatcher] = BaselineDispatcher,
         reorder_bound_min: float = 0.0,
         eta_calibration: EtaCalibration | None = None,
     ) -> BrainParams:
-        travel = TravelModel(scenario.city, scenario.traffic)
-        wf = scenario.workforce
-        brk = BreakRule(wf.break_min, wf.break_after_work_min)
-        p = scenario.policy
+        """The brain of ``company`` under its policy (built by ``twin.app.wiring``)."""
+        p = company.scenario.policy
         return BrainParams(
-            roster=roster,
-            clock=DayClock(scenario.date),
-            travel=travel,
-            brk=brk,
-            dispatcher=dispatcher(travel, brk),
+            roster=company.roster,
+            clock=company.clock,
+            travel=company.travel,
+            brk=company.break_rule,
+            dispatcher=dispatcher,
             estimates=estimates if p.duration_model else None,
             delay_threshold=p.delay_threshold,
             replanning=p.replanning,

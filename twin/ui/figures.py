@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from twin import events as ev
 from twin.analysis.kpi import TechnicianDay, VisitOutcome
 from twin.analysis.report.figures import tours_gantt, visit_map
+from twin.clock import hhmm
 from twin.config import Scenario
 from twin.ui.metrics import DurationError, EtaError, PlannedStop, midnight
 
@@ -35,7 +36,7 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 
 
 def _clock(minute: float) -> str:
-    return f"{int(minute // 60):02d}:{int(minute % 60):02d}"
+    return hhmm(minute)
 
 
 def planned_vs_actual(

@@ -117,7 +117,11 @@ def test_in_the_world_no_emergency_is_refused_while_a_routine_visit_can_give_way
     kpis, logs = {}, {}
     for on in (False, True):
         sc = default_scenario.with_overrides(
-            **{"policy.dispatcher": "baseline", "policy.emergency_displacement": on}
+            **{
+                "policy.planner": "insertion",
+                "policy.brain": False,
+                "policy.emergency_displacement": on,
+            }
         )
         logs[on] = World(sc, BaselineDispatcher, 1).run()
         kpis[on] = compute_kpis(logs[on], sc)
@@ -147,7 +151,7 @@ class LeavesEmergenciesOut(BaselineDispatcher):
 def test_an_emergency_left_out_of_the_repair_is_refused_not_booked_unplanned(
     small: Scenario,
 ) -> None:
-    sc = small.with_overrides(**{"policy.dispatcher": "baseline"})
+    sc = small.with_overrides(**{"policy.brain": False})
     events = World(sc, LeavesEmergenciesOut, 1).run()
     emergencies = {
         e.visit_id for e in events if isinstance(e, ev.VisitRequested) and e.job_type == "emergency"

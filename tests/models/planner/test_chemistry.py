@@ -103,7 +103,7 @@ def test_bad_feedback_file_names_the_problem(tmp_path):
 
 
 def test_runner_passes_the_policy_chemistry_to_poweropt(tmp_path):
-    from twin.app.run import dispatcher_factory
+    from twin.app.wiring import dispatcher_factory
     from twin.config import ConfigError, Scenario
     from twin.models.routing.plan import BreakRule
     from twin.models.routing.travel import TravelModel
@@ -111,7 +111,11 @@ def test_runner_passes_the_policy_chemistry_to_poweropt(tmp_path):
     path = tmp_path / "feedback.csv"
     path.write_text("customer_id,technician_id,rating\nCR1,T1,5\n")
     scn = Scenario().with_overrides(
-        **{"policy.dispatcher": "optimised", "policy.chemistry_history": str(path)}
+        **{
+            "policy.planner": "poweropt",
+            "policy.brain": False,
+            "policy.chemistry_history": str(path),
+        }
     )
     travel = TravelModel(scn.city, scn.traffic)
     made = dispatcher_factory(scn)(travel, BreakRule(30.0, 270.0))

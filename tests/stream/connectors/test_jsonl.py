@@ -11,6 +11,7 @@ import pytest
 from twin import events as ev
 from twin.app.roster import read_roster
 from twin.app.run import run_scenario
+from twin.app.wiring import build_brain, company_from_roster
 from twin.cli import main
 from twin.config import Scenario
 from twin.stream.connectors.jsonl import replay
@@ -29,9 +30,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _params(small: Scenario, recorded: Path, bound: float = 2.0) -> BrainParams:
-    return BrainParams.for_scenario(
-        small, read_roster(recorded / "roster.json"), reorder_bound_min=bound
-    )
+    company = company_from_roster(small, read_roster(recorded / "roster.json"))
+    return build_brain(company, reorder_bound_min=bound)
 
 
 def _decisions(result_decisions: list[ev.Event]) -> list[str]:

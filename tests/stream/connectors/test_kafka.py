@@ -241,7 +241,7 @@ def read_topic(broker: Broker, topic: str) -> list[tuple[bytes | None, str]]:
 def day(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> DayLog:
     """A simulated day (small scenario, baseline dispatcher) with bad inputs, on a topic."""
     out = tmp_path_factory.mktemp("day")
-    scenario = load_scenario(SMALL).with_overrides(**{"policy.dispatcher": "baseline"})
+    scenario = load_scenario(SMALL).with_overrides(**{"policy.brain": False})
     run_scenario(scenario, 3, out, report=False)
     clean = (out / "events.jsonl").read_text().splitlines()
     lines, malformed, duplicate, late_id, slightly_late_id = _with_bad_inputs(clean)

@@ -106,7 +106,7 @@ def render_report(
         parts.append(f"<section>\n<h2>{html.escape(heading)}</h2>\n{body}\n</section>")
     meta = (
         f"scenario {html.escape(scenario.name)} &middot; {scenario.date.isoformat()} &middot; "
-        f"dispatcher {scenario.policy.dispatcher} &middot; seed {scenario.seed}"
+        f"dispatcher {scenario.policy.name} &middot; seed {scenario.seed}"
     )
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"

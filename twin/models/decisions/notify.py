@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from twin.clock import hhmm
 from twin.events import CustomerNotified
 
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -80,11 +81,6 @@ class Message:
     text: str
 
 
-def _hhmm(minutes: float) -> str:
-    m = round(minutes)
-    return f"{(m // 60) % 24:02d}:{m % 60:02d}"
-
-
 def render(kind: str, language: str, **values: str) -> str:
     templates = TEMPLATES[kind]
     return templates.get(language, templates["en"]).format(**values)
@@ -114,14 +110,14 @@ def decide(
         last = contact.last_delay_eta
         if last is not None and abs(eta[1] - last) < policy.hysteresis_min:
             return contact, None
-        values["eta"] = _hhmm(eta[1])
+        values["eta"] = hhmm(eta[1], nearest=True)
         contact = replace(contact, delay_warnings=contact.delay_warnings + 1, last_delay_eta=eta[1])
     elif kind == "on_the_way":
         assert eta is not None
-        values.update(low=_hhmm(eta[0]), high=_hhmm(eta[2]))
+        values.update(low=hhmm(eta[0], nearest=True), high=hhmm(eta[2], nearest=True))
     elif kind == "confirmation":
         assert window is not None
-        values.update(start=_hhmm(window[0]), end=_hhmm(window[1]))
+        values.update(start=hhmm(window[0], nearest=True), end=hhmm(window[1], nearest=True))
     text = render(kind, language, **values)
     contact = replace(contact, sent=contact.sent + 1, kinds=contact.kinds | {kind})
     return contact, Message(kind, text)

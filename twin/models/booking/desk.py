@@ -1,0 +1,115 @@
+"""The booking desk: how a request becomes a promised window on somebody's route.
+
+Pure decisions over a :class:`~twin.models.routing.plan.PlanState` and a dispatcher, called
+alike by the simulated world, ``twin offer`` and the booking API:
+
+* an ordinary visit is inserted in the customer's preferred window; if nobody can take
+  it there, the dispatcher ranks the company's other windows inside the customer's
+  availability and the best one is booked;
+* an emergency must start before its response deadline; if the dispatcher's repair leaves
+  it out, it may take the place of a lower-priority visit in a nearby route
+  (:func:`~twin.models.booking.displace.make_room`), which is then re-planned today or
+  moved to another day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from twin.config import Scenario
+from twin.models.booking.displace import make_room
+from twin.models.booking.windows import Window, windows_within
+from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.routing.plan import BreakRule, PlanState, VisitTask
+from twin.models.routing.travel import TravelModel
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A request the desk could place: its task (with the promised window), the routes
+    that change, and the visit that gave way to an emergency and leaves today (if any)."""
+
+    task: VisitTask
+    routes: Routes
+    gave_way: str | None = None
+
+    @property
+    def technician_id(self) -> str | None:
+        vid = self.task.visit_id
+        return next((t for t, r in self.routes.items() if vid in r), None)
+
+
+def visit_task(
+    scenario: Scenario,
+    visit_id: str,
+    customer_id: str,
+    job_type: str,
+    x: float,
+    y: float,
+    window: Window,
+    due_min: float | None = None,
+) -> VisitTask:
+    """The planner's view of a requested visit: the job type's skill, priority and booked
+    (mean) duration, promised in ``window``."""
+    job = scenario.demand.jobs[job_type]
+    return VisitTask(
+        visit_id=visit_id,
+        customer_id=customer_id,
+        x=x,
+        y=y,
+        job_type=job_type,
+        skill=job.skill,
+        priority=job.priority,
+        window_start=window[0],
+        window_end=window[1],
+        duration_min=job.mean_min,
+        due_min=due_min,
+    )
+
+
+def book_visit(
+    state: PlanState,
+    task: VisitTask,
+    dispatcher: Dispatcher,
+    windows: Sequence[Window],
+    available: Window,
+) -> Booking | NoOffer:
+    """Book ``task`` in its own window, else in the best-ranked other window the customer
+    can take (ending at least an hour from now)."""
+    routes = dispatcher.insert(state, task)
+    if not isinstance(routes, NoOffer):
+        return Booking(task, routes)
+    options = windows_within(windows, available, now=state.now)
+    offers = dispatcher.offers(state, task, options)
+    if isinstance(offers, NoOffer):
+        return offers
+    best = offers[0]
+    task = replace(task, window_start=best.window_start, window_end=best.window_end)
+    routes = dispatcher.insert(state, task)
+    return routes if isinstance(routes, NoOffer) else Booking(task, routes)
+
+
+def book_emergency(
+    state: PlanState,
+    task: VisitTask,
+    dispatcher: Dispatcher,
+    travel: TravelModel,
+    brk: BreakRule,
+    displacement: bool,
+) -> Booking | NoOffer:
+    """Place an emergency by the dispatcher's repair, or (``displacement``) by making room.
+
+    ``state.visits`` must already hold ``task``: the repair plans the visits it names.
+    A repair that changes other routes but leaves the emergency out books nothing (the
+    emergency would be promised and never planned).
+    """
+    vid = task.visit_id
+    placed = dispatcher.repair(state, "emergency", [vid])
+    if any(vid in r for r in placed.values()):
+        return Booking(task, placed)
+    if displacement:
+        room = make_room(state, vid, dispatcher, travel, brk)
+        if room is not None:
+            return Booking(task, room.routes, None if room.rehomed else room.gave_way)
+    return NoOffer("no technician can take the emergency")
