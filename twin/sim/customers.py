@@ -20,14 +20,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from twin.config import Scenario
-
-if TYPE_CHECKING:  # demand.py imports this module: no import cycle at run time
-    from twin.sim.demand import VisitSpec
+from twin.sim.visit import VisitSpec, customer_site
 
 REGULAR_SHARE = 0.5
 """Share of a day's requests made by regular customers (assumed: service contracts)."""
@@ -35,7 +32,7 @@ REGULARS_PER_REQUEST = 0.75
 """Size of the base per daily request (assumed; a regular calls about every 1.5 days).
 
 Tied to the day's request count, not the workforce, so an arm with more technicians for
-the same demand (:func:`twin.compare.arm_scenario`) sees the very same customers."""
+the same demand (:func:`twin.app.compare.arm_scenario`) sees the very same customers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +45,6 @@ class Customer:
 
 def customer_base(scenario: Scenario) -> tuple[Customer, ...]:
     """The company's regular customers (the same for every day of ``company_seed``)."""
-    from twin.sim.demand import customer_site
-
     # own stream of the company seed, apart from the technicians' ("workforce")
     seq = np.random.SeedSequence([scenario.company_seed, zlib.crc32(b"customers")])
     rng = np.random.Generator(np.random.PCG64(seq))

@@ -8,66 +8,13 @@ policy. A policy changes who does the visit and when, never what the visit is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from twin.config import Scenario
 from twin.sim.customers import customer_base, with_regulars
+from twin.sim.visit import VisitSpec, customer_site
 
 NOTIFY = ("sms", "email", "app", "phone")
-
-
-@dataclass(frozen=True, slots=True)
-class VisitSpec:
-    visit_id: str
-    customer_id: str
-    job_type: str
-    skill: str
-    priority: int
-    x: float
-    y: float
-    channel: str
-    request_min: float | None  # None: booked before the day
-    preferred: tuple[float, float]
-    available: tuple[float, float]
-    notify_channel: str
-    language: str
-    customer_trait: tuple[float, float]
-    site_factor: float
-    z_duration: float
-    z_travel: float
-    u_fix: float
-    u_home: float
-    u_feedback: float
-    z_rating: float
-    cancel_min: float | None
-
-
-def customer_site(rng: np.random.Generator, size: float) -> tuple[float, float]:
-    """Customers cluster towards the centre (denser housing): a Gaussian blend with uniform."""
-    c = size / 2
-    if rng.random() < 0.6:
-        x, y = rng.normal(c, size / 5, size=2)
-    else:
-        x, y = rng.uniform(0, size, size=2)
-    return (
-        round(float(np.clip(x, 0.2, size - 0.2)), 3),
-        round(float(np.clip(y, 0.2, size - 0.2)), 3),
-    )
-
-
-def standard_windows(scenario: Scenario) -> list[tuple[float, float]]:
-    """The windows a company offers in a day: 2 h slots, 4 h AM/PM, all day."""
-    w = scenario.demand.windows
-    out: list[tuple[float, float]] = []
-    for width_h in sorted(scenario.policy.window_widths_h):
-        width = width_h * 60
-        t = w.day_start_min
-        while t + width <= w.day_end_min + 1e-9:
-            out.append((t, t + width))
-            t += width
-    return out
 
 
 def _preferred(rng: np.random.Generator, scenario: Scenario) -> tuple[float, float]:

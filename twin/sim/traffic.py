@@ -7,18 +7,17 @@ jams. The world's ``incidents`` mapping holds the active factor per zone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import simpy
 
 from twin import events as ev
+from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.routing.travel import TravelModel
-
-if TYPE_CHECKING:
-    from twin.sim.world import World
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +46,17 @@ def make_incidents(
     return tuple(sorted(out, key=lambda i: i.start))
 
 
-def traffic(world: World, incidents: Sequence[Incident]) -> Any:
-    """Start and clear incidents; overlapping incidents in one zone keep the worst factor."""
-    env = world.env
+def traffic(
+    env: simpy.Environment,
+    incidents: Sequence[Incident],
+    active_factors: MutableMapping[str, float],
+    emit: Callable[..., ev.Event],
+    clock: DayClock,
+) -> Any:
+    """Start and clear incidents; overlapping incidents in one zone keep the worst factor.
+
+    ``active_factors`` (the world's incidents: zone -> speed factor) is kept up to date;
+    each change is reported as a ``TrafficChanged`` through ``emit``."""
     active: dict[str, list[Incident]] = {}
     timeline = sorted(
         [(i.start, 1, i) for i in incidents] + [(i.start + i.duration, 0, i) for i in incidents],
@@ -64,10 +71,10 @@ def traffic(world: World, incidents: Sequence[Incident]) -> Any:
             zone_list.remove(inc)
         if zone_list:
             worst = min(zone_list, key=lambda i: i.factor)
-            world.incidents[inc.zone] = worst.factor
+            active_factors[inc.zone] = worst.factor
             until = worst.start + worst.duration
             factor = worst.factor
         else:
-            world.incidents.pop(inc.zone, None)
+            active_factors.pop(inc.zone, None)
             until, factor = env.now, 1.0
-        world.emit(ev.TrafficChanged, zone=inc.zone, factor=factor, until=world.clock.at(until))
+        emit(ev.TrafficChanged, zone=inc.zone, factor=factor, until=clock.at(until))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from twin.config import Scenario
-from twin.sim.demand import VisitSpec, lognormal_params
+from twin.sim.demand import lognormal_params
+from twin.sim.visit import VisitSpec
 from twin.sim.workforce import EXPERIENCE_MEAN, EXPERIENCE_VAR, TechnicianProfile
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from types import MappingProxyType
@@ -27,12 +28,13 @@ from twin.models.company import Company, seeded
 from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
 from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
-from twin.sim.demand import VisitSpec, make_demand
+from twin.sim.demand import make_demand
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
 from twin.sim.technician import technician
 from twin.sim.traffic import make_incidents, traffic
 from twin.sim.truth import rating, true_duration
+from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile, make_workforce
 
 log = logging.getLogger(__name__)
@@ -109,7 +111,7 @@ class World:
             elif prof.unavailable_at is not None:
                 self.env.process(self._unavailable(tid, prof.unavailable_at, "vehicle breakdown"))
         incidents = make_incidents(self.scenario, self.travel, stream(self.seed, "traffic"))
-        self.env.process(traffic(self, incidents))
+        self.env.process(traffic(self.env, incidents, self.incidents, self.emit, self.clock))
         self.env.process(self._pings())
 
     # ------------------------------------------------------------------ running
@@ -123,6 +125,22 @@ class World:
         if until > self.env.now:
             self.env.run(until=until)
         return self.recorder.drain()
+
+    def tick_minutes(self) -> list[float]:
+        """Tick ends: one jump to shortly before the first shift, then every ``tick_min``."""
+        sc = self.scenario
+        first = min((s.shift_start for s in self.specs.values()), default=0.0)
+        t = max(0.0, math.floor((first - 60) / sc.tick_min) * sc.tick_min)
+        ticks = [t]
+        while t < sc.day_end_min:
+            t = min(sc.day_end_min, t + sc.tick_min)
+            ticks.append(t)
+        return ticks
+
+    @property
+    def log(self) -> list[ev.Event]:
+        """Every event recorded so far (the world's and the decisions it applied)."""
+        return self.recorder.events
 
     @property
     def finished(self) -> bool:

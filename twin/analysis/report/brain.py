@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
 
 import plotly.graph_objects as go
 
 from twin import events as ev
 from twin.analysis.quality import HORIZONS, Quality
-from twin.stream.messages import OpsWindow
 
 
 def eta_accuracy(q: Quality) -> go.Figure:
@@ -69,7 +70,20 @@ def notifications_per_visit(events: Iterable[ev.Event]) -> go.Figure:
     return fig
 
 
-def ops_timeline(ops: Sequence[OpsWindow]) -> go.Figure:
+class OpsWindowView(Protocol):
+    """What the report reads of the brain's operational windows (``stream.messages.OpsWindow``)."""
+
+    @property
+    def window_end(self) -> datetime: ...
+    @property
+    def punctuality_so_far(self) -> float: ...
+    @property
+    def utilisation(self) -> float: ...
+    @property
+    def open_alerts(self) -> int: ...
+
+
+def ops_timeline(ops: Sequence[OpsWindowView]) -> go.Figure:
     x = [o.window_end for o in ops]
     fig = go.Figure()
     fig.add_scatter(x=x, y=[100 * o.punctuality_so_far for o in ops], name="punctuality so far (%)")
@@ -87,7 +101,7 @@ def ops_timeline(ops: Sequence[OpsWindow]) -> go.Figure:
 
 
 def brain_sections(
-    events: Sequence[ev.Event], q: Quality, ops: Sequence[OpsWindow]
+    events: Sequence[ev.Event], q: Quality, ops: Sequence[OpsWindowView]
 ) -> list[tuple[str, go.Figure | str]]:
     if not any(isinstance(e, ev.EtaUpdated) for e in events):
         return []

@@ -9,20 +9,19 @@ one process on one worker, so the same seed gives the same log (STACK.md).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from bytewax.testing import run_main
 
 from twin import events as ev
+from twin.clock import DayClock
 from twin.gctuning import long_run_gc
 from twin.models.decisions.notify import Notifier, RecordingNotifier
-from twin.sim.world import World
 from twin.stream.direct import DirectBrain
 from twin.stream.flow import build_flow
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
@@ -66,24 +65,31 @@ class LoopBridge:
         return out
 
 
-def tick_minutes(world: World) -> list[float]:
-    """Tick ends: one jump to shortly before the first shift, then every ``tick_min``."""
-    sc = world.scenario
-    first = min((s.shift_start for s in world.specs.values()), default=0.0)
-    t = max(0.0, math.floor((first - 60) / sc.tick_min) * sc.tick_min)
-    ticks = [t]
-    while t < sc.day_end_min:
-        t = min(sc.day_end_min, t + sc.tick_min)
-        ticks.append(t)
-    return ticks
+class SteppedWorld(Protocol):
+    """What the closed loop needs of a world (``twin.sim.SteppedWorld`` is one): its tick ends,
+    advancing by a tick, taking decisions, and the log it recorded."""
+
+    @property
+    def clock(self) -> DayClock: ...
+
+    def tick_minutes(self) -> list[float]: ...
+
+    def advance(self, until: float) -> list[ev.Event]: ...
+
+    def apply(self, decisions: Iterable[ev.Event]) -> None: ...
+
+    @property
+    def log(self) -> list[ev.Event]: ...
 
 
 class _WorldPartition(StatefulSourcePartition[Any, None]):
-    def __init__(self, world: World, bridge: LoopBridge, progress: Progress | None) -> None:
+    def __init__(self, world: SteppedWorld, bridge: LoopBridge, progress: Progress | None) -> None:
         self.world = world
         self.bridge = bridge
         self.progress = progress
-        self.ticks = iter(tick_minutes(world))
+        ticks = world.tick_minutes()
+        self.end = ticks[-1]
+        self.ticks = iter(ticks)
         self.waiting: float | None = None
 
     def next_batch(self) -> list[Any]:
@@ -98,7 +104,7 @@ class _WorldPartition(StatefulSourcePartition[Any, None]):
         items.append(Tick(t, self.world.clock.at(t)))
         self.waiting = t
         if self.progress is not None:
-            self.progress(t, self.world.scenario.day_end_min)
+            self.progress(t, self.end)
         return [items]  # the tick as one batch (see ``build_flow``)
 
     def next_awake(self) -> datetime | None:
@@ -109,7 +115,7 @@ class _WorldPartition(StatefulSourcePartition[Any, None]):
 
 
 class WorldSource(FixedPartitionedSource[Any, None]):
-    def __init__(self, world: World, bridge: LoopBridge, progress: Progress | None = None):
+    def __init__(self, world: SteppedWorld, bridge: LoopBridge, progress: Progress | None = None):
         self.world = world
         self.bridge = bridge
         self.progress = progress
@@ -138,7 +144,7 @@ class BridgeSink(DynamicSink[Any]):
 
 
 def run_closed_loop(
-    world: World,
+    world: SteppedWorld,
     params: BrainParams,
     progress: Progress | None = None,
     notifier: Notifier | None = None,
@@ -149,21 +155,22 @@ def run_closed_loop(
     with long_run_gc():
         run_main(flow)
     world.apply(bridge.take())  # decisions of the last tick: recorded, nothing left to change
-    return BrainRun(list(world.recorder.events), bridge.ops, bridge.dead_letters)
+    return BrainRun(list(world.log), bridge.ops, bridge.dead_letters)
 
 
 def run_direct_loop(
-    world: World, params: BrainParams, progress: Progress | None = None
+    world: SteppedWorld, params: BrainParams, progress: Progress | None = None
 ) -> BrainRun:
     """The same loop without Bytewax: same ticks, same steps, same order of application."""
     brain = DirectBrain(params)
     bridge = LoopBridge()
+    ticks = world.tick_minutes()
     with long_run_gc():
-        for t in tick_minutes(world):
+        for t in ticks:
             items: list[Any] = list(world.advance(t))
             items.append(Tick(t, world.clock.at(t)))
             bridge.receive(brain.feed(items))
             world.apply(bridge.take())
             if progress is not None:
-                progress(t, world.scenario.day_end_min)
-    return BrainRun(list(world.recorder.events), bridge.ops, bridge.dead_letters)
+                progress(t, ticks[-1])
+    return BrainRun(list(world.log), bridge.ops, bridge.dead_letters)
