@@ -7,11 +7,13 @@ from HR, not from the event stream.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from twin.clock import DayClock
 from twin.models.company import Company
+from twin.models.decisions.delay import DelayRule
 from twin.models.decisions.notify import NotifyPolicy
 from twin.models.duration.model import DurationEstimate
 from twin.models.eta.calibration import EtaCalibration
@@ -59,6 +61,13 @@ class BrainParams:
     # ETA intervals and central ETAs corrected on past days (policy.eta_calibration);
     # None: the chain's normal approximation
     eta_calibration: EtaCalibration | None = None
+
+    @functools.cached_property
+    def delay_rule(self) -> DelayRule:
+        """When a risk of lateness alerts and asks for a replan (twin.models.decisions.delay)."""
+        return DelayRule(
+            self.delay_threshold, self.rearm_margin, self.replanning, self.replan_cooldown_min
+        )
 
     def estimate(self, technician_id: str, job_type: str, expected_min: float) -> DurationEstimate:
         if self.estimates is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from twin import events as ev
 from twin.models.decisions.dayend import first_unreachable
+from twin.models.decisions.delay import judge_delay
 from twin.models.decisions.notify import VisitContact, decide
 from twin.models.eta.chain import (
     DurationEstimate,
@@ -236,11 +237,9 @@ def _refresh(
         params.eta_calibration,
     )
     at, now, tid = params.clock.at, tick.time, state.tid
-    hysteresis, threshold = params.eta_hysteresis_min, params.delay_threshold
-    rearm_below = threshold - params.rearm_margin
+    hysteresis, rule = params.eta_hysteresis_min, params.delay_rule
     last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
     current = state.current.visit_id if state.current is not None else None
-    replanning, cooldown = params.replanning, params.replan_cooldown_min
     out: list[ev.Event] = []
     if params.defer_unreachable:
         k = first_unreachable(
@@ -268,9 +267,12 @@ def _refresh(
                     eta_high=at(e.high),
                 )
             )
-        alerted = alerted_by.get(vid, False)
-        if e.p_late >= threshold and not alerted:
-            alerted = alerted_by[vid] = True
+        was = alerted_by.get(vid, False)
+        last_replan = replan_at.get(vid, -math.inf)
+        d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
+        if d.alerted != was:
+            alerted_by[vid] = d.alerted
+        if d.alert:
             out.append(
                 ev.DelayDetected(
                     id=_id(state),
@@ -284,14 +286,7 @@ def _refresh(
             )
             if minute <= v.window_end:
                 out.extend(_notify(state, params, now, vid, "delay", e))
-        elif alerted and e.p_late < rearm_below:
-            alerted = alerted_by[vid] = False
-        if (
-            alerted
-            and replanning
-            and vid != current
-            and minute - replan_at.get(vid, -math.inf) >= cooldown
-        ):
+        if d.replan:
             replan_at[vid] = minute
             out.append(
                 ev.ReplanRequested(
