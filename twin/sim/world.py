@@ -1,19 +1,19 @@
-"""The simulated field-service day: SimPy environment, world state and the dispatcher interface.
+"""The simulated field-service day: the SimPy environment and the day's shared state.
 
-``World`` owns the truth (profiles, visit specs, true durations) and the operational state
-(bookings, routes, where everyone is). It emits every happening as an event through its
-recorder and obeys decisions: routes from its dispatcher at booking time, and
-``PlanPublished`` / ``CustomerNotified`` events handed to :meth:`World.apply` by whoever
-runs the brain. ``advance(until)`` runs the day tick by tick (the closed loop);
-``run()`` runs it to the end.
+``World`` holds the truth of the day (profiles, visit specs, true durations) and its
+operational state (bookings, routes, where everyone is), and starts the day's processes:
+the booking office (:mod:`twin.sim.booking`), the technicians (:mod:`twin.sim.technician`),
+traffic (:mod:`twin.sim.traffic`) and GPS (:mod:`twin.sim.gps`). It records every
+happening as an event and obeys decisions: ``PlanPublished`` / ``VisitDeferred`` /
+``CustomerNotified`` handed to :meth:`World.apply` by whoever runs the brain.
+``advance(until)`` runs the day tick by tick (the closed loop); ``run()`` to the end.
 """
 
 from __future__ import annotations
 
-import heapq
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -23,12 +23,13 @@ import simpy
 from twin import events as ev
 from twin.config import Scenario
 from twin.gctuning import long_run_gc
-from twin.models.booking.desk import Booking, book_emergency, book_visit, visit_task
 from twin.models.company import Company, seeded
-from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.routing.dispatch import Dispatcher, Routes
 from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
+from twin.sim.booking import book, cancel, request
 from twin.sim.demand import make_demand
+from twin.sim.gps import pings
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
 from twin.sim.technician import technician
@@ -40,7 +41,6 @@ from twin.sim.workforce import TechnicianProfile, make_workforce
 log = logging.getLogger(__name__)
 
 FEEDBACK_DELAY_MIN = 30.0
-PREBOOKED_AT_MIN = 0.0
 
 
 class World:
@@ -94,16 +94,17 @@ class World:
     def _start(self) -> None:
         planned = [v for v in self.visit_specs.values() if v.request_min is None]
         for v in planned:
-            self._book(v)
+            book(self, v)
         plan_day = getattr(self.dispatcher, "plan_day", None)
         if callable(plan_day):
-            self._set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
+            self.set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
         self._publish(self.routes, "daily plan")
         for v in self.visit_specs.values():
             if v.request_min is not None:
-                self.env.process(self._request(v))
+                self.env.process(request(self, v))
             if v.cancel_min is not None:
-                self.env.process(self._cancel(v))
+                self.env.process(cancel(self, v))
+        first = min((s.shift_start for s in self.specs.values()), default=0.0)
         for tid, prof in self.profiles.items():
             self.env.process(technician(self, tid))
             if prof.sick:
@@ -112,7 +113,9 @@ class World:
                 self.env.process(self._unavailable(tid, prof.unavailable_at, "vehicle breakdown"))
         incidents = make_incidents(self.scenario, self.travel, stream(self.seed, "traffic"))
         self.env.process(traffic(self.env, incidents, self.incidents, self.emit, self.clock))
-        self.env.process(self._pings())
+        self.env.process(
+            pings(self.env, self.on_shift, self._gps_watch, self.recorder, self.scenario, first)
+        )
 
     # ------------------------------------------------------------------ running
     @property
@@ -184,15 +187,15 @@ class World:
         """Carry out the brain's deferral: the visit leaves today's route and is cancelled
         by the company (unless it is already under way, done or cancelled)."""
         vid = d.visit_id
-        if not self._movable(vid):
+        if not self.movable(vid):
             log.warning("not deferring %s (%s): under way, done or cancelled", vid, d.id)
             return
         tid = self._owner.get(vid)
         if tid is not None and vid in self.routes[tid]:
-            self._set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
-        self._move_to_another_day(vid, d.reason)
+            self.set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
+        self.move_to_another_day(vid, d.reason)
 
-    def _move_to_another_day(self, vid: str, reason: str) -> None:
+    def move_to_another_day(self, vid: str, reason: str) -> None:
         """The company cancels ``vid`` for today (it is off every route already)."""
         self.cancelled.add(vid)
         self.emit(ev.VisitCancelled, visit_id=vid, reason=reason, by="company")
@@ -204,7 +207,7 @@ class World:
             if r.technician_id not in self.specs:
                 log.warning("plan %s names unknown technician %s", plan.id, r.technician_id)
                 continue
-            keep = tuple(v for v in r.visit_ids if self._movable(v))
+            keep = tuple(v for v in r.visit_ids if self.movable(v))
             changed[r.technician_id] = keep
         moved = {v for route in changed.values() for v in route}
         losers = {o for v in moved if (o := self._owner.get(v)) is not None and o not in changed}
@@ -212,9 +215,9 @@ class World:
             route = self.routes[tid]
             if any(v in moved for v in route):
                 changed[tid] = tuple(v for v in route if v not in moved)
-        self._set_routes(changed)
+        self.set_routes(changed)
 
-    def _movable(self, vid: str) -> bool:
+    def movable(self, vid: str) -> bool:
         return (
             vid in self.tasks
             and vid not in self.done
@@ -222,7 +225,7 @@ class World:
             and vid not in self._committed_visits
         )
 
-    def _set_routes(self, routes: Routes, reason: str | None = None) -> None:
+    def set_routes(self, routes: Routes, reason: str | None = None) -> None:
         for tid, route in routes.items():
             self.routes[tid] = tuple(route)
             for vid in route:
@@ -256,118 +259,17 @@ class World:
             incidents=MappingProxyType(self.incidents),
         )
 
-    # ------------------------------------------------------------------ booking
-    def _task(
-        self, v: VisitSpec, window: tuple[float, float], due: float | None = None
-    ) -> VisitTask:
-        return visit_task(
-            self.scenario, v.visit_id, v.customer_id, v.job_type, v.x, v.y, window, due
-        )
-
-    def _request(self, v: VisitSpec) -> Any:
-        assert v.request_min is not None
-        yield self.env.timeout(v.request_min)
-        if v.channel == "device":
-            self.emit(
-                ev.DeviceAlert,
-                device_id=f"D{v.customer_id[1:]}",
-                customer_id=v.customer_id,
-                fault_code=f"F{v.job_type[:3].upper()}",
-            )
-        self._book(v)
-
-    def _book(self, v: VisitSpec) -> None:
-        now = self.now
-        emergency = v.job_type == "emergency"
-        due = now + self.scenario.demand.emergency_response_min if emergency else None
-        clk = self.clock
-        self.emit(
-            ev.VisitRequested,
-            visit_id=v.visit_id,
-            customer_id=v.customer_id,
-            job_type=v.job_type,
-            skill=v.skill,
-            priority=v.priority,
-            channel=v.channel,
-            x=v.x,
-            y=v.y,
-            available_from=clk.at(v.available[0]),
-            available_until=clk.at(v.available[1]),
-            notify_channel=v.notify_channel,
-            language=v.language,
-            response_due=clk.at(due) if due is not None else None,
-        )
-        if (
-            v.request_min is not None
-            and not emergency
-            and not self.scenario.policy.same_day_acceptance
-        ):
-            self.emit(
-                ev.VisitRejected,
-                visit_id=v.visit_id,
-                reason="same-day requests not accepted by policy",
-            )
-            return
-        state = self.plan_state()
-        booking: Booking | NoOffer
-        if emergency:
-            assert due is not None
-            task = self._task(v, (now, due), due)
-            self.tasks[v.visit_id] = task  # the repair plans the visits of the (live) state
-            policy = self.scenario.policy
-            booking = book_emergency(
-                state,
-                task,
-                self.dispatcher,
-                self.travel,
-                self.break_rule,
-                policy.emergency_displacement,
-            )
-        else:
-            task = self._task(v, v.preferred)
-            booking = book_visit(state, task, self.dispatcher, self.company.windows, v.available)
-        if isinstance(booking, NoOffer):
-            self.tasks.pop(v.visit_id, None)
-            self.emit(ev.VisitRejected, visit_id=v.visit_id, reason=booking.reason)
-            return
-        self._confirm(booking)
-
-    def _confirm(self, booking: Booking) -> None:
-        task = booking.task
-        vid = task.visit_id
-        self.tasks[vid] = task
-        self.emit(
-            ev.VisitBooked,
-            visit_id=vid,
-            window_start=self.clock.at(task.window_start),
-            window_end=self.clock.at(task.window_end),
-            technician_id=booking.technician_id,
-            expected_duration_min=task.duration_min,
-        )
-        if self.now > PREBOOKED_AT_MIN:
-            self._set_routes(booking.routes, f"booking {vid}")
-        else:
-            self._set_routes(booking.routes)
-        if booking.gave_way is not None:
-            reason = f"moved to another day: emergency {vid} needed the time"
-            self._move_to_another_day(booking.gave_way, reason)
-
-    def _cancel(self, v: VisitSpec) -> Any:
-        assert v.cancel_min is not None
-        yield self.env.timeout(v.cancel_min)
-        vid = v.visit_id
-        if (
-            vid not in self.tasks
-            or vid in self.done
-            or vid in self.cancelled
-            or vid in self._committed_visits
-        ):
-            return
+    def cancel_visit(self, vid: str, reason: str) -> None:
+        """The customer cancels ``vid`` (booked, not under way or done): off every route."""
         self.cancelled.add(vid)
-        self.emit(ev.VisitCancelled, visit_id=vid, reason="customer cancelled")
+        self.emit(ev.VisitCancelled, visit_id=vid, reason=reason)
         for tid, route in self.routes.items():
             if vid in route:
                 self.routes[tid] = tuple(x for x in route if x != vid)
+
+    def is_open(self, vid: str) -> bool:
+        """Booked today and still to do: not done, cancelled or under way."""
+        return self.movable(vid)
 
     # ------------------------------------------------------------------ technicians
     def _unavailable(self, tid: str, at: float, reason: str) -> Any:
@@ -378,7 +280,7 @@ class World:
         self.routes[tid] = ()
         if orphans:
             routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
-            self._set_routes(routes, f"{tid} unavailable ({reason})")
+            self.set_routes(routes, f"{tid} unavailable ({reason})")
         wake = self._wake.pop(tid, None)
         if wake is not None and not wake.triggered:
             wake.succeed()
@@ -493,51 +395,3 @@ class World:
             technician_id=tid,
             rating=stars,
         )
-
-    def _pings(self) -> Any:
-        """One global GPS process (25x fewer SimPy events than one per technician).
-
-        A technician is reported every round while their position changes (and once
-        more when it stops changing), otherwise every ``parked_ping_interval_min``.
-        """
-        interval = self.scenario.ping_interval_min
-        parked = self.scenario.parked_ping_interval_min
-        first_shift = min((s.shift_start for s in self.specs.values()), default=0.0)
-        yield self.env.timeout(interval * (first_shift // interval))
-        last: dict[str, tuple[float, float, float]] = {}  # tid -> (x, y, time) of last ping
-        heartbeats: list[tuple[float, str]] = []  # (time of last ping + parked, tid)
-        watch = self._gps_watch
-        while True:
-            now = self.env.now
-            on_shift = self.on_shift
-            due = {tid for tid in watch if tid in on_shift}
-            while heartbeats and heartbeats[0][0] <= now + 1e-6:
-                _, tid = heapq.heappop(heartbeats)
-                if tid in on_shift:
-                    due.add(tid)
-            rows = []
-            for tid in sorted(due):
-                x0, y0, x1, y1, t0, t1 = on_shift[tid]
-                f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
-                x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
-                if f >= 1.0:
-                    watch.discard(tid)  # parked: only heartbeats until the next move
-                prev = last.get(tid)
-                if prev is None or prev[0] != x or prev[1] != y or now - prev[2] >= parked:
-                    last[tid] = (x, y, now)
-                    rows.append((tid, x, y))
-                    if tid not in watch:  # moving technicians are looked at every round
-                        heapq.heappush(heartbeats, (now + parked, tid))
-                elif tid not in watch:
-                    heapq.heappush(heartbeats, (prev[2] + parked, tid))  # not due yet
-            self.recorder.pings(now, rows)
-            yield self.env.timeout(interval)
-
-
-def run_day(
-    scenario: Scenario,
-    dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
-    seed: int | None = None,
-) -> Sequence[ev.Event]:
-    world = World(scenario, dispatcher_factory, seed)
-    return world.run()
