@@ -13,14 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.analysis.kpi import (
-    KPI_SPECS,
-    Kpis,
-    activities,
-    compute_kpis,
-    per_visit_outcomes,
-    technician_days,
-)
+from twin.analysis.daylog import activities, per_visit_outcomes, technician_days
+from twin.analysis.kpi import KPI_SPECS, Kpis, compute_kpis
 from twin.config import Scenario
 from twin.events import (
     Arrived,

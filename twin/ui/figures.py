@@ -14,7 +14,7 @@ from datetime import timedelta
 import plotly.graph_objects as go
 
 from twin import events as ev
-from twin.analysis.kpi import TechnicianDay, VisitOutcome
+from twin.analysis.daylog import TechnicianDay, VisitOutcome
 from twin.analysis.report.figures import tours_gantt, visit_map
 from twin.clock import hhmm
 from twin.config import Scenario

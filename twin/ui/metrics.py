@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from twin import events as ev
-from twin.analysis.kpi import activities
+from twin.analysis.daylog import activities
 from twin.config import Scenario
 from twin.models.routing.plan import (
     BreakRule,

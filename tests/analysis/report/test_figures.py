@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import plotly.graph_objects as go
 import pytest
 
-from twin.analysis.kpi import TechnicianDay, VisitOutcome
+from twin.analysis.daylog import TechnicianDay, VisitOutcome
 from twin.analysis.report import (
     lateness_histogram,
     punctuality_by_hour,

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from twin.analysis.kpi import TechnicianDay, VisitOutcome, activities
+from twin.analysis.daylog import TechnicianDay, VisitOutcome, activities
 from twin.config import Scenario
 from twin.events import Event
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from twin.analysis.kpi import KPI_SPECS, Kpis, per_visit_outcomes, technician_days
+from twin.analysis.daylog import per_visit_outcomes, technician_days
+from twin.analysis.kpi import KPI_SPECS, Kpis
 from twin.analysis.report.figures import (
     lateness_histogram,
     punctuality_by_hour,

@@ -8,7 +8,7 @@ import dash
 import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
-from twin.analysis.kpi import per_visit_outcomes, technician_days
+from twin.analysis.daylog import per_visit_outcomes, technician_days
 from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.figures import day_map, decision_timeline, eta_accuracy, planned_vs_actual
