@@ -48,7 +48,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
 
 from twin.analysis.stats import mean_ci, paired_difference
-from twin.app.compare import arm_scenario, default_executor
+from twin.app.arms import arm_scenario
+from twin.app.compare import default_executor
 from twin.config import Scenario, load_scenario, named_policy, validate
 from twin.models.planner import load_chemistry
 from twin.models.routing.dispatch import Dispatcher

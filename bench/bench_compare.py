@@ -19,7 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from twin.app.compare import Arm, run_comparison
+from twin.app.arms import Arm
+from twin.app.compare import run_comparison
 from twin.app.store import RunStore
 from twin.config import load_scenario
 

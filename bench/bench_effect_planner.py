@@ -23,7 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from _common import arms_parser, paired_table, run_arms
 
-from twin.app.compare import arm_scenario
+from twin.app.arms import arm_scenario
 from twin.config import load_scenario, named_policy
 
 ARMS = ("baseline", "optimised", "optimised_brain", "brain")

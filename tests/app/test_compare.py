@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 
 from twin import events as ev
-from twin.app.compare import (
-    KNOBS_BY_NAME,
-    Arm,
-    InlineExecutor,
-    RunTask,
-    arm_label,
-    arm_scenario,
-    execute,
-    knob_error,
-    run_comparison,
-    sweep_arms,
-)
+from twin.app.arms import Arm, arm_label, arm_scenario, knob_error, sweep_arms
+from twin.app.compare import InlineExecutor, RunTask, execute, run_comparison
+from twin.app.knobs import KNOBS_BY_NAME
 from twin.app.store import RunStore
 from twin.config import ConfigError, Scenario
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.ui.conftest import ROOT, Cockpit, shot
 from twin.analysis.stats import format_difference, format_estimate, summarise
-from twin.app.compare import Arm, run_comparison
+from twin.app.arms import Arm
+from twin.app.compare import run_comparison
 from twin.config import load_scenario
 from twin.ui.widgets import HEADLINE
 

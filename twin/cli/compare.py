@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from twin.app.compare import Arm, run_comparison
+from twin.app.arms import Arm
+from twin.app.compare import run_comparison
 from twin.config import ConfigError, Scenario, load_scenario
 
 if TYPE_CHECKING:  # the store pulls in DuckDB, which `twin run` never needs

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from twin.app.compare import Arm, run_comparison
+from twin.app.arms import Arm
+from twin.app.compare import run_comparison
 from twin.app.store import RunStore, new_id
 from twin.config import Scenario
 

@@ -15,7 +15,8 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from twin.analysis.stats import KpiRow, format_difference, format_estimate, summarise, verdict
-from twin.app.compare import KNOBS, KNOBS_BY_NAME, Arm, Knob, arm_label, knob_error
+from twin.app.arms import Arm, arm_label, knob_error
+from twin.app.knobs import KNOBS, KNOBS_BY_NAME, Knob
 from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
 from twin.ui import context

@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, callback, dcc, html
 
 from twin.analysis.stats import mean_ci
-from twin.app.compare import KNOBS, KNOBS_BY_NAME, sweep_arms
+from twin.app.arms import sweep_arms
+from twin.app.knobs import KNOBS, KNOBS_BY_NAME
 from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
 from twin.ui import context
