@@ -101,3 +101,15 @@ def test_a_missing_eta_calibration_names_the_field(
     assert main([*args, "--out", str(tmp_path / "o")]) == 2
     out = capsys.readouterr().out
     assert "policy.eta_calibration" in out and "calibrate-eta" in out
+
+
+def test_fit_chemistry_writes_a_history_the_planner_can_load(tmp_path: Path) -> None:
+    from twin.models.planner import load_chemistry
+
+    out = tmp_path / "feedback.csv"
+    args = ["fit-chemistry", "--scenario", str(SCENARIOS / "small.toml"), "--days", "2"]
+    assert main([*args, "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "customer_id,technician_id,rating" and len(lines) > 5
+    assert load_chemistry(out).n == len(lines) - 1
+    assert main([*args[:-1], "0", "--out", str(out)]) == 2  # --days 0 is refused

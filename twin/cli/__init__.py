@@ -18,11 +18,11 @@ from collections.abc import Sequence
 # scikit-learn/numpy threads on 2 cores cost more than they give (STACK.md)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from twin.cli import calibrate, compare, durations, offer, replay, run, shadow, ui
+from twin.cli import calibrate, chemistry, compare, durations, offer, replay, run, shadow, ui
 from twin.cli.common import console
 from twin.config import ConfigError
 
-COMMANDS = (run, replay, calibrate, compare, ui, durations, shadow, offer)
+COMMANDS = (run, replay, compare, ui, offer, durations, calibrate, chemistry, shadow)
 
 
 def build_parser() -> argparse.ArgumentParser:

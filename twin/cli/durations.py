@@ -64,8 +64,8 @@ def quality_table(results: Sequence[DurationQuality], title: str) -> Table:
 def cmd_train_durations(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from twin.cli.common import DEFAULT_SCENARIO, console
-    from twin.config import ConfigError, Scenario, load_scenario
+    from twin.cli.common import console, scenario_from
+    from twin.config import ConfigError
     from twin.models.duration.baselines import NaiveMeanPredictor
     from twin.models.duration.data import write_history
     from twin.models.duration.model import DurationModel
@@ -74,12 +74,7 @@ def cmd_train_durations(args: argparse.Namespace) -> int:
 
     if args.days < 1 or args.test_days < 1:
         raise ConfigError(f"--days and --test-days must be >= 1, got {args.days}, {args.test_days}")
-    if args.scenario is not None:
-        scenario = load_scenario(args.scenario)
-    elif DEFAULT_SCENARIO.exists():
-        scenario = load_scenario(DEFAULT_SCENARIO)
-    else:
-        scenario = Scenario()
+    scenario = scenario_from(args.scenario)
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -15,7 +15,6 @@ the file, which holds only what a production system would see.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 import io
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin import events as ev
-from twin.config import Scenario, load_scenario
+from twin.config import Scenario
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.customers import customer_base
 from twin.sim.truth import affinity
@@ -94,27 +93,3 @@ def write_feedback(rows: Iterable[FeedbackRow], path: Path | str) -> None:
     if path.suffix == ".gz":
         data = gzip.compress(data, mtime=0)  # mtime 0: the same history, the same bytes
     path.write_bytes(data)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Simulate past days and write their ratings.")
-    parser.add_argument("--scenario", type=Path, default=Path("data/scenarios/default.toml"))
-    parser.add_argument("--days", type=int, default=60)
-    parser.add_argument("--first-seed", type=int, default=FEEDBACK_SEED)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
-    scenario = load_scenario(args.scenario)
-
-    def show(done: int, total: int) -> None:
-        print(f"\rday {done}/{total}", end="", flush=True)
-
-    rows = simulate_feedback(scenario, args.days, args.first_seed, show)
-    print()
-    write_feedback(rows, args.out)
-    pairs = {(r.customer_id, r.technician_id) for r in rows}
-    print(f"{len(rows)} ratings of {len(pairs)} customer-technician pairs -> {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
