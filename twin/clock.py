@@ -47,6 +47,11 @@ class DayClock:
         return found
 
 
+def minutes_between(later: datetime, earlier: datetime) -> float:
+    """Minutes from ``earlier`` to ``later`` (negative if ``later`` is earlier)."""
+    return (later - earlier).total_seconds() / 60.0
+
+
 def hhmm(minutes: float, nearest: bool = False) -> str:
     """``HH:MM`` of a time in minutes after midnight: truncated to the minute (a clock
     display; the day's end reads 24:00), or (``nearest``) rounded to the nearest minute

@@ -36,6 +36,7 @@ from datetime import UTC, datetime, time
 from operator import attrgetter
 from typing import Literal
 
+from twin.clock import minutes_between
 from twin.config import Scenario
 from twin.events import (
     Arrived,
@@ -224,10 +225,6 @@ def index_log(events: Iterable[Event]) -> LogIndex:
         elif isinstance(ev, PlanPublished):
             ix.replans += 1
     return ix
-
-
-def minutes_between(t: datetime, midnight: datetime) -> float:
-    return (t - midnight).total_seconds() / 60
 
 
 def visit_outcomes(ix: LogIndex, scenario: Scenario) -> list[VisitOutcome]:

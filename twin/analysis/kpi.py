@@ -22,10 +22,10 @@ from twin.analysis.daylog import (
     VisitOutcome,
     days_of,
     index_log,
-    minutes_between,
     pair_activities,
     visit_outcomes,
 )
+from twin.clock import minutes_between
 from twin.config import Costs, Satisfaction, Scenario
 from twin.events import (
     Event,

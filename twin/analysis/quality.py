@@ -31,6 +31,7 @@ from datetime import datetime
 import numpy as np
 
 from twin import events as ev
+from twin.clock import minutes_between
 
 HORIZONS = (60, 30, 15)
 LEAD_EDGES_MIN = (10.0, 20.0, 40.0, 80.0, 160.0)
@@ -101,10 +102,6 @@ class Quality:
         }
 
 
-def _minutes(a: datetime, b: datetime) -> float:
-    return (a - b).total_seconds() / 60.0
-
-
 def eta_by_lead(
     arrivals: Mapping[str, datetime],
     etas: Mapping[str, Sequence[ev.EtaUpdated]],
@@ -118,13 +115,13 @@ def eta_by_lead(
         ups = etas.get(vid, ())
         if not ups:
             continue
-        issued = [_minutes(u.time, arrived) for u in ups]
+        issued = [minutes_between(u.time, arrived) for u in ups]
         back = every_min
         while -back >= issued[0]:
             u = ups[bisect_right(issued, -back) - 1]
-            lead = _minutes(u.eta, u.time)
+            lead = minutes_between(u.eta, u.time)
             rows[bisect_right(edges, lead)].append(
-                (_minutes(u.eta, arrived), u.eta_low <= arrived <= u.eta_high)
+                (minutes_between(u.eta, arrived), u.eta_low <= arrived <= u.eta_high)
             )
             back += every_min
     bounds = (0.0, *edges, math.inf)
@@ -143,6 +140,36 @@ def eta_by_lead(
             )
         )
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class EtaError:
+    visit_id: str
+    lead_min: float  # arrival - time of the update
+    error_min: float  # eta - arrival: positive = predicted too late
+    inside: bool  # arrival within [eta_low, eta_high]
+
+
+def eta_error(update: ev.EtaUpdated, arrival: datetime) -> EtaError:
+    """How far one published ETA was from the arrival, and whether its interval held it."""
+    return EtaError(
+        update.visit_id,
+        minutes_between(arrival, update.time),
+        minutes_between(update.eta, arrival),
+        update.eta_low <= arrival <= update.eta_high,
+    )
+
+
+def eta_errors(events: Sequence[ev.Event]) -> list[EtaError]:
+    arrived: dict[str, datetime] = {}
+    for e in events:
+        if isinstance(e, ev.Arrived) and e.visit_id is not None:
+            arrived.setdefault(e.visit_id, e.time)
+    out = []
+    for e in events:
+        if isinstance(e, ev.EtaUpdated) and e.visit_id in arrived and e.time <= arrived[e.visit_id]:
+            out.append(eta_error(e, arrived[e.visit_id]))
+    return out
 
 
 def measure(events: Iterable[ev.Event]) -> Quality:
@@ -184,14 +211,14 @@ def measure(events: Iterable[ev.Event]) -> Quality:
     for vid, arr in arrivals.items():
         ups = sorted(etas.get(vid, ()), key=lambda u: u.time)
         for h in HORIZONS:
-            before = [u for u in ups if _minutes(arr.time, u.time) >= h]
+            before = [u for u in ups if minutes_between(arr.time, u.time) >= h]
             if before:
-                u = before[-1]
-                errors[h].append(_minutes(u.eta, arr.time))
-                covered[h].append(u.eta_low <= arr.time <= u.eta_high)
+                err = eta_error(before[-1], arr.time)
+                errors[h].append(err.error_min)
+                covered[h].append(err.inside)
     alerted = set(first_alert) & set(today)
     tp = alerted & late
-    leads = tuple(sorted(_minutes(today[v].window_end, first_alert[v].time) for v in tp))
+    leads = tuple(sorted(minutes_between(today[v].window_end, first_alert[v].time) for v in tp))
     in_time = sum(
         1 for n in delay_notes if n.visit_id in today and n.time <= today[n.visit_id].window_end
     )

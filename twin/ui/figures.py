@@ -15,10 +15,11 @@ import plotly.graph_objects as go
 
 from twin import events as ev
 from twin.analysis.daylog import TechnicianDay, VisitOutcome
+from twin.analysis.quality import EtaError
 from twin.analysis.report.figures import tours_gantt, visit_map
 from twin.clock import hhmm
 from twin.config import Scenario
-from twin.ui.metrics import DurationError, EtaError, PlannedStop, midnight
+from twin.ui.metrics import DurationError, PlannedStop, midnight
 
 PLANNED_COLOUR = "rgba(120,120,120,0.45)"
 FRONT_COLOUR = "#d62728"

@@ -9,12 +9,9 @@ same way as a simulated one:
   booked expected durations.
 * *duration errors*: the last ``VisitBooked.expected_duration_min`` against the work
   actually done (``WorkStarted`` → ``WorkFinished``).
-* *ETA errors*: every ``EtaUpdated`` of a visit later arrived at: ``eta - arrival`` in
-  minutes, the lead time ``arrival - update``, and whether the arrival fell in
-  ``[eta_low, eta_high]``.
-* *delay alerts*: visits with a ``DelayDetected`` against today's visits that were not on
-  time (late, or never reached: both broke the promise). Precision = alerted and not on
-  time / alerted; recall = alerted and not on time / not on time.
+
+ETA errors and alert quality are measured by :mod:`twin.analysis.quality`, for the pages as
+for the report.
 """
 
 from __future__ import annotations
@@ -23,29 +20,25 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 
 from twin import events as ev
 from twin.analysis.daylog import activities
+from twin.clock import DayClock, minutes_between
 from twin.config import Scenario
-from twin.models.routing.plan import (
-    BreakRule,
-    TechnicianSpec,
-    TechnicianState,
-    VisitTask,
-    route_timeline,
-)
-from twin.models.routing.travel import TravelModel
+from twin.models.booking.desk import booked_task
+from twin.models.company import Company
+from twin.models.routing.plan import TechnicianSpec, TechnicianState, route_timeline
 
 BRAIN_TYPES = (ev.EtaUpdated, ev.DelayDetected, ev.ReplanRequested, ev.CustomerNotified)
 
 
 def midnight(scenario: Scenario) -> datetime:
-    return datetime.combine(scenario.date, time(), tzinfo=UTC)
+    return DayClock(scenario.date).midnight
 
 
 def minutes(t: datetime, scenario: Scenario) -> float:
-    return (t - midnight(scenario)).total_seconds() / 60
+    return minutes_between(t, midnight(scenario))
 
 
 def has_brain_decisions(events: Iterable[ev.Event]) -> bool:
@@ -70,26 +63,14 @@ def planned_stops(events: Sequence[ev.Event], scenario: Scenario) -> list[Planne
             routes.update({r.technician_id: r.visit_ids for r in e.routes})
     requested = {e.visit_id: e for e in events if isinstance(e, ev.VisitRequested)}
     booked = {e.visit_id: e for e in events if isinstance(e, ev.VisitBooked)}
-    tasks = {}
-    for vid, b in booked.items():
-        r = requested.get(vid)
-        if r is None:
-            continue
-        tasks[vid] = VisitTask(
-            vid,
-            r.customer_id,
-            r.x,
-            r.y,
-            r.job_type,
-            r.skill,
-            r.priority,
-            minutes(b.window_start, scenario),
-            minutes(b.window_end, scenario),
-            b.expected_duration_min,
-        )
+    company = Company(scenario, {})  # the scenario's clock, travel and breaks
+    tasks = {
+        vid: booked_task(requested[vid], b, company.clock)
+        for vid, b in booked.items()
+        if vid in requested
+    }
     wf = scenario.workforce
-    travel = TravelModel(scenario.city, scenario.traffic)
-    brk = BreakRule(wf.break_min, wf.break_after_work_min)
+    travel, brk = company.travel, company.break_rule
     out = []
     for tech, route in sorted(routes.items()):
         start = shifts.get(tech)
@@ -167,34 +148,6 @@ def duration_errors(events: Sequence[ev.Event]) -> list[DurationError]:
                     jobs.get(a.visit_id, "unknown"),
                     b.expected_duration_min,
                     a.hours * 60,
-                )
-            )
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class EtaError:
-    visit_id: str
-    lead_min: float  # arrival - time of the update
-    error_min: float  # eta - arrival: positive = predicted too late
-    inside: bool  # arrival within [eta_low, eta_high]
-
-
-def eta_errors(events: Sequence[ev.Event]) -> list[EtaError]:
-    arrived: dict[str, datetime] = {}
-    for e in events:
-        if isinstance(e, ev.Arrived) and e.visit_id is not None:
-            arrived.setdefault(e.visit_id, e.time)
-    out = []
-    for e in events:
-        if isinstance(e, ev.EtaUpdated) and e.visit_id in arrived and e.time <= arrived[e.visit_id]:
-            t = arrived[e.visit_id]
-            out.append(
-                EtaError(
-                    e.visit_id,
-                    (t - e.time).total_seconds() / 60,
-                    (e.eta - t).total_seconds() / 60,
-                    e.eta_low <= t <= e.eta_high,
                 )
             )
     return out

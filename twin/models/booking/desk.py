@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from twin import events as ev
+from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.booking.displace import make_room
 from twin.models.booking.windows import Window, windows_within
@@ -65,6 +67,26 @@ def visit_task(
         window_end=window[1],
         duration_min=job.mean_min,
         due_min=due_min,
+    )
+
+
+def booked_task(requested: ev.VisitRequested, booked: ev.VisitBooked, clock: DayClock) -> VisitTask:
+    """The planner's view of a visit as a log tells it: the request's site, job and
+    deadline, the booking's window and expected duration (the brain's mirror, ``twin
+    offer`` and the cockpit rebuild a day's plan from these)."""
+    due = requested.response_due
+    return VisitTask(
+        visit_id=booked.visit_id,
+        customer_id=requested.customer_id,
+        x=requested.x,
+        y=requested.y,
+        job_type=requested.job_type,
+        skill=requested.skill,
+        priority=requested.priority,
+        window_start=clock.minutes(booked.window_start),
+        window_end=clock.minutes(booked.window_end),
+        duration_min=booked.expected_duration_min,
+        due_min=clock.minutes(due) if due else None,
     )
 
 

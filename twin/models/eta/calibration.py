@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from twin import events as ev
+from twin.clock import minutes_between
 
 __all__ = [
     "CALIBRATION_SEED",
@@ -264,10 +265,6 @@ def load_calibration(path: Path | str) -> EtaCalibration:
 
 
 # ------------------------------------------------------------------ reading past days
-def _minutes(a: datetime, b: datetime) -> float:
-    return (a - b).total_seconds() / 60.0
-
-
 def residuals(
     events: Iterable[ev.Event], z_high: float, every_min: float = SAMPLE_EVERY_MIN
 ) -> list[Residual]:
@@ -298,11 +295,15 @@ def residuals(
         ups = sorted(updates.get(vid, ()), key=lambda u: u.time)
         if not ups:
             continue
-        issued = [_minutes(u.time, arrived) for u in ups]  # minutes relative to the arrival
+        issued = [minutes_between(u.time, arrived) for u in ups]  # minutes relative to the arrival
         shown = []  # (lead, z) of each update, or None
         for u in ups:
-            s = _minutes(u.eta_high, u.eta) / z_high
-            shown.append((_minutes(u.eta, u.time), _minutes(arrived, u.eta) / s) if s > 0 else None)
+            s = minutes_between(u.eta_high, u.eta) / z_high
+            shown.append(
+                (minutes_between(u.eta, u.time), minutes_between(arrived, u.eta) / s)
+                if s > 0
+                else None
+            )
         back = every_min
         while -back >= issued[0]:
             sample = shown[bisect_right(issued, -back) - 1]
@@ -355,7 +356,7 @@ def absent_stats(events: Iterable[ev.Event]) -> AbsentStats:
                 absent += 1
                 known = [t for t in (arrived.get(e.visit_id), opens.get(e.visit_id)) if t]
                 if known:
-                    minutes += max(0.0, _minutes(e.time, max(known)))
+                    minutes += max(0.0, minutes_between(e.time, max(known)))
     return AbsentStats(visits, absent, minutes)
 
 

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from twin import events as ev
 from twin.clock import DayClock
+from twin.models.booking.desk import booked_task
 from twin.models.routing.plan import PlanState, TechnicianSpec, TechnicianState, VisitTask
 
 
@@ -126,19 +127,7 @@ class FleetMirror:
             if req is None:
                 return
             r = req
-            self.tasks[e.visit_id] = VisitTask(
-                visit_id=e.visit_id,
-                customer_id=r.customer_id,
-                x=r.x,
-                y=r.y,
-                job_type=r.job_type,
-                skill=r.skill,
-                priority=r.priority,
-                window_start=self.minutes(e.window_start),
-                window_end=self.minutes(e.window_end),
-                duration_min=e.expected_duration_min,
-                due_min=self.minutes(r.response_due) if r.response_due else None,
-            )
+            self.tasks[e.visit_id] = booked_task(r, e, self.clock)
         elif isinstance(e, ev.VisitCancelled):
             self.cancelled.add(e.visit_id)
             self._unroute(e.visit_id)

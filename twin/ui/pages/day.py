@@ -9,10 +9,11 @@ import plotly.graph_objects as go
 from dash import Input, Output, callback, dcc, html
 
 from twin.analysis.daylog import per_visit_outcomes, technician_days
+from twin.analysis.quality import eta_errors
 from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.figures import day_map, decision_timeline, eta_accuracy, planned_vs_actual
-from twin.ui.metrics import eta_errors, planned_stops, positions
+from twin.ui.metrics import planned_stops, positions
 from twin.ui.widgets import control, kpi_cards, run_dropdown
 
 DEFAULT_MINUTE = 11 * 60

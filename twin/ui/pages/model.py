@@ -12,11 +12,11 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
-from twin.analysis.quality import HORIZONS, measure
+from twin.analysis.quality import HORIZONS, eta_errors, measure
 from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.figures import duration_scatter, eta_accuracy
-from twin.ui.metrics import duration_errors, eta_errors, has_brain_decisions
+from twin.ui.metrics import duration_errors, has_brain_decisions
 from twin.ui.widgets import control, run_dropdown
 
 NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
