@@ -17,7 +17,8 @@ from twin.models.routing.plan import VisitTask
 from twin.sim.world import World
 from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 from twin.stream.params import BrainParams
-from twin.stream.technician import _chain, new_tech
+from twin.stream.refresh import chain_ahead
+from twin.stream.technician import new_tech
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def test_work_in_progress_is_conditional_on_not_being_finished(brainy: Scenario)
     state = new_tech(tid, params)
     task = _task()
     state.activity, state.current, state.since = "work", task, 560.0
-    start, chain = _chain(state, 600.0, params)
+    start, chain = chain_ahead(state, 600.0, params)
     est = params.estimate(tid, task.job_type, task.duration_min)
     rest, sd = remaining_work(est, 40.0)
     assert chain == () and start.now == 600.0
@@ -62,7 +63,7 @@ def test_waiting_on_site_uses_the_absent_mixture(brainy: Scenario, skewed: EtaCa
     tid = next(iter(params.roster))
     state = new_tech(tid, params)
     state.activity, state.current, state.since = "idle", _task(ws=660.0), 630.0
-    start, _ = _chain(state, 640.0, params)
+    start, _ = chain_ahead(state, 640.0, params)
     est = params.estimate(tid, "repair", 60.0)
     work, sd = on_site(est, skewed)
     assert work < est.p50

@@ -1,5 +1,5 @@
 """When a due ETA refresh recomputes the chain: only if it has drifted, is old, or a replan
-request is due (``twin.stream.technician._stale``)."""
+request is due (``twin.stream.refresh.stale_anchor``)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,13 @@ def judge_delay(
         alerted = alert = True
     elif alerted and p_late < rule.threshold - rule.rearm_margin:
         alerted = False
-    replan = (
+    return DelayDecision(alerted, alert, replan_due(rule, alerted, under_way, minute, last_replan))
+
+
+def replan_due(
+    rule: DelayRule, alerted: bool, under_way: bool, minute: float, last_replan: float
+) -> bool:
+    """An alerted visit, not under way, whose replan cooldown ran out (replanning on)."""
+    return (
         alerted and rule.replanning and not under_way and minute - last_replan >= rule.cooldown_min
     )
-    return DelayDecision(alerted, alert, replan)

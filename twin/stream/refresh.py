@@ -1,0 +1,243 @@
+"""The ETA refresh of one technician: the chain of visits ahead, when it is worth
+recomputing, and what a refresh publishes.
+
+On every ``Tick`` the technician step refreshes the chain when something changed; every
+``eta_every_min`` it checks whether the chain has drifted (:func:`stale_anchor`) and
+refreshes it if so. A refresh emits ``EtaUpdated`` when an ETA moved by more than the
+hysteresis, ``DelayDetected`` (and ``ReplanRequested``, and a delay warning to the
+customer) as the delay rule decides (:mod:`twin.models.decisions.delay`), and
+``VisitDeferred`` when a visit ahead no longer fits the technician's day even at the
+early end of its ETA (:mod:`twin.models.decisions.dayend`): better an apology now than a
+promised arrival nobody keeps.
+"""
+
+from __future__ import annotations
+
+import math
+
+from twin import events as ev
+from twin.models.decisions.dayend import first_unreachable
+from twin.models.decisions.delay import judge_delay, replan_due
+from twin.models.eta.chain import (
+    Position,
+    VisitEta,
+    on_site,
+    remaining_work,
+    route_etas,
+)
+from twin.models.routing.plan import VisitTask
+from twin.stream.messages import Tick
+from twin.stream.params import BrainParams
+from twin.stream.techstate import TechState, biased_estimate, next_id, notify
+
+
+def chain_ahead(
+    state: TechState, minute: float, params: BrainParams
+) -> tuple[Position, tuple[VisitTask, ...]]:
+    """Where the remaining day starts, and the visits still ahead (current one first)."""
+    spec = params.roster[state.tid]
+    chain = state.route
+    if state.deferred:  # until the world's echo takes them off the route (never, in replay)
+        chain = tuple(v for v in chain if v.visit_id not in state.deferred)
+    x, y, taken = state.x, state.y, state.break_taken
+    if state.activity == "travel" and state.current is not None:
+        return Position(x, y, minute, 0.0, taken, minute), (state.current, *chain)
+    if state.activity == "work" and state.current is not None:
+        # conditional on not being finished after the minutes already worked
+        est = biased_estimate(state, state.current.visit_id, state.current, params)
+        rest, sd = remaining_work(est, minute - state.since)
+        return Position(x, y, minute + rest, sd, taken, minute), chain
+    if state.activity == "idle" and state.current is not None:
+        # on site, waiting for the window to open: the work (or the absent customer's
+        # short visit) is still ahead
+        est = biased_estimate(state, state.current.visit_id, state.current, params)
+        begin = max(minute, state.current.window_start)
+        work, sd = on_site(est, params.eta_calibration)
+        return Position(x, y, begin + work, sd, taken, minute), chain
+    if state.activity == "break":
+        end = max(minute, state.since + params.brk.length_min)
+        return Position(x, y, end, 0.0, True, minute), chain
+    start = max(minute, spec.shift_start) if state.activity == "off" else minute
+    return Position(x, y, start, 0.0, taken, minute), chain
+
+
+def anchor_of(
+    state: TechState, start: Position, chain: tuple[VisitTask, ...], params: BrainParams
+) -> tuple[float, float]:
+    """Expected arrival at the next stop, and the spread the chain starts with: the ETAs
+    of the chain move with them (the rest of the chain is fixed between events)."""
+    v = chain[0]
+    t = start.free_at
+    return t + params.travel.travel_min(start.x, start.y, v.x, v.y, t, state.incidents), start.sd
+
+
+def _replan_due(
+    state: TechState, minute: float, chain: tuple[VisitTask, ...], params: BrainParams
+) -> bool:
+    """Whether a visit ahead is alerted and its replan cooldown ran out (as in ``refresh``)."""
+    current = state.current.visit_id if state.current is not None else None
+    alerted, replan_at, rule = state.alerted, state.replan_at, params.delay_rule
+    return any(
+        replan_due(
+            rule,
+            alerted.get(v.visit_id, False),
+            v.visit_id == current,
+            minute,
+            replan_at.get(v.visit_id, -math.inf),
+        )
+        for v in chain
+    )
+
+
+def stale_anchor(
+    state: TechState,
+    minute: float,
+    start: Position,
+    chain: tuple[VisitTask, ...],
+    params: BrainParams,
+) -> tuple[float, float] | None:
+    """Whether a due refresh (no event since the last one) can change anything: the new
+    anchor (see :func:`anchor_of`) if so, else ``None``.
+
+    Between events the chain only moves with time: a job that overruns pushes everything
+    behind it, a van that is slower than expected arrives later, lead buckets of the
+    calibration change and intervals are clipped at "now". The first two move the
+    expected arrival at the next stop (or the spread): a refresh is due when that moved
+    by ``eta_drift_min``. The last two are slow: a refresh is due at the latest
+    ``eta_max_age_min`` after the previous one. A replan request whose cooldown ran out
+    is due at once. What is on show thus differs from a fresh computation by about
+    ``eta_drift_min`` more than the hysteresis allows (waits and time-dependent speeds make
+    the bound approximate), and is never older than ``eta_max_age_min``; on the benchmark
+    days ETA accuracy, alerts and effect did not move (bench/RESULTS.md, session 3).
+    """
+    arrive, sd = anchor = anchor_of(state, start, chain, params)
+    if minute - state.refreshed_at >= params.eta_max_age_min or (
+        _replan_due(state, minute, chain, params)
+    ):
+        return anchor
+    ref_arrive, ref_sd = state.anchor
+    drift = params.eta_drift_min
+    if abs(arrive - ref_arrive) < drift and abs(sd - ref_sd) < drift:
+        return None
+    return anchor
+
+
+def refresh(
+    state: TechState,
+    tick: Tick,
+    params: BrainParams,
+    start: Position,
+    chain: tuple[VisitTask, ...],
+    anchor: tuple[float, float],
+) -> list[ev.Event]:
+    minute = tick.minute
+    state.refreshed_at, state.anchor = minute, anchor
+    biased = state.biased
+    for v in chain:
+        if v.visit_id not in biased:
+            biased_estimate(
+                state, v.visit_id, v, params
+            )  # fills state.biased for every visit ahead
+    spec = params.roster[state.tid]
+    etas = route_etas(
+        start,
+        chain,
+        biased,
+        params.travel,
+        params.travel_cv,
+        params.brk,
+        spec.shift_start + params.brk.after_min,
+        state.incidents,
+        params.eta_calibration,
+    )
+    now = tick.time
+    current = state.current.visit_id if state.current is not None else None
+    out: list[ev.Event] = []
+    if params.defer_unreachable:
+        k = first_unreachable(
+            chain, etas, spec, params.travel, current, minute, params.defer_lead_min
+        )
+        if k is not None:
+            # the ETAs from there on counted the visit that will not happen: the next
+            # tick refreshes the chain without it
+            out.append(_defer(state, now, chain[k]))
+            chain, etas = chain[:k], etas[:k]
+            state.dirty = True
+    out.extend(_publish(state, params, tick, chain, etas, current))
+    return out
+
+
+def _publish(
+    state: TechState,
+    params: BrainParams,
+    tick: Tick,
+    chain: tuple[VisitTask, ...],
+    etas: list[VisitEta],
+    current: str | None,
+) -> list[ev.Event]:
+    """ETA updates past the hysteresis, delay alerts (with the customer's warning) and
+    replan requests, as the delay rule (:mod:`twin.models.decisions.delay`) decides."""
+    minute, now, at, tid = tick.minute, tick.time, params.clock.at, state.tid
+    hysteresis, rule = params.eta_hysteresis_min, params.delay_rule
+    last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
+    out: list[ev.Event] = []
+    for v, e in zip(chain, etas, strict=True):
+        vid = v.visit_id
+        last = last_eta.get(vid)
+        if last is None or abs(e.eta - last) >= hysteresis:
+            last_eta[vid] = e.eta
+            out.append(
+                ev.EtaUpdated(
+                    id=next_id(state),
+                    time=now,
+                    visit_id=vid,
+                    technician_id=tid,
+                    eta_low=at(e.low),
+                    eta=at(e.eta),
+                    eta_high=at(e.high),
+                )
+            )
+        was = alerted_by.get(vid, False)
+        last_replan = replan_at.get(vid, -math.inf)
+        d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
+        if d.alerted != was:
+            alerted_by[vid] = d.alerted
+        if d.alert:
+            out.append(
+                ev.DelayDetected(
+                    id=next_id(state),
+                    time=now,
+                    visit_id=vid,
+                    technician_id=tid,
+                    probability=round(e.p_late, 4),
+                    eta=at(e.eta),
+                    window_end=at(v.window_end),
+                )
+            )
+            if minute <= v.window_end:
+                out.extend(notify(state, params, now, vid, "delay", e))
+        if d.replan:
+            replan_at[vid] = minute
+            out.append(
+                ev.ReplanRequested(
+                    id=next_id(state),
+                    time=now,
+                    reason=f"delay risk {e.p_late:.2f} for {vid}",
+                    visit_id=vid,
+                    technician_id=tid,
+                )
+            )
+    return out
+
+
+def _defer(state: TechState, now: ev.datetime, visit: VisitTask) -> ev.Event:
+    """Move ``visit`` to another day: it no longer fits the technician's day (the world
+    cancels it for today, and the fleet step tells the customer when that comes back)."""
+    state.deferred.add(visit.visit_id)
+    return ev.VisitDeferred(
+        id=next_id(state),
+        time=now,
+        visit_id=visit.visit_id,
+        technician_id=state.tid,
+        reason="moved to another day: no longer fits the technician's day",
+    )

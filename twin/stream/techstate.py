@@ -1,0 +1,111 @@
+"""What the brain knows of one technician: the state the technician step keeps per key.
+
+What they are doing (driving, working, on a break, idle) and since when, where they are,
+the visit under way and the route ahead with duration estimates, the traffic they meet,
+an online correction of the duration model (a multiplicative bias in log space, learned
+from this technician's finished visits), and the memory of what was published (last
+ETAs, alerts, replan requests, customer contacts). Helpers here give the state's next
+decision id, a visit's corrected estimate, and a customer message when the notification
+policy allows one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from twin import events as ev
+from twin.models.decisions.notify import VisitContact, decide
+from twin.models.eta.chain import (
+    DurationEstimate,
+    VisitEta,
+)
+from twin.models.routing.mirror import Customer
+from twin.models.routing.plan import VisitTask
+from twin.stream.params import BrainParams
+
+
+@dataclass
+class TechState:
+    tid: str
+    activity: str = "off"  # off | idle | travel | work | break | ended
+    since: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+    current: VisitTask | None = None
+    route: tuple[VisitTask, ...] = ()
+    estimates: dict[str, DurationEstimate] = field(default_factory=dict)
+    customers: dict[str, Customer] = field(default_factory=dict)
+    incidents: dict[str, float] = field(default_factory=dict)
+    log_bias: float = 0.0
+    biased: dict[str, DurationEstimate] = field(default_factory=dict)  # see _estimate
+    finished: int = 0
+    break_taken: bool = False
+    dirty: bool = True
+    last_eta_at: float = -math.inf
+    # the last full refresh: when, and the expected arrival at the next stop and its spread
+    refreshed_at: float = -math.inf
+    anchor: tuple[float, float] = (math.nan, math.nan)
+    last_eta: dict[str, float] = field(default_factory=dict)
+    alerted: dict[str, bool] = field(default_factory=dict)
+    replan_at: dict[str, float] = field(default_factory=dict)
+    contacts: dict[str, VisitContact] = field(default_factory=dict)
+    deferred: set[str] = field(default_factory=set)  # moved to another day by this brain
+    seq: int = 0
+
+
+def new_tech(tid: str, params: BrainParams) -> TechState:
+    spec = params.roster[tid]
+    return TechState(tid=tid, x=spec.home_x, y=spec.home_y)
+
+
+def next_id(state: TechState) -> str:
+    state.seq += 1
+    return f"b{state.tid}-{state.seq:06d}"
+
+
+def biased_estimate(
+    state: TechState, vid: str, task: VisitTask, params: BrainParams
+) -> DurationEstimate:
+    """The visit's duration estimate with the technician's online bias applied (memoised
+    until the bias or the route's estimates change)."""
+    cached = state.biased.get(vid)
+    if cached is not None:
+        return cached
+    base = state.estimates.get(vid) or params.estimate(state.tid, task.job_type, task.duration_min)
+    if state.log_bias != 0.0:
+        f = math.exp(state.log_bias)
+        base = DurationEstimate(base.p10 * f, base.p50 * f, base.p90 * f, base.mean * f)
+    state.biased[vid] = base
+    return base
+
+
+def notify(
+    state: TechState,
+    params: BrainParams,
+    now: ev.datetime,
+    vid: str,
+    kind: str,
+    eta: VisitEta | None,
+) -> list[ev.Event]:
+    customer = state.customers.get(vid)
+    if customer is None:
+        return []
+    contact = state.contacts.get(vid, VisitContact())
+    triple = (eta.low, eta.eta, eta.high) if eta is not None else None
+    contact, msg = decide(params.notify, contact, kind, customer.language, visit_id=vid, eta=triple)
+    state.contacts[vid] = contact
+    if msg is None:
+        return []
+    return [
+        ev.CustomerNotified(
+            id=next_id(state),
+            time=now,
+            visit_id=vid,
+            customer_id=customer.customer_id,
+            channel=customer.notify_channel,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
+            language=customer.language,  # type: ignore[arg-type]
+            text=msg.text,
+        )
+    ]
