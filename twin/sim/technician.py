@@ -135,7 +135,13 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         )
         world.release(tid, vid)
         world.after_visit(tid, vid, arrival)
-    # go home
+    yield from _drive_home(world, tid, x, y)
+    world.end_shift(tid)
+
+
+def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any, Any, None]:
+    """Back to the home base at the end of the day (nothing to do if already there)."""
+    env, spec = world.env, world.profiles[tid].spec
     dist = world.travel.distance_km(x, y, spec.home_x, spec.home_y)
     if dist > 0:
         t_home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, env.now, world.incidents)
@@ -152,4 +158,3 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         world.set_moving(tid, x, y, spec.home_x, spec.home_y, env.now, env.now + t_home)
         yield env.timeout(t_home)
         world.emit(ev.Arrived, technician_id=tid, visit_id=None, x=spec.home_x, y=spec.home_y)
-    world.end_shift(tid)

@@ -8,7 +8,8 @@ import pytest
 import pyvrp
 
 from twin.models.planner import optimise_day, solve_static
-from twin.models.planner.static import build_problem, polish_plan, solve_problem, warm_start
+from twin.models.planner.static import polish_plan, solve_problem
+from twin.models.planner.translate import build_problem, warm_start
 
 
 def test_prebuilt_problem_gives_the_same_routes(small_day, params):

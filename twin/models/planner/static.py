@@ -1,32 +1,14 @@
-"""Daily optimisation: our planning day translated faithfully to PyVRP, then repaired.
-
-Translation (all times in integer units of ``1/params.scale`` minute):
-
-* **Technicians → vehicle types.** Technicians with the same start point, home, skills,
-  free time, shift end, max end and capacity form one vehicle type (``num_available`` =
-  group size); start depot = where they are free, end depot = home. The shift runs from
-  ``free_at`` (``tw_early = start_late``: the day starts when they are free) to the
-  effective max end (``min(max_end, shift_end + overtime_allowed_min)``); the regular
-  duration ``shift_end − free_at`` is PyVRP's ``shift_duration`` and the rest is
-  ``max_overtime``, priced by ``unit_overtime_cost``. The statutory break (which PyVRP
-  cannot place) is reserved by shortening both by its length.
-* **Skills → routing profiles.** One profile per distinct skill set; in a profile, every
-  edge *into* a visit whose skill the set lacks is prohibitively long, so no solution
-  that uses it can be competitive or on time.
-* **Visits → clients** with the promised window on the start of service, the expected
-  duration as service duration; visits of ``priority >= params.required_priority`` are
-  required, the others optional with a prize of ``missed·(1 + priority)``.
-* **Travel → one static matrix** per profile (see :mod:`twin.models.planner.matrix`);
-  the objective is ``travel`` per minute driven plus ``overtime`` per overtime minute.
-* **Capacity** (only the benchmarks need it): an optional :class:`Cargo`.
+"""Daily optimisation: our planning day translated faithfully to PyVRP
+(:mod:`twin.models.planner.translate`), solved, then re-timed and repaired.
 
 PyVRP's answer is re-timed with the time-dependent model and handed to
 :func:`twin.models.planner.repair.repair_plan`, which inserts what the solver left out and
 fixes lateness the static matrix did not see.
 
 :func:`optimise_day` composes three steps that callers may also run (and time) apart:
-:func:`build_problem` (the translation), :func:`solve_problem` (PyVRP, optionally
-warm-started from existing routes) and :func:`polish_plan` (re-timing and repair).
+:func:`~twin.models.planner.translate.build_problem` (the translation),
+:func:`solve_problem` (PyVRP, optionally warm-started from existing routes) and
+:func:`polish_plan` (re-timing and repair).
 """
 
 from __future__ import annotations
@@ -35,34 +17,17 @@ import logging
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from twin.models.planner.evaluate import Bonus, Cargo
-from twin.models.planner.matrix import minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
+from twin.models.planner.translate import StaticProblem, build_problem, warm_start
 from twin.models.routing.dispatch import Routes
 from twin.models.routing.plan import BreakRule, PlanState
 from twin.models.routing.travel import TravelModel
 
 log = logging.getLogger(__name__)
-
-PROHIBITIVE = 10**8  # integer units on an edge into a visit the profile may not serve
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """What makes technicians interchangeable for the solver (one vehicle type)."""
-
-    start: tuple[float, float]
-    home: tuple[float, float]
-    skills: frozenset[str]
-    free_at: float
-    shift_end: float
-    max_end: float
-    capacity: int
-    no_break: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,165 +40,6 @@ class DayPlan:
     solver_feasible: bool
     iterations: int = 0  # PyVRP search iterations
     search_s: float = 0.0  # wall time of PyVRP's search loop (its set-up excluded)
-
-
-def _scaled(minutes: float, scale: int) -> int:
-    return round(minutes * scale)
-
-
-@dataclass(frozen=True, slots=True)
-class StaticProblem:
-    """A state translated to PyVRP, and how to read the solver's answer back.
-
-    Built by :func:`build_problem`; ``data`` is ``None`` when there is nothing to solve (no
-    visits, or no available skilled technician). Building it (matrices and
-    ``pyvrp.ProblemData``) takes about a second at 1,600 visits, so callers that time the
-    solver build it first and hand it to :func:`solve_problem` or :func:`optimise_day`.
-    """
-
-    data: pyvrp.ProblemData | None
-    technicians: tuple[str, ...]  # every technician of the state (each gets a route)
-    visits: tuple[str, ...]  # client i is visit ``visits[i]``
-    members: tuple[tuple[str, ...], ...]  # technicians of vehicle type k
-
-
-def build_problem(
-    state: PlanState,
-    travel: TravelModel,
-    brk: BreakRule,
-    params: PlannerParams,
-    *,
-    cargo: Cargo | None = None,
-) -> StaticProblem:
-    """Translate ``state`` to PyVRP (see the module docstring); no solving."""
-    sc = params.scale
-    all_techs = tuple(state.technicians)
-    techs = [
-        tid
-        for tid in sorted(state.technicians)
-        if state.status[tid].available and state.technicians[tid].skills
-    ]
-    vids = sorted(state.visits)
-    if not vids or not techs:
-        return StaticProblem(None, all_techs, tuple(vids), ())
-
-    # -- groups of identical technicians, and their depots
-    groups: dict[_Group, list[str]] = {}
-    for tid in techs:
-        spec, st = state.technicians[tid], state.status[tid]
-        max_end = min(spec.max_end, spec.shift_end + params.overtime_allowed_min)
-        groups.setdefault(
-            _Group(
-                (st.x, st.y),
-                (spec.home_x, spec.home_y),
-                spec.skills,
-                st.free_at,
-                spec.shift_end,
-                max_end,
-                cargo.capacity.get(tid, 0) if cargo else 0,
-                st.break_taken or spec.shift_start + brk.after_min >= max_end,
-            ),
-            [],
-        ).append(tid)
-    depot_xy: dict[tuple[float, float], int] = {}
-    for g in groups:
-        depot_xy.setdefault(g.start, len(depot_xy))
-        depot_xy.setdefault(g.home, len(depot_xy))
-    xy = np.array([*depot_xy, *((state.visits[v].x, state.visits[v].y) for v in vids)])
-    n_dep = len(depot_xy)
-
-    # -- the static matrix, and one profile per skill set
-    horizon_start = min(state.status[t].free_at for t in techs)
-    horizon_end = max(state.technicians[t].shift_end for t in techs)
-    pace = planning_pace(travel, horizon_start, horizon_end)
-    base = np.rint(minutes_matrix(travel, xy, pace, state.incidents) * sc).astype(np.int64)
-    skill_sets = sorted({g.skills for g in groups}, key=sorted)
-    profile_of = {s: i for i, s in enumerate(skill_sets)}
-    visit_skill = np.array([state.visits[v].skill for v in vids])
-    matrices = []
-    for skills in skill_sets:
-        m = base.copy()
-        lacking = ~np.isin(visit_skill, sorted(skills))
-        m[:, n_dep + np.flatnonzero(lacking)] = PROHIBITIVE
-        np.fill_diagonal(m, 0)
-        matrices.append(m)
-
-    integral = float(params.travel).is_integer() and float(params.overtime).is_integer()
-    mult = 1 if integral else 10
-
-    locations = [pyvrp.Location(float(x), float(y)) for x, y in xy]
-    depots = [pyvrp.Depot(i) for i in range(n_dep)]
-    clients = []
-    for i, vid in enumerate(vids):
-        v = state.visits[vid]
-        required = v.priority >= params.required_priority
-        prize = 0 if required else round(params.missed * (1 + v.priority) * mult * sc)
-        tw_early = _scaled(v.window_start, sc)
-        clients.append(
-            pyvrp.Client(
-                n_dep + i,
-                delivery=[cargo.demand.get(vid, 0)] if cargo else [],
-                service_duration=_scaled(v.duration_min, sc),
-                tw_early=tw_early,
-                tw_late=max(tw_early, _scaled(v.window_end, sc)),
-                prize=prize,
-                required=required,
-                name=vid,
-            )
-        )
-    vehicle_types = []
-    members = []
-    for g, group in groups.items():
-        reserve = 0.0 if g.no_break else brk.length_min
-        late = max(g.free_at, g.max_end - reserve)
-        regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
-        vehicle_types.append(
-            pyvrp.VehicleType(
-                num_available=len(group),
-                capacity=[g.capacity] if cargo else [],
-                start_depot=depot_xy[g.start],
-                end_depot=depot_xy[g.home],
-                tw_early=_scaled(g.free_at, sc),
-                tw_late=_scaled(late, sc),
-                start_late=_scaled(g.free_at, sc),
-                shift_duration=_scaled(regular, sc),
-                max_overtime=_scaled(late - g.free_at, sc) - _scaled(regular, sc),
-                unit_distance_cost=round(params.travel * mult),
-                unit_overtime_cost=round(params.overtime * mult),
-                profile=profile_of[g.skills],
-                name=group[0],
-            )
-        )
-        members.append(tuple(group))
-    # the same integer matrix serves as distance (priced) and duration (timed)
-    data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)  # type: ignore[arg-type]
-    return StaticProblem(data, all_techs, tuple(vids), tuple(members))
-
-
-def warm_start(problem: StaticProblem, routes: Routes) -> pyvrp.Solution:
-    """``routes`` (technician -> visit ids) as a PyVRP solution of ``problem``.
-
-    Visits left out are unplanned; a technician the problem does not hold (unavailable,
-    no skills) must have an empty route.
-    """
-    if problem.data is None:
-        msg = "warm_start: the problem has nothing to solve (no visits or no technicians)"
-        raise ValueError(msg)
-    client = {v: i for i, v in enumerate(problem.visits)}
-    vehicle_type = {tid: k for k, group in enumerate(problem.members) for tid in group}
-    out = []
-    for tid, route in sorted(routes.items()):
-        if not route:
-            continue
-        if tid not in vehicle_type:
-            msg = f"warm_start: technician {tid!r} has a route but is not in the problem"
-            raise ValueError(msg)
-        unknown = [v for v in route if v not in client]
-        if unknown:
-            msg = f"warm_start: route of {tid!r} has visits not in the problem: {unknown[:3]}"
-            raise ValueError(msg)
-        out.append(pyvrp.Route(problem.data, [client[v] for v in route], vehicle_type[tid]))
-    return pyvrp.Solution(problem.data, out)
 
 
 def solve_problem(

@@ -42,66 +42,7 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
                 "nothing else is both cheaper and more satisfying. Click a point to open a day.",
                 className="lead",
             ),
-            html.Div(
-                [
-                    control(
-                        "Base scenario",
-                        dcc.Dropdown(
-                            id="tradeoff-base",
-                            options=list(files),
-                            value=base,
-                            clearable=False,
-                            style={"width": "200px"},
-                        ),
-                    ),
-                    control(
-                        "Knob 1",
-                        dcc.Dropdown(
-                            id="tradeoff-knob1",
-                            options=knob_opts,
-                            value="technicians",
-                            clearable=False,
-                            style={"width": "240px"},
-                        ),
-                    ),
-                    control(
-                        "Values (comma-separated)",
-                        dcc.Input(id="tradeoff-values1", type="text", value="6, 8, 10"),
-                    ),
-                    control(
-                        "Knob 2 (optional)",
-                        dcc.Dropdown(
-                            id="tradeoff-knob2",
-                            options=knob_opts,
-                            value=None,
-                            style={"width": "240px"},
-                        ),
-                    ),
-                    control(
-                        "Values",
-                        dcc.Input(
-                            id="tradeoff-values2",
-                            type="text",
-                            value="on, off",
-                            style={"width": "120px"},
-                        ),
-                    ),
-                    control(
-                        "Seeds",
-                        dcc.Input(
-                            id="tradeoff-seeds",
-                            type="number",
-                            min=1,
-                            max=20,
-                            step=1,
-                            value=3,
-                            style={"width": "70px"},
-                        ),
-                    ),
-                    html.Button("Run sweep", id="tradeoff-start", className="button"),
-                ],
-                className="controls",
-            ),
+            _controls(files, base, knob_opts),
             html.Div(id="tradeoff-error", className="error"),
             dcc.Store(id="tradeoff-job", data=comparison),
             dcc.Interval(id="tradeoff-poll", interval=400, disabled=True),
@@ -114,6 +55,70 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
             ),
             comparison_links(store.comparisons(), "/tradeoff", "sweep"),
         ]
+    )
+
+
+def _controls(files: Any, base: str, knob_opts: list[dict[str, str]]) -> html.Div:
+    """The sweep's form: base scenario, one or two knobs with their values, seeds, Run."""
+    return html.Div(
+        [
+            control(
+                "Base scenario",
+                dcc.Dropdown(
+                    id="tradeoff-base",
+                    options=list(files),
+                    value=base,
+                    clearable=False,
+                    style={"width": "200px"},
+                ),
+            ),
+            control(
+                "Knob 1",
+                dcc.Dropdown(
+                    id="tradeoff-knob1",
+                    options=knob_opts,
+                    value="technicians",
+                    clearable=False,
+                    style={"width": "240px"},
+                ),
+            ),
+            control(
+                "Values (comma-separated)",
+                dcc.Input(id="tradeoff-values1", type="text", value="6, 8, 10"),
+            ),
+            control(
+                "Knob 2 (optional)",
+                dcc.Dropdown(
+                    id="tradeoff-knob2",
+                    options=knob_opts,
+                    value=None,
+                    style={"width": "240px"},
+                ),
+            ),
+            control(
+                "Values",
+                dcc.Input(
+                    id="tradeoff-values2",
+                    type="text",
+                    value="on, off",
+                    style={"width": "120px"},
+                ),
+            ),
+            control(
+                "Seeds",
+                dcc.Input(
+                    id="tradeoff-seeds",
+                    type="number",
+                    min=1,
+                    max=20,
+                    step=1,
+                    value=3,
+                    style={"width": "70px"},
+                ),
+            ),
+            html.Button("Run sweep", id="tradeoff-start", className="button"),
+        ],
+        className="controls",
     )
 
 
