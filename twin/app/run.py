@@ -210,25 +210,29 @@ def run_scenario(
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        note(OUTPUT_STAGES[0])
-        out_dir.mkdir(parents=True, exist_ok=True)
-        lines = tuple(ev.to_lines(events))
-        ev.write_lines(lines, out_dir / "events.jsonl")
-        (out_dir / "kpis.json").write_text(json.dumps(kpis.to_dict(), indent=2) + "\n")
-        write_roster(out_dir / "roster.json", scenario)
-        if run.ops:
-            with (out_dir / "ops.jsonl").open("w") as fh:
-                fh.writelines(json.dumps(o.to_dict()) + "\n" for o in run.ops)
-        if report:
-            from twin.analysis.quality import measure
-            from twin.analysis.report import write_report
-            from twin.analysis.report.brain import brain_sections
+        from twin.app.outputs import RunFolder
 
-            note(OUTPUT_STAGES[1])
-            quality = measure(events)
-            (out_dir / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
-            note(OUTPUT_STAGES[2])
-            title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
-            extra = brain_sections(events, quality, run.ops)
-            write_report(out_dir / "report.html", events, kpis, scenario, title, extra)
+        note(OUTPUT_STAGES[0])
+        lines = tuple(ev.to_lines(events))
+        # written beside out_dir and put in place whole at the end (a kill leaves the old run)
+        with RunFolder(out_dir) as folder:
+            folder.write_log(lines)
+            folder.write_json("kpis.json", kpis.to_dict())
+            write_roster(folder.path / "roster.json", scenario)
+            if run.ops:
+                folder.write_lines("ops.jsonl", (json.dumps(o.to_dict()) for o in run.ops))
+            if report:
+                from twin.analysis.quality import measure
+                from twin.analysis.report import write_report
+                from twin.analysis.report.brain import brain_sections
+
+                note(OUTPUT_STAGES[1])
+                quality = measure(events)
+                folder.write_json("quality.json", quality.to_dict())
+                note(OUTPUT_STAGES[2])
+                title = (
+                    f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.dispatcher}"
+                )
+                extra = brain_sections(events, quality, run.ops)
+                write_report(folder.path / "report.html", events, kpis, scenario, title, extra)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
