@@ -4,21 +4,34 @@ A *scenario* is a world (city, traffic, workforce, demand, costs) plus a *policy
 company plans and reacts). Every parameter has a default calibrated to ``shared/REALITY.md``
 (a mid-size German city with 50 technicians); a TOML file overrides what it names.
 
-Validation is strict: an unknown key, a wrong type or a value out of range raises
-:class:`ConfigError` naming the field path, the value and what is allowed.
+Validation is strict: an unknown key, a wrong type (``true`` is not a number, ``"24"`` is
+not 24), inf or NaN, a value out of range or a combination that cannot make a day (the
+rules of :mod:`twin.scenario_rules`) raises :class:`ConfigError` naming the field path, the
+value and what is allowed. :func:`load_scenario` also refuses a file that is not UTF-8 TOML
+and checks the files the policy names (:mod:`twin.scenario_files`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import tomllib
+import numbers
+import reprlib
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from twin.events import JOB_TYPES
+from twin.scenario_rules import RULES, RuleError
 
 
 class ConfigError(ValueError):
@@ -26,15 +39,35 @@ class ConfigError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # strict: a bool is not a number and "24" is not 24; no inf or NaN anywhere
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain(cls, value: Any) -> Any:
+        # TOML and JSON give lists where the fields hold tuples; numpy numbers are numbers
+        if isinstance(value, list):
+            return tuple(value)
+        if isinstance(value, numbers.Integral) and not isinstance(value, int | bool):
+            return int(value)
+        if isinstance(value, numbers.Real) and not isinstance(value, float | int):
+            return float(value)
+        return value
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        rule = RULES.get(type(self).__name__)
+        if rule is not None:
+            rule(self)
+        return self
 
 
 class Zone(_Model):
     """A ring of the city around its centre; ``speed_factor`` scales the hourly speed."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=40)
     outer_radius_km: float = Field(gt=0)
-    speed_factor: float = Field(gt=0, le=3)
+    speed_factor: float = Field(ge=0.1, le=3)
 
 
 class City(_Model):
@@ -63,16 +96,10 @@ class Traffic(_Model):
     )
     leg_noise_cv: float = Field(default=0.25, ge=0, le=2)
     incidents_per_day: float = Field(default=3.0, ge=0, le=100)
-    incident_factor_min: float = Field(default=0.4, gt=0, le=1)
-    incident_factor_max: float = Field(default=0.7, gt=0, le=1)
+    # an incident slows its area to this share of the usual speed (at least a tenth)
+    incident_factor_min: float = Field(default=0.4, ge=0.1, le=1)
+    incident_factor_max: float = Field(default=0.7, ge=0.1, le=1)
     incident_duration_min: tuple[float, float] = (30.0, 120.0)
-
-    @model_validator(mode="after")
-    def _hours(self) -> Traffic:
-        if len(self.speed_kmh_by_hour) != 24 or min(self.speed_kmh_by_hour) <= 0:
-            msg = "speed_kmh_by_hour must hold 24 positive speeds (one per hour of the day)"
-            raise ValueError(msg)
-        return self
 
 
 class JobSpec(_Model):
@@ -81,7 +108,8 @@ class JobSpec(_Model):
     share: float = Field(ge=0, le=1)
     mean_min: float = Field(gt=0, le=600)
     cv: float = Field(gt=0, le=3)
-    skill: str
+    # one skill name (a skill set lists names separated by commas)
+    skill: str = Field(min_length=1, max_length=40, pattern=r"^[^,\s]+$")
     priority: int = Field(default=1, ge=0, le=3)
 
 
@@ -98,7 +126,8 @@ def _default_jobs() -> dict[str, JobSpec]:
 
 class Workforce(_Model):
     technicians: int = Field(default=50, ge=1, le=20000)
-    shift_start_min: float = Field(default=7.5 * 60, ge=0, lt=24 * 60)
+    # technicians start up to 15 min before or after it (sim/workforce.py)
+    shift_start_min: float = Field(default=7.5 * 60, ge=15, lt=24 * 60)
     shift_length_min: float = Field(default=8.5 * 60, gt=0, le=12 * 60)
     # ArbZG: 30 min after 6 h of work, 45 min beyond 9 h
     break_min: float = Field(default=30.0, ge=0, le=120)
@@ -119,17 +148,6 @@ class Workforce(_Model):
     efficiency_sigma: float = Field(default=0.15, ge=0, le=1)
     sick_share: float = Field(default=0.055, ge=0, le=1)
     midday_unavailable_share: float = Field(default=0.01, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _shares(self) -> Workforce:
-        for name, shares in (
-            ("skill_sets", self.skill_sets),
-            ("experience_shares", self.experience_shares),
-        ):
-            if not shares or abs(sum(shares.values()) - 1) > 1e-6:
-                msg = f"{name} shares must sum to 1, got {sum(shares.values()):.3f}"
-                raise ValueError(msg)
-        return self
 
 
 class Windows(_Model):
@@ -153,7 +171,7 @@ class Demand(_Model):
         default={"sms": 0.45, "email": 0.25, "app": 0.2, "phone": 0.1}
     )
     german_share: float = Field(default=0.85, ge=0, le=1)
-    emergency_response_min: float = Field(default=240.0, gt=0)
+    emergency_response_min: float = Field(default=240.0, gt=0, le=24 * 60)
     windows: Windows = Windows()
     cancellation_share: float = Field(default=0.05, ge=0, le=1)
     not_home_share: float = Field(default=0.04, ge=0, le=1)
@@ -179,11 +197,11 @@ class Demand(_Model):
 
 class Costs(_Model):
     # Destatis 2023 labour cost, premium assumed (REALITY.md)
-    technician_hour_eur: float = Field(default=42.0, ge=0)
-    overtime_premium: float = Field(default=0.25, ge=0)
-    van_km_eur: float = Field(default=0.50, ge=0)
-    missed_visit_eur: float = Field(default=10.0, ge=0)
-    late_visit_eur: float = Field(default=10.0, ge=0)
+    technician_hour_eur: float = Field(default=42.0, ge=0, le=1000)
+    overtime_premium: float = Field(default=0.25, ge=0, le=10)
+    van_km_eur: float = Field(default=0.50, ge=0, le=100)
+    missed_visit_eur: float = Field(default=10.0, ge=0, le=100_000)
+    late_visit_eur: float = Field(default=10.0, ge=0, le=100_000)
 
 
 class Satisfaction(_Model):
@@ -331,11 +349,12 @@ class Policy(_Model):
 
 
 class Scenario(_Model):
-    name: str = "default"
+    name: str = Field(default="default", min_length=1, max_length=200)
     date: dt.date = dt.date(2026, 11, 23)
-    seed: int = Field(default=1, ge=0)
+    # the run store keeps seeds as 32-bit integers
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
     # the company (technicians, skills, hidden efficiencies) is the same on every day/seed
-    company_seed: int = Field(default=0, ge=0)
+    company_seed: int = Field(default=0, ge=0, le=2**31 - 1)
     city: City = City()
     traffic: Traffic = Traffic()
     workforce: Workforce = Workforce()
@@ -346,10 +365,20 @@ class Scenario(_Model):
     # GPS: a ping every ``ping_interval_min`` while the van moves (and one when it stops);
     # parked, a heartbeat every ``parked_ping_interval_min`` (telematics units report on
     # movement, not every minute of a two-hour repair)
-    ping_interval_min: float = Field(default=1.0, gt=0, le=60)
-    parked_ping_interval_min: float = Field(default=15.0, gt=0, le=240)
+    ping_interval_min: float = Field(default=1.0, ge=0.25, le=60)
+    parked_ping_interval_min: float = Field(default=15.0, ge=1, le=240)
     tick_min: float = Field(default=1.0, gt=0, le=60)
     day_end_min: float = Field(default=22 * 60, gt=0, le=24 * 60)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _calendar_date(cls, value: Any) -> Any:
+        if isinstance(value, str):  # JSON (the run store) has dates as text
+            with contextlib.suppress(ValueError):
+                value = dt.date.fromisoformat(value)
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise ValueError("allowed: a calendar date such as 2026-11-23")
+        return value
 
     def with_overrides(self, **changes: Any) -> Scenario:
         """A copy with dotted-path overrides (``{"policy.replanning": False}``), re-validated."""
@@ -359,21 +388,34 @@ class Scenario(_Model):
             planner, brain = legacy_dispatcher(changes.pop("policy.dispatcher"))
             changes = {"policy.planner": planner, "policy.brain": brain, **changes}
         for path, value in changes.items():
-            node = data
+            node: Any = data
             *parents, leaf = path.split(".")
             for p in parents:
-                node = node[p]
+                node = node.get(p) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                raise ConfigError(f"{path}: no such section in a scenario")
             node[leaf] = value
         return validate(data)
+
+
+_SHOW = reprlib.Repr()
+_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlevel = 80, 80, 3
 
 
 def _format(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(scenario)"
+        loc = [str(p) for p in e["loc"]]
         value = e.get("input")
-        shown = "" if isinstance(value, dict) else f" (got {value!r})"
-        lines.append(f"{loc}: {e['msg']}{shown}")
+        msg = e["msg"].removeprefix("Value error, ").replace("valid tuple", "valid list")
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, RuleError):  # a rule of the section: its field and value
+            loc, value = [*loc, cause.field], cause.value
+        if isinstance(value, bool) and e["type"] in ("int_type", "float_type"):
+            msg += ", not true/false"
+        text = value.isoformat() if isinstance(value, dt.date) else _SHOW.repr(value)
+        shown = "" if isinstance(value, dict) else f" (got {text})"
+        lines.append(f"{'.'.join(loc) or '(scenario)'}: {msg}{shown}")
     return "invalid scenario:\n  " + "\n  ".join(lines)
 
 
@@ -385,14 +427,19 @@ def validate(data: dict[str, Any]) -> Scenario:
 
 
 def load_scenario(path: Path | str) -> Scenario:
+    """The scenario of a TOML file, with the files its policy names checked."""
+    from twin.scenario_files import check_policy_files, read_toml
+
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_toml(path)
     except FileNotFoundError:
         raise ConfigError(f"scenario file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return validate(data)
-    except ConfigError as exc:
+    except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+    try:
+        scenario = validate(data)
+        check_policy_files(scenario.policy)
+    except ValueError as exc:  # ConfigError too
+        raise ConfigError(f"{path}: {exc}") from None
+    return scenario

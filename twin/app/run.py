@@ -79,15 +79,26 @@ def run_scenario(
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        note(OUTPUT_STAGES[0])
-        out_dir.mkdir(parents=True, exist_ok=True)
-        lines = tuple(ev.to_lines(events))
-        ev.write_lines(lines, out_dir / "events.jsonl")
-        (out_dir / "kpis.json").write_text(json.dumps(kpis.to_dict(), indent=2) + "\n")
-        write_roster(out_dir / "roster.json", world.company.roster)
+        lines = _write_outputs(out_dir, world, run, kpis, report, note)
+    return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
+
+
+def _write_outputs(
+    out_dir: Path, world: World, run: BrainRun, kpis: Kpis, report: bool, note: Stage
+) -> tuple[str, ...]:
+    """The run's folder, written beside ``out_dir`` and put in place whole at the end (a
+    kill leaves the previous run); returns the log's lines."""
+    from twin.app.outputs import RunFolder
+
+    scenario, events = world.scenario, run.events
+    note(OUTPUT_STAGES[0])
+    lines = tuple(ev.to_lines(events))
+    with RunFolder(out_dir) as folder:
+        folder.write_log(lines)
+        folder.write_json("kpis.json", kpis.to_dict())
+        write_roster(folder.path / "roster.json", world.company.roster)
         if run.ops:
-            with (out_dir / "ops.jsonl").open("w") as fh:
-                fh.writelines(json.dumps(o.to_dict()) + "\n" for o in run.ops)
+            folder.write_lines("ops.jsonl", (json.dumps(o.to_dict()) for o in run.ops))
         if report:
             from twin.analysis.quality import measure
             from twin.analysis.report import write_report
@@ -95,9 +106,9 @@ def run_scenario(
 
             note(OUTPUT_STAGES[1])
             quality = measure(events)
-            (out_dir / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
+            folder.write_json("quality.json", quality.to_dict())
             note(OUTPUT_STAGES[2])
-            title = f"FieldTwin — {scenario.name}, seed {seed}, policy {scenario.policy.name}"
+            title = f"FieldTwin — {scenario.name}, seed {world.seed}, policy {scenario.policy.name}"
             extra = brain_sections(events, quality, run.ops)
-            write_report(out_dir / "report.html", events, kpis, scenario, title, extra)
-    return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
+            write_report(folder.path / "report.html", events, kpis, scenario, title, extra)
+    return lines

@@ -20,6 +20,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from twin.stream.connectors.jsonl import replay, write_outputs
 
     log_path = Path(args.events)
+    from twin.app.outputs import check_log
+
+    if problem := check_log(log_path, allow_incomplete=args.allow_incomplete):
+        console.print(f"[red]error:[/red] {problem}")
+        return 2
     if not log_path.exists():
         console.print(f"[red]error:[/red] event log not found: {log_path}")
         return 2
@@ -74,6 +79,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("events", help="JSONL event log (e.g. out/default/events.jsonl)")
     p.add_argument("--out", default="out/replay", help="output folder (default: out/replay)")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="replay a log without the completion marker (run.json) of `twin run`, or one "
+        "that differs from it (a production export); otherwise such a log is refused",
+    )
     p.add_argument("--scenario", type=Path, default=None, help="scenario TOML (policy, city)")
     p.add_argument(
         "--roster",

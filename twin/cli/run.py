@@ -19,10 +19,12 @@ from twin.clock import hhmm
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from twin.app.outputs import check_target
     from twin.app.run import OUTPUT_STAGES, run_scenario
 
     scenario = scenario_from(args.scenario, **policy_overrides(args))
     out = Path(args.out)
+    check_target(out)  # before the day is simulated: the folder is replaced whole
     with progress_bar() as bar:
         task = bar.add_task("simulating day", total=scenario.day_end_min, clock="00:00")
         steps = [*OUTPUT_STAGES, *(() if args.no_store else ("run store",))]

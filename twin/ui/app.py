@@ -17,7 +17,9 @@ import dash
 from dash import Dash, dcc, html
 
 from twin.app.store import DEFAULT_STORE, RunStore
-from twin.ui.context import JOBS_KEY, SCENARIOS_KEY, STORE_KEY
+from twin.ui.access import require_key
+from twin.ui.context import DELETIONS_KEY, JOBS_KEY, SCENARIOS_KEY, STORE_KEY
+from twin.ui.guard import MAX_DELETES_PER_MINUTE, RateLimit
 from twin.ui.jobs import Jobs
 
 PAGES = ("compare", "tradeoff", "day", "model", "runs")
@@ -28,8 +30,11 @@ def create_app(
     *,
     scenarios_dir: Path | str = Path("data/scenarios"),
     workers: int | None = None,
+    access_key: str | None = None,
 ) -> Dash:
-    """The cockpit on the store at ``store_path``; comparisons use ``workers`` processes."""
+    """The cockpit on the store at ``store_path``; comparisons use ``workers`` processes.
+    With ``access_key``, every request (pages, assets, callbacks) must carry it
+    (:mod:`twin.ui.access`)."""
     store = RunStore(store_path)
     app = Dash(
         __name__,
@@ -44,6 +49,9 @@ def create_app(
     app.server.config[STORE_KEY] = store
     app.server.config[JOBS_KEY] = Jobs(store, n)
     app.server.config[SCENARIOS_KEY] = str(scenarios_dir)
+    app.server.config[DELETIONS_KEY] = RateLimit(MAX_DELETES_PER_MINUTE)
+    if access_key is not None:
+        require_key(app.server, access_key)
     for page in PAGES:
         importlib.import_module(f"twin.ui.pages.{page}")
     app.layout = html.Div(

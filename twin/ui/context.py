@@ -14,13 +14,15 @@ from pathlib import Path
 import flask
 
 from twin.app.store import RunRecord, RunStore
-from twin.config import Scenario, load_scenario
+from twin.config import ConfigError, Scenario, load_scenario
 from twin.events import Event
+from twin.ui.guard import RateLimit
 from twin.ui.jobs import Jobs
 
 STORE_KEY = "TWIN_STORE"
 JOBS_KEY = "TWIN_JOBS"
 SCENARIOS_KEY = "TWIN_SCENARIOS"
+DELETIONS_KEY = "TWIN_DELETIONS"
 
 
 def store() -> RunStore:
@@ -30,6 +32,12 @@ def store() -> RunStore:
 
 def jobs() -> Jobs:
     value: Jobs = flask.current_app.config[JOBS_KEY]
+    return value
+
+
+def deletions() -> RateLimit:
+    """The cockpit's budget of deletions (:mod:`twin.ui.guard`)."""
+    value: RateLimit = flask.current_app.config[DELETIONS_KEY]
     return value
 
 
@@ -45,9 +53,9 @@ def scenario_files() -> dict[str, Path]:
 
 def base_scenario(name: str) -> Scenario:
     files = scenario_files()
-    if name not in files:
+    if not isinstance(name, str) or name not in files:
         msg = f"unknown base scenario {name!r}; available: {', '.join(files)}"
-        raise ValueError(msg)
+        raise ConfigError(msg)
     return load_scenario(files[name])
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from twin.app.arms import Arm
 from twin.app.compare import run_comparison
 from twin.app.store import RunStore, new_id
-from twin.config import Scenario
+from twin.config import ConfigError, Scenario
+from twin.ui.guard import MAX_RUNNING_JOBS, check_job_size
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,17 @@ class Jobs:
         kind: str = "compare",
         label: str = "",
     ) -> str:
-        """Start a comparison; returns its id (the comparison id in the store)."""
+        """Start a comparison; returns its id (the comparison id in the store). ConfigError
+        when it is beyond the cockpit's budget or too many jobs run (:mod:`twin.ui.guard`)."""
+        check_job_size(base, arms, len(seeds))
         cid = new_id("c")
         total = len(arms) * len(seeds)
-        self._set(JobStatus(cid, 0, total, False, None))
+        with self._lock:
+            running = sum(not s.finished for s in self._status.values())
+            if running >= MAX_RUNNING_JOBS:
+                msg = f"{running} comparisons are running; start another when one has finished"
+                raise ConfigError(msg)
+            self._status[cid] = JobStatus(cid, 0, total, False, None)
 
         def progress(done: int, n: int) -> None:
             self._set(JobStatus(cid, done, n, False, None))

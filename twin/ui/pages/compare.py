@@ -13,6 +13,7 @@ from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 from twin.analysis.stats import KpiRow, format_difference, format_estimate, summarise, verdict
 from twin.app.arms import Arm, arm_label, knob_error
@@ -20,10 +21,12 @@ from twin.app.knobs import KNOBS, KNOBS_BY_NAME, Knob
 from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
 from twin.ui import context
+from twin.ui.guard import whole_number
 from twin.ui.jobs import Jobs
 from twin.ui.widgets import HEADLINE, comparison_links, control, data_attrs, progress_view
 
 MAX_SEEDS = 50
+MAX_ARMS = 4  # the arm choices of the form; a forged request may name any arm
 
 
 def _default_base(files: dict[str, Any]) -> str:
@@ -111,7 +114,10 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
                     control(
                         "Arms",
                         dcc.RadioItems(
-                            id="compare-n-arms", options=[2, 3, 4], value=2, inline=True
+                            id="compare-n-arms",
+                            options=list(range(2, MAX_ARMS + 1)),
+                            value=2,
+                            inline=True,
                         ),
                     ),
                     control(
@@ -154,12 +160,17 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
     Input("compare-n-arms", "value"),
     prevent_initial_call=True,
 )
-def on_setup(base_name: str, n_arms: int) -> html.Table:
-    return knob_grid(context.base_scenario(base_name), int(n_arms))
+def on_setup(base_name: str, n_arms: Any) -> html.Table:
+    try:
+        arms = whole_number("arms", n_arms, 2, MAX_ARMS)
+        return knob_grid(context.base_scenario(base_name), arms)
+    except ConfigError:  # not a choice of the form: a forged request
+        raise PreventUpdate from None
 
 
 def knob_errors(base: Scenario, cells: list[tuple[dict[str, Any], Any]]) -> dict[str, str]:
     """Message per knob cell (key ``"arm/knob"``), empty when the value is fine."""
+    check_cells(cells)
     out = {}
     for cid, value in cells:
         msg = knob_error(base, KNOBS_BY_NAME[cid["knob"]], value)
@@ -175,13 +186,30 @@ def knob_errors(base: Scenario, cells: list[tuple[dict[str, Any], Any]]) -> dict
 )
 def on_knob_change(values: list[Any], base_name: str) -> tuple[list[str], bool]:
     ids = [i["id"] for i in ctx.inputs_list[0]]
-    errors = knob_errors(context.base_scenario(base_name), list(zip(ids, values, strict=True)))
+    try:
+        cells = list(zip(ids, values, strict=True))
+        errors = knob_errors(context.base_scenario(base_name), cells)
+    except ConfigError:  # not a grid this page draws: a forged request
+        raise PreventUpdate from None
     outs = [errors.get(f"{o['id']['arm']}/{o['id']['knob']}", "") for o in ctx.outputs_list[0]]
     return outs, any(errors.values())
 
 
+def check_cells(cells: list[tuple[dict[str, Any], Any]]) -> None:
+    """The grid a request sends: known knobs of at most MAX_ARMS arms (ConfigError if not)."""
+    if len(cells) > MAX_ARMS * len(KNOBS):
+        raise ConfigError(f"arms: at most {MAX_ARMS} arms of {len(KNOBS)} knobs each")
+    for cid, _ in cells:
+        arm, knob = cid.get("arm"), cid.get("knob")
+        if not isinstance(arm, int) or isinstance(arm, bool) or not 0 <= arm < MAX_ARMS:
+            raise ConfigError(f"arms: arm {arm!r} is not one of the {MAX_ARMS} arms")
+        if knob not in KNOBS_BY_NAME:
+            raise ConfigError(f"unknown policy knob {knob!r}")
+
+
 def build_arms(base: Scenario, cells: list[tuple[dict[str, Any], Any]]) -> list[Arm]:
     """Arms from the grid: each arm overrides the knobs whose value differs from the base."""
+    check_cells(cells)
     per_arm: dict[int, dict[str, Any]] = {}
     for cid, raw in cells:
         knob = KNOBS_BY_NAME[cid["knob"]]
@@ -201,10 +229,9 @@ def start_comparison(
     jobs: Jobs, base: Scenario, cells: list[tuple[dict[str, Any], Any]], seeds: Any
 ) -> str:
     """Validate and start; returns the job (comparison) id. ConfigError names what is wrong."""
-    if seeds is None or not 1 <= int(seeds) <= MAX_SEEDS:
-        raise ConfigError(f"seeds: choose between 1 and {MAX_SEEDS}, got {seeds!r}")
+    n = whole_number("seeds", seeds, 1, MAX_SEEDS)
     arms = build_arms(base, cells)
-    return jobs.start(base, arms, list(range(1, int(seeds) + 1)), kind="compare")
+    return jobs.start(base, arms, list(range(1, n + 1)), kind="compare")
 
 
 @callback(

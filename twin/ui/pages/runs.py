@@ -8,7 +8,9 @@ import dash
 from dash import ALL, Input, Output, callback, ctx, dcc, html
 
 from twin.app.store import RunStore
+from twin.config import ConfigError
 from twin.ui import context
+from twin.ui.guard import delete_one
 from twin.ui.widgets import data_attrs
 
 MAX_RUNS = 300
@@ -19,6 +21,7 @@ def layout(**_: Any) -> html.Div:
         [
             html.H2("Stored runs"),
             html.P(f"The run store: {context.store().path}", className="lead"),
+            html.Div(id="runs-message", className="error"),
             html.Div(tables(context.store()), id="runs-tables"),
         ]
     )
@@ -109,32 +112,25 @@ def tables(store: RunStore) -> list[Any]:
     ]
 
 
-def delete(store: RunStore, triggered: dict[str, str] | None) -> bool:
-    """Delete what a delete button names; False when nothing was clicked."""
-    if not triggered:
-        return False
-    if triggered["type"] == "runs-delete-run":
-        store.delete_run(triggered["id"])
-    elif triggered["type"] == "runs-delete-comparison":
-        store.delete_comparison(triggered["id"])
-    else:
-        return False
-    return True
-
-
 @callback(
     Output("runs-tables", "children"),
+    Output("runs-message", "children"),
     Input({"type": "runs-delete-run", "id": ALL}, "n_clicks"),
     Input({"type": "runs-delete-comparison", "id": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
 def on_delete(run_clicks: list[Any], comp_clicks: list[Any]) -> Any:
-    # re-rendering adds buttons, which fires this callback with nothing clicked
-    if not any(t["value"] for t in ctx.triggered):
-        return dash.no_update
-    if not delete(context.store(), ctx.triggered_id):
-        return dash.no_update
-    return tables(context.store())
+    # re-rendering adds buttons, which fires this callback with nothing clicked; one
+    # deletion per request, whatever a forged request claims was clicked
+    if len(ctx.triggered) != 1 or not ctx.triggered[0]["value"]:
+        return dash.no_update, dash.no_update
+    try:
+        done = delete_one(context.store(), ctx.triggered_id, context.jobs(), context.deletions())
+        if not done:
+            return dash.no_update, dash.no_update
+    except ConfigError as exc:
+        return dash.no_update, str(exc)
+    return tables(context.store()), ""
 
 
 # registered last: with pages imported by create_app, Dash needs the layout given here

@@ -8,6 +8,7 @@ a point opens that arm's first day on the Day page.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
@@ -21,10 +22,12 @@ from twin.app.store import RunStore, StoreError
 from twin.config import ConfigError, Scenario
 from twin.ui import context
 from twin.ui.figures import TradeoffPoint, tradeoff_scatter
+from twin.ui.guard import whole_number
 from twin.ui.jobs import Jobs
 from twin.ui.widgets import comparison_links, control, progress_view
 
 MAX_ARMS = 16
+MAX_SEEDS = 20
 SWEEPABLE = [k for k in KNOBS if k.kind != "widths"]
 
 
@@ -110,7 +113,7 @@ def _controls(files: Any, base: str, knob_opts: list[dict[str, str]]) -> html.Di
                     id="tradeoff-seeds",
                     type="number",
                     min=1,
-                    max=20,
+                    max=MAX_SEEDS,
                     step=1,
                     value=3,
                     style={"width": "70px"},
@@ -130,28 +133,35 @@ def _empty() -> go.Figure:
     return fig
 
 
-def parse_values(knob_name: str, text: str) -> list[Any]:
+def parse_values(knob_name: Any, text: Any) -> list[Any]:
+    if not isinstance(knob_name, str) or knob_name not in KNOBS_BY_NAME:
+        raise ConfigError(f"unknown policy knob {knob_name!r}")
     knob = KNOBS_BY_NAME[knob_name]
+    if not isinstance(text, str | int | float | None) or len(str(text or "")) > 1000:
+        raise ConfigError(f"{knob.path}: give at most {MAX_ARMS} values, separated by commas")
     parts = [p.strip() for p in str(text or "").split(",") if p.strip()]
     if not parts:
         raise ConfigError(f"{knob.path}: give at least one value")
+    if len(parts) > MAX_ARMS:
+        raise ConfigError(f"{knob.path}: {len(parts)} values; give at most {MAX_ARMS}")
     return [knob.parse(p) for p in parts]
 
 
-def start_sweep(jobs: Jobs, base: Scenario, knobs: list[tuple[str | None, str]], seeds: Any) -> str:
+def start_sweep(jobs: Jobs, base: Scenario, knobs: list[tuple[Any, Any]], seeds: Any) -> str:
     grid = {}
     for name, text in knobs:
         if name:
-            grid[KNOBS_BY_NAME[name].path] = parse_values(name, text)
+            values = parse_values(name, text)  # ConfigError for a knob the page has not
+            grid[KNOBS_BY_NAME[name].path] = values
+    combinations = math.prod(len(v) for v in grid.values())
+    if combinations > MAX_ARMS:
+        raise ConfigError(f"{combinations} combinations: keep it to {MAX_ARMS} or fewer")
     arms = sweep_arms(grid)
-    if len(arms) > MAX_ARMS:
-        raise ConfigError(f"{len(arms)} combinations: keep it to {MAX_ARMS} or fewer")
-    if seeds is None or not 1 <= int(seeds) <= 20:
-        raise ConfigError(f"seeds: choose between 1 and 20, got {seeds!r}")
+    n = whole_number("seeds", seeds, 1, MAX_SEEDS)
     for arm in arms:
         arm.scenario(base)  # ConfigError with the field's name
     label = " × ".join(KNOBS_BY_NAME[n].label for n, _ in knobs if n)
-    return jobs.start(base, arms, list(range(1, int(seeds) + 1)), kind="sweep", label=label)
+    return jobs.start(base, arms, list(range(1, n + 1)), kind="sweep", label=label)
 
 
 def tradeoff_points(store: RunStore, comparison_id: str) -> list[TradeoffPoint]:
