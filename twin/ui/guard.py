@@ -19,14 +19,18 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from twin.app.compare import Arm
 from twin.app.store import RunStore
 from twin.config import ConfigError, Scenario
 
-if TYPE_CHECKING:
-    from twin.ui.jobs import Jobs
+
+class RunningJobs(Protocol):
+    """What a deletion needs to know of the cockpit's jobs (``twin.ui.jobs.Jobs`` is one)."""
+
+    def running(self, comparison_id: str) -> bool: ...
+
 
 MAX_RUNS = 400
 MAX_TECHNICIAN_DAYS = 200_000
@@ -94,7 +98,10 @@ class RateLimit:
 
 
 def delete_one(
-    store: RunStore, triggered: Any, jobs: Jobs | None = None, budget: RateLimit | None = None
+    store: RunStore,
+    triggered: Any,
+    jobs: RunningJobs | None = None,
+    budget: RateLimit | None = None,
 ) -> bool:
     """Delete the one run or comparison a delete button names; False when nothing was
     clicked. ConfigError when refused: a comparison still running, or the deletions of the
@@ -104,10 +111,8 @@ def delete_one(
     kind, ident = triggered.get("type"), triggered["id"]
     if kind not in ("runs-delete-run", "runs-delete-comparison"):
         return False
-    if kind == "runs-delete-comparison" and jobs is not None:
-        status = jobs.status(ident)
-        if status is not None and not status.finished:
-            raise ConfigError(f"comparison {ident} is still running; delete it when it is done")
+    if kind == "runs-delete-comparison" and jobs is not None and jobs.running(ident):
+        raise ConfigError(f"comparison {ident} is still running; delete it when it is done")
     if budget is not None and not budget.take():
         msg = f"at most {budget.per_minute} deletions a minute; try again in a moment"
         raise ConfigError(msg)

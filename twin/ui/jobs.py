@@ -97,6 +97,11 @@ class Jobs:
         with self._lock:
             return self._status.get(job_id)
 
+    def running(self, comparison_id: str) -> bool:
+        """Whether the comparison's job is still running here."""
+        status = self.status(comparison_id)
+        return status is not None and not status.finished
+
     def join(self, timeout: float | None = None) -> None:
         """Wait for every job (tests, shutdown)."""
         with self._lock:

@@ -8,17 +8,27 @@ day, skills that some technician has, ticks that divide the hour, a believable d
 
 Each section has one function (``RULES`` maps the section's class name to it); a broken rule
 raises :class:`RuleError` naming the field relative to the section, the value and what is
-allowed, and :func:`twin.config.validate` prefixes the section's path.
+allowed, and :func:`twin.config.base.format_errors` prefixes the section's path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from twin.config.base import SECTION_RULES, RuleError
+
 if TYPE_CHECKING:
-    from twin.config import Demand, Policy, Satisfaction, Scenario, Traffic, Windows, Workforce
+    from twin.config.sections import (
+        Demand,
+        Policy,
+        Satisfaction,
+        Scenario,
+        Traffic,
+        Windows,
+        Workforce,
+    )
 
 # a believable calendar day (the clock maps simulated minutes onto it)
 FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -36,15 +46,6 @@ FILE_KINDS: Mapping[str, tuple[str, ...]] = {
 }
 # technicians start up to 15 minutes before or after the shift start (sim/workforce.py)
 SHIFT_JITTER_MIN = 15.0
-
-
-class RuleError(ValueError):
-    """A broken rule: ``field`` (a path inside the section), its ``value``, the rule."""
-
-    def __init__(self, field: str, value: Any, rule: str) -> None:
-        super().__init__(rule)
-        self.field = field
-        self.value = value
 
 
 def traffic(t: Traffic) -> None:
@@ -172,12 +173,14 @@ def _day(s: Scenario) -> None:
             raise RuleError(f"policy.window_widths_h.{i}", width, rule)
 
 
-RULES: Mapping[str, Callable[[Any], None]] = {
-    "Traffic": traffic,
-    "Workforce": workforce,
-    "Windows": windows,
-    "Demand": demand,
-    "Satisfaction": satisfaction,
-    "Policy": policy,
-    "Scenario": scenario,
-}
+SECTION_RULES.update(
+    {
+        "Traffic": traffic,
+        "Workforce": workforce,
+        "Windows": windows,
+        "Demand": demand,
+        "Satisfaction": satisfaction,
+        "Policy": policy,
+        "Scenario": scenario,
+    }
+)

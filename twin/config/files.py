@@ -3,7 +3,7 @@
 A scenario file must be a small UTF-8 TOML file with a shallow structure; anything else is a
 ``ValueError`` with the reason (a byte that is not UTF-8 with its offset, the nesting depth),
 never a traceback. The history and calibration files a policy names (``policy.*``, see
-:data:`twin.scenario_rules.FILE_KINDS`) must be readable regular files of their kind: a
+:data:`twin.config.rules.FILE_KINDS`) must be readable regular files of their kind: a
 gzip-compressed CSV file starts with the gzip signature and decompresses to a CSV header,
 a CSV file starts with one, a calibration file is one JSON object. Their content is read by
 the models that use them; this is the cheap check that makes ``/etc/passwd`` or a folder a
@@ -19,10 +19,10 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from twin.scenario_rules import FILE_KINDS
+from twin.config.rules import FILE_KINDS
 
 if TYPE_CHECKING:
-    from twin.config import Policy
+    from twin.config.sections import Policy
 
 MAX_SCENARIO_BYTES = 1 << 20  # shipped scenarios are about 2 kB
 MAX_DEPTH = 8  # scenario > section > table > value holds at most 4 levels

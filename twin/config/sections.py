@@ -1,65 +1,26 @@
-"""Scenario and policy parameters: one validated, immutable object loaded from TOML.
+"""The scenario's sections: city, traffic, workforce, demand, costs, satisfaction, policy.
 
 A *scenario* is a world (city, traffic, workforce, demand, costs) plus a *policy* (how the
 company plans and reacts). Every parameter has a default calibrated to ``shared/REALITY.md``
 (a mid-size German city with 50 technicians); a TOML file overrides what it names.
-
-Validation is strict: an unknown key, a wrong type (``true`` is not a number, ``"24"`` is
-not 24), inf or NaN, a value out of range or a combination that cannot make a day (the
-rules of :mod:`twin.scenario_rules`) raises :class:`ConfigError` naming the field path, the
-value and what is allowed. :func:`load_scenario` also refuses a file that is not UTF-8 TOML
-and checks the files the policy names (:mod:`twin.scenario_files`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import numbers
-import reprlib
 import warnings
-from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from twin.config.base import ConfigError, DeprecatedSetting, _Model, format_errors
 from twin.events import JOB_TYPES
-from twin.scenario_rules import RULES, RuleError
-
-
-class ConfigError(ValueError):
-    """A scenario that does not validate; the message names every bad field."""
-
-
-class _Model(BaseModel):
-    # strict: a bool is not a number and "24" is not 24; no inf or NaN anywhere
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _plain(cls, value: Any) -> Any:
-        # TOML and JSON give lists where the fields hold tuples; numpy numbers are numbers
-        if isinstance(value, list):
-            return tuple(value)
-        if isinstance(value, numbers.Integral) and not isinstance(value, int | bool):
-            return int(value)
-        if isinstance(value, numbers.Real) and not isinstance(value, float | int):
-            return float(value)
-        return value
-
-    @model_validator(mode="after")
-    def _rules(self) -> Self:
-        rule = RULES.get(type(self).__name__)
-        if rule is not None:
-            rule(self)
-        return self
 
 
 class Zone(_Model):
@@ -243,10 +204,6 @@ def named_policy(name: str) -> dict[str, object]:
     return {"policy.planner": planner, "policy.brain": brain}
 
 
-class DeprecatedSetting(FutureWarning):
-    """A setting that still works but has a newer spelling (shown to users by default)."""
-
-
 def legacy_dispatcher(name: object) -> tuple[str, bool]:
     """``(planner, brain)`` for an old ``policy.dispatcher`` name, with a deprecation warning."""
     if name not in LEGACY_DISPATCHERS:
@@ -395,51 +352,7 @@ class Scenario(_Model):
             if not isinstance(node, dict):
                 raise ConfigError(f"{path}: no such section in a scenario")
             node[leaf] = value
-        return validate(data)
-
-
-_SHOW = reprlib.Repr()
-_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlevel = 80, 80, 3
-
-
-def _format(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = [str(p) for p in e["loc"]]
-        value = e.get("input")
-        msg = e["msg"].removeprefix("Value error, ").replace("valid tuple", "valid list")
-        cause = e.get("ctx", {}).get("error")
-        if isinstance(cause, RuleError):  # a rule of the section: its field and value
-            loc, value = [*loc, cause.field], cause.value
-        if isinstance(value, bool) and e["type"] in ("int_type", "float_type"):
-            msg += ", not true/false"
-        text = value.isoformat() if isinstance(value, dt.date) else _SHOW.repr(value)
-        shown = "" if isinstance(value, dict) else f" (got {text})"
-        lines.append(f"{'.'.join(loc) or '(scenario)'}: {msg}{shown}")
-    return "invalid scenario:\n  " + "\n  ".join(lines)
-
-
-def validate(data: dict[str, Any]) -> Scenario:
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ConfigError(_format(err)) from None
-
-
-def load_scenario(path: Path | str) -> Scenario:
-    """The scenario of a TOML file, with the files its policy names checked."""
-    from twin.scenario_files import check_policy_files, read_toml
-
-    path = Path(path)
-    try:
-        data = read_toml(path)
-    except FileNotFoundError:
-        raise ConfigError(f"scenario file not found: {path}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    try:
-        scenario = validate(data)
-        check_policy_files(scenario.policy)
-    except ValueError as exc:  # ConfigError too
-        raise ConfigError(f"{path}: {exc}") from None
-    return scenario
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as err:
+            raise ConfigError(format_errors(err)) from None
