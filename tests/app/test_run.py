@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import math
 from pathlib import Path
@@ -104,3 +105,14 @@ def test_a_run_encodes_its_log_once_for_the_file_and_the_store(
     in_memory = run_scenario(tiny, 3, None, report=False)
     assert in_memory.log_lines is None
     assert in_memory.encoded_log() == written.encoded_log()
+
+
+def test_a_duration_history_with_bad_rows_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "history.csv.gz"
+    # a gzip CSV, as the scenario rules ask, but without the columns a history needs
+    bad.write_bytes(gzip.compress(b"visit_id,technician_id,job_type\nV1,T1,repair\n"))
+    sc = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
+        **{"policy.duration_history": str(bad), "policy.duration_model": True}
+    )
+    with pytest.raises(ConfigError, match=r"policy\.duration_history"):
+        build_brain(company_from_roster(sc, {}))

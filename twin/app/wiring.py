@@ -101,7 +101,13 @@ def duration_estimates(
     if not path.exists():
         msg = f"policy.duration_history: file not found: {path} (run `twin train-durations`)"
         raise ConfigError(msg)
-    return _duration_model(str(path)).predict_table(list(roster.values()), JOB_TYPES)
+    try:
+        model = _duration_model(str(path))
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(
+            f"policy.duration_history: {path}: not a usable history ({exc})"
+        ) from None
+    return model.predict_table(list(roster.values()), JOB_TYPES)
 
 
 @functools.lru_cache(maxsize=4)
