@@ -39,8 +39,9 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
 # ---------------------------------------------------------------- ticks (no broker)
 def test_ticks_follow_the_watermark_minus_the_bound() -> None:
     ticks = EventTicks(CLOCK, bound_min=2.0)
-    assert [t.time for t in ticks.observe("0", at(10, 0, 30))] == [at(9, 58)]
-    assert ticks.observe("0", at(10, 0, 50)) == []  # minute 9:59 is not safe yet
+    assert ticks.observe("0", at(10, 0, 30)) == []  # one event is no witness yet
+    assert [t.time for t in ticks.observe("0", at(10, 0, 50))] == [at(9, 58)]
+    assert ticks.observe("0", at(10, 3)) == []  # minute 9:59 is not safe yet
     assert [t.time for t in ticks.observe("0", at(10, 3))] == [at(9, 59), at(10, 0), at(10, 1)]
     assert ticks.observe("0", at(9, 0)) == []  # a late event never moves the watermark back
     assert [t.time for t in ticks.finish()] == [at(10, 2), at(10, 3)]
@@ -49,20 +50,36 @@ def test_ticks_follow_the_watermark_minus_the_bound() -> None:
 
 def test_ticks_wait_for_the_slowest_partition_unless_it_is_idle() -> None:
     ticks = EventTicks(CLOCK, bound_min=0.0, parts=("0", "1"))
-    assert ticks.observe("0", at(8, 10)) == []  # partition 1 has said nothing yet
-    assert [t.time for t in ticks.observe("1", at(8, 2))] == [at(8, 2)]
-    assert [t.time for t in ticks.observe("1", at(8, 4))] == [at(8, 3), at(8, 4)]
-    assert [t.time for t in ticks.idle("1")] == [at(8, m) for m in range(5, 11)]
-    assert ticks.observe("1", at(8, 11)) == []  # back: the minimum is partition 0's 8:10
+    assert ticks.observe("0", at(8, 9)) == ticks.observe("0", at(8, 10)) == []
+    assert ticks.observe("1", at(8, 1)) == []  # partition 1: one event is no witness yet
+    assert [t.time for t in ticks.observe("1", at(8, 2))] == [at(8, 1)]
+    assert [t.time for t in ticks.observe("1", at(8, 4))] == [at(8, 2)]
+    assert [t.time for t in ticks.idle("1")] == [at(8, m) for m in range(3, 10)]
+    assert ticks.observe("1", at(8, 11)) == []  # back: the minimum is partition 1's 8:04
 
 
 def test_ticking_starts_at_the_earliest_event_of_any_partition() -> None:
     ticks = EventTicks(CLOCK, bound_min=1.0, parts=("0", "1"))
     assert ticks.observe("0", at(8, 0)) == ticks.observe("0", at(8, 10)) == []
+    assert ticks.observe("0", at(8, 10)) == ticks.observe("1", at(8, 5)) == []
     assert [t.time for t in ticks.observe("1", at(8, 5))] == [
         at(7, 59),
         *(at(8, m) for m in range(5)),
     ]
+
+
+def test_one_event_dated_ahead_closes_nothing() -> None:
+    ticks = EventTicks(CLOCK, bound_min=2.0)
+    assert ticks.observe("0", at(10, 0), "a") == []
+    assert [t.time for t in ticks.observe("0", at(10, 0), "b")] == [at(9, 58)]
+    assert ticks.observe("0", at(23, 0), "future") == []
+    assert ticks.observe("0", at(23, 0), "future") == []  # a duplicate is no second witness
+    assert [t.time for t in ticks.observe("0", at(10, 3), "c")] == [
+        at(9, 59),
+        at(10, 0),
+        at(10, 1),
+    ]
+    assert max(t.minute for t in ticks.finish()) == 23 * 60  # held, released at the end
 
 
 def test_held_events_are_released_before_their_tick_in_time_order() -> None:
@@ -75,11 +92,11 @@ def test_held_events_are_released_before_their_tick_in_time_order() -> None:
         return [i.time if isinstance(i, Tick) else getattr(i, "id", i) for i in items]
 
     assert order.admit("1", ping("b", at(8, 0, 30)), 0) == []
-    assert names(order.admit("0", ping("a", at(8, 0, 30)), 0)) == [at(7, 59)]
-    assert order.admit("0", ping("c", at(8, 2)), 1) == []
+    assert order.admit("0", ping("a", at(8, 0, 30)), 0) == []
+    assert order.admit("0", ping("c", at(8, 2)), 1) == []  # partition 1: one witness only
+    assert names(order.admit("1", ping("d", at(8, 3)), 1)) == [at(7, 59)]
     # equal times: partition 0 before partition 1, in whatever order they arrived
-    assert names(order.admit("1", ping("d", at(8, 3)), 1)) == [at(8, 0), "a", "b", at(8, 1)]
-    assert names(order.finish()) == ["c", at(8, 2), "d", at(8, 3)]
+    assert names(order.finish()) == [at(8, 0), "a", "b", at(8, 1), "c", at(8, 2), "d", at(8, 3)]
 
 
 def test_malformed_lines_pass_as_raw_lines_and_move_no_clock() -> None:
