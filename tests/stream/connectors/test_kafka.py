@@ -25,7 +25,8 @@ from twin.config import load_scenario
 from twin.stream.connectors.kafka import EventTicks, InputOrder, ticked_lines, to_message
 from twin.stream.flow import build_flow
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
-from twin.stream.order import RawLine
+from twin.stream.order import RawLine, rules_for
+from twin.stream.validate import raw_text
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ROOT / "data" / "scenarios" / "small.toml"
@@ -184,9 +185,23 @@ def _with_bad_inputs(clean: list[str]) -> tuple[list[str], dict[int, str], str, 
         '{"v":1,"type":"teleported","id":"x1","time":"2026-11-23T09:00:00Z"}',
         '{"v":2,"type":"position","id":"x2","time":"2026-11-23T09:00:00Z"}',
         '{"v":1,"type":"position","id":"x3","time":"2026-11-23T09:10:00Z","technician_id":"T001"}',
+        # issue 21: a day that never ends, an unknown technician, NaN, a bad byte, deep
+        # nesting, a lone surrogate, a doubled zone ("\udcff" is produced as the byte 0xff)
+        '{"v":1,"type":"position","id":"x4","time":"9999-12-31T23:59:59Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
+        '{"v":1,"type":"shift_started","id":"x5","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T9999","x":1.0,"y":1.0,"planned_end":"2026-11-23T16:00:00Z"}',
+        '{"v":1,"type":"position","id":"x6","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T001","x":NaN,"y":1.0}',
+        "\udcff",
+        "[" * 100_000,
+        '{"v":1,"type":"position","id":"x\\ud800","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
+        '{"v":1,"type":"position","id":"x8","time":"2026-11-23T09:20:00+02:00Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
     ]
     for k, text in enumerate(bad):
-        lines.insert(300 + 700 * k, text)
+        lines.insert(300 + 150 * k, text)
     malformed = {i: line for i, line in enumerate(lines) if line in bad}
     assert len(malformed) == len(bad)
     return lines, malformed, duplicate, late.id, slightly_late.id
@@ -214,12 +229,17 @@ def partition_key(line: str) -> bytes:
     return (data["technician_id"] if data["type"] in TECHNICIAN_ACTIVITY else "bookings").encode()
 
 
+def _bytes(line: str) -> bytes:
+    """A line as produced: a lone "\\udcff" (surrogate escape) is the byte 0xff."""
+    return line.encode("utf-8", "surrogateescape")
+
+
 def _produce(broker: Broker, topic: str, lines: list[str], partitions: int = 1) -> None:
     broker.create_topics([topic], partitions=partitions)
     producer = Producer({"bootstrap.servers": broker.address, "linger.ms": 5})
     for line in lines:
         key = partition_key(line) if partitions > 1 else None
-        producer.produce(topic, value=line.encode(), key=key)
+        producer.produce(topic, value=_bytes(line), key=key)
     assert producer.flush(10) == 0
 
 
@@ -290,7 +310,8 @@ def _reference(day: DayLog, lines: list[str] | None = None) -> list[object]:
     """The same flow on the same lines from a list, with the same watermark ticks."""
     params = shadow_params(SMALL, day.roster)
     lines = day.lines if lines is None else lines
-    items = list(ticked_lines(lines, params.clock, params.reorder_bound_min))
+    raw = [_bytes(line) for line in lines]
+    items = list(ticked_lines(raw, params.clock, params.reorder_bound_min, rules=rules_for(params)))
     out: list[object] = []
     run_main(build_flow(TestingSource(items), TestingSink(out), params))
     return out
@@ -325,7 +346,18 @@ def test_every_bad_input_is_a_dead_letter_with_a_reason(
     assert all(d["reason"] for d in dead)
     by_line = {d["line"]: d for d in dead if d["line"] is not None}
     for offset, text in day.malformed.items():
-        assert by_line[offset]["raw"] == text
+        assert by_line[offset]["raw"] == raw_text(_bytes(text))
+    reasons = " | ".join(d["reason"] for d in dead)
+    for words in (
+        "9999-12-31T23:59:59Z is not within the day",
+        "unknown technician 'T9999'",
+        "field 'x': nan is not a finite number",
+        "not UTF-8: byte 0xff",
+        "nested too deeply",
+        "lone surrogate",
+        "expected an ISO 8601 date and time",
+    ):
+        assert words in reasons
     assert "not valid JSON" in by_line[min(day.malformed)]["reason"]
     duplicate = ev.to_json(ev.from_json(day.duplicate))
     assert any("duplicate" in d["reason"] and d["raw"] == duplicate for d in dead)
