@@ -554,7 +554,8 @@ def write_log(events: Iterable[Event], path: Path) -> int:
 def write_lines(lines: Iterable[str], path: Path) -> int:
     """Write encoded log lines (:func:`to_lines`) as JSONL; returns the number written."""
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
+    # a lone surrogate (no UTF-8 for it) is written as its JSON escape, never an error
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as fh:
         for line in lines:
             fh.write(line)
             fh.write("\n")
@@ -563,9 +564,15 @@ def write_lines(lines: Iterable[str], path: Path) -> int:
 
 
 def iter_log(path: Path) -> Iterator[Event]:
-    """Parse a JSONL log; a malformed line raises :class:`EventParseError` naming line and field."""
-    with path.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, start=1):
+    """Parse a JSONL log; a malformed line (bad UTF-8 included: lines are decoded one by
+    one) raises :class:`EventParseError` naming line and field."""
+    with path.open("rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                msg = f"not UTF-8: byte {raw[exc.start]:#04x} at position {exc.start}"
+                raise EventParseError(msg, line=no) from None
             if line.strip():
                 yield from_json(line, line_no=no)
 
