@@ -327,6 +327,7 @@ def raw_text(raw: bytes | str) -> str:
     text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
     if not text.isascii():  # lone surrogates (from a str source) escaped, others kept
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = text.rstrip("\r\n")
     if len(text) > MAX_RAW_CHARS:
         text = f"{text[:MAX_RAW_CHARS]}… ({len(text):,d} characters)"
-    return text.rstrip("\r\n")
+    return text

@@ -36,11 +36,14 @@ CHUNK = 1 << 20
 
 
 def read_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
-    """Numbered lines of a binary file, undecoded; a line longer than ``limit`` is cut
-    after ``limit + 1`` bytes (the rest is skipped unread into memory), so that parsing
-    refuses it without holding it whole."""
-    for no, line in enumerate(iter(lambda: fh.readline(limit + 1), b""), start=1):
-        if len(line) > limit and not line.endswith(b"\n"):
+    """Numbered lines of a binary file, undecoded and without their newline (as a Kafka
+    message would be); a line longer than ``limit`` is cut after ``limit + 1`` bytes (the
+    rest is skipped, never held), so that parsing refuses it without holding it whole."""
+    for no, line in enumerate(iter(lambda: fh.readline(limit + 2), b""), start=1):
+        if line.endswith(b"\n"):
+            yield no, line[:-1]
+            continue
+        if len(line) > limit:
             while (rest := fh.readline(CHUNK)) and not rest.endswith(b"\n"):
                 pass
         yield no, line
