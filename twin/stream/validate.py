@@ -84,6 +84,9 @@ class EventRules:
             raise ValueError(msg)
         margin = REGION_MARGIN * self.size_km
         start = self.clock.midnight
+        if start.year >= 9999:  # the night after it would not be a date
+            msg = f"EventRules.clock: a day in 9999 cannot be validated, got {start.date()}"
+            raise ValueError(msg)
         derived = {
             "lo_km": -margin,
             "hi_km": self.size_km + margin,

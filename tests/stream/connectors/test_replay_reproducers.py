@@ -242,6 +242,21 @@ def test_one_valid_line_dated_later_today_affects_only_itself(
     assert decisions(result) == decisions(small_day.clean)
 
 
+def test_events_about_a_visit_nobody_requested_raise_nothing(
+    small_day: Day, tmp_path: Path
+) -> None:
+    # visit ids are not master data: a visit is new with its request; a booking, a
+    # cancellation or feedback for one never requested is carried and changes nothing
+    bad = [
+        _event(small_day, "visit_booked", visit_id="V-NOBODY"),
+        _event(small_day, "visit_cancelled", visit_id="V-NOBODY", id="b2", by="company"),
+        _event(small_day, "feedback_given", visit_id="V-NOBODY", id="b3"),
+    ]
+    result = _inject(small_day, tmp_path, bad)
+    assert result.dead_letters == []
+    assert decisions(result) == decisions(small_day.clean)
+
+
 # ---------------------------------------------------------------- twin replay
 def _cli(day: Day, log: Path, out: Path, *extra: str) -> int:
     args = ["replay", str(log), "--out", str(out), "--roster", str(day.roster)]
