@@ -173,3 +173,39 @@ def test_non_ascii_text_is_kept() -> None:
     e = ev.VisitRejected(id="w1", time=T0, visit_id="V1", reason="kein Techniker für Größe")
     assert '"reason":"kein Techniker für Größe"' in ev.to_json(e)
     assert ev.from_json(ev.to_json(e)) == e
+
+
+def test_a_bad_byte_is_a_parse_error_naming_its_line(tmp_path: Path) -> None:
+    e = ev.Arrived(id="w1", time=T0, technician_id="T1", visit_id="V1", x=1.0, y=2.5)
+    path = tmp_path / "log.jsonl"
+    path.write_bytes(ev.to_json(e).encode() + b"\n\xff\n")
+    with pytest.raises(ev.EventParseError, match=r"line 2: not UTF-8: byte 0xff"):
+        ev.read_log(path)
+
+
+def test_a_lone_surrogate_is_written_as_its_escape(tmp_path: Path) -> None:
+    e = ev.VisitRejected(id="w\ud800", time=T0, visit_id="V1", reason="r")
+    path = tmp_path / "log.jsonl"
+    assert ev.write_log([e], path) == 1  # no UnicodeEncodeError
+    assert b'"id":"w\\ud800"' in path.read_bytes()
+    assert ev.read_log(path) == [e]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-23T10:00:00+02:00", T0),
+        ("2026-11-23T07:15:00-00:45", T0),
+        ("2026-11-23T08:00:00.250Z", T0.replace(microsecond=250_000)),
+    ],
+)
+def test_offsets_are_converted_to_utc(text: str, expected: datetime) -> None:
+    assert ev.parse_time(text) == expected and ev.parse_time(text).tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-11-23T08:00:00+02:00Z", "2026-11-23", "2026-11-23T08:00:00", "20261123T080000Z"]
+)
+def test_ambiguous_timestamps_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="expected an ISO 8601 date and time"):
+        ev.parse_time(text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -359,11 +360,31 @@ def format_time(t: datetime) -> str:
     return t.astimezone(UTC).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
+# A full date and time, then ``Z`` or an offset: ``+02:00Z`` (two zones), a date alone or a
+# time without seconds are refused, not guessed at (ASCII digits only).
+_TIME_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
 def parse_time(text: str) -> datetime:
-    if not text.endswith("Z"):
-        msg = f"expected a UTC timestamp ending in 'Z', got {text!r}"
+    """A wire timestamp as a UTC datetime: ``2026-11-23T08:00:00Z``, or with an explicit
+    offset (``2026-11-23T10:00:00+02:00`` is 08:00 UTC)."""
+    found = _TIME_TEXT.fullmatch(text)
+    if found is None:
+        msg = (
+            "expected an ISO 8601 date and time ending in 'Z' or an offset such as "
+            f"'+02:00' (e.g. 2026-11-23T08:00:00Z), got {text!r}"
+        )
         raise ValueError(msg)
-    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    try:
+        if found.group(1) == "Z":
+            return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # month 13; 0001-01-01T00:00:00+02:00 in UTC
+        msg = f"timestamp {text!r} is not a valid UTC instant ({exc})"
+        raise ValueError(msg) from None
 
 
 # Events of one tick share their times: a day at 1,000 technicians writes ~1 M timestamps
@@ -453,7 +474,10 @@ def _decode(tp: Any, value: Any, field: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise EventParseError(f"expected a number, got {value!r}", field=field)
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            raise EventParseError("number out of range", field=field) from None
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise EventParseError(f"expected an integer, got {value!r}", field=field)
@@ -495,7 +519,7 @@ def from_dict(data: Any) -> Event:
     if not isinstance(data, dict):
         raise EventParseError(f"expected a JSON object, got {type(data).__name__}")
     version = data.get("v")
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         msg = f"unsupported schema version {version!r} (this build reads {SCHEMA_VERSION})"
         raise EventParseError(msg, field="v")
     kind = data.get("type")
@@ -512,6 +536,10 @@ def from_json(line: str, *, line_no: int | None = None) -> Event:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise EventParseError(f"not valid JSON: {exc.msg}", line=line_no) from None
+    except RecursionError:  # e.g. "[[[[…": an event is never nested this deep
+        raise EventParseError("not valid JSON: nested too deeply", line=line_no) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise EventParseError(f"not valid JSON: {exc}", line=line_no) from None
     try:
         return from_dict(data)
     except EventParseError as exc:
@@ -526,7 +554,8 @@ def write_log(events: Iterable[Event], path: Path) -> int:
 def write_lines(lines: Iterable[str], path: Path) -> int:
     """Write encoded log lines (:func:`to_lines`) as JSONL; returns the number written."""
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
+    # a lone surrogate (no UTF-8 for it) is written as its JSON escape, never an error
+    with path.open("w", encoding="utf-8", errors="backslashreplace") as fh:
         for line in lines:
             fh.write(line)
             fh.write("\n")
@@ -535,9 +564,15 @@ def write_lines(lines: Iterable[str], path: Path) -> int:
 
 
 def iter_log(path: Path) -> Iterator[Event]:
-    """Parse a JSONL log; a malformed line raises :class:`EventParseError` naming line and field."""
-    with path.open(encoding="utf-8") as fh:
-        for no, line in enumerate(fh, start=1):
+    """Parse a JSONL log; a malformed line (bad UTF-8 included: lines are decoded one by
+    one) raises :class:`EventParseError` naming line and field."""
+    with path.open("rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                msg = f"not UTF-8: byte {raw[exc.start]:#04x} at position {exc.start}"
+                raise EventParseError(msg, line=no) from None
             if line.strip():
                 yield from_json(line, line_no=no)
 

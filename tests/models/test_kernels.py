@@ -84,6 +84,42 @@ def test_zero_distance_takes_no_time() -> None:
     assert MODEL.minutes_for(0.0, 480.0, 1.0) == 0.0 == MODEL.travel_min(5, 5, 5, 5, 480.0)
 
 
+@pytest.mark.parametrize("model", [MODEL, REFERENCE], ids=["compiled", "reference"])
+@pytest.mark.parametrize(
+    ("distance", "depart", "factor", "words"),
+    [
+        (math.nan, 480.0, 1.0, "distance_km must be a finite number of km, got nan"),
+        (math.inf, 480.0, 1.0, "distance_km must be a finite number of km, got inf"),
+        (5.0, 480.0, 0.0, "factor must be a finite number > 0, got 0.0"),
+        (5.0, 480.0, -1.0, "factor must be a finite number > 0"),
+        (5.0, 480.0, math.nan, "factor must be a finite number > 0"),
+        (5.0, math.nan, 1.0, "depart_min must be a finite minute"),
+        (5.0, 1e300, 1.0, "takes more than 8784 hours"),  # no progress at that magnitude
+        (1e300, 480.0, 1.0, "takes more than 8784 hours"),
+        (5.0, 480.0, 1e-9, "takes more than 8784 hours"),
+    ],
+)
+def test_a_leg_that_could_spin_forever_is_refused_before_or_at_its_bound(
+    model: TravelModel, distance: float, depart: float, factor: float, words: str
+) -> None:
+    with pytest.raises(ValueError, match="travel leg refused") as info:
+        model.minutes_for(distance, depart, factor)
+    assert words in str(info.value)
+
+
+def test_a_leg_through_nan_coordinates_is_refused_by_both() -> None:
+    for model in (MODEL, REFERENCE):
+        with pytest.raises(ValueError, match="distance_km must be a finite number"):
+            model.travel_min(1.0, 1.0, math.nan, 3.0, 480.0)
+    assert KERNELS is not None and KERNELS.MAX_LEG_HOURS == travel_module.MAX_LEG_HOURS
+
+
+def test_a_long_but_finite_leg_still_gives_the_same_bits() -> None:
+    # a slow leg across several days: far from the bound, both agree to the bit
+    args = (500.0, 1000.0, 0.05)
+    assert MODEL.minutes_for(*args) == TravelModel.minutes_for(REFERENCE, *args) > 24 * 60
+
+
 def test_subclasses_keep_their_own_methods() -> None:
     euclid = EuclideanTravel()
     assert not euclid.compiled

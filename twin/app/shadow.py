@@ -104,6 +104,7 @@ def shadow_flow(
     """
     from twin.stream.connectors.kafka import DecisionTopicsSink, EventTopicSource, TickGate
     from twin.stream.flow import build_flow
+    from twin.stream.order import rules_for
 
     addresses = broker_list(brokers)
     params = shadow_params(scenario, roster, reorder_bound_min)
@@ -117,6 +118,7 @@ def shadow_flow(
         idle_s=idle_s,
         gate=gate,
         stats=stats,
+        rules=rules_for(params),  # the same rules as the flow's own parse step
     )
     sink = DecisionTopicsSink(addresses, prefix, gate=gate, stats=stats)
     return build_flow(source, sink, params, name="fieldtwin-shadow")

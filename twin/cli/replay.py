@@ -5,50 +5,81 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from twin.cli.common import console, scenario_from
 from twin.config import ConfigError
 
+if TYPE_CHECKING:
+    from twin.stream.connectors.jsonl import ReplayResult
+
+
+EXIT_OK = 0  # the log was replayed; dead letters (bad lines) are part of a normal result
+EXIT_BAD_INPUT = 2  # fatal: the log, the roster or the scenario cannot be used
+
+
+def _fail(message: str) -> int:
+    console.print(f"[red]error:[/red] {message}")
+    return EXIT_BAD_INPUT
+
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from twin.analysis.quality import measure
+    from twin.app.outputs import check_log
     from twin.app.roster import read_roster
     from twin.app.wiring import build_brain, company_from_roster
     from twin.stream.connectors.jsonl import replay, write_outputs
+    from twin.stream.order import MAX_BOUND_MIN
 
+    if not 0.0 <= args.bound <= MAX_BOUND_MIN:
+        return _fail(f"--bound must be from 0 to {MAX_BOUND_MIN:g} minutes, got {args.bound!r}")
     log_path = Path(args.events)
-    from twin.app.outputs import check_log
-
+    if not log_path.is_file():
+        return _fail(f"event log not found (or not a file): {log_path}")
     if problem := check_log(log_path, allow_incomplete=args.allow_incomplete):
-        console.print(f"[red]error:[/red] {problem}")
-        return 2
-    if not log_path.exists():
-        console.print(f"[red]error:[/red] event log not found: {log_path}")
-        return 2
+        return _fail(problem)
     scenario = scenario_from(args.scenario)
     roster_path = Path(args.roster) if args.roster else log_path.parent / "roster.json"
     try:
         roster = read_roster(roster_path)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc} (pass --roster)")
-        return 2
+        return _fail(f"{exc} (pass --roster)")
     try:
         company = company_from_roster(scenario, roster)
         params = build_brain(company, reorder_bound_min=args.bound)
     except ConfigError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
-    with console.status(f"replaying {log_path} through the brain"):
-        result = replay(log_path, params)
+        return _fail(str(exc))
+    try:
+        with console.status(f"replaying {log_path} through the brain"):
+            result = replay(log_path, params)
+    except OSError as exc:
+        return _fail(f"cannot read the event log {log_path}: {exc}")
     out = Path(args.out)
-    write_outputs(result, out)
-    from twin import events as ev
+    # what happened (the log's world events) against this replay's decisions only: the
+    # log's own decisions would be measured as if they were the replay's
+    quality = measure([*result.world, *result.decisions])
+    try:
+        write_outputs(result, out)
+        (out / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
+    except OSError as exc:
+        return _fail(f"cannot write the outputs to {out}: {exc}")
+    console.print(_summary(log_path, result))
+    if result.dead_letters:
+        first = result.dead_letters[0]
+        console.print(f"first dead letter: {escape(first.reason)}")
+    console.print(
+        "ETA MAE 60/30/15 min before arrival: "
+        + " / ".join(f"{quality.eta_mae_min[h]:.1f}" for h in (60, 30, 15))
+        + f" min; delay alerts precision {quality.precision:.0%}, recall {quality.recall:.0%}"
+    )
+    console.print(f"→ {out}/decisions.jsonl, ops.jsonl, dead_letters.jsonl, quality.json")
+    return EXIT_OK
 
-    quality = measure([*ev.read_log(log_path), *result.decisions])
-    (out / "quality.json").write_text(json.dumps(quality.to_dict(), indent=2) + "\n")
+
+def _summary(log_path: Path, result: ReplayResult) -> Table:
     table = Table(title=f"replay of {log_path}")
     table.add_column("output")
     table.add_column("count", justify="right")
@@ -59,14 +90,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         table.add_row(kind, f"{n:,d}")
     table.add_row("ops windows", f"{len(result.ops):,d}")
     table.add_row("dead letters", f"{len(result.dead_letters):,d}")
-    console.print(table)
-    console.print(
-        "ETA MAE 60/30/15 min before arrival: "
-        + " / ".join(f"{quality.eta_mae_min[h]:.1f}" for h in (60, 30, 15))
-        + f" min; delay alerts precision {quality.precision:.0%}, recall {quality.recall:.0%}"
-    )
-    console.print(f"→ {out}/decisions.jsonl, ops.jsonl, dead_letters.jsonl, quality.json")
-    return 0
+    return table
 
 
 def register(sub: Any) -> None:

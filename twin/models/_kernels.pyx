@@ -20,10 +20,24 @@ source.
 """
 
 from bisect import bisect_right as _bisect_right
-from libc.math cimport floor, fmod, sqrt
+from libc.math cimport INFINITY, floor, fmod, sqrt
 from math import erfc as _py_erfc, hypot as _py_hypot
 
 DEF MAX_ZONES = 32
+# hour segments a leg may span (twin.models.routing.travel.MAX_LEG_HOURS, tested equal)
+cdef long _MAX_LEG_HOURS = 366 * 24
+MAX_LEG_HOURS = _MAX_LEG_HOURS
+
+
+def _leg_refused(name, value, allowed):
+    return f"travel leg refused: {name} must be {allowed}, got {value!r}"
+
+
+def _too_long(distance_km, depart_min, factor):
+    return (
+        f"travel leg refused: {distance_km!r} km from minute {depart_min!r} at speed factor "
+        f"{factor!r} takes more than {_MAX_LEG_HOURS} hours"
+    )
 
 
 cdef inline double _hypot(double x, double y):
@@ -63,12 +77,19 @@ cdef class LegKernel:
                 return i
         return self.n_zones - 1
 
-    cdef double _minutes(self, double dist, double depart, double factor):
+    cdef double _minutes(self, double dist, double depart, double factor) except? -1:
+        # refused before the loop, as in the reference: no value makes it endless
+        if not dist < INFINITY:
+            raise ValueError(_leg_refused("distance_km", dist, "a finite number of km"))
         if dist <= 0:
             return 0.0
+        if not 0.0 < factor < INFINITY:
+            raise ValueError(_leg_refused("factor", factor, "a finite number > 0"))
+        if not -INFINITY < depart < INFINITY:
+            raise ValueError(_leg_refused("depart_min", depart, "a finite minute"))
         cdef double t = depart, left = dist, kmh, to_boundary, reach, mod, div, whole
-        cdef long hour
-        while True:
+        cdef long hour, segment
+        for segment in range(_MAX_LEG_HOURS):
             # int(t // 60) % 24, with Python's float floor division
             mod = fmod(t, 60.0)
             div = (t - mod) / 60.0
@@ -87,6 +108,7 @@ cdef class LegKernel:
                 return t + left / kmh * 60.0 - depart
             left -= reach
             t += to_boundary
+        raise ValueError(_too_long(dist, depart, factor))
 
     cdef inline double _factor(self, int za, int zb, object incidents):
         cdef double f = 0.5 * (self.factors[za] + self.factors[zb])
@@ -97,7 +119,7 @@ cdef class LegKernel:
     cdef inline double _leg_minutes(
         self, double ax, double ay, double bx, double by, double t, object incidents,
         double* dist,
-    ):
+    ) except? -1:
         """Minutes from a to b leaving at ``t``; the leg's distance goes to ``dist``."""
         cdef int za = self._zone(ax, ay), zb = self._zone(bx, by)
         dist[0] = _hypot(ax - bx, ay - by) * self.detour

@@ -30,7 +30,7 @@ from twin.stream.collector import CollectorState, collector_batch, new_collector
 from twin.stream.fleet import PLANNER, FleetState, fleet_batch, new_fleet
 from twin.stream.fold import fold
 from twin.stream.keygroups import Members, by_group, group_batch
-from twin.stream.order import Admission, admit_batch, as_batch
+from twin.stream.order import Admission, admit_batch, as_batch, rules_for
 from twin.stream.params import BrainParams
 from twin.stream.technician import TechState
 
@@ -42,8 +42,10 @@ def build_flow(
     raw = op.input("input", flow, source)
     keyed = op.key_on("one_key", op.map("batch", raw, as_batch), lambda _item: "fleet")
 
+    rules = rules_for(params)  # raw lines are validated; the world's own events are trusted
+
     def admit(state: Admission | None, batch: list[Any]) -> tuple[Admission, list[Any]]:
-        state = state if state is not None else Admission()
+        state = state if state is not None else Admission(rules)
         return state, admit_batch(state, batch)
 
     admitted = fold("admit", keyed, admit)

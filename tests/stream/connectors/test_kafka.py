@@ -25,7 +25,8 @@ from twin.config import load_scenario
 from twin.stream.connectors.kafka import EventTicks, InputOrder, ticked_lines, to_message
 from twin.stream.flow import build_flow
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
-from twin.stream.order import RawLine
+from twin.stream.order import RawLine, rules_for
+from twin.stream.validate import raw_text
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = ROOT / "data" / "scenarios" / "small.toml"
@@ -39,8 +40,9 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
 # ---------------------------------------------------------------- ticks (no broker)
 def test_ticks_follow_the_watermark_minus_the_bound() -> None:
     ticks = EventTicks(CLOCK, bound_min=2.0)
-    assert [t.time for t in ticks.observe("0", at(10, 0, 30))] == [at(9, 58)]
-    assert ticks.observe("0", at(10, 0, 50)) == []  # minute 9:59 is not safe yet
+    assert ticks.observe("0", at(10, 0, 30)) == []  # one event is no witness yet
+    assert [t.time for t in ticks.observe("0", at(10, 0, 50))] == [at(9, 58)]
+    assert ticks.observe("0", at(10, 3)) == []  # minute 9:59 is not safe yet
     assert [t.time for t in ticks.observe("0", at(10, 3))] == [at(9, 59), at(10, 0), at(10, 1)]
     assert ticks.observe("0", at(9, 0)) == []  # a late event never moves the watermark back
     assert [t.time for t in ticks.finish()] == [at(10, 2), at(10, 3)]
@@ -49,20 +51,32 @@ def test_ticks_follow_the_watermark_minus_the_bound() -> None:
 
 def test_ticks_wait_for_the_slowest_partition_unless_it_is_idle() -> None:
     ticks = EventTicks(CLOCK, bound_min=0.0, parts=("0", "1"))
-    assert ticks.observe("0", at(8, 10)) == []  # partition 1 has said nothing yet
-    assert [t.time for t in ticks.observe("1", at(8, 2))] == [at(8, 2)]
-    assert [t.time for t in ticks.observe("1", at(8, 4))] == [at(8, 3), at(8, 4)]
-    assert [t.time for t in ticks.idle("1")] == [at(8, m) for m in range(5, 11)]
-    assert ticks.observe("1", at(8, 11)) == []  # back: the minimum is partition 0's 8:10
+    assert ticks.observe("0", at(8, 9)) == ticks.observe("0", at(8, 10)) == []
+    assert ticks.observe("1", at(8, 1)) == []  # partition 1: one event is no witness yet
+    assert [t.time for t in ticks.observe("1", at(8, 2))] == [at(8, 1)]
+    assert [t.time for t in ticks.observe("1", at(8, 4))] == [at(8, 2)]
+    assert [t.time for t in ticks.idle("1")] == [at(8, m) for m in range(3, 10)]
+    assert ticks.observe("1", at(8, 11)) == []  # back: the minimum is partition 1's 8:04
 
 
 def test_ticking_starts_at_the_earliest_event_of_any_partition() -> None:
     ticks = EventTicks(CLOCK, bound_min=1.0, parts=("0", "1"))
     assert ticks.observe("0", at(8, 0)) == ticks.observe("0", at(8, 10)) == []
+    assert ticks.observe("0", at(8, 10)) == ticks.observe("1", at(8, 5)) == []
     assert [t.time for t in ticks.observe("1", at(8, 5))] == [
         at(7, 59),
         *(at(8, m) for m in range(5)),
     ]
+
+
+def test_one_event_dated_ahead_closes_nothing() -> None:
+    ticks = EventTicks(CLOCK, bound_min=2.0)
+    assert ticks.observe("0", at(10, 0), "a") == []
+    assert [t.time for t in ticks.observe("0", at(10, 0), "b")] == [at(9, 58)]
+    assert ticks.observe("0", at(23, 0), "future") == []
+    assert ticks.observe("0", at(23, 0), "future") == []  # a duplicate is no second witness
+    assert [t.minute for t in ticks.observe("0", at(10, 3), "c")] == [599.0, 600.0, 601.0]
+    assert max(t.minute for t in ticks.finish()) == 23 * 60  # held, released at the end
 
 
 def test_held_events_are_released_before_their_tick_in_time_order() -> None:
@@ -75,11 +89,11 @@ def test_held_events_are_released_before_their_tick_in_time_order() -> None:
         return [i.time if isinstance(i, Tick) else getattr(i, "id", i) for i in items]
 
     assert order.admit("1", ping("b", at(8, 0, 30)), 0) == []
-    assert names(order.admit("0", ping("a", at(8, 0, 30)), 0)) == [at(7, 59)]
-    assert order.admit("0", ping("c", at(8, 2)), 1) == []
+    assert order.admit("0", ping("a", at(8, 0, 30)), 0) == []
+    assert order.admit("0", ping("c", at(8, 2)), 1) == []  # partition 1: one witness only
+    assert names(order.admit("1", ping("d", at(8, 3)), 1)) == [at(7, 59)]
     # equal times: partition 0 before partition 1, in whatever order they arrived
-    assert names(order.admit("1", ping("d", at(8, 3)), 1)) == [at(8, 0), "a", "b", at(8, 1)]
-    assert names(order.finish()) == ["c", at(8, 2), "d", at(8, 3)]
+    assert names(order.finish()) == [at(8, 0), "a", "b", at(8, 1), "c", at(8, 2), "d", at(8, 3)]
 
 
 def test_malformed_lines_pass_as_raw_lines_and_move_no_clock() -> None:
@@ -167,9 +181,23 @@ def _with_bad_inputs(clean: list[str]) -> tuple[list[str], dict[int, str], str, 
         '{"v":1,"type":"teleported","id":"x1","time":"2026-11-23T09:00:00Z"}',
         '{"v":2,"type":"position","id":"x2","time":"2026-11-23T09:00:00Z"}',
         '{"v":1,"type":"position","id":"x3","time":"2026-11-23T09:10:00Z","technician_id":"T001"}',
+        # issue 21: a day that never ends, an unknown technician, NaN, a bad byte, deep
+        # nesting, a lone surrogate, a doubled zone ("\udcff" is produced as the byte 0xff)
+        '{"v":1,"type":"position","id":"x4","time":"9999-12-31T23:59:59Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
+        '{"v":1,"type":"shift_started","id":"x5","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T9999","x":1.0,"y":1.0,"planned_end":"2026-11-23T16:00:00Z"}',
+        '{"v":1,"type":"position","id":"x6","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T001","x":NaN,"y":1.0}',
+        "\udcff",
+        "[" * 100_000,
+        '{"v":1,"type":"position","id":"x\\ud800","time":"2026-11-23T09:20:00Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
+        '{"v":1,"type":"position","id":"x8","time":"2026-11-23T09:20:00+02:00Z",'
+        '"technician_id":"T001","x":1.0,"y":1.0}',
     ]
     for k, text in enumerate(bad):
-        lines.insert(300 + 700 * k, text)
+        lines.insert(300 + 150 * k, text)
     malformed = {i: line for i, line in enumerate(lines) if line in bad}
     assert len(malformed) == len(bad)
     return lines, malformed, duplicate, late.id, slightly_late.id
@@ -197,12 +225,17 @@ def partition_key(line: str) -> bytes:
     return (data["technician_id"] if data["type"] in TECHNICIAN_ACTIVITY else "bookings").encode()
 
 
+def _bytes(line: str) -> bytes:
+    """A line as produced: a lone "\\udcff" (surrogate escape) is the byte 0xff."""
+    return line.encode("utf-8", "surrogateescape")
+
+
 def _produce(broker: Broker, topic: str, lines: list[str], partitions: int = 1) -> None:
     broker.create_topics([topic], partitions=partitions)
     producer = Producer({"bootstrap.servers": broker.address, "linger.ms": 5})
     for line in lines:
         key = partition_key(line) if partitions > 1 else None
-        producer.produce(topic, value=line.encode(), key=key)
+        producer.produce(topic, value=_bytes(line), key=key)
     assert producer.flush(10) == 0
 
 
@@ -273,7 +306,8 @@ def _reference(day: DayLog, lines: list[str] | None = None) -> list[object]:
     """The same flow on the same lines from a list, with the same watermark ticks."""
     params = shadow_params(SMALL, day.roster)
     lines = day.lines if lines is None else lines
-    items = list(ticked_lines(lines, params.clock, params.reorder_bound_min))
+    raw = [_bytes(line) for line in lines]
+    items = list(ticked_lines(raw, params.clock, params.reorder_bound_min, rules=rules_for(params)))
     out: list[object] = []
     run_main(build_flow(TestingSource(items), TestingSink(out), params))
     return out
@@ -308,7 +342,18 @@ def test_every_bad_input_is_a_dead_letter_with_a_reason(
     assert all(d["reason"] for d in dead)
     by_line = {d["line"]: d for d in dead if d["line"] is not None}
     for offset, text in day.malformed.items():
-        assert by_line[offset]["raw"] == text
+        assert by_line[offset]["raw"] == raw_text(_bytes(text))
+    reasons = " | ".join(d["reason"] for d in dead)
+    for words in (
+        "9999-12-31T23:59:59Z is not within the day",
+        "unknown technician 'T9999'",
+        "field 'x': nan is not a finite number",
+        "not UTF-8: byte 0xff",
+        "nested too deeply",
+        "lone surrogate",
+        "expected an ISO 8601 date and time",
+    ):
+        assert words in reasons
     assert "not valid JSON" in by_line[min(day.malformed)]["reason"]
     duplicate = ev.to_json(ev.from_json(day.duplicate))
     assert any("duplicate" in d["reason"] and d["raw"] == duplicate for d in dead)

@@ -31,6 +31,19 @@ from twin.config import City, Traffic
 
 NO_INCIDENTS: Mapping[str, float] = {}
 KERNEL_SOURCE = Path(__file__).with_name("_kernels.pyx")
+INF = math.inf
+MAX_LEG_HOURS = 366 * 24  # hour segments a leg may span: a year (the compiled twin's too)
+
+
+def _leg_refused(name: str, value: float, allowed: str) -> str:
+    return f"travel leg refused: {name} must be {allowed}, got {value!r}"
+
+
+def _too_long(distance_km: float, depart_min: float, factor: float) -> str:
+    return (
+        f"travel leg refused: {distance_km!r} km from minute {depart_min!r} at speed factor "
+        f"{factor!r} takes more than {MAX_LEG_HOURS} hours"
+    )
 
 
 def _load_kernels() -> Any:
@@ -143,13 +156,24 @@ class TravelModel:
         return self.leg(ax, ay, bx, by, incidents)[1]
 
     def minutes_for(self, distance_km: float, depart_min: float, factor: float) -> float:
-        """Integrate the hourly speed profile over ``distance_km`` from ``depart_min``."""
+        """Integrate the hourly speed profile over ``distance_km`` from ``depart_min``.
+
+        Bounded by construction: a leg that is not finite, or driven at a factor that is
+        not a positive number, is refused before it starts, and one that would take more
+        than ``MAX_LEG_HOURS`` hour segments is refused when it gets there (ValueError).
+        """
+        if not distance_km < INF:  # NaN or infinite
+            raise ValueError(_leg_refused("distance_km", distance_km, "a finite number of km"))
         if distance_km <= 0:
             return 0.0
+        if not 0.0 < factor < INF:
+            raise ValueError(_leg_refused("factor", factor, "a finite number > 0"))
+        if not -INF < depart_min < INF:
+            raise ValueError(_leg_refused("depart_min", depart_min, "a finite minute"))
         speeds = self._speeds
         t = depart_min
         left = distance_km
-        while True:
+        for _ in range(MAX_LEG_HOURS):
             hour = int(t // 60) % 24
             kmh = speeds[hour] * factor
             to_boundary = 60.0 * (floor(t / 60) + 1) - t
@@ -158,6 +182,7 @@ class TravelModel:
                 return t + left / kmh * 60.0 - depart_min
             left -= reach
             t += to_boundary
+        raise ValueError(_too_long(distance_km, depart_min, factor))
 
     def _leg(self, ax: float, ay: float, bx: float, by: float) -> tuple[float, float, str, str]:
         """Distance, incident-free speed factor and the two zone names of a leg (cached)."""

@@ -1,19 +1,22 @@
 """Replay: the brain's dataflow over a recorded JSONL event log (open loop).
 
-The log is read in batches; ``Tick`` markers are inserted from the event-time watermark
-(with a reordering bound), so the same admission, fleet, technician and collector steps
-run as in the closed loop. Malformed lines, unknown types, duplicates and events beyond
-the bound go to the dead-letter output with their reason; everything else is processed.
+The log is read as bytes, one line at a time: each line is decoded, parsed and validated
+on its own (:func:`twin.stream.order.parse`), so a bad byte, a bad nesting or a bad value
+spoils only its line, which becomes a dead letter with the reason. ``Tick`` markers are
+inserted from the event-time watermark of the *valid* events (with a reordering bound),
+so the same admission, fleet, technician and collector steps run as in the closed loop.
+Malformed or invalid lines, unknown types, duplicates and events beyond the bound go to
+the dead-letter output with their reason; everything else is processed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.testing import run_main
@@ -23,32 +26,66 @@ from twin.clock import DayClock
 from twin.gctuning import long_run_gc
 from twin.stream.connectors.bridge import BridgeSink, LoopBridge
 from twin.stream.flow import build_flow
-from twin.stream.messages import DeadLetter, OpsWindow, Tick
-from twin.stream.order import RawLine, Watermark, time_of
+from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick
+from twin.stream.order import RawLine, Watermark, parse, rules_for
 from twin.stream.params import BrainParams
+from twin.stream.validate import MAX_LINE_BYTES, EventRules
 
 BATCH_LINES = 2000
+CHUNK = 1 << 20
+
+
+def read_lines(fh: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a binary file, undecoded and without their newline (as a Kafka
+    message would be); a line longer than ``limit`` is cut after ``limit + 1`` bytes (the
+    rest is skipped, never held), so that parsing refuses it without holding it whole."""
+    for no, line in enumerate(iter(lambda: fh.readline(limit + 2), b""), start=1):
+        if line.endswith(b"\n"):
+            yield no, line[:-1]
+            continue
+        if len(line) > limit:
+            while (rest := fh.readline(CHUNK)) and not rest.endswith(b"\n"):
+                pass
+        yield no, line
 
 
 def with_ticks(
-    lines: Iterator[tuple[int, str]], clock: DayClock, bound_min: float
-) -> Iterator[RawLine | Tick]:
-    """Raw lines with ``Tick`` markers inserted as the watermark passes whole minutes."""
+    lines: Iterable[tuple[int, str | bytes]],
+    clock: DayClock,
+    bound_min: float,
+    rules: EventRules | None = None,
+    world: list[ev.Event] | None = None,
+) -> Iterator[ev.Event | DeadLetter | Tick]:
+    """Valid events and dead letters, with ``Tick`` markers inserted as the watermark of
+    the valid events passes whole minutes. The world events read (not the log's own
+    decisions, once per id) are appended to ``world`` if given."""
     mark = Watermark(clock, bound_min)
-    for no, text in lines:
-        if not text.strip():
+    seen: set[str] = set()
+    for no, raw in lines:
+        if not raw.strip():
             continue
-        minutes = time_of(text, clock)
-        if minutes is not None:
-            yield from mark.observe(minutes)
-        yield RawLine(text.rstrip("\n"), no)
+        item = parse(RawLine(raw, no), rules)
+        if isinstance(item, ev.Event):
+            yield from mark.observe(clock.minutes(item.time), item.id)
+            if world is not None and not isinstance(item, DECISION_TYPES) and item.id not in seen:
+                seen.add(item.id)
+                world.append(item)
+        yield item
     yield from mark.finish()
 
 
 class _LogPartition(StatefulSourcePartition[Any, int]):
-    def __init__(self, path: Path, clock: DayClock, bound: float, resume: int | None) -> None:
-        self._fh = path.open(encoding="utf-8")
-        self._items = with_ticks(enumerate(self._fh, start=1), clock, bound)
+    def __init__(
+        self,
+        path: Path,
+        clock: DayClock,
+        bound: float,
+        resume: int | None,
+        rules: EventRules | None,
+        world: list[ev.Event] | None,
+    ) -> None:
+        self._fh = path.open("rb")
+        self._items = with_ticks(read_lines(self._fh), clock, bound, rules, world)
         self._read = 0
         for _ in range(resume or 0):
             next(self._items, None)
@@ -76,16 +113,29 @@ class _LogPartition(StatefulSourcePartition[Any, int]):
 
 
 class LogSource(FixedPartitionedSource[Any, int]):
-    def __init__(self, path: Path, clock: DayClock, bound_min: float) -> None:
+    """A JSONL log, validated against ``rules`` (schema only without them)."""
+
+    def __init__(
+        self,
+        path: Path,
+        clock: DayClock,
+        bound_min: float,
+        rules: EventRules | None = None,
+        world: list[ev.Event] | None = None,
+    ) -> None:
         self.path = path
         self.clock = clock
         self.bound_min = bound_min
+        self.rules = rules
+        self.world = world
 
     def list_parts(self) -> list[str]:
         return [str(self.path)]
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _LogPartition:
-        return _LogPartition(self.path, self.clock, self.bound_min, resume_state)
+        return _LogPartition(
+            self.path, self.clock, self.bound_min, resume_state, self.rules, self.world
+        )
 
 
 @dataclass(frozen=True)
@@ -93,16 +143,19 @@ class ReplayResult:
     decisions: list[ev.Event]
     ops: list[OpsWindow]
     dead_letters: list[DeadLetter]
+    # the log's valid world events, once per id (its own decisions left out): what
+    # happened, against which the replay's decisions are measured
+    world: list[ev.Event] = field(default_factory=list)
 
 
 def replay(path: Path, params: BrainParams) -> ReplayResult:
     bridge = LoopBridge()
-    flow = build_flow(
-        LogSource(path, params.clock, params.reorder_bound_min), BridgeSink(bridge), params
-    )
+    world: list[ev.Event] = []
+    source = LogSource(path, params.clock, params.reorder_bound_min, rules_for(params), world)
+    flow = build_flow(source, BridgeSink(bridge), params)
     with long_run_gc():
         run_main(flow)
-    return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters)
+    return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters, world)
 
 
 def write_outputs(result: ReplayResult, out_dir: Path) -> None:
@@ -110,7 +163,10 @@ def write_outputs(result: ReplayResult, out_dir: Path) -> None:
     ev.write_log(result.decisions, out_dir / "decisions.jsonl")
     with (out_dir / "ops.jsonl").open("w") as fh:
         fh.writelines(json.dumps(o.to_dict()) + "\n" for o in result.ops)
-    with (out_dir / "dead_letters.jsonl").open("w") as fh:
+    # raw lines are escaped already (validate.raw_text); the error handler is a last guard
+    with (out_dir / "dead_letters.jsonl").open(
+        "w", encoding="utf-8", errors="backslashreplace"
+    ) as fh:
         fh.writelines(
             json.dumps({"reason": d.reason, "line": d.line, "raw": d.raw}, ensure_ascii=False)
             + "\n"

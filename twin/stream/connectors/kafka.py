@@ -2,12 +2,14 @@
 
 **Input.** :class:`EventTopicSource` reads one topic of JSON event lines through Bytewax's
 own ``KafkaSource`` (``assign()`` per Kafka partition, no consumer group; the offsets go
-into the source's snapshot). A message that parses becomes its event; one that does not
-becomes ``RawLine(text, line=offset)``, which the flow's own ``parse`` step turns into a
-dead letter with the reason. Kafka gives the brain no clock, so ``Tick`` markers come from
-the event-time watermark (:class:`EventTicks`): after an event of time *t*, every whole
-minute *m* ≤ *t* − bound not yet ticked. The admission step dead-letters what arrives
-beyond the bound. A bounded read (``until_eof``) stops at the end of every partition and
+into the source's snapshot). A message is decoded, parsed and validated on its own
+(:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid
+one becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the
+flow's own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain
+no clock, so ``Tick`` markers come from the event-time watermark of the valid events
+(:class:`EventTicks`): after an event of time *t*, every whole minute *m* ≤ *t* − bound
+not yet ticked, never past the day. The admission step dead-letters what arrives beyond
+the bound. A bounded read (``until_eof``) stops at the end of every partition and
 ticks up to the newest event, so that nothing stays held.
 
 **Order.** The collector replans against its view of the fleet when it closes a minute,
@@ -68,7 +70,8 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from twin import events as ev
 from twin.clock import DayClock
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
-from twin.stream.order import RawLine, parse
+from twin.stream.order import MAX_BOUND_MIN, RawLine, parse
+from twin.stream.validate import DAY_MIN, EventRules
 
 log = logging.getLogger(__name__)
 
@@ -90,34 +93,51 @@ def output_topic(prefix: str, kind: str) -> str:
 class EventTicks:
     """Tick markers from the event-time watermark over one or more input partitions.
 
-    The watermark is the newest event time of the slowest live partition minus the bound;
-    every whole minute up to it is ticked once, in order. ``idle`` takes a partition out of
-    the minimum (at its end, or when it has been silent); an event brings it back.
+    The watermark is the second-newest event time of the slowest live partition minus the
+    bound; every whole minute up to it is ticked once, in order. Second-newest: one event
+    dated ahead of its partition (a wrong clock) closes nothing until another one confirms
+    it, so it affects only itself (see :class:`twin.stream.order.Watermark`). ``idle``
+    takes a partition out of the minimum (at its end, or when it has been silent); an
+    event brings it back.
     """
 
     clock: DayClock
     bound_min: float
     parts: tuple[str, ...] = ("0",)
     newest: dict[str, float] = field(default_factory=dict)
+    second: dict[str, float] = field(default_factory=dict)
+    newest_id: dict[str, str | None] = field(default_factory=dict)
     idle_parts: set[str] = field(default_factory=set)
     ticked: int | None = None
     earliest: float = math.inf  # before the first tick: where ticking starts
 
     def __post_init__(self) -> None:
-        if not self.bound_min >= 0.0:
-            msg = f"EventTicks.bound_min must be >= 0 minutes, got {self.bound_min!r}"
+        if not 0.0 <= self.bound_min <= MAX_BOUND_MIN:
+            msg = (
+                f"EventTicks.bound_min must be >= 0 minutes and at most {MAX_BOUND_MIN:g}, "
+                f"got {self.bound_min!r}"
+            )
             raise ValueError(msg)
         if not self.parts:
             msg = "EventTicks.parts must name at least one input partition"
             raise ValueError(msg)
 
-    def observe(self, part: str, t: datetime) -> list[Tick]:
-        """An event of time ``t`` arrived on ``part``: the ticks it makes safe."""
+    def observe(self, part: str, t: datetime, event_id: str | None = None) -> list[Tick]:
+        """An event of time ``t`` arrived on ``part``: the ticks it makes safe (a duplicate
+        of the partition's newest event is no second witness)."""
         minute = self.clock.minutes(t)
+        # valid times lie within the day; clamped all the same, so that no input can make
+        # it tick beyond the day's minutes
+        minute = min(minute, DAY_MIN) if minute >= 0.0 else 0.0
         if self.ticked is None:
             self.earliest = min(self.earliest, minute)
-        if minute > self.newest.get(part, -math.inf):
-            self.newest[part] = minute
+        newest = self.newest.get(part, -math.inf)
+        if minute > newest:
+            self.second[part], self.newest[part], self.newest_id[part] = newest, minute, event_id
+        elif minute > self.second.get(part, -math.inf) and (
+            event_id is None or event_id != self.newest_id.get(part)
+        ):
+            self.second[part] = minute
         self.idle_parts.discard(part)
         return self._advance()
 
@@ -134,9 +154,10 @@ class EventTicks:
 
     def watermark(self) -> float | None:
         live = [p for p in self.parts if p not in self.idle_parts]
-        if not live or any(p not in self.newest for p in live):
+        seconds = [self.second.get(p, -math.inf) for p in live]
+        if not live or -math.inf in seconds:
             return None
-        return min(self.newest[p] for p in live) - self.bound_min
+        return min(seconds) - self.bound_min
 
     def _advance(self) -> list[Tick]:
         mark = self.watermark()
@@ -162,22 +183,24 @@ class InputOrder:
     deliver partitions never matters. With one partition this is the arrival order among
     equal times, as in the admission step. Events at or before the last tick are passed on
     at once (the admission step dead-letters what is beyond the bound), and lines that are
-    not events pass as ``RawLine`` for the flow's own ``parse`` step to explain.
+    not valid events (against ``rules``; the schema alone without them) pass as ``RawLine``
+    for the flow's own ``parse`` step to explain.
     """
 
     ticks: EventTicks
+    rules: EventRules | None = None
     held: list[tuple[datetime, int, int, ev.Event]] = field(default_factory=list)
 
-    def admit(self, part: str, text: str, line: int) -> list[Any]:
+    def admit(self, part: str, text: str | bytes, line: int) -> list[Any]:
         """One input line: what it releases to the flow (events and ticks, or a raw line)."""
-        item = parse(RawLine(text, line))
+        item = parse(RawLine(text, line), self.rules)
         if not isinstance(item, ev.Event):
             return [RawLine(text, line)]  # the flow's own parse step says why
         last = self.ticks.ticked
         if last is not None and item.time <= self.ticks.clock.at(last):
-            return [item, *self._release(self.ticks.observe(part, item.time))]
+            return [item, *self._release(self.ticks.observe(part, item.time, item.id))]
         heapq.heappush(self.held, (item.time, self.ticks.parts.index(part), line, item))
-        return self._release(self.ticks.observe(part, item.time))
+        return self._release(self.ticks.observe(part, item.time, item.id))
 
     def idle(self, part: str) -> list[Any]:
         return self._release(self.ticks.idle(part))
@@ -195,10 +218,14 @@ class InputOrder:
 
 
 def ticked_lines(
-    lines: Iterable[str], clock: DayClock, bound_min: float, first_line: int = 0
+    lines: Iterable[str | bytes],
+    clock: DayClock,
+    bound_min: float,
+    first_line: int = 0,
+    rules: EventRules | None = None,
 ) -> Iterator[Any]:
     """What a one-partition topic holding ``lines`` feeds the flow (replays, reference runs)."""
-    order = InputOrder(EventTicks(clock, bound_min))
+    order = InputOrder(EventTicks(clock, bound_min), rules)
     for no, text in enumerate(lines, start=first_line):
         yield from order.admit("0", text, no)
     yield from order.finish()
@@ -259,10 +286,6 @@ class TopicResume:
     ended: set[str]
 
 
-def _text(value: bytes | None) -> str:
-    return "" if value is None else value.decode("utf-8", errors="replace")
-
-
 class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
     def __init__(
         self,
@@ -292,7 +315,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
             log.warning("Kafka error on partition %s: %s", part, getattr(msg, "err", msg))
             return []
         offset = -1 if msg.offset is None else msg.offset
-        return self.order.admit(part, _text(msg.value), offset)
+        # bytes as they came: decoded per message by ``parse`` (bad UTF-8: a dead letter)
+        return self.order.admit(part, msg.value or b"", offset)
 
     def _silent(self, part: str, now: float) -> bool:
         """Newly silent for longer than ``idle_s`` (live mode only)."""
@@ -395,6 +419,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         add_config: dict[str, str] | None = None,
         gate: TickGate | None = None,
         stats: ShadowStats | None = None,
+        rules: EventRules | None = None,
     ) -> None:
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
@@ -417,6 +442,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         self.poll_s = poll_s
         self.gate = gate
         self.stats = stats
+        self.rules = rules
 
     def list_parts(self) -> list[str]:
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
@@ -439,7 +465,8 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
             order = resume_state.order
             order.ticks.parts = tuple(inner)  # partitions may have been added since
         else:
-            order = InputOrder(EventTicks(self.clock, self.bound_min, parts=tuple(inner)))
+            ticks = EventTicks(self.clock, self.bound_min, parts=tuple(inner))
+            order = InputOrder(ticks, self.rules)
         return _TopicPartition(
             inner, order, resume_state, self.idle_s, self.poll_s, self.gate, self.stats
         )
