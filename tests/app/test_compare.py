@@ -128,3 +128,19 @@ def test_cli_compares_two_files_and_stores_them(tmp_path: Path) -> None:
     (comparison,) = store.comparisons()
     assert comparison.arm_labels == ("small", "small_more_techs")
     assert len(store.runs(comparison.id)) == 4
+
+
+def test_the_knob_catalogue_is_generated_from_the_scenario_fields() -> None:
+    from twin.app.knobs import KNOBS_BY_NAME, field_of, knob_of
+    from twin.config import Policy
+
+    planner = KNOBS_BY_NAME["planner"]
+    assert planner.kind == "choice" and planner.choices == ("insertion", "poweropt")
+    assert planner.help == Policy.model_fields["planner"].description
+    assert KNOBS_BY_NAME["weight_travel"].label == field_of("policy.weights.travel").title
+    assert KNOBS_BY_NAME["window_widths_h"].kind == "widths"
+    assert KNOBS_BY_NAME["technicians"].kind == "int"
+    with pytest.raises(ValueError, match="title and a description"):
+        knob_of("history", "policy.duration_history")  # a file, not a lever
+    with pytest.raises(ValueError, match="not a section"):
+        knob_of("x", "policy.planner.deeper")

@@ -2,12 +2,18 @@
 
 A knob names a scenario field by its dotted path (as :meth:`Scenario.with_overrides`
 takes it), says how a value is read from a form or a command line, and how it is shown.
+The catalogue is generated from the fields themselves: a knob's label and help are its
+field's title and description, its kind and choices come from the field's type, so each
+lever is described once, where it is declared.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from twin.config import ConfigError, Scenario
 
@@ -90,127 +96,64 @@ def _parse(knob: Knob, raw: Any) -> Any:
     return widths
 
 
-KNOBS: tuple[Knob, ...] = (
-    Knob(
-        "planner",
-        "Planner",
-        "policy.planner",
-        "choice",
-        "who books and plans: cheapest insertion, or PowerOpt (daily plan, ranked offers)",
-        ("insertion", "poweropt"),
-    ),
-    Knob(
-        "brain",
-        "Streaming brain",
-        "policy.brain",
-        "bool",
-        "live ETAs, delay alerts, customer notifications and replanning during the day",
-    ),
-    Knob(
-        "technicians",
-        "Technicians",
-        "workforce.technicians",
-        "int",
-        "technicians on shift (the demand stays the base scenario's)",
-    ),
-    Knob(
-        "window_widths_h",
-        "Window widths offered (h)",
-        "policy.window_widths_h",
-        "widths",
-        "appointment window widths offered to customers",
-    ),
-    Knob(
-        "same_day_acceptance",
-        "Same-day acceptance",
-        "policy.same_day_acceptance",
-        "bool",
-        "accept same-day requests",
-    ),
-    Knob(
-        "emergency_displacement",
-        "Emergencies make room",
-        "policy.emergency_displacement",
-        "bool",
-        "an emergency nobody can fit takes the place of a lower-priority visit",
-    ),
-    Knob(
-        "defer_unreachable",
-        "Move visits that no longer fit",
-        "policy.defer_unreachable",
-        "bool",
-        "the brain moves a visit its technician can no longer reach today, with an apology",
-    ),
-    Knob(
-        "replanning",
-        "Replanning",
-        "policy.replanning",
-        "bool",
-        "repair the plan when a delay is detected",
-    ),
-    Knob(
-        "delay_threshold",
-        "Replanning threshold",
-        "policy.delay_threshold",
-        "float",
-        "probability of lateness that triggers an alert (0-1)",
-    ),
-    Knob(
-        "notifications",
-        "Customer notifications",
-        "policy.notifications",
-        "bool",
-        "send on-the-way and delay messages",
-    ),
-    Knob(
-        "best_match_weight",
-        "Best-match weight",
-        "policy.best_match_weight",
-        "float",
-        "preference for the technician customers rated best (0-100)",
-    ),
-    Knob(
-        "overtime_allowed_min",
-        "Overtime allowance (min)",
-        "policy.overtime_allowed_min",
-        "float",
-        "minutes past shift end a plan may use (0-240)",
-    ),
-    Knob(
-        "weight_travel",
-        "Planner weight: travel",
-        "policy.weights.travel",
-        "float",
-        "PowerOpt: cost of a minute of driving (minute-equivalents, 0-100)",
-    ),
-    Knob(
-        "weight_lateness",
-        "Planner weight: lateness",
-        "policy.weights.lateness",
-        "float",
-        "PowerOpt: cost of a minute a visit starts after its window (0-100)",
-    ),
-    Knob(
-        "weight_overtime",
-        "Planner weight: overtime",
-        "policy.weights.overtime",
-        "float",
-        "PowerOpt: cost of a minute past the regular shift end (0-100)",
-    ),
-    Knob(
-        "weight_balance",
-        "Planner weight: workload balance",
-        "policy.weights.balance",
-        "float",
-        "PowerOpt: cost per squared hour of route span; spreads the work (0-100)",
-    ),
-    Knob(
-        "duration_model",
-        "Duration model",
-        "policy.duration_model",
-        "bool",
-        "predict visit durations with the learned model",
-    ),
+# the levers offered, by name: each is a scenario field whose title and description (in
+# twin.config.sections) are its label and help, and whose type gives its kind
+KNOB_PATHS: tuple[tuple[str, str], ...] = (
+    ("planner", "policy.planner"),
+    ("brain", "policy.brain"),
+    ("technicians", "workforce.technicians"),
+    ("window_widths_h", "policy.window_widths_h"),
+    ("same_day_acceptance", "policy.same_day_acceptance"),
+    ("emergency_displacement", "policy.emergency_displacement"),
+    ("defer_unreachable", "policy.defer_unreachable"),
+    ("replanning", "policy.replanning"),
+    ("delay_threshold", "policy.delay_threshold"),
+    ("notifications", "policy.notifications"),
+    ("best_match_weight", "policy.best_match_weight"),
+    ("overtime_allowed_min", "policy.overtime_allowed_min"),
+    ("weight_travel", "policy.weights.travel"),
+    ("weight_lateness", "policy.weights.lateness"),
+    ("weight_overtime", "policy.weights.overtime"),
+    ("weight_balance", "policy.weights.balance"),
+    ("duration_model", "policy.duration_model"),
 )
+
+
+def field_of(path: str) -> FieldInfo:
+    """The pydantic field a dotted scenario path names."""
+    model: type[BaseModel] = Scenario
+    *sections, leaf = path.split(".")
+    for part in sections:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise ValueError(f"{path}: {part} is not a section")
+        model = annotation
+    return model.model_fields[leaf]
+
+
+def knob_of(name: str, path: str) -> Knob:
+    """The knob of one scenario field: label, help and kind from the field itself."""
+    info = field_of(path)
+    if not (info.title and info.description):
+        raise ValueError(f"{path}: a knob's field needs a title and a description")
+    annotation = info.annotation
+    choices: tuple[str, ...] = ()
+    kind: KnobKind
+    if get_origin(annotation) is Literal:
+        kind, choices = "choice", tuple(str(a) for a in get_args(annotation))
+    elif annotation is bool:
+        kind = "bool"
+    elif annotation is int:
+        kind = "int"
+    elif annotation is float:
+        kind = "float"
+    elif get_origin(annotation) is tuple and get_args(annotation)[0] is float:
+        kind = "widths"
+    else:
+        raise ValueError(f"{path}: no knob kind for a field of type {annotation}")
+    return Knob(name, info.title, path, kind, info.description, choices)
+
+
+KNOBS: tuple[Knob, ...] = tuple(knob_of(name, path) for name, path in KNOB_PATHS)
 KNOBS_BY_NAME: dict[str, Knob] = {k.name: k for k in KNOBS}
 KNOBS_BY_PATH: dict[str, Knob] = {k.path: k for k in KNOBS}

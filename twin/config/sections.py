@@ -86,7 +86,13 @@ def _default_jobs() -> dict[str, JobSpec]:
 
 
 class Workforce(_Model):
-    technicians: int = Field(default=50, ge=1, le=20000)
+    technicians: int = Field(
+        default=50,
+        ge=1,
+        le=20000,
+        title="Technicians",
+        description="technicians on shift (the demand stays the base scenario's)",
+    )
     # technicians start up to 15 min before or after it (sim/workforce.py)
     shift_start_min: float = Field(default=7.5 * 60, ge=15, lt=24 * 60)
     shift_length_min: float = Field(default=8.5 * 60, gt=0, le=12 * 60)
@@ -232,46 +238,126 @@ class PlannerWeights(_Model):
     visit left unplanned. The preferred technician is ``Policy.best_match_weight``.
     """
 
-    travel: float = Field(default=1.0, ge=0, le=100)
-    lateness: float = Field(default=5.0, ge=0, le=100)
+    travel: float = Field(
+        default=1.0,
+        ge=0,
+        le=100,
+        title="Planner weight: travel",
+        description="PowerOpt: cost of a minute of driving (minute-equivalents, 0-100)",
+    )
+    lateness: float = Field(
+        default=5.0,
+        ge=0,
+        le=100,
+        title="Planner weight: lateness",
+        description="PowerOpt: cost of a minute a visit starts after its window (0-100)",
+    )
     late_visit: float = Field(default=30.0, ge=0, le=1000)
-    overtime: float = Field(default=2.0, ge=0, le=100)
+    overtime: float = Field(
+        default=2.0,
+        ge=0,
+        le=100,
+        title="Planner weight: overtime",
+        description="PowerOpt: cost of a minute past the regular shift end (0-100)",
+    )
     window_width: float = Field(default=5.0, ge=0, le=100)
-    balance: float = Field(default=1.0, ge=0, le=100)
+    balance: float = Field(
+        default=1.0,
+        ge=0,
+        le=100,
+        title="Planner weight: workload balance",
+        description="PowerOpt: cost per squared hour of route span; spreads the work (0-100)",
+    )
     missed: float = Field(default=600.0, ge=0, le=10_000)
 
 
 class Policy(_Model):
-    # who books, plans the day and repairs (see ``Planner``)
-    planner: Planner = "insertion"
-    # the streaming brain in the loop: live ETAs, delay alerts, notifications, replanning
-    brain: bool = True
-    replanning: bool = True
-    delay_threshold: float = Field(default=0.5, gt=0, lt=1)
-    notifications: bool = True
-    duration_model: bool = True
+    planner: Planner = Field(
+        default="insertion",
+        title="Planner",
+        description=(
+            "who books and plans: cheapest insertion, or PowerOpt (daily plan, ranked offers)"
+        ),
+    )
+    brain: bool = Field(
+        default=True,
+        title="Streaming brain",
+        description="live ETAs, delay alerts, customer notifications and replanning during the day",
+    )
+    replanning: bool = Field(
+        default=True,
+        title="Replanning",
+        description="repair the plan when a delay is detected",
+    )
+    delay_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        title="Replanning threshold",
+        description="probability of lateness that triggers an alert (0-1)",
+    )
+    notifications: bool = Field(
+        default=True,
+        title="Customer notifications",
+        description="send on-the-way and delay messages",
+    )
+    duration_model: bool = Field(
+        default=True,
+        title="Duration model",
+        description="predict visit durations with the learned model",
+    )
     # visit history the duration model is fitted on (made by `twin train-durations` for
     # this company); empty: the brain uses booked durations with a generic spread
     duration_history: str = ""
-    best_match_weight: float = Field(default=0.0, ge=0, le=100)
+    best_match_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        title="Best-match weight",
+        description="preference for the technician customers rated best (0-100)",
+    )
     # feedback history the chemistry index is learned from (customer_id, technician_id,
     # rating; made by `twin fit-chemistry`); the PowerOpt planner prefers
     # good matches when best_match_weight > 0. Empty: no chemistry index
     chemistry_history: str = ""
-    same_day_acceptance: bool = True
+    same_day_acceptance: bool = Field(
+        default=True,
+        title="Same-day acceptance",
+        description="accept same-day requests",
+    )
     # an emergency that fits nobody's day takes the place of a visit of lower priority in a
     # nearby route (that visit is re-planned today if possible, else moved to another day);
     # off: such an emergency is refused
-    emergency_displacement: bool = True
+    emergency_displacement: bool = Field(
+        default=True,
+        title="Emergencies make room",
+        description="an emergency nobody can fit takes the place of a lower-priority visit",
+    )
     # the brain moves a visit that can no longer be done in its technician's day (even at
     # the early end of its ETA) to another day and tells the customer; off: it is missed
-    defer_unreachable: bool = True
+    defer_unreachable: bool = Field(
+        default=True,
+        title="Move visits that no longer fit",
+        description=(
+            "the brain moves a visit its technician can no longer reach today, with an apology"
+        ),
+    )
     # ETA calibration fitted on past days of this company (made by `twin calibrate-eta`):
     # ETA intervals and central ETAs corrected by past residuals, and the historic share of
     # customers not at home. Empty: the ETA chain's uncorrected normal approximation
     eta_calibration: str = ""
-    overtime_allowed_min: float = Field(default=90.0, ge=0, le=240)
-    window_widths_h: tuple[float, ...] = (2.0, 4.0, 8.0)
+    overtime_allowed_min: float = Field(
+        default=90.0,
+        ge=0,
+        le=240,
+        title="Overtime allowance (min)",
+        description="minutes past shift end a plan may use (0-240)",
+    )
+    window_widths_h: tuple[float, ...] = Field(
+        default=(2.0, 4.0, 8.0),
+        title="Window widths offered (h)",
+        description="appointment window widths offered to customers",
+    )
     # the objective of the PowerOpt planner (planner = "poweropt")
     weights: PlannerWeights = PlannerWeights()
     # search iterations of the daily optimisation (planner = "poweropt"): a count, so that
