@@ -12,24 +12,26 @@ checks the files the policy names (:mod:`twin.config.files`).
 from twin.config import rules as _rules  # noqa: F401 (registers the sections' rules)
 from twin.config.base import ConfigError, DeprecatedSetting, RuleError
 from twin.config.load import load_scenario, validate
-from twin.config.sections import (
+from twin.config.policy import (
     LEGACY_DISPATCHERS,
     POLICY_NAMES,
+    Planner,
+    PlannerWeights,
+    Policy,
+    legacy_dispatcher,
+    named_policy,
+)
+from twin.config.sections import (
     City,
     Costs,
     Demand,
     JobSpec,
-    Planner,
-    PlannerWeights,
-    Policy,
     Satisfaction,
     Scenario,
     Traffic,
     Windows,
     Workforce,
     Zone,
-    legacy_dispatcher,
-    named_policy,
 )
 
 __all__ = [

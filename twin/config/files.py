@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from twin.config.rules import FILE_KINDS
 
 if TYPE_CHECKING:
-    from twin.config.sections import Policy
+    from twin.config.policy import Policy
 
 MAX_SCENARIO_BYTES = 1 << 20  # shipped scenarios are about 2 kB
 MAX_DEPTH = 8  # scenario > section > table > value holds at most 4 levels

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from twin.config.base import SECTION_RULES, RuleError
 
 if TYPE_CHECKING:
+    from twin.config.policy import Policy
     from twin.config.sections import (
         Demand,
-        Policy,
         Satisfaction,
         Scenario,
         Traffic,
