@@ -10,7 +10,8 @@ import pytest
 from twin import events as ev
 from twin.app.wiring import build_brain
 from twin.config import Scenario
-from twin.models.eta.calibration import AbsentStats, EtaCalibration, fit_calibration
+from twin.models.eta.absent import AbsentStats
+from twin.models.eta.calibration import EtaCalibration, fit_calibration
 from twin.models.eta.chain import on_site, remaining_work
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.models.routing.plan import VisitTask

@@ -32,13 +32,8 @@ def cmd_calibrate_eta(args: argparse.Namespace) -> int:
     from rich.progress import MofNCompleteColumn
 
     from twin.models.duration.model import Z90
-    from twin.models.eta.calibration import (
-        AbsentStats,
-        EtaCalibration,
-        absent_stats,
-        fit_calibration,
-        residuals,
-    )
+    from twin.models.eta.absent import AbsentStats, absent_stats
+    from twin.models.eta.calibration import EtaCalibration, fit_calibration, residuals
 
     if args.days < 1:
         raise ConfigError(f"--days must be >= 1, got {args.days}")

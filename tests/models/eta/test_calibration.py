@@ -13,12 +13,11 @@ from hypothesis import strategies as st
 from twin import events as ev
 from twin.config import City, Traffic
 from twin.models.duration.model import Z90, DurationEstimate
+from twin.models.eta.absent import AbsentStats, absent_stats
 from twin.models.eta.calibration import (
     LEAD_EDGES_MIN,
     LEVELS,
-    AbsentStats,
     EtaCalibration,
-    absent_stats,
     exceedance,
     fit_calibration,
     load_calibration,
