@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin.config import City, Traffic
-from twin.models.routing import travel as travel_module
 from twin.models.duration.model import DurationEstimate
 from twin.models.eta.calibration import EtaCalibration
 from twin.models.eta.chain import Position, VisitEta, _route_etas, route_etas
 from twin.models.planner.matrix import EuclideanTravel
+from twin.models.routing import travel as travel_module
 from twin.models.routing.insertion import InsertionWeights, _priced_positions
 from twin.models.routing.plan import (
     BreakRule,
