@@ -83,18 +83,7 @@ def _scan_nearest(state: PlanState, visit: VisitTask, k: int) -> list[str]:
     return [tids[i] for i in order if state.status[tids[i]].available][:k]
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    homes=st.lists(
-        st.tuples(st.sampled_from([0.0, 1.0, 2.5, 4.0]), st.sampled_from([0.0, 1.0, 3.0])),
-        min_size=1,
-        max_size=70,
-    ),
-    seed=st.integers(0, 2**16),
-)
-def test_candidate_index_answers_what_the_scan_answered(
-    homes: list[tuple[float, float]], seed: int
-) -> None:
+def _compare_with_scan(homes: list[tuple[float, float]], places: list[float], seed: int) -> None:
     rng = np.random.default_rng(seed)
     skills = ["gas", "repair", "install"]
     techs = {}
@@ -106,14 +95,38 @@ def test_candidate_index_answers_what_the_scan_answered(
     state = PlanState(480.0, techs, status, {}, {t: () for t in techs})
     index = CandidateIndex(state)
     for q in range(40):  # places repeat: cached rankings must answer as fresh ones do
-        x, y = float(rng.choice([0.0, 1.0, 2.0, 4.0])), float(rng.choice([0.0, 1.0, 3.0]))
+        x, y = float(rng.choice(places)), float(rng.choice(places))
         skill = str(rng.choice([*skills, "unknown"]))
         visit = VisitTask(f"V{q}", "C", x, y, "repair", skill, 1, 480.0, 600.0, 30.0)
-        k = int(rng.integers(1, 12))
+        k = int(rng.integers(1, 40))
         assert index.nearest(state, visit, k) == _scan_nearest(state, visit, k)
         if q == 20:  # availability changes, the cached order does not
             status = {t: replace(s, available=not s.available) for t, s in status.items()}
             state = replace(state, status=status)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    homes=st.lists(
+        st.tuples(st.sampled_from([0.0, 1.0, 2.5, 4.0]), st.sampled_from([0.0, 1.0, 3.0])),
+        min_size=1,
+        max_size=70,
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_candidate_index_answers_what_the_scan_answered(
+    homes: list[tuple[float, float]], seed: int
+) -> None:
+    _compare_with_scan(homes, [0.0, 1.0, 2.0, 4.0], seed)
+
+
+def test_candidate_index_of_a_big_company_with_ties_answers_what_the_scan_answered() -> None:
+    # 1,500 technicians on a 21 x 21 grid: more than a scan per skill, many equal distances
+    rng = np.random.default_rng(9)
+    grid = np.arange(0.0, 10.5, 0.5)
+    homes = [(float(rng.choice(grid)), float(rng.choice(grid))) for _ in range(1500)]
+    for seed in range(3):
+        _compare_with_scan(homes, grid.tolist(), seed)
 
 
 def test_the_index_is_shared_per_technicians_mapping() -> None:

@@ -32,7 +32,7 @@ def test_ranked_is_the_scan_with_deliberate_ties(
     pts: list[tuple[float, float]], query: tuple[float, float], first: int
 ) -> None:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    index = NearestPoints(xs, ys, first=first)
+    index = NearestPoints(xs, ys, first=first, scan_up_to=0)  # the tree, however few
     expected = scan_order(xs, ys, *query)
     assert list(index.ranked(*query)) == expected
     assert index.scan(*query) == expected
@@ -50,7 +50,9 @@ def test_ranked_is_the_scan_on_random_points(
     pts: list[tuple[float, float]], query: tuple[float, float], first: int
 ) -> None:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    assert list(NearestPoints(xs, ys, first=first).ranked(*query)) == scan_order(xs, ys, *query)
+    expected = scan_order(xs, ys, *query)
+    assert list(NearestPoints(xs, ys, first=first, scan_up_to=0).ranked(*query)) == expected
+    assert list(NearestPoints(xs, ys, first=first).ranked(*query)) == expected  # scans
 
 
 def test_points_on_a_circle_keep_their_index_order() -> None:
@@ -58,7 +60,7 @@ def test_points_on_a_circle_keep_their_index_order() -> None:
     ring = [(3.0, 4.0), (-4.0, 3.0), (0.0, 5.0), (4.0, -3.0), (-3.0, -4.0), (5.0, 0.0)]
     pts = [(9.0, 9.0), *ring, (0.0, 0.0), (1.0, 0.0), *ring]
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    got = list(NearestPoints(xs, ys, first=2).ranked(0.0, 0.0))
+    got = list(NearestPoints(xs, ys, first=2, scan_up_to=0).ranked(0.0, 0.0))
     assert got == [7, 8, *range(1, 7), *range(9, 15), 0]
     assert got == scan_order(xs, ys, 0.0, 0.0)
 
@@ -83,6 +85,7 @@ def test_bad_arguments_are_refused_precisely() -> None:
     with pytest.raises(ValueError, match="no points"):
         NearestPoints([], []).nearest(0.0, 0.0)
     assert list(NearestPoints([], []).ranked(0.0, 0.0)) == []
+    assert list(NearestPoints([], [], scan_up_to=0).ranked(0.0, 0.0)) == []
 
 
 @given(
