@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from twin.config import Scenario
+from twin.models.routing.nearest import NearestPoints
 from twin.sim.visit import VisitSpec, customer_site
 
 REGULAR_SHARE = 0.5
@@ -72,10 +73,11 @@ def with_regulars(
     if not visits or not base or share == 0:
         return tuple(visits)
     mine = np.flatnonzero(rng.random(len(visits)) < share)
-    homes = np.array([(c.x, c.y) for c in base])
+    # the first nearest, as an argmin over every regular would choose, in O(log n)
+    homes = NearestPoints([c.x for c in base], [c.y for c in base], first=4)
     out = list(visits)
     for i in mine:
         v = out[int(i)]
-        r = base[int(np.argmin(np.hypot(homes[:, 0] - v.x, homes[:, 1] - v.y)))]
+        r = base[homes.nearest(v.x, v.y)]
         out[int(i)] = replace(v, customer_id=r.customer_id, customer_trait=r.trait)
     return tuple(out)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
 from twin.models.routing.insertion import CandidateIndex
-from twin.models.routing.plan import BreakRule, PlanState, route_timeline
+from twin.models.routing.plan import BreakRule, PlanState, RoutesWith, route_timeline
 from twin.models.routing.travel import TravelModel
 
 DEFAULT_CANDIDATES = 4  # nearest skilled technicians whose routes may give way
@@ -65,12 +65,13 @@ def _give_way(
     the dispatcher would book it (``insert``: in its window, in regular hours), else it
     moves to another day. ``None`` if the emergency still fits nowhere."""
     without = tuple(x for x in state.routes[tid] if x != vid)
-    trial = replace(state, routes={**state.routes, tid: without})
+    trial = replace(state, routes=RoutesWith(state.routes, {tid: without}))
     placed = dispatcher.repair(trial, "emergency", [emergency_id])
     if not any(emergency_id in r for r in placed.values()):
         return None
     routes: Routes = {tid: without, **placed}
-    again = dispatcher.insert(replace(state, routes={**state.routes, **routes}), state.visits[vid])
+    view = replace(state, routes=RoutesWith(state.routes, dict(routes)))  # a snapshot
+    again = dispatcher.insert(view, state.visits[vid])
     rehomed = False
     if not isinstance(again, NoOffer) and any(vid in r for r in again.values()):
         routes.update(again)
@@ -103,7 +104,7 @@ def make_room(
     due = em.due_min if em.due_min is not None else em.window_end
     best: tuple[tuple[bool, bool, int, float, str, str], Displacement] | None = None
     # the nearest available skilled technicians by home base, as the dispatchers look
-    for tid in CandidateIndex(state).nearest(state, em, candidates):
+    for tid in CandidateIndex.for_state(state).nearest(state, em, candidates):
         route = state.routes.get(tid, ())
         movable = sorted(  # never an equal or more urgent visit
             (state.visits[vid].priority, i, vid)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from twin.models.routing.dispatch import Dispatcher, Routes
-from twin.models.routing.plan import BreakRule, PlanState, route_timeline
+from twin.models.routing.plan import BreakRule, PlanState, RoutesWith, route_timeline
 from twin.models.routing.travel import TravelModel
 
 
@@ -56,7 +56,7 @@ def move_endangered(
     own_before = _late(state, {technician_id: route}, travel, brk)
     if own_before - _late(state, {technician_id: without}, travel, brk) < min_gain_min:
         return None
-    reduced = replace(state, routes={**state.routes, technician_id: without})
+    reduced = replace(state, routes=RoutesWith(state.routes, {technician_id: without}))
     moved = dispatcher.repair(reduced, f"delay risk for {visit_id}", [visit_id])
     if not any(visit_id in r for r in moved.values()):
         return None

@@ -24,7 +24,7 @@ from twin.models.routing.insertion import (
     InsertionWeights,
     best_insertion,
 )
-from twin.models.routing.plan import BreakRule, PlanState, Timeline, VisitTask
+from twin.models.routing.plan import BreakRule, PlanState, RoutesWith, Timeline, VisitTask
 from twin.models.routing.travel import TravelModel
 
 Routes = dict[str, tuple[str, ...]]
@@ -76,7 +76,7 @@ class BaselineDispatcher:
         """Bookings fill regular hours only; overtime is kept for re-homing and emergencies
         (``fallback``: on time in regular hours if possible, else late or in overtime)."""
         if self._index is None or not self._index.valid_for(state):
-            self._index = CandidateIndex(state)
+            self._index = CandidateIndex.for_state(state)
         return best_insertion(
             state,
             visit,
@@ -117,11 +117,9 @@ class BaselineDispatcher:
     def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes:
         """Re-insert ``orphans`` one by one (late allowed: a visit is better late than missed)."""
         routes: Routes = {}
-        current = dict(state.routes)
+        view = replace(state, routes=RoutesWith(state.routes, routes))  # sees each change
         for vid in orphans:
-            view = replace(state, routes=current)
             ins = self._insertion(view, state.visits[vid], fallback=True)
             if ins is not None:
-                current[ins.technician_id] = ins.route
                 routes[ins.technician_id] = ins.route
         return routes

@@ -12,16 +12,23 @@ the break), and the first one that passes wins.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
-from twin.models.routing.plan import BreakRule, PlanState, Timeline, VisitTask, route_timeline
+from twin.models.routing.nearest import NearestPoints
+from twin.models.routing.plan import (
+    BreakRule,
+    PlanState,
+    TechnicianSpec,
+    Timeline,
+    VisitTask,
+    route_timeline,
+)
 from twin.models.routing.travel import KERNELS, TravelModel
 
 EXACT_CHECKS = 6
 ORDER_CACHE = 5_000  # places whose candidate order is kept
+SHARED_INDEXES = 4  # technician mappings whose index is kept (worlds alive at once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,12 @@ class Insertion:
 
 
 class CandidateIndex:
-    """Technicians by skill with their home bases as arrays: nearest-k look-ups in numpy."""
+    """Technicians by skill, their home bases in KD-trees: nearest-k look-ups in O(log n).
+
+    The order is exactly that of a full scan (``np.hypot`` to every home base, stable
+    argsort over the technicians of the skill sorted by id), ties included: see
+    :class:`~twin.models.routing.nearest.NearestPoints`.
+    """
 
     def __init__(self, state: PlanState) -> None:
         self._key = id(state.technicians)
@@ -49,15 +61,26 @@ class CandidateIndex:
             for skill in spec.skills:
                 by_skill.setdefault(skill, []).append(tid)
         self._tids = {s: sorted(t) for s, t in by_skill.items()}
-        self._x = {
-            s: np.array([state.technicians[t].home_x for t in tids])
+        techs = state.technicians
+        self._points = {
+            s: NearestPoints([techs[t].home_x for t in tids], [techs[t].home_y for t in tids])
             for s, tids in self._tids.items()
         }
-        self._y = {
-            s: np.array([state.technicians[t].home_y for t in tids])
-            for s, tids in self._tids.items()
-        }
-        self._order: dict[tuple[str, float, float], list[str]] = {}
+        self._order: dict[tuple[str, float, float], _Ranking] = {}
+
+    @classmethod
+    def for_state(cls, state: PlanState) -> CandidateIndex:
+        """The index of ``state.technicians``, shared by everyone who asks about the same
+        technicians (the same mapping object: a world's, or a brain's mirror's), so that a
+        look-up never pays for building one."""
+        techs = state.technicians
+        for held, size, index in _SHARED:
+            if held is techs and size == len(techs):
+                return index
+        index = cls(state)
+        _SHARED.append((techs, len(techs), index))
+        del _SHARED[:-SHARED_INDEXES]
+        return index
 
     def valid_for(self, state: PlanState) -> bool:
         return self._key == id(state.technicians)
@@ -67,11 +90,10 @@ class CandidateIndex:
         key = (visit.skill, visit.x, visit.y)
         order = self._order.get(key)  # the same place is asked for again and again
         if order is None:
-            tids = self._tids.get(visit.skill)
-            if tids is None:
+            points = self._points.get(visit.skill)
+            if points is None:
                 return []
-            d = np.hypot(self._x[visit.skill] - visit.x, self._y[visit.skill] - visit.y)
-            order = [tids[i] for i in np.argsort(d, kind="stable").tolist()]
+            order = _Ranking(self._tids[visit.skill], points.batches(visit.x, visit.y))
             if len(self._order) >= ORDER_CACHE:
                 self._order.clear()
             self._order[key] = order
@@ -83,6 +105,38 @@ class CandidateIndex:
                 if len(out) == k:
                     break
         return out
+
+
+class _Ranking:
+    """Technicians of one skill nearest first from one place, fetched as far as needed."""
+
+    __slots__ = ("_batches", "_done", "_tids")
+
+    def __init__(self, tids: list[str], batches: Iterator[list[int]]) -> None:
+        self._tids = tids
+        self._batches: Iterator[list[int]] | None = batches
+        self._done: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        done = self._done
+        i = 0
+        while True:
+            while i < len(done):
+                yield done[i]
+                i += 1
+            if self._batches is None:
+                return
+            batch = next(self._batches, None)
+            if batch is None:
+                self._batches = None
+                return
+            tids = self._tids
+            done.extend(tids[j] for j in batch)
+
+
+_SHARED: list[tuple[Mapping[str, TechnicianSpec], int, CandidateIndex]] = []
+"""The indexes of the last few technician mappings (a strong reference keeps a mapping's
+id from being reused while it is held here)."""
 
 
 def _priced_positions(
@@ -187,7 +241,7 @@ def best_insertion(
     the technician's state and the incidents, so a stale entry is never hit).
     """
     if index is None or not index.valid_for(state):
-        index = CandidateIndex(state)
+        index = CandidateIndex.for_state(state)
     if fallback:
         allow_late = allow_overtime = True
     overlay: dict[str, VisitTask] = {visit.visit_id: visit}

@@ -179,3 +179,41 @@ class StatusAt(Mapping[str, TechnicianState]):
 
     def __len__(self) -> int:
         return len(self._base)
+
+
+class RoutesWith(Mapping[str, tuple[str, ...]]):
+    """``base`` with the routes of ``changes`` put in: what ``{**base, **changes}`` holds,
+    in the same order, without copying every route.
+
+    A planner that tries a change looks at a few routes; copying all of them made every
+    try cost O(technicians). ``changes`` is held, not copied, like a dict that a loop
+    keeps updating.
+    """
+
+    __slots__ = ("_base", "_changes")
+
+    def __init__(
+        self, base: Mapping[str, tuple[str, ...]], changes: Mapping[str, tuple[str, ...]]
+    ) -> None:
+        self._base = base
+        self._changes = changes
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        changes = self._changes
+        return changes[key] if key in changes else self._base[key]
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        changes = self._changes
+        return changes[key] if key in changes else self._base.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._changes or key in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        base = self._base
+        yield from base
+        yield from (k for k in self._changes if k not in base)
+
+    def __len__(self) -> int:
+        base = self._base
+        return len(base) + sum(1 for k in self._changes if k not in base)

@@ -1,0 +1,256 @@
+"""Scale benchmark (issue 19): cost per technician-day as the company grows.
+
+``large.toml`` with only ``workforce.technicians`` changed (same city, same demand per
+technician), at several sizes, in three parts, each in a fresh process:
+
+* ``world``: ``World(...)`` with policy baseline (construction: demand, workforce, the
+  pre-day booking), then ``world.run()`` (the world alone);
+* ``direct``: a fresh world with policy brain and the brain's day in a plain loop
+  (``run_direct_loop``);
+* ``bytewax``: the same day in the Bytewax closed loop (``run_closed_loop``).
+
+CPU time (``time.process_time``, all threads of the process) is the measure, since the
+machine is shared; wall time and the 1-minute load average are printed next to it. With
+``--repeats R`` every part runs R times (trees interleaved in each round) and the run
+with the least CPU time is kept: contention on a shared machine only ever adds time. Each
+line also carries the SHA-256 of the day's log as ``twin run`` writes it and the peak
+resident memory. ``--trees`` runs the same parts against other checkouts (the
+``PYTHONPATH`` of each worker process), interleaved size by size, so that an old and a new
+tree are compared in one run under the same load; the logs must then be byte-identical.
+
+Per part and tree the table gives ms of CPU per technician-day at each size and the
+exponent ``b`` of a least-squares fit ``cpu = a · n^b`` (1.0: linear in the company).
+
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_scale.py [--sizes 250 500 1000 2000]
+[--trees /tmp/old .] [--labels old new] [--parts world direct bytewax] [--repeats 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+HERE = Path(__file__).resolve()
+PARTS = ("world", "direct", "bytewax")
+
+
+# ---------------------------------------------------------------- one part, in a worker
+def _digest(events: Sequence[Any]) -> str:
+    from twin import events as ev
+
+    h = hashlib.sha256()
+    for line in ev.to_lines(events):
+        h.update(line.encode("utf-8") + b"\n")
+    return h.hexdigest()
+
+
+def _builders(tree: Path, n: int, part: str) -> tuple[Any, Any, Any]:
+    """(make world, make brain, loop) for the tree importable here: this tree's wiring, or
+    the pre-wiring API of older trees (``twin.runner``), so both can be timed side by side."""
+    brain = part != "world"
+    try:
+        from twin.app.wiring import build_brain, build_world
+        from twin.config import load_scenario
+        from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
+
+        sc = load_scenario(tree / "data" / "scenarios" / "large.toml").with_overrides(
+            **{"workforce.technicians": n, "policy.brain": brain}
+        )
+        make_world, make_brain = (
+            (lambda seed: build_world(sc, seed)),
+            (lambda world: build_brain(world.company)),
+        )
+    except ImportError:  # a tree from before twin.app.wiring
+        from twin.runner import brain_params, dispatcher_factory  # type: ignore[import-not-found]
+        from twin.stream.loop import (  # type: ignore[import-not-found]
+            run_closed_loop,
+            run_direct_loop,
+        )
+
+        from twin.config import load_scenario
+        from twin.sim.world import World
+
+        sc = load_scenario(tree / "data" / "scenarios" / "large.toml").with_overrides(
+            **{"workforce.technicians": n, "policy.dispatcher": "brain" if brain else "baseline"}
+        )
+        make_world = lambda seed: World(sc, dispatcher_factory(sc), seed)  # noqa: E731
+        make_brain = lambda world: brain_params(sc, world.specs)  # noqa: E731
+    return make_world, make_brain, run_direct_loop if part == "direct" else run_closed_loop
+
+
+def measure(tree: Path, n: int, part: str, seed: int) -> dict[str, Any]:
+    """One part at ``n`` technicians on the ``twin`` importable here (the worker's tree)."""
+    make_world, make_brain, loop = _builders(tree, n, part)
+    c0, w0 = time.process_time(), time.perf_counter()
+    world = make_world(seed)
+    c1, w1 = time.process_time(), time.perf_counter()
+    if part == "world":
+        events = world.run()
+        c2, w2 = c1, w1
+    else:
+        params = make_brain(world)
+        c2, w2 = time.process_time(), time.perf_counter()
+        events = loop(world, params).events
+    c3, w3 = time.process_time(), time.perf_counter()
+    return {
+        "n": n,
+        "part": part,
+        "build_cpu": c1 - c0,
+        "build_wall": w1 - w0,
+        "day_cpu": c3 - c2,
+        "day_wall": w3 - w2,
+        "events": len(events),
+        "sha256": _digest(events),
+        "load1": os.getloadavg()[0],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+# ---------------------------------------------------------------- the driver
+def run_worker(tree: Path, n: int, part: str, seed: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(HERE), "--worker", str(tree), str(n), part, str(seed)]
+    done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        msg = f"worker {tree} n={n} part={part} failed:\n{done.stderr[-3000:]}"
+        raise RuntimeError(msg)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _least(kept: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """Per field, the repeat with the least CPU (construction and day apart); a log that
+    differs between repeats is an error."""
+    if kept is None:
+        return new
+    if kept["sha256"] != new["sha256"]:
+        msg = f"n={new['n']} {new['part']}: the log differs between repeats"
+        raise RuntimeError(msg)
+    out = dict(kept)
+    for stage in ("build", "day"):
+        if new[f"{stage}_cpu"] < kept[f"{stage}_cpu"]:
+            out[f"{stage}_cpu"], out[f"{stage}_wall"] = new[f"{stage}_cpu"], new[f"{stage}_wall"]
+    out["peak_mb"] = max(kept["peak_mb"], new["peak_mb"])
+    out["load1"] = max(kept["load1"], new["load1"])
+    return out
+
+
+def exponent(sizes: Sequence[int], cpu: Sequence[float]) -> float:
+    """``b`` of the least-squares fit ``log cpu = log a + b log n``."""
+    xs, ys = [math.log(n) for n in sizes], [math.log(c) for c in cpu]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+
+
+def _columns(r: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """(measure, CPU s, wall s) of one worker's result."""
+    if r["part"] == "world":
+        return [("construction", r["build_cpu"], r["build_wall"]), ("world alone", *_day(r))]
+    label = "brain day, direct" if r["part"] == "direct" else "brain day, Bytewax"
+    return [(label, *_day(r))]
+
+
+def _day(r: dict[str, Any]) -> tuple[float, float]:
+    return r["day_cpu"], r["day_wall"]
+
+
+def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.Namespace) -> None:
+    from _common import md_table
+
+    rows, by_measure = [], {}
+    for (label, n, _part), r in results.items():
+        for name, cpu, wall in _columns(r):
+            by_measure.setdefault((name, label), []).append((n, cpu))
+            rows.append(
+                [
+                    name,
+                    label,
+                    f"{n:,d}",
+                    f"{cpu:.2f}",
+                    f"{wall:.2f}",
+                    f"{1000 * cpu / n:.2f}",
+                    f"{r['load1']:.1f}",
+                    f"{r['peak_mb']:.0f}",
+                    f"{r['events']:,d}",
+                    r["sha256"][:12],
+                ]
+            )
+    rows.sort(key=lambda row: (row[0], row[1], int(row[2].replace(",", ""))))
+    head = ["measure", "tree", "technicians", "CPU s", "wall s", "CPU ms / tech-day"]
+    head += ["load avg", "peak MB", "events", "log sha256"]
+    print(f"\n### Scale: large.toml, seed {args.seed}, technicians {args.sizes}\n")
+    print(md_table(head, rows))
+    fits = []
+    for (name, label), points in sorted(by_measure.items()):
+        sizes, cpu = [n for n, _ in points], [c for _, c in points]
+        per = [1000 * c / n for n, c in points]
+        fits.append(
+            [name, label, f"{exponent(sizes, cpu):.2f}", f"{per[-1] / per[0]:.2f}"]
+            if len(points) > 1
+            else [name, label, "–", "–"]
+        )
+    span = f"{args.sizes[-1]:,d} / {args.sizes[0]:,d}"
+    print(f"\nFitted exponent b of CPU = a·n^b, and cost per technician-day {span}:\n")
+    print(md_table(["measure", "tree", "exponent b", f"per tech-day {span}"], fits))
+    labels = list(dict.fromkeys(label for label, _, _ in results))
+    if len(labels) > 1:
+        same = all(
+            len({results[(lb, n, p)]["sha256"] for lb in labels}) == 1
+            for n in args.sizes
+            for p in args.parts
+        )
+        print(f"\nLogs byte-identical across trees ({', '.join(labels)}): {same}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        tree, n, part, seed = Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+        print(json.dumps(measure(tree, n, part, seed)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000, 2000])
+    parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
+    parser.add_argument("--labels", nargs="+", default=None)
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1, help="runs per part; least CPU kept")
+    args = parser.parse_args()
+    labels = args.labels or [str(t) for t in args.trees]
+    if len(labels) != len(args.trees):
+        parser.error(f"--labels: {len(labels)} given for {len(args.trees)} --trees")
+    if sorted(args.sizes) != args.sizes or args.sizes[0] < 1:
+        parser.error(f"--sizes must be increasing and >= 1, got {args.sizes}")
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    started = time.perf_counter()
+    results: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for n in args.sizes:
+        for part in args.parts:
+            for rep in range(args.repeats):
+                for tree, label in zip(args.trees, labels, strict=True):  # interleaved
+                    r = run_worker(tree.resolve(), n, part, args.seed)
+                    print(
+                        f"{label} n={n} {part} #{rep + 1}: build {r['build_cpu']:.2f} s CPU, "
+                        f"day {r['day_cpu']:.2f} s CPU ({r['day_wall']:.2f} s wall), load "
+                        f"{r['load1']:.1f}, {r['peak_mb']:.0f} MB, log {r['sha256'][:12]}",
+                        flush=True,
+                    )
+                    results[(label, n, part)] = _least(results.get((label, n, part)), r)
+    report(results, args)
+    print(f"\nbench_scale: {time.perf_counter() - started:.0f} s in total, cpus {os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
