@@ -113,3 +113,22 @@ def test_fit_chemistry_writes_a_history_the_planner_can_load(tmp_path: Path) -> 
     assert lines[0] == "customer_id,technician_id,rating" and len(lines) > 5
     assert load_chemistry(out).n == len(lines) - 1
     assert main([*args[:-1], "0", "--out", str(out)]) == 2  # --days 0 is refused
+
+
+def test_kpis_of_a_log_equal_the_runs_own_and_survive_bad_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "day"
+    args = ["run", "--scenario", str(SCENARIOS / "small.toml"), "--seed", "3", "--no-store"]
+    assert main([*args, "--brain", "--out", str(out)]) == 0
+    capsys.readouterr()
+    kpis_args = ["kpis", str(out / "events.jsonl"), "--scenario", str(SCENARIOS / "small.toml")]
+    assert main([*kpis_args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads((out / "kpis.json").read_text())
+    dirty = tmp_path / "dirty.jsonl"
+    dirty.write_bytes(b"not json\n\xff\n" + (out / "events.jsonl").read_bytes())
+    assert main(["kpis", str(dirty), "--scenario", str(SCENARIOS / "small.toml"), "--json"]) == 0
+    shown = capsys.readouterr()
+    assert json.loads(shown.out) == json.loads((out / "kpis.json").read_text())
+    assert "2 lines skipped" in shown.err
+    assert main(["kpis", str(tmp_path / "missing.jsonl")]) == 2

@@ -1,6 +1,7 @@
 """The ``twin`` command line: one module per command, one shared scenario loader.
 
-``twin run`` simulates a day, ``replay`` runs the brain over a recorded log, ``compare``
+``twin run`` simulates a day, ``replay`` runs the brain over a recorded log, ``kpis``
+measures any log, ``compare``
 puts policies side by side, ``ui`` opens the cockpit, ``offer`` answers a booking request,
 ``train-durations`` refits the duration model, ``calibrate-eta`` the ETA calibration,
 ``fit-chemistry`` the chemistry index, and ``shadow`` runs the brain beside a live Kafka
@@ -18,11 +19,22 @@ from collections.abc import Sequence
 # scikit-learn/numpy threads on 2 cores cost more than they give (STACK.md)
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from twin.cli import calibrate, chemistry, compare, durations, offer, replay, run, shadow, ui
+from twin.cli import (
+    calibrate,
+    chemistry,
+    compare,
+    durations,
+    kpis,
+    offer,
+    replay,
+    run,
+    shadow,
+    ui,
+)
 from twin.cli.common import console
 from twin.config import ConfigError
 
-COMMANDS = (run, replay, compare, ui, offer, durations, calibrate, chemistry, shadow)
+COMMANDS = (run, replay, kpis, compare, ui, offer, durations, calibrate, chemistry, shadow)
 
 
 def build_parser() -> argparse.ArgumentParser:
