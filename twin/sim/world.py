@@ -260,12 +260,14 @@ class World:
         )
 
     def cancel_visit(self, vid: str, reason: str) -> None:
-        """The customer cancels ``vid`` (booked, not under way or done): off every route."""
+        """The customer cancels ``vid`` (booked, not under way or done): off its route, found
+        through the owner index (every route change goes through ``set_routes``, which
+        keeps it), not by scanning every route."""
         self.cancelled.add(vid)
         self.emit(ev.VisitCancelled, visit_id=vid, reason=reason)
-        for tid, route in self.routes.items():
-            if vid in route:
-                self.routes[tid] = tuple(x for x in route if x != vid)
+        tid = self._owner.get(vid)
+        if tid is not None and vid in self.routes[tid]:
+            self.routes[tid] = tuple(x for x in self.routes[tid] if x != vid)
 
     def is_open(self, vid: str) -> bool:
         """Booked today and still to do: not done, cancelled or under way."""
