@@ -7,10 +7,9 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from twin.cli.common import DEFAULT_ETA_CALIBRATION, console, scenario_from
+from twin.cli.common import DEFAULT_ETA_CALIBRATION, console, count_bar, scenario_from
 from twin.config import ConfigError, Scenario
 from twin.models.eta.calibration import CALIBRATION_SEED
 
@@ -29,8 +28,6 @@ def _brain_day(scenario: Scenario, seed: int, calibration: EtaCalibration | None
 
 
 def cmd_calibrate_eta(args: argparse.Namespace) -> int:
-    from rich.progress import MofNCompleteColumn
-
     from twin.models.duration.model import Z90
     from twin.models.eta.absent import AbsentStats, absent_stats
     from twin.models.eta.calibration import EtaCalibration, fit_calibration, residuals
@@ -48,15 +45,9 @@ def cmd_calibrate_eta(args: argparse.Namespace) -> int:
         overrides["policy.brain"] = True
     scenario = scenario.with_overrides(**overrides)
     seeds = range(args.first_seed, args.first_seed + args.days)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     absent = AbsentStats()
     samples: list[tuple[float, float]] = []
-    with Progress(*columns, console=console) as bar:
+    with count_bar() as bar:
         first = bar.add_task("past days: customers not at home", total=args.days)
         for seed in seeds:
             absent += absent_stats(_brain_day(scenario, seed, None))

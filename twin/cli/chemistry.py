@@ -7,9 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from twin.cli.common import DEFAULT_SCENARIO, console, scenario_from
+from twin.cli.common import DEFAULT_SCENARIO, console, count_bar, scenario_from
 from twin.config import ConfigError
 from twin.sim.feedback_history import FEEDBACK_SEED, simulate_feedback, write_feedback
 
@@ -22,8 +20,7 @@ def cmd_fit_chemistry(args: argparse.Namespace) -> int:
     if args.first_seed < 0:
         raise ConfigError(f"--first-seed must be >= 0, got {args.first_seed}")
     scenario = scenario_from(args.scenario)
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=console) as bar:
+    with count_bar() as bar:
         task = bar.add_task("past days: ratings", total=args.days)
         rows = simulate_feedback(
             scenario, args.days, args.first_seed, lambda done, _: bar.update(task, completed=done)

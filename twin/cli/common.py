@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from twin.analysis.kpi import KPI_SPECS, Kpis
@@ -90,4 +90,15 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=False,
+    )
+
+
+def count_bar() -> Progress:
+    """A progress bar that counts steps (days, runs): description, bar, done of total, time."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     )

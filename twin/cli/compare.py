@@ -12,6 +12,7 @@ from rich.table import Table
 
 from twin.app.arms import Arm
 from twin.app.compare import run_comparison
+from twin.cli.common import console, count_bar
 from twin.config import ConfigError, Scenario, load_scenario
 
 if TYPE_CHECKING:  # the store pulls in DuckDB, which `twin run` never needs
@@ -56,12 +57,8 @@ def comparison_table(store: RunStore, comparison_id: str) -> Table:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from twin.app.store import RunStore
 
-    console = Console()
     if len(args.scenarios) < 2:
         raise ConfigError("twin compare needs at least two scenario files (one per arm)")
     if args.seeds < 1:
@@ -69,13 +66,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     pairs = _file_arms(args.scenarios)
     store = RunStore(args.store)
     seeds = list(range(1, args.seeds + 1))
-    with Progress(
-        "[bold]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
+    with count_bar() as bar:
         task = bar.add_task("simulating days", total=len(pairs) * len(seeds))
 
         def progress(done: int, total: int) -> None:

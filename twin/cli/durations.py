@@ -62,9 +62,8 @@ def quality_table(results: Sequence[DurationQuality], title: str) -> Table:
 
 
 def cmd_train_durations(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from twin.cli.common import console, scenario_from
+    from twin.cli.common import console, count_bar, scenario_from
     from twin.config import ConfigError
     from twin.models.duration.baselines import NaiveMeanPredictor
     from twin.models.duration.data import write_history
@@ -75,13 +74,7 @@ def cmd_train_durations(args: argparse.Namespace) -> int:
     if args.days < 1 or args.test_days < 1:
         raise ConfigError(f"--days and --test-days must be >= 1, got {args.days}, {args.test_days}")
     scenario = scenario_from(args.scenario)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console) as bar:
+    with count_bar() as bar:
         history = bar.add_task("simulating history days", total=args.days)
         rows = simulate_history(
             scenario, args.days, progress=lambda done, _: bar.update(history, completed=done)
