@@ -144,3 +144,17 @@ def test_the_knob_catalogue_is_generated_from_the_scenario_fields() -> None:
         knob_of("history", "policy.duration_history")  # a file, not a lever
     with pytest.raises(ValueError, match="not a section"):
         knob_of("x", "policy.planner.deeper")
+
+
+def test_window_widths_with_a_gap_or_out_of_range_are_refused_with_a_reason(
+    small: Scenario,
+) -> None:
+    from twin.app.knobs import KNOBS_BY_NAME
+
+    widths = KNOBS_BY_NAME["window_widths_h"]
+    assert widths.parse("2, 4/8") == (2.0, 4.0, 8.0)
+    for raw in ("2,,4", "2,", "", "inf", "-2"):
+        with pytest.raises(ConfigError, match="window widths in hours"):
+            widths.parse(raw)
+    message = knob_error(small, widths, "100")  # parses, but no day has 100 h
+    assert message is not None and "window_widths_h" in message

@@ -9,6 +9,7 @@ lever is described once, where it is declared.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
 
@@ -90,8 +91,10 @@ def _parse(knob: Knob, raw: Any) -> Any:
             raise ValueError(raw)
         return raw
     parts = raw if isinstance(raw, list | tuple) else str(raw).replace("/", ",").split(",")
-    widths = tuple(float(p) for p in parts if str(p).strip())
-    if not widths or min(widths) <= 0:
+    if any(not str(p).strip() for p in parts):  # "2,,4": a width left out is a typo
+        raise ValueError(raw)
+    widths = tuple(float(p) for p in parts)
+    if not widths or min(widths) <= 0 or not all(math.isfinite(w) for w in widths):
         raise ValueError(raw)
     return widths
 
