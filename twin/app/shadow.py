@@ -102,7 +102,8 @@ def shadow_flow(
     :class:`~twin.stream.kafka.TickGate`); it needs the whole flow in one process, so pass
     ``barrier=False`` for a cluster of several processes.
     """
-    from twin.stream.connectors.kafka import DecisionTopicsSink, EventTopicSource, TickGate
+    from twin.stream.connectors.kafka import EventTopicSource, TickGate
+    from twin.stream.connectors.topics import DecisionTopicsSink
     from twin.stream.flow import build_flow
     from twin.stream.order import rules_for
 
@@ -142,7 +143,7 @@ class ShadowSummary:
 
     @staticmethod
     def of(stats: ShadowStats, wall_s: float, interrupted: bool = False) -> ShadowSummary:
-        from twin.stream.connectors.kafka import DEAD_LETTERS, OPS
+        from twin.stream.connectors.topics import DEAD_LETTERS, OPS
         from twin.stream.messages import DECISION_TYPES
 
         types = {cls.TYPE for cls in DECISION_TYPES}
@@ -173,7 +174,8 @@ def run_shadow(
     create_topics: bool = True,
 ) -> ShadowSummary:
     """Run shadow mode in this process (``workers`` threads); returns what went through."""
-    from twin.stream.connectors.kafka import OUTPUTS, ShadowStats, ensure_topics, output_topic
+    from twin.stream.connectors.kafka import ShadowStats
+    from twin.stream.connectors.topics import OUTPUTS, ensure_topics, output_topic
 
     if workers < 1:
         msg = f"workers must be >= 1, got {workers}"

@@ -14,6 +14,7 @@ promised arrival nobody keeps.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from twin import events as ev
 from twin.models.decisions.dayend import first_unreachable
@@ -230,7 +231,7 @@ def _publish(
     return out
 
 
-def _defer(state: TechState, now: ev.datetime, visit: VisitTask) -> ev.Event:
+def _defer(state: TechState, now: datetime, visit: VisitTask) -> ev.Event:
     """Move ``visit`` to another day: it no longer fits the technician's day (the world
     cancels it for today, and the fleet step tells the customer when that comes back)."""
     state.deferred.add(visit.visit_id)

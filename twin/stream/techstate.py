@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from twin import events as ev
 from twin.models.decisions.notify import VisitContact, decide
@@ -83,7 +84,7 @@ def biased_estimate(
 def notify(
     state: TechState,
     params: BrainParams,
-    now: ev.datetime,
+    now: datetime,
     vid: str,
     kind: str,
     eta: VisitEta | None,

@@ -316,7 +316,7 @@ def _as_messages(log: Path, params: Any) -> dict[str, list[Any]]:
     from bytewax.testing import TestingSink, TestingSource, run_main
 
     from twin.stream.connectors.jsonl import read_lines
-    from twin.stream.connectors.kafka import ticked_lines
+    from twin.stream.connectors.ticks import ticked_lines
     from twin.stream.flow import build_flow
     from twin.stream.messages import DECISION_TYPES, DeadLetter
     from twin.stream.order import rules_for

@@ -22,7 +22,8 @@ from twin.app.run import run_scenario
 from twin.app.shadow import ShadowSummary, broker_list, run_shadow, shadow_params
 from twin.clock import DayClock
 from twin.config import load_scenario
-from twin.stream.connectors.kafka import EventTicks, InputOrder, ticked_lines, to_message
+from twin.stream.connectors.ticks import EventTicks, InputOrder, ticked_lines
+from twin.stream.connectors.topics import to_message
 from twin.stream.flow import build_flow
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
 from twin.stream.order import RawLine, rules_for

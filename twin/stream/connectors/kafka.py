@@ -7,26 +7,22 @@ into the source's snapshot). A message is decoded, parsed and validated on its o
 one becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the
 flow's own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain
 no clock, so ``Tick`` markers come from the event-time watermark of the valid events
-(:class:`EventTicks`): after an event of time *t*, every whole minute *m* ≤ *t* − bound
-not yet ticked, never past the day. The admission step dead-letters what arrives beyond
-the bound. A bounded read (``until_eof``) stops at the end of every partition and
+(:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*, every
+whole minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step
+dead-letters what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of every partition and
 ticks up to the newest event, so that nothing stays held.
 
 **Order.** The collector replans against its view of the fleet when it closes a minute,
 so that view must not run ahead: if events of later minutes reach it first, its replans
 change (measured: batches of 100 lines instead of one minute at a time change a day's
-decisions). So :class:`InputOrder` holds each event until the tick that closes its minute
-and releases it just before that tick, sorted by (time, partition, offset); the source
+decisions). So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until
+the tick that closes its minute and releases it just before that tick, sorted by (time, partition, offset); the source
 hands the flow one minute per batch; and a :class:`TickGate` shared with the sink holds
 the next minute until the sink has seen the previous one closed — the closed loop's
 barrier, which made no measurable difference to speed. A run is therefore a function of
 the topic's contents: neither Kafka's batching nor the worker count changes it.
 
-**Output.** :class:`DecisionTopicsSink` writes through Bytewax's ``KafkaSink``: decisions
-to ``<prefix>.decisions`` (``twin.events.to_json``), dead letters to
-``<prefix>.dead-letters`` (``{"reason", "raw", "line"}``), ops windows to ``<prefix>.ops``;
-keyed by visit id, else technician id, so a consumer sees each visit's decisions in order
-however many partitions the topic has. ``TickClosed`` markers stay inside.
+**Output** goes to the decision topics (:mod:`twin.stream.connectors.topics`).
 
 **Scaling.** Kafka partitions carry any volume; key a technician's activity (shift,
 positions, travel, work, breaks) by technician, and keep what belongs to a visit's booking
@@ -49,186 +45,27 @@ one minute per batch but no longer guarantees the order above.
 from __future__ import annotations
 
 import copy
-import heapq
-import json
 import logging
 import math
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage, KafkaSource, KafkaSourceMessage
+from bytewax.connectors.kafka import KafkaSource, KafkaSourceMessage
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
-from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
 
-from twin import events as ev
 from twin.clock import DayClock
-from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, Tick, TickClosed
-from twin.stream.order import MAX_BOUND_MIN, RawLine, parse
-from twin.stream.validate import DAY_MIN, EventRules
+from twin.stream.connectors.ticks import EventTicks, InputOrder
+from twin.stream.messages import Tick
+from twin.stream.order import RawLine
+from twin.stream.validate import EventRules
 
 log = logging.getLogger(__name__)
-
-DECISIONS = "decisions"
-DEAD_LETTERS = "dead-letters"
-OPS = "ops"
-OUTPUTS = (DECISIONS, DEAD_LETTERS, OPS)
-
-
-def output_topic(prefix: str, kind: str) -> str:
-    if kind not in OUTPUTS:
-        msg = f"output kind {kind!r} is not one of {', '.join(OUTPUTS)}"
-        raise ValueError(msg)
-    return f"{prefix}.{kind}"
-
-
-# ---------------------------------------------------------------- ticks from the watermark
-@dataclass
-class EventTicks:
-    """Tick markers from the event-time watermark over one or more input partitions.
-
-    The watermark is the second-newest event time of the slowest live partition minus the
-    bound; every whole minute up to it is ticked once, in order. Second-newest: one event
-    dated ahead of its partition (a wrong clock) closes nothing until another one confirms
-    it, so it affects only itself (see :class:`twin.stream.order.Watermark`). ``idle``
-    takes a partition out of the minimum (at its end, or when it has been silent); an
-    event brings it back.
-    """
-
-    clock: DayClock
-    bound_min: float
-    parts: tuple[str, ...] = ("0",)
-    newest: dict[str, float] = field(default_factory=dict)
-    second: dict[str, float] = field(default_factory=dict)
-    newest_id: dict[str, str | None] = field(default_factory=dict)
-    idle_parts: set[str] = field(default_factory=set)
-    ticked: int | None = None
-    earliest: float = math.inf  # before the first tick: where ticking starts
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.bound_min <= MAX_BOUND_MIN:
-            msg = (
-                f"EventTicks.bound_min must be >= 0 minutes and at most {MAX_BOUND_MIN:g}, "
-                f"got {self.bound_min!r}"
-            )
-            raise ValueError(msg)
-        if not self.parts:
-            msg = "EventTicks.parts must name at least one input partition"
-            raise ValueError(msg)
-
-    def observe(self, part: str, t: datetime, event_id: str | None = None) -> list[Tick]:
-        """An event of time ``t`` arrived on ``part``: the ticks it makes safe (a duplicate
-        of the partition's newest event is no second witness)."""
-        minute = self.clock.minutes(t)
-        # valid times lie within the day; clamped all the same, so that no input can make
-        # it tick beyond the day's minutes
-        minute = min(minute, DAY_MIN) if minute >= 0.0 else 0.0
-        if self.ticked is None:
-            self.earliest = min(self.earliest, minute)
-        newest = self.newest.get(part, -math.inf)
-        if minute > newest:
-            self.second[part], self.newest[part], self.newest_id[part] = newest, minute, event_id
-        elif minute > self.second.get(part, -math.inf) and (
-            event_id is None or event_id != self.newest_id.get(part)
-        ):
-            self.second[part] = minute
-        self.idle_parts.discard(part)
-        return self._advance()
-
-    def idle(self, part: str) -> list[Tick]:
-        """``part`` ended (or went silent): stop waiting for it."""
-        self.idle_parts.add(part)
-        return self._advance()
-
-    def finish(self) -> list[Tick]:
-        """End of a bounded read: tick up to the newest event, releasing everything held."""
-        if not self.newest:
-            return []
-        return self._tick_until(math.ceil(max(self.newest.values()) - 1e-9))
-
-    def watermark(self) -> float | None:
-        live = [p for p in self.parts if p not in self.idle_parts]
-        seconds = [self.second.get(p, -math.inf) for p in live]
-        if not live or -math.inf in seconds:
-            return None
-        return min(seconds) - self.bound_min
-
-    def _advance(self) -> list[Tick]:
-        mark = self.watermark()
-        return [] if mark is None else self._tick_until(math.floor(mark + 1e-9))
-
-    def _tick_until(self, last: int) -> list[Tick]:
-        if self.ticked is None:  # from the earliest event on, even if a partition came late
-            first = min(last, math.floor(self.earliest - self.bound_min + 1e-9))
-        else:
-            first = self.ticked + 1
-        ticks = [Tick(float(m), self.clock.at(m)) for m in range(first, last + 1)]
-        if ticks:
-            self.ticked = last
-        return ticks
-
-
-@dataclass
-class InputOrder:
-    """The events of all input partitions in one order that does not depend on fetch timing.
-
-    Valid events are held until a tick closes their minute and then released, just before
-    that tick, sorted by (time, partition, offset): the order in which Kafka happened to
-    deliver partitions never matters. With one partition this is the arrival order among
-    equal times, as in the admission step. Events at or before the last tick are passed on
-    at once (the admission step dead-letters what is beyond the bound), and lines that are
-    not valid events (against ``rules``; the schema alone without them) pass as ``RawLine``
-    for the flow's own ``parse`` step to explain.
-    """
-
-    ticks: EventTicks
-    rules: EventRules | None = None
-    held: list[tuple[datetime, int, int, ev.Event]] = field(default_factory=list)
-
-    def admit(self, part: str, text: str | bytes, line: int) -> list[Any]:
-        """One input line: what it releases to the flow (events and ticks, or a raw line)."""
-        item = parse(RawLine(text, line), self.rules)
-        if not isinstance(item, ev.Event):
-            return [RawLine(text, line)]  # the flow's own parse step says why
-        last = self.ticks.ticked
-        if last is not None and item.time <= self.ticks.clock.at(last):
-            return [item, *self._release(self.ticks.observe(part, item.time, item.id))]
-        heapq.heappush(self.held, (item.time, self.ticks.parts.index(part), line, item))
-        return self._release(self.ticks.observe(part, item.time, item.id))
-
-    def idle(self, part: str) -> list[Any]:
-        return self._release(self.ticks.idle(part))
-
-    def finish(self) -> list[Any]:
-        return self._release(self.ticks.finish())
-
-    def _release(self, ticks: list[Tick]) -> list[Any]:
-        out: list[Any] = []
-        for tick in ticks:
-            while self.held and self.held[0][0] <= tick.time:
-                out.append(heapq.heappop(self.held)[3])
-            out.append(tick)
-        return out
-
-
-def ticked_lines(
-    lines: Iterable[str | bytes],
-    clock: DayClock,
-    bound_min: float,
-    first_line: int = 0,
-    rules: EventRules | None = None,
-) -> Iterator[Any]:
-    """What a one-partition topic holding ``lines`` feeds the flow (replays, reference runs)."""
-    order = InputOrder(EventTicks(clock, bound_min), rules)
-    for no, text in enumerate(lines, start=first_line):
-        yield from order.admit("0", text, no)
-    yield from order.finish()
 
 
 # ---------------------------------------------------------------- counters for the summary
@@ -470,115 +307,3 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         return _TopicPartition(
             inner, order, resume_state, self.idle_s, self.poll_s, self.gate, self.stats
         )
-
-
-# ---------------------------------------------------------------- sink
-def _key(item: Any) -> bytes | None:
-    key = getattr(item, "visit_id", None) or getattr(item, "technician_id", None)
-    return key.encode() if isinstance(key, str) else None
-
-
-def _millis(t: datetime) -> int:
-    return int(t.timestamp() * 1000)
-
-
-def to_message(item: Any, prefix: str) -> tuple[str, KafkaSinkMessage[bytes | None, bytes]] | None:
-    """The Kafka message for one output of the flow, with its kind; None for internal markers."""
-    if isinstance(item, DECISION_TYPES):
-        body = ev.to_json(item).encode()
-        topic = output_topic(prefix, DECISIONS)
-        return item.TYPE, KafkaSinkMessage(_key(item), body, topic, timestamp=_millis(item.time))
-    if isinstance(item, DeadLetter):
-        data = {"reason": item.reason, "raw": item.raw, "line": item.line}
-        body = json.dumps(data, ensure_ascii=False).encode()
-        return DEAD_LETTERS, KafkaSinkMessage(None, body, output_topic(prefix, DEAD_LETTERS))
-    if isinstance(item, OpsWindow):
-        body = json.dumps(item.to_dict()).encode()
-        topic = output_topic(prefix, OPS)
-        return OPS, KafkaSinkMessage(None, body, topic, timestamp=_millis(item.window_end))
-    return None  # TickClosed and other markers stay inside the brain
-
-
-class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
-    def __init__(
-        self,
-        inner: StatelessSinkPartition[Any],
-        prefix: str,
-        gate: TickGate | None,
-        stats: ShadowStats | None,
-    ) -> None:
-        self.inner = inner
-        self.prefix = prefix
-        self.gate = gate
-        self.stats = stats
-
-    def write_batch(self, items: list[Any]) -> None:
-        messages = []
-        kinds: Counter[str] = Counter()
-        closed: float | None = None
-        for item in items:
-            if isinstance(item, TickClosed):
-                closed = item.minute if closed is None else max(closed, item.minute)
-                continue
-            found = to_message(item, self.prefix)
-            if found is not None:
-                kinds[found[0]] += 1
-                messages.append(found[1])
-        if messages:
-            self.inner.write_batch(messages)  # produces and flushes
-        if closed is not None and self.gate is not None:
-            self.gate.close(closed)  # after the flush: the tick's decisions are out
-        if self.stats is not None:
-            for kind, n in kinds.items():
-                self.stats.add(kind, n)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-class DecisionTopicsSink(DynamicSink[Any]):
-    """Decisions, dead letters and ops windows to ``<prefix>.decisions|dead-letters|ops``."""
-
-    def __init__(
-        self,
-        brokers: Sequence[str],
-        prefix: str,
-        *,
-        add_config: dict[str, str] | None = None,
-        gate: TickGate | None = None,
-        stats: ShadowStats | None = None,
-    ) -> None:
-        if isinstance(brokers, str):
-            msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
-            raise TypeError(msg)
-        if not prefix or any(c.isspace() for c in prefix):
-            msg = f"topic prefix must be a non-empty name without spaces, got {prefix!r}"
-            raise ValueError(msg)
-        self.kafka = KafkaSink(list(brokers), None, add_config=add_config)
-        self.prefix = prefix
-        self.gate = gate
-        self.stats = stats
-
-    def build(self, step_id: str, worker_index: int, worker_count: int) -> _DecisionTopicsPartition:
-        inner = self.kafka.build(step_id, worker_index, worker_count)
-        return _DecisionTopicsPartition(inner, self.prefix, self.gate, self.stats)
-
-
-def ensure_topics(
-    brokers: Sequence[str], names: Iterable[str], partitions: int = 1, timeout_s: float = 10.0
-) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created."""
-    admin = AdminClient({"bootstrap.servers": ",".join(brokers)})
-    try:
-        existing = set(admin.list_topics(timeout=timeout_s).topics)
-        missing = [n for n in names if n not in existing]
-        if not missing:
-            return []
-        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
-        futures = admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s)
-        for future in futures.values():
-            future.result(timeout=timeout_s)
-    except KafkaException as exc:
-        msg = f"Kafka at {','.join(brokers)}: cannot list or create topics ({exc})"
-        raise RuntimeError(msg) from None
-    return missing
