@@ -3,43 +3,43 @@
 **Input.** :class:`EventTopicSource` reads one topic of JSON event lines through Bytewax's
 own ``KafkaSource`` (``assign()`` per Kafka partition, no consumer group; the offsets go
 into the source's snapshot). A message is decoded, parsed and validated on its own
-(:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid
-one becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the
-flow's own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain
-no clock, so ``Tick`` markers come from the event-time watermark of the valid events
-(:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*, every
-whole minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step
-dead-letters what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of every partition and
-ticks up to the newest event, so that nothing stays held.
+(:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid one
+becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the flow's
+own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain no clock,
+so ``Tick`` markers come from the event-time watermark of the valid events
+(:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*, every whole
+minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step dead-letters
+what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of every
+partition and ticks up to the newest event, so that nothing stays held.
 
-**Order.** The collector replans against its view of the fleet when it closes a minute,
-so that view must not run ahead: if events of later minutes reach it first, its replans
-change (measured: batches of 100 lines instead of one minute at a time change a day's
-decisions). So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until
-the tick that closes its minute and releases it just before that tick, sorted by (time, partition, offset); the source
-hands the flow one minute per batch; and a :class:`TickGate` shared with the sink holds
-the next minute until the sink has seen the previous one closed — the closed loop's
-barrier, which made no measurable difference to speed. A run is therefore a function of
-the topic's contents: neither Kafka's batching nor the worker count changes it.
+**Order.** The collector replans against its view of the fleet when it closes a minute, so
+that view must not run ahead: if events of later minutes reach it first, its replans change
+(measured: batches of 100 lines instead of one minute at a time change a day's decisions).
+So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until the tick that
+closes its minute and releases it just before that tick, sorted by (time, partition,
+offset); the source hands the flow one minute per batch; and a :class:`TickGate` shared with
+the sink holds the next minute until the sink has seen the previous one closed — the closed
+loop's barrier, which made no measurable difference to speed. A run is therefore a function
+of the topic's contents: neither Kafka's batching nor the worker count changes it.
 
 **Output** goes to the decision topics (:mod:`twin.stream.connectors.topics`).
 
 **Scaling.** Kafka partitions carry any volume; key a technician's activity (shift,
 positions, travel, work, breaks) by technician, and keep what belongs to a visit's booking
-(request, booking, cancellation, plans, traffic) on one key or, for a large company, one
-key per region: a request and its booking often share a second, and only one partition
-keeps them in order. All partitions feed *one* source partition, because the watermark
-spans the topic (the minimum over partitions; a partition that ticked alone would close
-minutes a slower one has not delivered). In live mode a partition silent for ``idle_s``
-stops holding the others back, and its late events become dead letters. Several workers
-(``twin shadow --workers N``, or ``python -m bytewax.run "twin.app.shadow:shadow_flow(…)"
--w N``) spread the technician steps by key, but ``admit``, ``fleet`` and ``collector``
-are global steps (one key each): every event and every decision passes through one worker
-for each, so they bound one brain's throughput whatever N is, and extra workers mostly add
-exchange cost (on 2 cores, ``-w 2`` was slower than ``-w 1``). A brain per region, each on
-its own topic and prefix, is the way past that. The gate needs source and sink in one
-process; a cluster of processes (``-i``/``-a``) runs with ``barrier=False``, which keeps
-one minute per batch but no longer guarantees the order above.
+(request, booking, cancellation, plans, traffic) on one key or, for a large company, one key
+per region: a request and its booking often share a second, and only one partition keeps
+them in order. All partitions feed *one* source partition, because the watermark spans the
+topic (the minimum over partitions; a partition that ticked alone would close minutes a
+slower one has not delivered). In live mode a partition silent for ``idle_s`` stops holding
+the others back, and its late events become dead letters. Several workers (``twin shadow
+--workers N``, or ``python -m bytewax.run "twin.app.shadow:shadow_flow(…)" -w N``) spread
+the technician steps by key, but ``admit``, ``fleet`` and ``collector`` are global steps
+(one key each): every event and every decision passes through one worker for each, so they
+bound one brain's throughput whatever N is, and extra workers mostly add exchange cost (on 2
+cores, ``-w 2`` was slower than ``-w 1``). A brain per region, each on its own topic and
+prefix, is the way past that. The gate needs source and sink in one process; a cluster of
+processes (``-i``/``-a``) runs with ``barrier=False``, which keeps one minute per batch but
+no longer guarantees the order above.
 """
 
 from __future__ import annotations
