@@ -12,7 +12,7 @@ import pytest
 
 from bench.fixtures.synthetic import synthetic_day
 from twin import events as ev
-from twin.app.roster import roster_of, write_roster
+from twin.app.roster import write_roster
 from twin.app.run import run_scenario, simulate
 from twin.app.shadow import shadow_params
 from twin.app.wiring import build_brain, build_world, company_from_roster, dispatcher_factory
@@ -35,7 +35,7 @@ def test_replay_and_shadow_get_the_policy_s_models(at_root: None, tmp_path: Path
         **{"policy.planner": "poweropt", "policy.brain": True}
     )
     roster_path = tmp_path / "roster.json"
-    roster = roster_of(sc)
+    roster = build_world(sc, 1).company.roster
     write_roster(roster_path, roster)
     live = shadow_params(ROOT / "data/scenarios/default.toml", roster_path)
     assert live.estimates is not None  # the duration model, not the generic spread

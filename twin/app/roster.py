@@ -11,18 +11,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from twin.config import Scenario
 from twin.models.routing.plan import TechnicianSpec
-from twin.sim.rng import stream
-from twin.sim.workforce import make_workforce
-
-
-def roster_of(scenario: Scenario) -> dict[str, TechnicianSpec]:
-    """The company's technicians for ``scenario`` (the same on every day, see company_seed)."""
-    team = make_workforce(
-        scenario, stream(scenario.company_seed, "workforce"), stream(0, "absence")
-    )
-    return {p.id: p.spec for p in team}
 
 
 def write_roster(path: Path, roster: Mapping[str, TechnicianSpec]) -> None:

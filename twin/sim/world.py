@@ -187,7 +187,7 @@ class World:
         """Carry out the brain's deferral: the visit leaves today's route and is cancelled
         by the company (unless it is already under way, done or cancelled)."""
         vid = d.visit_id
-        if not self.movable(vid):
+        if not self.is_open(vid):
             log.warning("not deferring %s (%s): under way, done or cancelled", vid, d.id)
             return
         tid = self._owner.get(vid)
@@ -207,7 +207,7 @@ class World:
             if r.technician_id not in self.specs:
                 log.warning("plan %s names unknown technician %s", plan.id, r.technician_id)
                 continue
-            keep = tuple(v for v in r.visit_ids if self.movable(v))
+            keep = tuple(v for v in r.visit_ids if self.is_open(v))
             changed[r.technician_id] = keep
         moved = {v for route in changed.values() for v in route}
         losers = {o for v in moved if (o := self._owner.get(v)) is not None and o not in changed}
@@ -217,7 +217,8 @@ class World:
                 changed[tid] = tuple(v for v in route if v not in moved)
         self.set_routes(changed)
 
-    def movable(self, vid: str) -> bool:
+    def is_open(self, vid: str) -> bool:
+        """Booked today and still to do: not done, cancelled or under way."""
         return (
             vid in self.tasks
             and vid not in self.done
@@ -268,10 +269,6 @@ class World:
         tid = self._owner.get(vid)
         if tid is not None and vid in self.routes[tid]:
             self.routes[tid] = tuple(x for x in self.routes[tid] if x != vid)
-
-    def is_open(self, vid: str) -> bool:
-        """Booked today and still to do: not done, cancelled or under way."""
-        return self.movable(vid)
 
     # ------------------------------------------------------------------ technicians
     def _unavailable(self, tid: str, at: float, reason: str) -> Any:
