@@ -1,14 +1,19 @@
-"""Simulated time: minutes after midnight (UTC) of the scenario's day, mapped to datetimes,
+"""Simulated time: minutes after local midnight of the scenario's day, mapped to datetimes,
 and the one place that writes and reads times of day as ``HH:MM``.
 
-The world and the planner count in float minutes; events carry timezone-aware UTC
-datetimes rounded to the second, so that a log written and parsed again is identical.
+The world and the planner count in float minutes after midnight in the company's time zone
+(``Scenario.time_zone``: a shift "from 08:00" starts at 08:00 in Berlin), so every ``HH:MM``
+the twin shows is local time; events carry timezone-aware UTC datetimes rounded to the
+second (UTC stays on the wire and in the log), so that a log written and parsed again is
+identical. Minutes count elapsed time from local midnight: on the two days a year the
+clocks change, a time after 03:00 reads one hour off (no scenario plans those nights).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 CACHE_LIMIT = 200_000  # entries per cache (several days of seconds)
 MAX_DAYS = 3660  # how far from its day a clock maps minutes (about ten years)
@@ -18,15 +23,19 @@ MAX_MINUTES = MAX_DAYS * 24 * 60.0
 @dataclass(frozen=True, slots=True)
 class DayClock:
     day: date
-    midnight: datetime = field(init=False)
+    zone: str = "UTC"  # an IANA time zone: where the day's midnight is
+    midnight: datetime = field(init=False)  # local midnight, as a UTC datetime
     # a day has 86,400 seconds: the datetimes already made are looked up, not rebuilt
     # (a day at 1,000 technicians converts about 460,000 times)
     _at: dict[int, datetime] = field(init=False, repr=False, compare=False)
     _minutes: dict[datetime, float] = field(init=False, repr=False, compare=False)
+    _tz: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        midnight = datetime(self.day.year, self.day.month, self.day.day, tzinfo=UTC)
-        object.__setattr__(self, "midnight", midnight)
+        tz = ZoneInfo(self.zone)
+        local = datetime(self.day.year, self.day.month, self.day.day, tzinfo=tz)
+        object.__setattr__(self, "midnight", local.astimezone(UTC))
+        object.__setattr__(self, "_tz", tz)
         object.__setattr__(self, "_at", {})
         object.__setattr__(self, "_minutes", {})
 
@@ -58,6 +67,10 @@ class DayClock:
             f"{self.day.isoformat()} (|minutes| <= {MAX_MINUTES:g}) and in the years 1 to "
             f"9999, got {minutes!r}"
         )
+
+    def local(self, t: datetime) -> datetime:
+        """``t`` on the company's wall clock (for people: messages and pages)."""
+        return t.astimezone(self._tz)
 
     def minutes(self, t: datetime) -> float:
         found = self._minutes.get(t)

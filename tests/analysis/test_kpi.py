@@ -37,7 +37,7 @@ from twin.events import (
 )
 
 DAY = date(2026, 11, 23)
-SCENARIO = Scenario(date=DAY)
+SCENARIO = Scenario(date=DAY, time_zone="UTC")  # the times below are UTC minutes
 
 
 def at(minute: float, day: date = DAY) -> datetime:

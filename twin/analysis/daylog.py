@@ -6,7 +6,7 @@ are read the same way.
 Terms (the KPIs' definitions use them too):
 
 * *simulated day*: ``scenario.date``; all times are UTC. The *minute* of a time ``t`` is
-  ``t - midnight of scenario.date`` in minutes.
+  ``t - local midnight of scenario.date`` (in ``scenario.time_zone``) in minutes.
 * *today's visits*: visit ids whose **last** ``VisitBooked`` has ``window_start`` on the
   simulated day, minus those with any ``VisitCancelled``. A visit booked more than once was
   *rescheduled*; its promised window is the one of its last booking.
@@ -32,11 +32,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime
 from operator import attrgetter
 from typing import Literal
 
-from twin.clock import minutes_between
+from twin.clock import DayClock, minutes_between
 from twin.config import Scenario
 from twin.events import (
     Arrived,
@@ -228,7 +228,7 @@ def index_log(events: Iterable[Event]) -> LogIndex:
 
 
 def visit_outcomes(ix: LogIndex, scenario: Scenario) -> list[VisitOutcome]:
-    midnight = datetime.combine(scenario.date, time(), tzinfo=UTC)
+    midnight = DayClock(scenario.date, scenario.time_zone).midnight
     out = []
     for vid, b in ix.booked.items():
         if b.window_start.date() != scenario.date or vid in ix.cancelled:

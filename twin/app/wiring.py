@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from twin.config import ConfigError, Scenario
 from twin.events import JOB_TYPES
 from twin.models.company import Company
+from twin.models.decisions.links import LinkSigner
 from twin.models.duration.model import DurationModel, load_duration_model
 from twin.models.eta.calibration import EtaCalibration, load_calibration
 from twin.models.routing.dispatch import BaselineDispatcher, Dispatcher
@@ -134,11 +135,13 @@ def build_brain(
     reorder_bound_min: float = 0.0,
     live: bool = False,
     calibration: EtaCalibration | Literal["policy"] | None = "policy",
+    links: LinkSigner | None = None,
 ) -> BrainParams:
     """The brain the policy describes: its dispatcher for repairs, the duration model and
     the ETA calibration (the policy's, unless ``calibration`` is given). One definition for
     the closed loop, replay and shadow mode, so a recorded or live log meets the same brain
-    as the simulated day (``live``: see :func:`dispatcher_factory`)."""
+    as the simulated day (``live``: see :func:`dispatcher_factory`). Its messages carry
+    ``links`` (default: the simulated company's, :meth:`LinkSigner.for_simulation`)."""
     scenario = company.scenario
     return BrainParams.for_company(
         company,
@@ -146,6 +149,7 @@ def build_brain(
         duration_estimates(scenario, company.roster),
         reorder_bound_min=reorder_bound_min,
         eta_calibration=eta_calibration(scenario) if calibration == "policy" else calibration,
+        links=links,
     )
 
 

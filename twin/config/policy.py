@@ -147,6 +147,9 @@ class Policy(_Model):
     # rating; made by `twin fit-chemistry`); the PowerOpt planner prefers
     # good matches when best_match_weight > 0. Empty: no chemistry index
     chemistry_history: str = ""
+    # a fault reported by a connected product (the booking API's device alert): book the
+    # planner's best window at once, or answer with offers for the customer to choose
+    device_alerts: Literal["book", "ask"] = "book"
     same_day_acceptance: bool = Field(
         default=True,
         title="Same-day acceptance",

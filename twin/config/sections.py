@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     Field,
@@ -191,6 +192,9 @@ class Satisfaction(_Model):
 class Scenario(_Model):
     name: str = Field(default="default", min_length=1, max_length=200)
     date: dt.date = dt.date(2026, 11, 23)
+    # the company's IANA time zone: shifts, windows and every HH:MM are local time there;
+    # events stay in UTC (twin/clock.py)
+    time_zone: str = Field(default="Europe/Berlin", min_length=1, max_length=64)
     # the run store keeps seeds as 32-bit integers
     seed: int = Field(default=1, ge=0, le=2**31 - 1)
     # the company (technicians, skills, hidden efficiencies) is the same on every day/seed
@@ -218,6 +222,16 @@ class Scenario(_Model):
                 value = dt.date.fromisoformat(value)
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             raise ValueError("allowed: a calendar date such as 2026-11-23")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, ZoneInfoNotFoundError):
+            msg = "allowed: an IANA time zone such as Europe/Berlin, Europe/London or UTC"
+            raise ValueError(msg) from None
         return value
 
     def with_overrides(self, **changes: Any) -> Scenario:

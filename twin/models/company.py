@@ -35,7 +35,7 @@ class Company:
 
     def __post_init__(self) -> None:
         sc = self.scenario
-        object.__setattr__(self, "clock", DayClock(sc.date))
+        object.__setattr__(self, "clock", DayClock(sc.date, sc.time_zone))
         object.__setattr__(self, "travel", TravelModel(sc.city, sc.traffic))
         object.__setattr__(self, "break_rule", break_rule(sc))
         object.__setattr__(self, "windows", offered_windows(sc))

@@ -41,6 +41,8 @@ class Desk(Protocol):
     def dispatcher(self) -> Dispatcher: ...
     @property
     def tasks(self) -> dict[str, VisitTask]: ...
+    @property
+    def visit_specs(self) -> dict[str, VisitSpec]: ...
 
     def emit(self, cls: type[ev.Event], **fields: Any) -> ev.Event: ...
     def plan_state(self) -> PlanState: ...
@@ -70,7 +72,7 @@ def request(world: Desk, v: VisitSpec) -> Any:
     book(world, v)
 
 
-def book(world: Desk, v: VisitSpec) -> None:
+def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
     """Record the request and book it through the desk, or reject it with the reason."""
     now = world.now
     emergency = v.job_type == "emergency"
@@ -97,12 +99,9 @@ def book(world: Desk, v: VisitSpec) -> None:
         and not emergency
         and not world.scenario.policy.same_day_acceptance
     ):
-        world.emit(
-            ev.VisitRejected,
-            visit_id=v.visit_id,
-            reason="same-day requests not accepted by policy",
-        )
-        return
+        refusal = NoOffer("same-day requests not accepted by policy")
+        world.emit(ev.VisitRejected, visit_id=v.visit_id, reason=refusal.reason)
+        return refusal
     state = world.plan_state()
     booking: Booking | NoOffer
     if emergency:
@@ -124,8 +123,9 @@ def book(world: Desk, v: VisitSpec) -> None:
     if isinstance(booking, NoOffer):
         world.tasks.pop(v.visit_id, None)
         world.emit(ev.VisitRejected, visit_id=v.visit_id, reason=booking.reason)
-        return
+        return booking
     _confirm(world, booking)
+    return booking
 
 
 def _confirm(world: Desk, booking: Booking) -> None:

@@ -386,11 +386,15 @@ class World:
 
     def _feedback(self, vid: str, tid: str, stars: int) -> Any:
         yield self.env.timeout(FEEDBACK_DELAY_MIN)
-        v = self.visit_specs[vid]
-        self.emit(
-            ev.FeedbackGiven,
-            visit_id=vid,
-            customer_id=v.customer_id,
-            technician_id=tid,
-            rating=stars,
+        self.rate(vid, tid, stars)
+
+    def rate(self, vid: str, tid: str, stars: int) -> ev.Event:
+        """The customer rates the visit (through the info link, simulated or real): the
+        rating is logged and the planner's chemistry index learns it at once."""
+        customer = self.visit_specs[vid].customer_id
+        learn = getattr(self.dispatcher, "learn", None)
+        if callable(learn):
+            learn(customer, tid, stars)
+        return self.emit(
+            ev.FeedbackGiven, visit_id=vid, customer_id=customer, technician_id=tid, rating=stars
         )

@@ -66,7 +66,7 @@ def _tell(
     contact = state.contacts.get(e.visit_id, VisitContact())
     if isinstance(e, ev.VisitBooked):
         window = (params.clock.minutes(e.window_start), params.clock.minutes(e.window_end))
-        day = day_label(e.window_start, customer.language)
+        day = day_label(params.clock.local(e.window_start).date(), customer.language)
     else:
         window, day = None, ""
     contact, msg = decide(
@@ -77,6 +77,7 @@ def _tell(
         visit_id=e.visit_id,
         day=day,
         window=window,
+        link=params.link(e.visit_id),
     )
     state.contacts[e.visit_id] = contact
     if msg is None:

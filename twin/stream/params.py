@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from twin.clock import DayClock
 from twin.models.company import Company
 from twin.models.decisions.delay import DelayRule
+from twin.models.decisions.links import LinkSigner
 from twin.models.decisions.notify import NotifyPolicy
 from twin.models.duration.model import DurationEstimate
 from twin.models.eta.calibration import EtaCalibration
@@ -61,6 +62,17 @@ class BrainParams:
     # ETA intervals and central ETAs corrected on past days (policy.eta_calibration);
     # None: the chain's normal approximation
     eta_calibration: EtaCalibration | None = None
+    # the customers' info links in messages (twin.models.decisions.links); None: the
+    # simulated company's deterministic links
+    links: LinkSigner | None = None
+
+    @functools.cached_property
+    def signer(self) -> LinkSigner:
+        return self.links if self.links is not None else LinkSigner.for_simulation(0)
+
+    def link(self, visit_id: str) -> str:
+        """The info link of one of the day's visits."""
+        return self.signer.url(visit_id, self.clock.midnight)
 
     @functools.cached_property
     def delay_rule(self) -> DelayRule:
@@ -83,8 +95,10 @@ class BrainParams:
         estimates: EstimateTable | None = None,
         reorder_bound_min: float = 0.0,
         eta_calibration: EtaCalibration | None = None,
+        links: LinkSigner | None = None,
     ) -> BrainParams:
-        """The brain of ``company`` under its policy (built by ``twin.app.wiring``)."""
+        """The brain of ``company`` under its policy (built by ``twin.app.wiring``); its
+        messages carry ``links`` (default: the simulated company's)."""
         p = company.scenario.policy
         return BrainParams(
             roster=company.roster,
@@ -99,4 +113,5 @@ class BrainParams:
             notify=NotifyPolicy(enabled=p.notifications),
             reorder_bound_min=reorder_bound_min,
             eta_calibration=eta_calibration,
+            links=links or LinkSigner.for_simulation(company.scenario.company_seed),
         )

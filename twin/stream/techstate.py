@@ -94,7 +94,15 @@ def notify(
         return []
     contact = state.contacts.get(vid, VisitContact())
     triple = (eta.low, eta.eta, eta.high) if eta is not None else None
-    contact, msg = decide(params.notify, contact, kind, customer.language, visit_id=vid, eta=triple)
+    contact, msg = decide(
+        params.notify,
+        contact,
+        kind,
+        customer.language,
+        visit_id=vid,
+        eta=triple,
+        link=params.link(vid),
+    )
     state.contacts[vid] = contact
     if msg is None:
         return []

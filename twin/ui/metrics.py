@@ -34,7 +34,7 @@ BRAIN_TYPES = (ev.EtaUpdated, ev.DelayDetected, ev.ReplanRequested, ev.CustomerN
 
 
 def midnight(scenario: Scenario) -> datetime:
-    return DayClock(scenario.date).midnight
+    return DayClock(scenario.date, scenario.time_zone).midnight
 
 
 def minutes(t: datetime, scenario: Scenario) -> float:

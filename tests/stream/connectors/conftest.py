@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,9 @@ from twin import events as ev
 from twin.app.roster import read_roster
 from twin.app.run import run_scenario
 from twin.app.wiring import build_brain, company_from_roster
+from twin.clock import DayClock
 from twin.config import Scenario, load_scenario
+from twin.events import format_time
 from twin.stream.connectors.jsonl import ReplayResult, replay
 from twin.stream.params import BrainParams
 
@@ -43,8 +44,9 @@ class Day:
         return replay(path, params)
 
     def first_at(self, hh: int, mm: int) -> int:
-        """Index of the first line at or after hh:mm."""
-        t = datetime(2026, 11, 23, hh, mm).isoformat() + "Z"
+        """Index of the first line at or after hh:mm (local time of the scenario)."""
+        clock = DayClock(self.scenario.date, self.scenario.time_zone)
+        t = format_time(clock.at(hh * 60 + mm))
         return next(i for i, line in enumerate(self.lines) if json.loads(line)["time"] >= t)
 
     def line(self, kind: str, after: int = 0) -> dict[str, object]:

@@ -28,7 +28,7 @@ from twin import events as ev
 from twin.clock import DayClock
 
 DAY = "2026-11-23"
-CLOCK = DayClock(datetime.fromisoformat(DAY).date())
+CLOCK = DayClock(datetime.fromisoformat(DAY).date(), "Europe/Berlin")  # the scenario's zone
 SIZE_KM = 10.0  # the small scenario's city
 BOUND_MIN = 2.0
 FOREIGN = {"eta_updated", "delay_detected", "replan_requested", "customer_notified"}
@@ -85,8 +85,9 @@ BAD_TIMES = [
     f"{DAY}T08:00:00+24:00",
     "0001-01-01T00:30:00+02:00",
 ]
-EVENT_TIMES = ["2026-11-24T10:00:00Z", "2026-11-22T23:59:59Z", f"{DAY}T01:00:00+02:00"]
-OTHER_TIMES = ["2026-11-25T10:00:00Z", "2026-11-22T23:59:59Z"]
+# the day runs from local midnight in Berlin: 2026-11-22T23:00:00Z to 2026-11-23T23:00:00Z
+EVENT_TIMES = ["2026-11-24T10:00:00Z", "2026-11-22T22:59:59Z", f"{DAY}T00:59:59+02:00"]
+OTHER_TIMES = ["2026-11-25T10:00:00Z", "2026-11-22T22:59:59Z"]
 BAD_LITERALS = ["spaceship", "", None, 1, ["repair"]]
 IDS = {"id", "visit_id", "customer_id", "device_id", "technician_id", "zone"}
 

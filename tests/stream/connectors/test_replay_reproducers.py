@@ -105,7 +105,7 @@ def test_two_line_log_to_year_9999_ticks_nothing(small_day: Day, tmp_path: Path)
     result = small_day.replay(_write(tmp_path / "two.jsonl", [json.dumps(first), json.dumps(last)]))
     assert [d.reason for d in result.dead_letters] == [
         "line 2, field 'time': 9999-12-31T23:59:59Z is not within the day "
-        "(2026-11-23T00:00:00Z to 2026-11-24T00:00:00Z)"
+        "(2026-11-22T23:00:00Z to 2026-11-23T23:00:00Z)"  # local midnight in Berlin
     ]
     assert len(result.ops) < 5  # the watermark stayed at 08:00
 

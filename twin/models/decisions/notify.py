@@ -2,9 +2,10 @@
 
 Messages: confirmation with the window at booking, "on the way" with an ETA interval when
 the technician sets off, a delay warning with a new ETA *before* the window is missed,
-arrival, a feedback link after the visit, and an apology when the company moves the visit
-to another day (to make room for an emergency, or because it no longer fits the day). Each
-goes out on the customer's preferred channel in their language (German or English).
+arrival, a feedback link after the visit (the visit's info link, :mod:`.links`, which the
+confirmation and the "on the way" message carry too), and an apology when the company
+moves the visit to another day (to make room for an emergency, or because it no longer fits
+the day). Each goes out on the customer's preferred channel in their language (German or English).
 
 No spam: at most ``max_per_visit`` messages per visit, at most ``max_delay_warnings`` delay
 warnings, and a further delay warning only when the ETA has moved by at least
@@ -14,7 +15,7 @@ warnings, and a further delay warning only when the ETA has moved by at least
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date
 from typing import Protocol
 
 from twin.clock import hhmm
@@ -22,12 +23,12 @@ from twin.events import CustomerNotified
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "confirmation": {
-        "de": "Ihr Termin ist bestätigt: {day}, {start}–{end} Uhr.",
-        "en": "Your appointment is confirmed: {day}, {start}–{end}.",
+        "de": "Ihr Termin ist bestätigt: {day}, {start}–{end} Uhr. Ihr Termin live: {link}",
+        "en": "Your appointment is confirmed: {day}, {start}–{end}. Follow it live: {link}",
     },
     "on_the_way": {
-        "de": "Ihr Techniker ist unterwegs. Ankunft voraussichtlich {low}–{high} Uhr.",
-        "en": "Your technician is on the way. Expected arrival {low}–{high}.",
+        "de": "Ihr Techniker ist unterwegs. Ankunft voraussichtlich {low}–{high} Uhr. {link}",
+        "en": "Your technician is on the way. Expected arrival {low}–{high}. {link}",
     },
     "delay": {
         "de": "Es tut uns leid: Ihr Techniker verspätet sich. Neue Ankunftszeit etwa {eta} Uhr.",
@@ -48,8 +49,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         ),
     },
     "feedback": {
-        "de": "Wie war unser Besuch? Bewerten Sie uns: https://feedback.example/{visit}",
-        "en": "How did we do? Rate your visit: https://feedback.example/{visit}",
+        "de": "Wie war unser Besuch? Bewerten Sie uns: {link}",
+        "en": "How did we do? Rate your visit: {link}",
     },
 }
 
@@ -96,13 +97,14 @@ def decide(
     day: str = "",
     window: tuple[float, float] | None = None,
     eta: tuple[float, float, float] | None = None,
+    link: str = "",
 ) -> tuple[VisitContact, Message | None]:
     """Whether to send a ``kind`` message now; returns the updated contact record."""
     if not policy.enabled or contact.sent >= policy.max_per_visit:
         return contact, None
     if kind in ONCE and kind in contact.kinds:
         return contact, None
-    values: dict[str, str] = {"visit": visit_id, "day": day}
+    values: dict[str, str] = {"visit": visit_id, "day": day, "link": link}
     if kind == "delay":
         assert eta is not None
         if contact.delay_warnings >= policy.max_delay_warnings:
@@ -139,8 +141,9 @@ class RecordingNotifier:
         self.sent.append(notification)
 
 
-def day_label(t: datetime, language: str) -> str:
-    """``23.11.2026`` in German, ``2026-11-23`` otherwise (``strftime`` without its cost)."""
+def day_label(t: date, language: str) -> str:
+    """``23.11.2026`` in German, ``2026-11-23`` otherwise (``strftime`` without its cost);
+    ``t`` is the local date (``DayClock.local``)."""
     if language == "de":
         return f"{t.day:02d}.{t.month:02d}.{t.year:04d}"
     return f"{t.year:04d}-{t.month:02d}-{t.day:02d}"

@@ -18,7 +18,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from twin.models.planner.best_match import best_match
-from twin.models.planner.chemistry import ChemistryIndex
+from twin.models.planner.chemistry import ChemistryIndex, Rating
+from twin.models.planner.chemistry import update as update_chemistry
 from twin.models.planner.evaluate import Evaluator
 from twin.models.planner.offers import Quantiles, slot_offers
 from twin.models.planner.params import PlannerParams
@@ -46,6 +47,13 @@ class PowerOptDispatcher:
     max_iterations: int | None = None  # caps the daily solve: reproducible (benchmarks)
     _ev: Evaluator | None = field(default=None, repr=False)
     _ev_chemistry: ChemistryIndex | None = field(default=None, repr=False)
+
+    def learn(self, customer_id: str, technician_id: str, stars: float) -> None:
+        """Fold a customer's rating into the chemistry index online (when the planner
+        matches by chemistry): the next offer or repair prices the pair with it."""
+        if self.chemistry is not None:
+            rating = Rating(customer_id, technician_id, float(stars))
+            self.chemistry = update_chemistry(self.chemistry, rating)
 
     def evaluator(self, state: PlanState) -> Evaluator:
         """The shared evaluator, bound to ``state`` (caches kept where still valid)."""
