@@ -79,12 +79,17 @@ def run_scenario(
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        lines = _write_outputs(out_dir, world, run, kpis, report, note)
+        lines = write_outputs(out_dir, world, run, kpis, report, note)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
 
 
-def _write_outputs(
-    out_dir: Path, world: World, run: BrainRun, kpis: Kpis, report: bool, note: Stage
+def write_outputs(
+    out_dir: Path,
+    world: World,
+    run: BrainRun,
+    kpis: Kpis,
+    report: bool = True,
+    note: Stage = lambda _: None,
 ) -> tuple[str, ...]:
     """The run's folder, written beside ``out_dir`` and put in place whole at the end (a
     kill leaves the previous run); returns the log's lines."""

@@ -10,6 +10,7 @@ loaded once per file.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from twin.config import ConfigError, Scenario
 from twin.events import JOB_TYPES
 from twin.models.company import Company
-from twin.models.decisions.links import LinkSigner
+from twin.models.decisions.links import DEFAULT_BASE_URL, LinkSigner
 from twin.models.duration.model import DurationModel, load_duration_model
 from twin.models.eta.calibration import EtaCalibration, load_calibration
 from twin.models.routing.dispatch import BaselineDispatcher, Dispatcher
@@ -130,6 +131,21 @@ def eta_calibration(scenario: Scenario) -> EtaCalibration | None:
         raise ConfigError(f"policy.eta_calibration: {exc}") from None
 
 
+SECRET_ENV = "FIELDTWIN_LINK_SECRET"
+PUBLIC_URL_ENV = "FIELDTWIN_PUBLIC_URL"
+
+
+def company_links(company: Company) -> LinkSigner:
+    """The info links of a simulated day: signed with ``FIELDTWIN_LINK_SECRET`` on
+    ``FIELDTWIN_PUBLIC_URL`` when set (the company's own, as ``twin serve`` uses them),
+    else the simulated company's deterministic links."""
+    secret = os.environ.get(SECRET_ENV)
+    url = os.environ.get(PUBLIC_URL_ENV) or DEFAULT_BASE_URL
+    if secret:
+        return LinkSigner(secret.encode(), url)
+    return LinkSigner.for_simulation(company.scenario.company_seed, url)
+
+
 def build_brain(
     company: Company,
     reorder_bound_min: float = 0.0,
@@ -149,7 +165,7 @@ def build_brain(
         duration_estimates(scenario, company.roster),
         reorder_bound_min=reorder_bound_min,
         eta_calibration=eta_calibration(scenario) if calibration == "policy" else calibration,
-        links=links,
+        links=links or company_links(company),
     )
 
 

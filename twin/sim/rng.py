@@ -13,7 +13,8 @@ import zlib
 
 import numpy as np
 
-SUBSYSTEMS = ("workforce", "absence", "demand", "traffic")
+# "outside": the hidden truth of visits booked from outside (twin.sim.outside)
+SUBSYSTEMS = ("workforce", "absence", "demand", "traffic", "outside")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

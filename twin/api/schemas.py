@@ -1,0 +1,90 @@
+"""The booking API's request bodies: strict pydantic models, so a bad request gets a 422
+naming the field (``loc``), the value and what is allowed, before any handler runs.
+
+Times of day are local to the company (``HH:MM``, the scenario's time zone); answers carry
+both local ``HH:MM`` and UTC ISO datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from twin.clock import parse_hhmm
+
+JobTypeName = Literal["maintenance", "repair", "installation", "inspection", "emergency"]
+OutsideChannel = Literal["call_centre", "portal", "device"]
+ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,40}$"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=200)
+
+
+def _time_of_day(value: str) -> str:
+    try:
+        parse_hhmm(value)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+TimeOfDay = Annotated[str, AfterValidator(_time_of_day)]
+
+
+class Job(_Body):
+    """What the customer needs, where, and when they can be there (local time)."""
+
+    customer_id: str = Field(pattern=ID_PATTERN)
+    job_type: JobTypeName = "repair"
+    x: float = Field(ge=0, le=1000, description="site x in km on the city plane")
+    y: float = Field(ge=0, le=1000, description="site y in km on the city plane")
+    available_from: TimeOfDay = Field(default="00:00", description="HH:MM, local time")
+    available_until: TimeOfDay = Field(default="24:00", description="HH:MM, local time")
+    wish_date: dt.date | None = Field(default=None, description="the day wished for")
+    language: Literal["de", "en"] = "de"
+    notify_channel: Literal["sms", "email", "app", "phone"] = "sms"
+
+
+class OfferRequest(_Body):
+    channel: OutsideChannel
+    job: Job
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class BookingRequest(_Body):
+    """Book ``job`` in a window (one of the offers), or in the planner's best when left out."""
+
+    channel: OutsideChannel
+    job: Job
+    window_start: TimeOfDay | None = Field(default=None, description="HH:MM, local time")
+    window_end: TimeOfDay | None = Field(default=None, description="HH:MM, local time")
+
+
+class WindowChoice(_Body):
+    window_start: TimeOfDay = Field(description="HH:MM, local time")
+    window_end: TimeOfDay = Field(description="HH:MM, local time")
+
+
+class DeviceAlertRequest(_Body):
+    """A fault reported by a connected product: a proactive visit for its customer."""
+
+    device_id: str = Field(pattern=ID_PATTERN)
+    fault_code: str = Field(pattern=ID_PATTERN)
+    job: Job
+
+
+class FeedbackRequest(_Body):
+    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent) stars")
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class ClockChange(_Body):
+    """Change the served day's pace: a speed (simulated minutes per wall minute, or
+    "max"), pause or resume, and a local time to pause at."""
+
+    speed: Annotated[float, Field(gt=0, le=100_000)] | Literal["max"] | None = None
+    paused: bool | None = None
+    until: TimeOfDay | None = Field(default=None, description="HH:MM: pause when reached")

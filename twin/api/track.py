@@ -1,0 +1,49 @@
+"""What the info link shows of one visit, in the customer's local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from twin.app.live import LiveDay
+from twin.clock import hhmm
+from twin.models.booking.windows import windows_within
+
+OPEN = ("booked",)  # a customer can still move or cancel the visit
+
+
+def track_view(day: LiveDay, visit_id: str) -> dict[str, Any]:
+    found = day.view(visit_id)
+    assert found is not None  # the caller checked the visit
+    view, spot = found
+    clock = day.clock
+
+    def local(t: datetime | None) -> str | None:
+        return None if t is None else clock.local(t).strftime("%H:%M")
+
+    with day.lock:
+        now = day.now
+        windows = windows_within(day.world.company.windows, (0.0, 24 * 60.0), now=now)
+    eta = None
+    if view.eta is not None and view.status in ("booked", "on_the_way"):
+        low, central, high = view.eta
+        eta = {"low": local(low), "eta": local(central), "high": local(high)}
+    return {
+        "visit_id": view.visit_id,
+        "status": view.status,
+        "now": hhmm(now),
+        "window": None
+        if view.window is None
+        else {"start": local(view.window[0]), "end": local(view.window[1])},
+        "eta": eta,
+        "warning": view.warning if view.status in ("booked", "on_the_way") else None,
+        "site": {"x": view.x, "y": view.y},
+        "technician": None
+        if spot is None or view.status not in ("on_the_way", "on_site")
+        else {"x": spot.x, "y": spot.y, "seen": local(spot.time)},
+        "city_km": day.scenario.city.size_km,
+        "can_change": view.status in OPEN,
+        "windows": [f"{hhmm(a)}–{hhmm(b)}" for a, b in windows] if view.status in OPEN else [],
+        "can_rate": view.status == "done" and view.rated is None,
+        "rated": view.rated,
+    }

@@ -1,0 +1,316 @@
+"""A served day: the world and the brain stepped tick by tick against the wall clock,
+taking outside requests (bookings, cancellations, device alerts, ratings) between ticks.
+
+The loop is the closed loop's (``run_direct_loop``: the dataflow's steps in a plain loop,
+tested to decide exactly as the Bytewax flow), paced so that a simulated minute takes
+``60 / speed`` seconds (``speed=None``: as fast as it goes). Requests are carried out under
+one lock at the world's current time (the last tick's end) by the world's own booking
+office (:mod:`twin.sim.outside`); the brain sees their events with the next tick.
+
+Nothing acknowledged is lost: each request is journaled (:mod:`.journal`) and the day's
+events are appended to ``events.jsonl`` and forced to disk before the answer goes out.
+A killed server started again on the same state folder replays the journal — ticks and
+requests in their order — to the point it reached, checks that the replay gives the log
+on disk, and runs on (or refuses, naming the first differing line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from twin import events as ev
+from twin.app.live.board import Spot, VisitBoard, VisitView
+from twin.app.live.journal import TICK, Journal
+from twin.app.live.pace import Pace, PaceSetting
+from twin.app.wiring import build_brain, build_world
+from twin.clock import hhmm
+from twin.config import Scenario
+from twin.models.decisions.links import LinkSigner
+from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.sim import outside
+from twin.sim.rng import stream
+from twin.stream.connectors.bridge import BrainRun, LoopBridge
+from twin.stream.direct import DirectBrain
+from twin.stream.messages import Tick
+
+JOURNAL = "requests.jsonl"
+LOG = "events.jsonl"
+SETUP = "serve.json"
+Progress = Callable[[float, float], None]
+
+
+class ResumeRefused(RuntimeError):
+    """The state folder cannot be resumed (the message says why and what to do)."""
+
+
+class RequestRefused(ValueError):
+    """A request the day cannot carry out: ``status`` is the HTTP status it deserves."""
+
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.field = status, field
+
+
+class LiveDay:
+    """One served day over a state folder (journal, log, set-up)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None,
+        state_dir: Path,
+        links: LinkSigner | None = None,
+        pace: PaceSetting | None = None,
+    ) -> None:
+        self.pace = Pace(pace or PaceSetting())
+        self.world = build_world(scenario, seed)
+        self.scenario, self.seed = self.world.scenario, self.world.seed
+        self.clock = self.world.clock
+        self.links = links or LinkSigner.for_simulation(self.scenario.company_seed)
+        brain = build_brain(self.world.company, links=self.links) if scenario.policy.brain else None
+        self.brain = DirectBrain(brain) if brain is not None else None
+        self.bridge = LoopBridge()
+        self.ticks = self.world.tick_minutes()
+        self.done = 0  # ticks completed
+        self.lock = threading.RLock()
+        self.rng = stream(self.seed, "outside")
+        self.outside = 0  # outside bookings so far (visit ids A0001, ...)
+        self.keys: dict[str, tuple[str, dict[str, Any]]] = {}  # idempotency key -> answer
+        self.board = VisitBoard()
+        self.state_dir = state_dir
+        self.journal = Journal(state_dir / JOURNAL)
+        self._log: TextIO | None = None
+        self._written = 0  # events of the world's log already on disk
+        self._boarded = 0  # events of the world's log already on the board
+        self.behind_s = 0.0  # the most the paced day fell behind the wall clock
+
+    # ------------------------------------------------------------------ the clock
+    @property
+    def now(self) -> float:
+        return self.world.now
+
+    @property
+    def over(self) -> bool:
+        return self.done >= len(self.ticks)
+
+    def _tick(self, journal: bool = True) -> None:
+        t = self.ticks[self.done]
+        items: list[Any] = list(self.world.advance(t))
+        if self.brain is not None:
+            items.append(Tick(t, self.clock.at(t)))
+            self.bridge.receive(self.brain.feed(items))
+            self.world.apply(self.bridge.take())
+        self.done += 1
+        self._catch_up()
+        if journal:
+            self._write_log(sync=False)
+            self.journal.tick(self.done - 1)
+
+    def tick(self) -> bool:
+        """Run the next tick now; False when the day is over."""
+        with self.lock:
+            if self.over:
+                return False
+            self._tick()
+            return True
+
+    def run(self, stop: threading.Event, progress: Progress | None = None) -> None:
+        """Run the day to its end (or until ``stop``; set ``pace.changed`` with it to wake
+        a waiting loop) at :attr:`pace`, which may change while it runs."""
+        pace = self.pace
+        end = self.ticks[-1]
+        version, start_wall, start_min = -1, 0.0, 0.0
+        while not self.over and not stop.is_set():
+            setting = pace.setting
+            if pace.version != version:  # a new pace: the wall clock counts from here
+                version, start_wall, start_min = pace.version, time.monotonic(), self.now
+                pace.changed.clear()
+            t = self.ticks[self.done]
+            if setting.until is not None and t > setting.until and not setting.paused:
+                pace.set(paused=True, until=None)
+                continue
+            if setting.paused:
+                pace.changed.wait(0.2)
+                continue
+            if setting.speed is not None:
+                due = start_wall + (t - start_min) * 60.0 / setting.speed
+                wait = due - time.monotonic()
+                if wait > 0:
+                    pace.changed.wait(wait)
+                    if pace.version != version or stop.is_set():
+                        continue
+                self.behind_s = max(self.behind_s, -wait)
+            self.tick()
+            if progress is not None:
+                progress(t, end)
+
+    # ------------------------------------------------------------------ the log
+    def _write_log(self, sync: bool) -> None:
+        new = self.world.log[self._written :]
+        if not new:
+            return
+        if self._log is None:
+            self._log = (self.state_dir / LOG).open("a", encoding="utf-8")
+        self._log.write("".join(line + "\n" for line in ev.to_lines(new)))
+        self._log.flush()
+        if sync:
+            os.fsync(self._log.fileno())
+        self._written += len(new)
+
+    def _catch_up(self) -> None:
+        """The board follows the log (in a replay too, where nothing is written)."""
+        log = self.world.log
+        self.board.apply(log[self._boarded :])
+        self._boarded = len(log)
+
+    def close(self) -> None:
+        self.journal.close()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    # ------------------------------------------------------------------ requests
+    def offers(self, job: outside.JobRequest, limit: int = 10) -> list[SlotOffer] | NoOffer:
+        """The windows the planner would promise ``job`` now (nothing is booked)."""
+        with self.lock:
+            self._open_for_requests()
+            return outside.offers(self.world, job, limit)
+
+    def request(self, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+        """Carry out an outside request (``record["kind"]``: book, device_alert, cancel,
+        reschedule, feedback), journal it and force its events to disk; a repeated
+        idempotency ``key`` returns the first answer without doing it again."""
+        fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        with self.lock:
+            if key is not None and key in self.keys:
+                first, answer = self.keys[key]
+                if first != fingerprint:
+                    msg = "this Idempotency-Key was used for a different request"
+                    raise RequestRefused(409, "Idempotency-Key", msg)
+                return answer
+            self._open_for_requests()
+            entry = {**record, "key": key, "after_tick": self.done}
+            answer = self._apply(entry)
+            self._catch_up()
+            if key is not None:
+                self.keys[key] = (fingerprint, answer)
+            self.journal.request(entry)
+            self._write_log(sync=True)
+            return answer
+
+    def _open_for_requests(self) -> None:
+        if self.over:
+            raise RequestRefused(409, "time", "the served day has ended")
+
+    def _apply(self, entry: dict[str, Any]) -> dict[str, Any]:
+        from twin.app.live.requests import carry_out
+
+        return carry_out(self, entry)
+
+    def next_visit_id(self) -> str:
+        self.outside += 1
+        return f"{outside.OUTSIDE_PREFIX}{self.outside:04d}"
+
+    # ------------------------------------------------------------------ reading
+    def view(self, visit_id: str) -> tuple[VisitView, Spot | None] | None:
+        with self.lock:
+            found = self.board.visits.get(visit_id)
+            if found is None:
+                return None
+            tid = found.technician_id
+            return found, self.board.where.get(tid) if tid is not None else None
+
+    def link(self, visit_id: str) -> str:
+        return self.links.url(visit_id, self.clock.midnight)
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "scenario": self.scenario.name,
+                "seed": self.seed,
+                "time": self.clock.at(self.now).isoformat(),
+                "local_time": hhmm(self.now),
+                "ticks_done": self.done,
+                "ticks": len(self.ticks),
+                "over": self.over,
+                "events": len(self.world.log),
+                "outside_bookings": self.outside,
+                "behind_s": round(self.behind_s, 3),
+                "speed": self.pace.setting.speed,
+                "paused": self.pace.setting.paused,
+            }
+
+    def brain_run(self) -> BrainRun:
+        return BrainRun(list(self.world.log), self.bridge.ops, self.bridge.dead_letters)
+
+    # ------------------------------------------------------------------ set-up and resume
+    def save_setup(self, public_url: str) -> None:
+        setup = {
+            "scenario": self.scenario.model_dump(mode="json"),
+            "seed": self.seed,
+            "public_url": public_url,
+        }
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.state_dir / SETUP).write_text(json.dumps(setup, indent=2), encoding="utf-8")
+
+    def replay(self) -> int:
+        """Rebuild the day from the journal (ticks and requests in their order); check that
+        it gives the log on disk; returns the number of requests replayed."""
+        entries = list(self.journal.entries())
+        requests = 0
+        for entry in entries:
+            if entry["kind"] == TICK:
+                self._tick(journal=False)
+            else:
+                answer = self._apply(entry)
+                self._catch_up()
+                requests += 1
+                key = entry.get("key")
+                if key is not None:
+                    record = {k: v for k, v in entry.items() if k not in ("key", "after_tick")}
+                    digest = json.dumps(record, sort_keys=True).encode()
+                    self.keys[key] = (hashlib.sha256(digest).hexdigest(), answer)
+        self._check_log()
+        self._rewrite(entries)
+        return requests
+
+    def _check_log(self) -> None:
+        path = self.state_dir / LOG
+        on_disk = path.read_text(encoding="utf-8").split("\n") if path.exists() else []
+        rebuilt = ev.to_lines(self.world.log)
+        for n, (old, new) in enumerate(zip(on_disk, rebuilt, strict=False), start=1):
+            if old and old != new:
+                msg = (
+                    f"{path}, line {n}: the replayed day differs from the log on disk (a "
+                    "different scenario, seed or version of the twin); start afresh with "
+                    "--fresh or another --state folder"
+                )
+                raise ResumeRefused(msg)
+
+    def _rewrite(self, entries: list[dict[str, Any]]) -> None:
+        """The log and journal as replayed (a torn last line from the kill is dropped)."""
+        lines = ev.to_lines(self.world.log)
+        (self.state_dir / LOG).write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+        self._written = len(self.world.log)
+        jpath = self.state_dir / JOURNAL
+        text = "".join(
+            json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n"
+            if e["kind"] != TICK
+            else json.dumps({"kind": TICK, "i": e["i"]}) + "\n"
+            for e in entries
+        )
+        jpath.write_text(text, encoding="utf-8")
+
+
+def read_setup(state_dir: Path) -> dict[str, Any] | None:
+    path = state_dir / SETUP
+    if not path.exists():
+        return None
+    return dict(json.loads(path.read_text(encoding="utf-8")))

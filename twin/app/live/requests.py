@@ -1,0 +1,113 @@
+"""The outside requests a served day carries out, each a JSON record in its journal.
+
+``carry_out`` is called once when the request arrives and again, with the same record,
+when a killed day is replayed: everything it does depends on the record and the day's
+state only, so the replay gives the same log and the same answers.
+
+Kinds: ``book`` (a job in a chosen window, or the planner's best), ``device_alert`` (a
+fault from a connected product: booked at once or answered with offers, by policy),
+``reschedule``, ``cancel`` and ``feedback`` (a rating through the info link).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twin.clock import hhmm
+from twin.models.booking.desk import Booking
+from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.sim import outside
+
+if TYPE_CHECKING:
+    from twin.app.live.day import LiveDay
+
+
+def job_of(record: dict[str, Any]) -> outside.JobRequest:
+    job = record["job"]
+    return outside.JobRequest(
+        customer_id=job["customer_id"],
+        job_type=job["job_type"],
+        x=float(job["x"]),
+        y=float(job["y"]),
+        channel=record["channel"],
+        available=(float(job["available_from"]), float(job["available_until"])),
+        language=job.get("language", "de"),
+        notify_channel=job.get("notify_channel", "sms"),
+    )
+
+
+def offer_view(day: LiveDay, o: SlotOffer) -> dict[str, Any]:
+    return {
+        "window_start": day.clock.at(o.window_start).isoformat(),
+        "window_end": day.clock.at(o.window_end).isoformat(),
+        "local": f"{hhmm(o.window_start)}–{hhmm(o.window_end)}",
+        "technician_id": o.technician_id,
+        "cost": round(o.cost, 2),
+        "late_risk": round(o.late_risk, 3),
+    }
+
+
+def _booked(day: LiveDay, vid: str, result: Booking | NoOffer) -> dict[str, Any]:
+    if isinstance(result, NoOffer):
+        return {"status": "rejected", "visit_id": vid, "reason": result.reason}
+    task = result.task
+    return {
+        "status": "booked",
+        "visit_id": vid,
+        "window_start": day.clock.at(task.window_start).isoformat(),
+        "window_end": day.clock.at(task.window_end).isoformat(),
+        "local": f"{hhmm(task.window_start)}–{hhmm(task.window_end)}",
+        "technician_id": result.technician_id,
+        "link": day.link(vid),
+        "reason": None,
+    }
+
+
+def _window(record: dict[str, Any]) -> tuple[float, float] | None:
+    w = record.get("window")
+    return None if w is None else (float(w[0]), float(w[1]))
+
+
+def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
+    kind = record["kind"]
+    world = day.world
+    if kind == "book":
+        vid = day.next_visit_id()
+        result = outside.book_outside(world, day.rng, vid, job_of(record), _window(record))
+        return _booked(day, vid, result)
+    if kind == "device_alert":
+        outside.device_alert(
+            world, record["device_id"], record["job"]["customer_id"], record["fault_code"]
+        )
+        job = job_of(record)
+        if day.scenario.policy.device_alerts == "ask":
+            ranked = outside.offers(world, job)
+            if isinstance(ranked, NoOffer):
+                return {"status": "no_offer", "reason": ranked.reason, "offers": []}
+            return {"status": "offers", "offers": [offer_view(day, o) for o in ranked]}
+        vid = day.next_visit_id()
+        return _booked(day, vid, outside.book_outside(world, day.rng, vid, job, None))
+    vid = record["visit_id"]
+    if kind == "cancel":
+        done = outside.cancel(world, vid)
+        reason = None if done else "the visit is under way, done or already cancelled"
+        return {"status": "cancelled" if done else "refused", "visit_id": vid, "reason": reason}
+    if kind == "reschedule":
+        window = _window(record)
+        assert window is not None
+        result = outside.reschedule(world, vid, window)
+        answer = _booked(day, vid, result)
+        if answer["status"] == "booked":
+            answer["status"] = "rescheduled"
+        else:
+            answer["status"] = "refused"
+        return answer
+    if kind == "feedback":
+        view = day.board.visits.get(vid)
+        if view is None or view.status != "done" or view.technician_id is None:
+            return {"status": "refused", "visit_id": vid, "reason": "the visit is not done yet"}
+        if view.rated is not None:
+            return {"status": "refused", "visit_id": vid, "reason": "the visit is rated already"}
+        world.rate(vid, view.technician_id, int(record["rating"]))
+        return {"status": "rated", "visit_id": vid, "reason": None}
+    raise ValueError(f"kind: unknown request {kind!r}")

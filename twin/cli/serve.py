@@ -1,0 +1,128 @@
+"""``twin serve``: the live twin. The day runs paced against the wall clock (world and brain
+in the loop) while an HTTP API takes bookings from every channel and serves the
+customers' info links. When the day ends (or on Ctrl-C / SIGTERM) its log, KPIs, report
+and run-store entry are written as ``twin run`` writes them.
+
+The API key for booking endpoints is ``--api-key``, else ``FIELDTWIN_API_KEY``, else a
+random one printed at start. Started again on the same ``--state`` folder, a day that was
+killed resumes from its journal (``--fresh`` starts a new day instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from twin.cli.common import (
+    DEFAULT_SCENARIO,
+    add_policy_options,
+    console,
+    kpi_table,
+    policy_overrides,
+    scenario_from,
+)
+from twin.clock import hhmm
+
+API_KEY_ENV = "FIELDTWIN_API_KEY"
+
+
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'max', got {text!r}") from None
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be in (0, 100000] or 'max', got {text!r}")
+    return value
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from twin.api.app import create_app
+    from twin.api.server import finish, open_day, serve
+    from twin.app.live import ResumeRefused
+    from twin.app.live.pace import PaceSetting
+
+    scenario = scenario_from(args.scenario, **policy_overrides(args))
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    try:
+        pace = PaceSetting(speed=args.speed, paused=args.paused)
+        opened = open_day(scenario, args.seed, Path(args.state), public, args.fresh, pace)
+    except ResumeRefused as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    day = opened.day
+    key = args.api_key or os.environ.get(API_KEY_ENV) or secrets.token_urlsafe(18)
+    base = f"http://{args.host}:{args.port}"
+    if opened.resumed:
+        console.print(
+            f"resumed the day in {args.state} at {hhmm(day.now)} "
+            f"({opened.replayed_requests} outside requests replayed)"
+        )
+    speed = "as fast as possible" if args.speed is None else f"×{args.speed:g}"
+
+    def ready() -> None:
+        console.print(
+            f"[bold]FieldTwin live[/bold] · {day.scenario.name} · seed {day.seed} · {speed}\n"
+            f"  API      {base}/api/v1   (X-API-Key: {key})\n"
+            f"  docs     {base}/docs   schema {base}/openapi.json\n"
+            f"  status   {base}/api/v1/status\n"
+            f"  links    {public}/v/<token> (in every customer message)\n"
+            f"  clock    POST {base}/api/v1/clock  (speed, pause, run until HH:MM)\n"
+            "Ctrl-C ends the day early and writes it."
+        )
+
+    end = day.ticks[-1]
+    step = max(1, len(day.ticks) // 24)
+
+    def progress(t: float, _: float) -> None:
+        if day.done % step == 0 or t >= end:
+            console.print(f"  {hhmm(t)}  {len(day.world.log):,d} events", highlight=False)
+
+    finished = serve(day, create_app(day, key), args.host, args.port, progress, ready)
+    out = Path(args.out)
+    kpis = finish(day, out, None if args.no_store else args.store)
+    state = "ended" if finished else f"stopped at {hhmm(day.now)}"
+    console.print(kpi_table([(day.scenario.policy.name, kpis)], f"served day {state}"))
+    console.print(f"written to {out} (events.jsonl, kpis.json, report.html)")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run a live day with the booking API and the customers' info links",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--scenario", type=Path, default=None, help=f"scenario TOML (default: {DEFAULT_SCENARIO})"
+    )
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
+    add_policy_options(p)
+    p.add_argument(
+        "--speed",
+        type=_speed,
+        default=60.0,
+        help="simulated minutes per wall minute: 1 real time, 60 (default) a day in about "
+        "16 minutes, 'max' as fast as possible",
+    )
+    p.add_argument(
+        "--paused",
+        action="store_true",
+        help="start with the clock stopped (start it with POST /api/v1/clock)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
+    p.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    p.add_argument("--public-url", default=None, help="base URL of the info links")
+    p.add_argument("--api-key", default=None, help=f"booking API key (or {API_KEY_ENV})")
+    p.add_argument("--state", default="out/live", help="state folder (default: out/live)")
+    p.add_argument("--fresh", action="store_true", help="discard a saved day and start anew")
+    p.add_argument("--out", default="out/serve", help="outputs folder (default: out/serve)")
+    p.add_argument("--store", default="runs/fieldtwin.duckdb", help="run store")
+    p.add_argument("--no-store", action="store_true", help="do not keep the day in the store")
+    p.set_defaults(func=cmd_serve)

@@ -1,0 +1,143 @@
+"""Requests from outside the simulation: bookings, reschedules, cancellations, device alerts
+and ratings that real people (or systems) send to a served twin (``twin serve``).
+
+Each is carried out by the world at its current time with the same booking office as the
+simulated customers (:mod:`twin.sim.booking`), and leaves its events in the log (the
+channel on ``VisitRequested``), so a served day replays exactly from its requests
+(:mod:`twin.app.live`). What a real customer's visit hides from the twin — its true
+duration, travel noise, whether the fix works — the world draws from its own stream
+(``outside``), in the order the requests arrive, so other visits meet the same random
+numbers as without them. A real customer is at home and rates through their info link,
+never by simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from twin import events as ev
+from twin.models.booking.desk import Booking, visit_task
+from twin.models.booking.windows import Window, windows_within
+from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.sim.booking import Desk, book
+from twin.sim.visit import VisitSpec
+
+NEVER = 1.0  # a uniform draw that never falls below a share: always home, never simulated
+OUTSIDE_PREFIX = "A"  # visit ids of outside bookings: A0001, A0002, ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """A visit asked for from outside: what, where, for whom, when the customer can be
+    there (minutes of the day), and how they asked and want to be told."""
+
+    customer_id: str
+    job_type: str
+    x: float
+    y: float
+    channel: str
+    available: Window
+    language: str = "de"
+    notify_channel: str = "sms"
+
+
+def outside_visit(
+    world: Desk, rng: np.random.Generator, visit_id: str, job: JobRequest, window: Window
+) -> VisitSpec:
+    """The world's visit for an outside request, asked for in ``window``."""
+    d = world.scenario.demand
+    spec = d.jobs[job.job_type]
+    return VisitSpec(
+        visit_id=visit_id,
+        customer_id=job.customer_id,
+        job_type=job.job_type,
+        skill=spec.skill,
+        priority=spec.priority,
+        x=job.x,
+        y=job.y,
+        channel=job.channel,
+        request_min=world.now,
+        preferred=window,
+        available=window if job.job_type != "emergency" else job.available,
+        notify_channel=job.notify_channel,
+        language=job.language,
+        customer_trait=(float(rng.normal()), float(rng.normal())),
+        site_factor=float(rng.lognormal(0.0, d.site_sigma)),
+        z_duration=float(rng.normal()),
+        z_travel=float(rng.normal()),
+        u_fix=float(rng.random()),
+        u_home=NEVER,
+        u_feedback=NEVER,
+        z_rating=0.0,
+        cancel_min=None,
+    )
+
+
+def offers(world: Desk, job: JobRequest, limit: int = 10) -> list[SlotOffer] | NoOffer:
+    """The windows the planner can promise ``job`` now, best first (read only)."""
+    scenario = world.scenario
+    task = visit_task(scenario, "REQUEST", job.customer_id, job.job_type, job.x, job.y, (0, 0))
+    options = windows_within(world.company.windows, job.available, now=world.now)
+    if not options:
+        return NoOffer("no offered window inside the customer's availability ends an hour from now")
+    ranked = world.dispatcher.offers(world.plan_state(), task, options)
+    return ranked if isinstance(ranked, NoOffer) else list(ranked[:limit])
+
+
+def book_outside(
+    world: Desk, rng: np.random.Generator, visit_id: str, job: JobRequest, window: Window | None
+) -> Booking | NoOffer:
+    """Book ``job`` as ``visit_id`` in ``window`` (one of the offered windows; None: the
+    best the planner finds inside the customer's availability, as for a device alert)."""
+    if window is None:
+        ranked = offers(world, job, limit=1)
+        if isinstance(ranked, NoOffer):
+            window = job.available  # recorded and rejected with the planner's reason below
+        else:
+            window = (ranked[0].window_start, ranked[0].window_end)
+    spec = outside_visit(world, rng, visit_id, job, window)
+    world.visit_specs[visit_id] = spec
+    return book(world, spec)
+
+
+def device_alert(world: Desk, device_id: str, customer_id: str, fault_code: str) -> ev.Event:
+    """A connected product reports a fault (the proactive visit is booked by the caller)."""
+    return world.emit(
+        ev.DeviceAlert, device_id=device_id, customer_id=customer_id, fault_code=fault_code
+    )
+
+
+def reschedule(world: Desk, visit_id: str, window: Window) -> Booking | NoOffer:
+    """Move an open visit to another window of the day; it keeps its old place if the new
+    window cannot be promised."""
+    if not world.is_open(visit_id):
+        return NoOffer("the visit is under way, done or cancelled")
+    old_routes = {t: r for t, r in world.plan_state().routes.items() if visit_id in r}
+    world.set_routes({t: tuple(v for v in r if v != visit_id) for t, r in old_routes.items()})
+    task = replace(world.tasks[visit_id], window_start=window[0], window_end=window[1])
+    routes = world.dispatcher.insert(world.plan_state(), task)
+    if isinstance(routes, NoOffer):
+        world.set_routes(old_routes)
+        return routes
+    booking = Booking(task, routes)
+    world.tasks[visit_id] = task
+    world.emit(
+        ev.VisitBooked,
+        visit_id=visit_id,
+        window_start=world.clock.at(window[0]),
+        window_end=world.clock.at(window[1]),
+        technician_id=booking.technician_id,
+        expected_duration_min=task.duration_min,
+    )
+    world.set_routes(routes, f"rescheduled {visit_id}")
+    return booking
+
+
+def cancel(world: Desk, visit_id: str) -> bool:
+    """The customer cancels an open visit; False if it is under way, done or cancelled."""
+    if not world.is_open(visit_id):
+        return False
+    world.cancel_visit(visit_id, "customer cancelled")
+    return True
