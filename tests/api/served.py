@@ -17,6 +17,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "data" / "scenarios" / "small.toml"
+# the small town with room for outside bookings, and the brain in the loop (ETAs, messages)
+SERVED_TOML = SMALL.read_text().replace(
+    "visits_per_technician = 7.0", "visits_per_technician = 4.0"
+)
+SERVED_TOML = SERVED_TOML.replace("brain = false", "brain = true")
+assert "visits_per_technician = 4.0" in SERVED_TOML and "brain = true" in SERVED_TOML
 KEY = "test-key"
 SECRET = "a-secret-for-the-tests-only-0123456789"
 
@@ -30,21 +36,26 @@ def free_port() -> int:
 class Served:
     """``twin serve`` on ``state``; ``start`` waits until the API answers."""
 
-    def __init__(self, tmp: Path, *extra: str, state: Path | None = None) -> None:
+    def __init__(
+        self, tmp: Path, *extra: str, state: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        self.env = env or {}
         self.tmp = tmp
         self.state = state or tmp / "state"
         self.out = tmp / "out"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.extra = extra
+        self.scenario = tmp / "served.toml"
+        self.scenario.write_text(SERVED_TOML)
         self.proc: subprocess.Popen[str] | None = None
         self.client = httpx.Client(base_url=self.base, timeout=30.0)
 
     def start(self, *flags: str) -> Served:
-        env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "PYTHONUNBUFFERED": "1", **self.env}
         cmd = [
             sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
-            "serve", "--scenario", str(SMALL), "--port", str(self.port),
+            "serve", "--scenario", str(self.scenario), "--port", str(self.port),
             "--state", str(self.state), "--out", str(self.out), "--no-store", *self.extra, *flags,
         ]  # fmt: skip
         self.stdout = (self.tmp / f"serve-{self.port}.txt").open("w")

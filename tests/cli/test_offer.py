@@ -41,3 +41,12 @@ def test_impossible_request_gets_a_reason(
     assert code == 1 and out["offers"] == [] and out["reason"]
     code, out = _offer(saved_day, capsys, "--job-type", "plumbing")
     assert code == 1 and "allowed: emergency" in out["reason"]
+
+
+def test_no_window_ending_within_the_hour_is_offered(
+    saved_day: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _offer(saved_day, capsys, "--limit", "20")
+    assert code == 0 and out["offers"]
+    ends = [o["window"].split("–")[1] for o in out["offers"]]
+    assert min(ends) >= "10:00"  # at 09:00, not 08:00–10:00

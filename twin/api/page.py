@@ -127,6 +127,7 @@ def _document(body: str, script: str) -> str:
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"
         f"<title>{html.escape('Your visit')}</title><style>{_STYLE}</style></head>"
         f"<body>{body}{script}</body></html>"
     )

@@ -9,13 +9,16 @@ the day resumes from its journal (:meth:`LiveDay.replay`).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.live import LiveDay, ResumeRefused, read_setup
@@ -24,6 +27,8 @@ from twin.app.run import write_outputs
 from twin.app.wiring import SECRET_ENV
 from twin.config import Scenario
 from twin.models.decisions.links import LinkSigner
+
+log = logging.getLogger(__name__)
 
 LINK_KEY = "link.key"
 Progress = Callable[[float, float], None]
@@ -92,6 +97,13 @@ def finish(day: LiveDay, out_dir: Path | None, store: str | None) -> Kpis:
     return kpis
 
 
+def _note_signals() -> dict[int, Any]:
+    def note(sig: int, _: object) -> None:
+        log.info("served day: signal %d, writing the day so far", sig)
+
+    return {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
 def serve(
     day: LiveDay,
     app: object,
@@ -123,9 +135,14 @@ def serve(
 
     thread = threading.Thread(target=run_day, name="served-day", daemon=True)
     thread.start()
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again under the handlers it
+    # found: these only note it, so the day is still written (as ``twin run`` writes it)
+    quiet = _note_signals() if threading.current_thread() is threading.main_thread() else {}
     try:
         server.run()
     finally:
+        for sig, handler in quiet.items():
+            signal.signal(sig, handler)
         stop.set()
         day.pace.changed.set()
         thread.join()

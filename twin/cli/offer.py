@@ -2,8 +2,9 @@
 
 The saved plan state is an event log (``events.jsonl`` with its ``roster.json``): the
 fleet is rebuilt from the log up to ``--at`` exactly as the brain's mirror does, then the
-policy's planner ranks the company's windows (the booking desk of
-:mod:`twin.models.booking`, as in the simulated world). The answer is a table, or JSON
+policy's planner ranks the company's windows that end at least an hour after ``--at`` (the
+booking desk's :func:`~twin.models.booking.desk.offer_windows`, as the booking API of
+``twin serve`` does). The answer is a table, or JSON
 (``--json``) for an integration; an impossible request gets an explicit reason.
 """
 
@@ -19,8 +20,7 @@ from twin.app.roster import read_roster
 from twin.app.wiring import company_from_roster, dispatcher_factory
 from twin.cli.common import DEFAULT_SCENARIO, scenario_from
 from twin.clock import hhmm, parse_hhmm
-from twin.models.booking.desk import visit_task
-from twin.models.booking.windows import windows_within
+from twin.models.booking.desk import offer_windows, visit_task
 from twin.models.company import Company
 from twin.models.routing.dispatch import NoOffer, SlotOffer
 from twin.models.routing.mirror import FleetMirror
@@ -59,12 +59,12 @@ def answer(args: argparse.Namespace) -> dict[str, Any]:
     request = visit_task(
         scenario, "REQUEST", args.customer, args.job_type, args.x, args.y, (0.0, 0.0), due
     )
-    windows = windows_within(company.windows, (args.available_from, args.available_until))
     planner = dispatcher_factory(scenario)(company.travel, company.break_rule)
-    result = planner.offers(state, request, windows)
+    available = (args.available_from, args.available_until)
+    result = offer_windows(state, request, planner, company.windows, available, args.limit)
     if isinstance(result, NoOffer):
         return {"offers": [], "reason": result.reason}
-    return {"offers": [_offer(o) for o in result[: args.limit]], "reason": None}
+    return {"offers": [_offer(o) for o in result], "reason": None}
 
 
 def _offer(o: SlotOffer) -> dict[str, Any]:

@@ -46,9 +46,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from twin.api.server import finish, open_day, serve
     from twin.app.live import ResumeRefused
     from twin.app.live.pace import PaceSetting
+    from twin.app.wiring import PUBLIC_URL_ENV
 
     scenario = scenario_from(args.scenario, **policy_overrides(args))
-    public = args.public_url or f"http://{args.host}:{args.port}"
+    public = args.public_url or os.environ.get(PUBLIC_URL_ENV) or f"http://{args.host}:{args.port}"
     try:
         pace = PaceSetting(speed=args.speed, paused=args.paused)
         opened = open_day(scenario, args.seed, Path(args.state), public, args.fresh, pace)
@@ -118,7 +119,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: local)")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
-    p.add_argument("--public-url", default=None, help="base URL of the info links")
+    p.add_argument(
+        "--public-url",
+        default=None,
+        help="base URL of the info links (or FIELDTWIN_PUBLIC_URL; default: this server)",
+    )
     p.add_argument("--api-key", default=None, help=f"booking API key (or {API_KEY_ENV})")
     p.add_argument("--state", default="out/live", help="state folder (default: out/live)")
     p.add_argument("--fresh", action="store_true", help="discard a saved day and start anew")

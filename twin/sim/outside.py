@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from twin import events as ev
-from twin.models.booking.desk import Booking, visit_task
-from twin.models.booking.windows import Window, windows_within
+from twin.models.booking.desk import Booking, offer_windows, visit_task
+from twin.models.booking.windows import Window
 from twin.models.routing.dispatch import NoOffer, SlotOffer
 from twin.sim.booking import Desk, book
 from twin.sim.visit import VisitSpec
@@ -79,11 +79,8 @@ def offers(world: Desk, job: JobRequest, limit: int = 10) -> list[SlotOffer] | N
     """The windows the planner can promise ``job`` now, best first (read only)."""
     scenario = world.scenario
     task = visit_task(scenario, "REQUEST", job.customer_id, job.job_type, job.x, job.y, (0, 0))
-    options = windows_within(world.company.windows, job.available, now=world.now)
-    if not options:
-        return NoOffer("no offered window inside the customer's availability ends an hour from now")
-    ranked = world.dispatcher.offers(world.plan_state(), task, options)
-    return ranked if isinstance(ranked, NoOffer) else list(ranked[:limit])
+    windows = world.company.windows
+    return offer_windows(world.plan_state(), task, world.dispatcher, windows, job.available, limit)
 
 
 def book_outside(

@@ -29,6 +29,7 @@ from twin import events as ev
 from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting
+from twin.app.live.requests import carry_out
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
 from twin.config import Scenario
@@ -210,8 +211,6 @@ class LiveDay:
             raise RequestRefused(409, "time", "the served day has ended")
 
     def _apply(self, entry: dict[str, Any]) -> dict[str, Any]:
-        from twin.app.live.requests import carry_out
-
         return carry_out(self, entry)
 
     def next_visit_id(self) -> str:

@@ -11,15 +11,30 @@ fault from a connected product: booked at once or answered with offers, by polic
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from twin.clock import hhmm
+import numpy as np
+
+from twin.app.live.board import VisitBoard
+from twin.clock import DayClock, hhmm
+from twin.config import Scenario
 from twin.models.booking.desk import Booking
 from twin.models.routing.dispatch import NoOffer, SlotOffer
 from twin.sim import outside
+from twin.sim.world import World
 
-if TYPE_CHECKING:
-    from twin.app.live.day import LiveDay
+
+class LiveDay(Protocol):
+    """What a request needs of the served day (``twin.app.live.LiveDay`` is one)."""
+
+    world: World
+    scenario: Scenario
+    clock: DayClock
+    board: VisitBoard
+    rng: np.random.Generator
+
+    def next_visit_id(self) -> str: ...
+    def link(self, visit_id: str) -> str: ...
 
 
 def job_of(record: dict[str, Any]) -> outside.JobRequest:

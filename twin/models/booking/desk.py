@@ -22,7 +22,7 @@ from twin.clock import DayClock
 from twin.config import Scenario
 from twin.models.booking.displace import make_room
 from twin.models.booking.windows import Window, windows_within
-from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
+from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes, SlotOffer
 from twin.models.routing.plan import BreakRule, PlanState, VisitTask
 from twin.models.routing.travel import TravelModel
 
@@ -88,6 +88,24 @@ def booked_task(requested: ev.VisitRequested, booked: ev.VisitBooked, clock: Day
         duration_min=booked.expected_duration_min,
         due_min=clock.minutes(due) if due else None,
     )
+
+
+def offer_windows(
+    state: PlanState,
+    task: VisitTask,
+    dispatcher: Dispatcher,
+    windows: Sequence[Window],
+    available: Window,
+    limit: int = 10,
+) -> list[SlotOffer] | NoOffer:
+    """The windows the company can promise ``task`` at ``state.now``, best first: those
+    inside the customer's availability that end at least an hour from now, ranked by the
+    dispatcher (price and lateness risk). ``twin offer`` and the booking API both ask this."""
+    options = windows_within(windows, available, now=state.now)
+    if not options:
+        return NoOffer("no offered window inside the customer's availability ends an hour from now")
+    ranked = dispatcher.offers(state, task, options)
+    return ranked if isinstance(ranked, NoOffer) else list(ranked[:limit])
 
 
 def book_visit(
