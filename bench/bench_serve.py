@@ -1,0 +1,188 @@
+"""Load benchmark of the live service (issue 15): latency per endpoint while the day runs.
+
+A real ``twin serve`` (subprocess, loopback) of the default scenario with ``--technicians``
+technicians runs the day at ``--speed`` (60: a simulated minute per second). After a fast
+start to ``--from`` (local time), for ``--seconds`` of wall time:
+
+* ``--customers`` customers poll their info link (``GET /api/v1/track/{token}``), each
+  every ``--poll-s`` seconds (the info page polls every 2 s);
+* ``--bookers`` concurrent bookers ask for offers and book the best (``POST /offers``,
+  ``POST /bookings``), one after the other without pause.
+
+Reported: p50/p95/p99/max latency per endpoint (ms), requests served, how far the paced
+day fell behind the wall clock (``behind_s`` of the server: the most a tick started late),
+the server's CPU time (``/proc``) and wall time, and the 1-minute load average. The clients
+run in this process on one asyncio loop (httpx), on the same machine: their CPU competes
+with the server's, as a single-machine test must.
+
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_serve.py [--technicians 200]
+[--customers 1000] [--bookers 20] [--seconds 60] [--speed 60]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-key"
+LINK = re.compile(r"/v/(v1\.[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]+)")
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+async def _poller(
+    client: httpx.AsyncClient, token: str, every: float, stop: float, out: list[float]
+) -> None:
+    await asyncio.sleep(every * (hash(token) % 1000) / 1000)  # spread over the interval
+    while time.monotonic() < stop:
+        t0 = time.perf_counter()
+        r = await client.get(f"/api/v1/track/{token}")
+        out.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, r.text
+        await asyncio.sleep(every)
+
+
+async def _booker(
+    client: httpx.AsyncClient, n: int, stop: float, lat: dict[str, list[float]], size: float
+) -> None:
+    i = 0
+    while time.monotonic() < stop:
+        i += 1
+        job = {
+            "customer_id": f"C-B{n}-{i}",
+            "job_type": "repair",
+            "x": (n * 7 + i * 3) % size,
+            "y": (n * 5 + i * 11) % size,
+        }
+        t0 = time.perf_counter()
+        r = await client.post(
+            "/api/v1/offers", json={"channel": "portal", "job": job}, headers={"X-API-Key": KEY}
+        )
+        lat["offers"].append((time.perf_counter() - t0) * 1000)
+        offers = r.json().get("offers", [])
+        if not offers:
+            continue
+        start, end = offers[0]["local"].split("–")
+        body = {"channel": "portal", "job": job, "window_start": start, "window_end": end}
+        t0 = time.perf_counter()
+        r = await client.post(
+            "/api/v1/bookings",
+            json=body,
+            headers={"X-API-Key": KEY, "Idempotency-Key": f"b{n}-{i}"},
+        )
+        lat["bookings"].append((time.perf_counter() - t0) * 1000)
+        assert r.status_code in (201, 409), r.text
+
+
+async def _load(
+    base: str, tokens: list[str], args: argparse.Namespace, size: float
+) -> dict[str, list[float]]:
+    lat: dict[str, list[float]] = {"track": [], "offers": [], "bookings": []}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as client:
+        stop = time.monotonic() + args.seconds
+        tasks = [_poller(client, t, args.poll_s, stop, lat["track"]) for t in tokens]
+        tasks += [_booker(client, n, stop, lat, size) for n in range(args.bookers)]
+        await asyncio.gather(*tasks)
+    return lat
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--technicians", type=int, default=200)
+    ap.add_argument("--customers", type=int, default=1000)
+    ap.add_argument("--bookers", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--speed", type=float, default=60.0)
+    ap.add_argument("--poll-s", type=float, default=2.0)
+    ap.add_argument("--from", dest="start", default="08:30")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    toml = (ROOT / "data/scenarios/default.toml").read_text()
+    toml = re.sub(r"(?m)^technicians = \d+", f"technicians = {args.technicians}", toml)
+    scenario = tmp / "scenario.toml"
+    scenario.write_text(toml)
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
+           "serve", "--scenario", str(scenario), "--port", str(port),
+           "--state", str(tmp / "state"), "--out", str(tmp / "out"), "--no-store", "--paused",
+           "--speed", str(args.speed)]  # fmt: skip
+    env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        with httpx.Client(base_url=base, timeout=600) as c:
+            for _ in range(600):
+                try:
+                    c.get("/api/v1/status")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            c.post(
+                "/api/v1/clock",
+                json={"speed": "max", "until": args.start},
+                headers={"X-API-Key": KEY},
+            )
+            while not c.get("/api/v1/status").json()["paused"]:
+                time.sleep(0.1)
+            lines = (tmp / "state" / "events.jsonl").read_text().splitlines()
+            tokens = list(dict.fromkeys(m.group(1) for ln in lines if (m := LINK.search(ln))))
+            tokens = tokens[: args.customers]
+            size = float(c.get(f"/api/v1/track/{tokens[0]}").json()["city_km"])
+            cpu0, wall0 = _cpu_s(proc.pid), time.monotonic()
+            c.post(
+                "/api/v1/clock",
+                json={"speed": args.speed, "paused": False},
+                headers={"X-API-Key": KEY},
+            )
+            lat = asyncio.run(_load(base, tokens, args, size))
+            status = c.get("/api/v1/status").json()
+            cpu, wall = _cpu_s(proc.pid) - cpu0, time.monotonic() - wall0
+    finally:
+        proc.terminate()
+        proc.wait(120)
+    load = os.getloadavg()[0]
+    print(f"# twin serve, {args.technicians} technicians, speed {args.speed:g}, "
+          f"{len(tokens)} customers polling every {args.poll_s:g} s, {args.bookers} bookers, "
+          f"{args.seconds:g} s")  # fmt: skip
+    print("| endpoint | requests | p50 ms | p95 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|---|")
+    for name, xs in lat.items():
+        cells = [_pct(xs, 0.5), _pct(xs, 0.95), _pct(xs, 0.99), max(xs, default=float("nan"))]
+        print(f"| {name} | {len(xs)} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    print(f"day: {status['local_time']} reached, most behind the wall clock "
+          f"{status['behind_s']:.2f} s (a tick is {60 / args.speed:.2f} s); server CPU "
+          f"{cpu:.1f} s in {wall:.1f} s wall; load average {load:.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
