@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from tests.conftest import SCENARIOS
 from twin.config import ConfigError, DeprecatedSetting, Scenario, load_scenario, validate
@@ -110,3 +111,10 @@ def test_overrides_are_validated() -> None:
     assert s.workforce.technicians == 7 and not s.policy.replanning
     with pytest.raises(ConfigError, match=r"policy\.delay_threshold"):
         Scenario().with_overrides(**{"policy.delay_threshold": 2.0})
+
+
+def test_time_zone_names_an_iana_zone() -> None:
+    assert Scenario().time_zone == "Europe/Berlin"
+    assert Scenario(time_zone="UTC").time_zone == "UTC"
+    with pytest.raises(ValidationError, match="IANA time zone"):
+        Scenario(time_zone="Mars/Olympus")

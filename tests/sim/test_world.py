@@ -135,3 +135,23 @@ def test_company_is_the_same_every_day_absences_are_not(small: Scenario) -> None
     sick1 = [p.sick for p in day1.profiles.values()]
     sick2 = [p.sick for p in day2.profiles.values()]
     assert sick1 != sick2
+
+
+def test_a_rating_teaches_the_planner_at_once(small: Scenario) -> None:
+    """A customer's rating (simulated or through the info link: the same ``World.rate``) is
+    logged and updates the planner's chemistry index before the next booking."""
+    from twin.app.wiring import build_world
+
+    scenario = small.with_overrides(
+        **{
+            "policy.planner": "poweropt",
+            "policy.chemistry_history": "data/history/default_feedback.csv.gz",
+        }
+    )
+    world = build_world(scenario, 1)
+    customer = world.visit_specs["V001"].customer_id
+    before = world.dispatcher.chemistry.score(customer, "T001")  # type: ignore[attr-defined]
+    given = world.rate("V001", "T001", 1)
+    assert isinstance(given, ev.FeedbackGiven) and given.rating == 1
+    after = world.dispatcher.chemistry.score(customer, "T001")  # type: ignore[attr-defined]
+    assert after < before

@@ -86,6 +86,7 @@ class LiveDay:
         self.keys: dict[str, tuple[str, dict[str, Any]]] = {}  # idempotency key -> answer
         self.board = VisitBoard()
         self.state_dir = state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(state_dir / JOURNAL)
         self._log: TextIO | None = None
         self._written = 0  # events of the world's log already on disk
