@@ -1,7 +1,7 @@
 """The customer's info page: one self-contained HTML page (no assets from the internet),
 readable on a phone, that follows the visit live through ``/api/v1/track/{token}``.
 
-It shows the status (booked, on the way, on site, done), the promised window, the ETA
+It shows the status (booked, on the way, arriving, on site, done), the promised window, the ETA
 interval and any delay warning in local time, the technician's position on a map of the
 city's own plane while they come to the customer, buttons to move or cancel the visit
 while it is still open, and the rating form once it is done.
@@ -16,6 +16,7 @@ STATUS_TEXT = {
     "requested": "Requested",
     "booked": "Booked",
     "on_the_way": "Your technician is on the way",
+    "arriving": "Your technician is arriving",
     "on_site": "Your technician is with you",
     "done": "Done",
     "cancelled": "Cancelled",

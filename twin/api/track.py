@@ -10,6 +10,7 @@ from twin.clock import hhmm
 from twin.models.booking.windows import windows_within
 
 OPEN = ("booked",)  # a customer can still move or cancel the visit
+ARRIVING_MIN = 10.0  # "on the way" turns "arriving" this close to the expected arrival
 
 
 def track_view(day: LiveDay, visit_id: str) -> dict[str, Any]:
@@ -25,12 +26,15 @@ def track_view(day: LiveDay, visit_id: str) -> dict[str, Any]:
         now = day.now
         windows = windows_within(day.world.company.windows, (0.0, 24 * 60.0), now=now)
     eta = None
+    status = view.status
     if view.eta is not None and view.status in ("booked", "on_the_way"):
         low, central, high = view.eta
         eta = {"low": local(low), "eta": local(central), "high": local(high)}
+        if status == "on_the_way" and clock.minutes(central) - now <= ARRIVING_MIN:
+            status = "arriving"
     return {
         "visit_id": view.visit_id,
-        "status": view.status,
+        "status": status,
         "now": hhmm(now),
         "window": None
         if view.window is None
