@@ -30,17 +30,16 @@ from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
 from twin.sim.demand import make_demand
 from twin.sim.gps import pings
+from twin.sim.rating import will_rate
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
 from twin.sim.technician import technician
 from twin.sim.traffic import make_incidents, traffic
-from twin.sim.truth import rating, true_duration
+from twin.sim.truth import true_duration
 from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile, make_workforce
 
 log = logging.getLogger(__name__)
-
-FEEDBACK_DELAY_MIN = 30.0
 
 
 class World:
@@ -190,8 +189,7 @@ class World:
         if not self.is_open(vid):
             log.warning("not deferring %s (%s): under way, done or cancelled", vid, d.id)
             return
-        tid = self._owner.get(vid)
-        if tid is not None and vid in self.routes[tid]:
+        if (tid := self._owner.get(vid)) is not None and vid in self.routes[tid]:
             self.set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
         self.move_to_another_day(vid, d.reason)
 
@@ -270,7 +268,14 @@ class World:
         if tid is not None and vid in self.routes[tid]:
             self.routes[tid] = tuple(x for x in self.routes[tid] if x != vid)
 
+    def owner(self, vid: str) -> str | None:  # whose route took ``vid`` last
+        return self._owner.get(vid)
+
     # ------------------------------------------------------------------ technicians
+    def take_off(self, tid: str, reason: str) -> None:
+        """``tid`` is off from now on, reported from outside (as a drawn absence)."""
+        self.env.process(self._unavailable(tid, self.now, reason))
+
     def _unavailable(self, tid: str, at: float, reason: str) -> Any:
         yield self.env.timeout(max(0.0, at - self.env.now))
         self.emit(ev.TechnicianUnavailable, technician_id=tid, reason=reason)
@@ -375,18 +380,8 @@ class World:
         return true_duration(self.scenario, self.visit_specs[vid], self.profiles[tid])
 
     def after_visit(self, tid: str, vid: str, arrival: float) -> None:
-        v = self.visit_specs[vid]
-        if v.u_feedback >= self.scenario.demand.feedback_share:
-            return
-        task = self.tasks[vid]
-        late = max(0.0, arrival - task.window_end)
-        wait = max(0.0, min(arrival, task.window_end) - task.window_start)
-        stars = rating(late, vid in self.warned, wait, v, self.profiles[tid])
-        self.env.process(self._feedback(vid, tid, stars))
-
-    def _feedback(self, vid: str, tid: str, stars: int) -> Any:
-        yield self.env.timeout(FEEDBACK_DELAY_MIN)
-        self.rate(vid, tid, stars)
+        """The customer may rate the visit half an hour later (twin.sim.rating)."""
+        will_rate(self, tid, vid, arrival)
 
     def rate(self, vid: str, tid: str, stars: int) -> ev.Event:
         """The customer rates the visit (through the info link, simulated or real): the
