@@ -1,7 +1,7 @@
 """The ``twin`` command line: one module per command, one shared scenario loader.
 
 ``twin run`` simulates a day, ``replay`` runs the brain over a recorded log, ``kpis``
-measures any log, ``compare``
+measures any log, ``score`` scores the brain against production on a log, ``compare``
 puts policies side by side, ``ui`` opens the cockpit, ``offer`` answers a booking request,
 ``train-durations`` refits the duration model, ``calibrate-eta`` the ETA calibration,
 ``fit-chemistry`` the chemistry index, and ``shadow`` runs the brain beside a live Kafka
@@ -28,13 +28,14 @@ from twin.cli import (
     offer,
     replay,
     run,
+    score,
     shadow,
     ui,
 )
 from twin.cli.common import console
 from twin.config import ConfigError
 
-COMMANDS = (run, replay, kpis, compare, ui, offer, durations, calibrate, chemistry, shadow)
+COMMANDS = (run, replay, kpis, score, compare, ui, offer, durations, calibrate, chemistry, shadow)
 
 
 def build_parser() -> argparse.ArgumentParser:

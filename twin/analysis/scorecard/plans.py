@@ -162,8 +162,8 @@ def score_replans(
             if v in today and v not in cancelled_by_customer and mirror.movable(v)
         }
         state = mirror.plan_state(company.clock.minutes(plan.time))
-        production = {tid: tuple(v for v in r if v in open_) for tid, r in mirror.routes.items()}
-        brain_routes = with_repair(production, plan, open_)
+        published = {tid: tuple(v for v in r if v in open_) for tid, r in mirror.routes.items()}
+        brain_routes = with_repair(published, plan, open_)
         actual = actual_routes(arrivals, mirror.routes, plan.time, open_)
         out.append(
             ReplanScore(
@@ -173,7 +173,7 @@ def score_replans(
                 technicians=tuple(r.technician_id for r in plan.routes),
                 open_visits=len(open_),
                 brain=price(state, company, params, brain_routes, open_),
-                production_plan=price(state, company, params, production, open_),
+                production_plan=price(state, company, params, published, open_),
                 production_actual=price(state, company, params, actual, open_),
             )
         )
