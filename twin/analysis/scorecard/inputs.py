@@ -13,6 +13,7 @@ value and what was expected, and a few examples.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from twin import events as ev
 
 MAX_EXAMPLES = 5
+_LINE = re.compile(r"^line \d+,?\s*")  # "line 706, field 'time': ..." -> "field 'time'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ def input_warnings(
             )
         )
     if dead_letters:
-        reasons = Counter(r.split(":")[0] for r in dead_letters)
+        reasons = Counter(_LINE.sub("", r).split(":")[0] for r in dead_letters)
         top = ", ".join(f"{r} ({n:,d})" for r, n in reasons.most_common(3))
         out.append(
             InputWarning(
