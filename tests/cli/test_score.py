@@ -111,3 +111,30 @@ def test_refusals_name_what_is_wrong(
     missing = tmp_path / "nope"
     assert score(str(production / "events.jsonl"), "--brain-log", str(missing), "--no-store") == 2
     assert f"--brain-log: not found (or not a file): {missing}" in said(capsys)
+
+
+def test_counterfactual_continues_the_day_from_each_replan(
+    production: Path, tmp_path: Path
+) -> None:
+    log = str(production / "events.jsonl")
+    out = tmp_path / "card.json"
+    assert score(log, "--counterfactual", "--no-plans", "--out", str(out), "--no-store") == 0
+    card = json.loads(out.read_text())
+    cf = card["counterfactual"]
+    # the production day re-simulated is the logged day: the same late visits
+    assert cf["production_late_visits"] == card["late"]
+    kpis = json.loads((production / "kpis.json").read_text())
+    assert cf["production_km"] == pytest.approx(kpis["travel_km"])
+    items = cf["items"]
+    assert len(items) == cf["avoided_late_visits"]["n"] > 0
+    assert all(
+        i["avoided_late_visits"] == cf["production_late_visits"] - i["late_visits"] for i in items
+    )
+    mean = sum(i["saved_km"] for i in items) / len(items)
+    assert cf["saved_km"]["mean"] == pytest.approx(mean)
+    assert cf["saved_km"]["low"] <= mean <= cf["saved_km"]["high"]
+    assert score(log, "--counterfactual", "--seed", "2", "--out", str(out), "--no-store") == 0
+    assert (
+        "is not the day of scenario 'small', seed 2"
+        in json.loads(out.read_text())["counterfactual"]["skipped"]
+    )

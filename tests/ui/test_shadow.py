@@ -50,6 +50,7 @@ def test_a_stored_scorecard_with_its_plots(page, cockpit: Cockpit, card: dict[st
     row = page.locator("#shadow-plans tr[data-against='production_plan']").inner_text()
     assert f"of {card['plans']['replans']}" in row
     assert page.locator("#shadow-input-warnings").count() == 0
+    assert "--counterfactual" in page.locator("#shadow-counterfactual").inner_text()
     shot(page, "shadow-scorecard")
 
 
@@ -62,10 +63,19 @@ def test_input_warnings_are_shown_and_the_dropdown_switches(  # type: ignore[no-
          "examples": []}
     ]  # fmt: skip
     warned["log"] = "warned.jsonl"
+    warned["counterfactual"] = {
+        "production_late_visits": 9,
+        "production_km": 225.0,
+        "avoided_late_visits": {"mean": 0.5, "low": -0.1, "high": 1.1, "n": 7},
+        "saved_km": {"mean": 2.0, "low": -3.0, "high": 7.0, "n": 7},
+        "items": [],
+    }
     sid = add_scorecard(cockpit.store, warned, log="warned.jsonl")
     page.goto(f"{cockpit.url}/shadow")  # the newest first: the warned one
     page.wait_for_selector("#shadow-input-warnings li[data-kind='dates']")
     assert "dated off the scenario's day" in page.locator("#shadow-input-warnings").inner_text()
+    said = page.locator("#shadow-counterfactual").inner_text()
+    assert "avoided +0.50 (95 % CI -0.10 to +1.10) late visits and saved +2.0" in said
     shot(page, "shadow-input-warnings")
     page.locator("#shadow-card").click()
     page.locator(".Select-option, [role='option']").filter(has_text="events.jsonl").first.click()

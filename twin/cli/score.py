@@ -25,6 +25,8 @@ from twin.cli.common import DEFAULT_SCENARIO, console, scenario_from
 
 if TYPE_CHECKING:
     from twin import events as ev
+    from twin.analysis.scorecard import DayLog
+    from twin.config import Scenario
     from twin.models.company import Company
 
 EXIT_OK = 0
@@ -70,6 +72,31 @@ def _brain_replayed(log: Path, company: Company, bound: float) -> tuple[list[ev.
     return result.decisions, [d.reason for d in result.dead_letters]
 
 
+def _counterfactual(
+    scenario: Scenario, seed: int | None, day: DayLog, brain: list[ev.Event]
+) -> dict[str, object]:
+    """The day continued from each of the brain's replans with its plan (or why not)."""
+    from twin import events as ev
+    from twin.app.counterfactual import counterfactuals, reproduces
+    from twin.cli.common import count_bar
+
+    with console.status("checking that the log is the simulated day of the scenario and seed"):
+        same, production = reproduces(scenario, seed, [*day.world, *day.decisions])
+    if not same:
+        used = seed if seed is not None else scenario.seed
+        return {
+            "skipped": f"the log is not the day of scenario {scenario.name!r}, seed {used}, "
+            "without the brain (pass the --scenario and --seed of `twin run --no-brain`)"
+        }
+    plans = sorted((d for d in brain if isinstance(d, ev.PlanPublished)), key=lambda p: p.time)
+    with count_bar() as bar:
+        task = bar.add_task("continuing the day from each replan", total=len(plans))
+        done = counterfactuals(
+            scenario, seed, production, plans, lambda i, n: bar.update(task, completed=i)
+        )
+    return done.to_dict()
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from twin.analysis.scorecard import build_scorecard, read_day_log
     from twin.app.outputs import check_log
@@ -107,6 +134,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         about={**about, "policy": scenario.policy.name},
         plans=not args.no_plans,
     ).to_dict()
+    if args.counterfactual:
+        card["counterfactual"] = _counterfactual(scenario, args.seed, day, brain)
     out = Path(args.out) if args.out else log.parent / SCORECARD
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +233,11 @@ def print_scorecard(card: dict[str, Any]) -> None:
         console.print(plan_table(card))
     else:
         console.print("no replans by the brain: no plans to compare")
+    cf = card.get("counterfactual")
+    if cf is not None:
+        from twin.app.counterfactual import describe
+
+        console.print(escape(describe(cf)))
     for w in card["input_warnings"]:
         console.print(f"[yellow]warning ({w['kind']}):[/yellow] {escape(w['message'])}")
 
@@ -249,6 +283,15 @@ def register(sub: Any) -> None:
         help="tolerated reordering in minutes when the brain runs here (default: 2)",
     )
     p.add_argument("--no-plans", action="store_true", help="leave out the plan comparison")
+    p.add_argument(
+        "--counterfactual",
+        action="store_true",
+        help="continue the simulated day from each of the brain's replans with its plan, on "
+        "the same random numbers (the log must be `twin run --no-brain` of --scenario, --seed)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="seed of the logged day (default: scenario's)"
+    )
     p.add_argument(
         "--store",
         default="runs/fieldtwin.duckdb",

@@ -16,6 +16,7 @@ from typing import Any
 import dash
 from dash import Input, Output, callback, dcc, html
 
+from twin.app.counterfactual import describe
 from twin.app.scorecards import ScorecardRecord, scorecard, scorecards
 from twin.app.store import StoreError
 from twin.ui import context
@@ -82,6 +83,13 @@ def card_view(card: Card) -> list[Any]:
         html.H3(f"Plans at the brain's {card['plans']['replans']} replans"),
         html.P("Priced by the planner's objective; Δ = brain − production.", className="note"),
         plan_table(card),
+        html.P(describe(card["counterfactual"]), id="shadow-counterfactual", className="lead")
+        if "counterfactual" in card
+        else html.P(
+            "No counterfactual in this scorecard (`twin score LOG --counterfactual`).",
+            id="shadow-counterfactual",
+            className="note",
+        ),
     ]
 
 
