@@ -38,7 +38,8 @@ from twin.config import ConfigError
 MARKER = "run.json"
 LOG = "events.jsonl"
 MARKER_FORMAT = "fieldtwin-run"
-# what a run folder may hold (a replay written into it adds decisions and dead letters)
+# what a run folder may hold (a replay written into it adds decisions and dead letters,
+# `twin score` its scorecard)
 RUN_FILES = frozenset(
     {
         LOG,
@@ -50,6 +51,7 @@ RUN_FILES = frozenset(
         "report.html",
         "decisions.jsonl",
         "dead_letters.jsonl",
+        "scorecard.json",
     }
 )
 KILL_ENV = "FIELDTWIN_TEST_KILL_AT"

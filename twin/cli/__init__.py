@@ -1,11 +1,11 @@
 """The ``twin`` command line: one module per command, one shared scenario loader.
 
 ``twin run`` simulates a day, ``serve`` runs a live day with the booking API and info
-links, ``replay`` runs the brain over a recorded log, ``kpis`` measures any log,
-``compare`` puts policies side by side, ``ui`` opens the cockpit, ``offer`` answers a
-booking request, ``train-durations`` refits the duration model, ``calibrate-eta`` the ETA
-calibration, ``fit-chemistry`` the chemistry index, and ``shadow`` runs the brain beside a
-live Kafka stream.
+links, ``replay`` runs the brain over a recorded log, ``kpis`` measures any log, ``score``
+scores the brain against production on a log, ``compare`` puts policies side by side,
+``ui`` opens the cockpit, ``offer`` answers a booking request, ``train-durations`` refits
+the duration model, ``calibrate-eta`` the ETA calibration, ``fit-chemistry`` the chemistry
+index, and ``shadow`` runs the brain beside a live Kafka stream.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from twin.cli import (
     offer,
     replay,
     run,
+    score,
     serve,
     shadow,
     ui,
@@ -40,6 +41,7 @@ COMMANDS = (
     serve,
     replay,
     kpis,
+    score,
     compare,
     ui,
     offer,

@@ -22,7 +22,7 @@ from twin.ui.context import DELETIONS_KEY, JOBS_KEY, SCENARIOS_KEY, STORE_KEY
 from twin.ui.guard import MAX_DELETES_PER_MINUTE, RateLimit
 from twin.ui.jobs import Jobs
 
-PAGES = ("compare", "tradeoff", "day", "model", "runs")
+PAGES = ("compare", "tradeoff", "day", "model", "runs", "shadow")
 
 
 def create_app(

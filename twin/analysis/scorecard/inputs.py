@@ -1,0 +1,157 @@
+"""What the scorecard reads, and what is wrong with it.
+
+:func:`read_day_log` reads a JSONL log line by line: each line is decoded and parsed on
+its own, so a bad line spoils only itself (it is counted, with its reason). Events are
+split into the *world* (what happened) and the log's own *decisions* (plans, ETAs,
+alerts, notifications: production's, when the log is production's), each id once.
+
+:func:`input_warnings` names input the scores must not silently rest on: lines that are
+not events, the brain's dead letters, events dated off the scenario's day, and
+technicians the roster does not know. Each warning is a count, a message naming the
+value and what was expected, and a few examples.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from twin import events as ev
+
+MAX_EXAMPLES = 5
+_LINE = re.compile(r"^line \d+,?\s*")  # "line 706, field 'time': ..." -> "field 'time'"
+
+
+@dataclass(frozen=True, slots=True)
+class DayLog:
+    world: tuple[ev.Event, ...]
+    decisions: tuple[ev.Event, ...]
+    unreadable: tuple[str, ...]  # one reason per line that is not a valid event
+
+
+@dataclass(frozen=True, slots=True)
+class InputWarning:
+    kind: str  # unreadable | dead_letters | dates | unknown_technicians
+    count: int
+    message: str
+    examples: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "count": self.count,
+            "message": self.message,
+            "examples": list(self.examples),
+        }
+
+
+def is_decision(e: ev.Event) -> bool:
+    return e.TYPE not in ev.WORLD_EVENT_TYPES
+
+
+def split_events(events: Iterable[ev.Event]) -> tuple[list[ev.Event], list[ev.Event]]:
+    """World events and decisions, each id once (the first), in log order."""
+    seen: set[str] = set()
+    world: list[ev.Event] = []
+    decisions: list[ev.Event] = []
+    for e in events:
+        if e.id in seen:
+            continue
+        seen.add(e.id)
+        (decisions if is_decision(e) else world).append(e)
+    return world, decisions
+
+
+def read_events(path: Path) -> tuple[list[ev.Event], list[str]]:
+    """The events of a JSONL file, and one reason per line that is not an event."""
+    events: list[ev.Event] = []
+    bad: list[str] = []
+    with path.open("rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                events.append(ev.from_json(raw.decode("utf-8"), line_no=no))
+            except UnicodeDecodeError:
+                bad.append(f"line {no}: not UTF-8")
+            except ev.EventParseError as exc:
+                bad.append(str(exc))
+    return events, bad
+
+
+def read_day_log(path: Path) -> DayLog:
+    events, bad = read_events(path)
+    world, decisions = split_events(events)
+    return DayLog(tuple(world), tuple(decisions), tuple(bad))
+
+
+def _technicians(e: ev.Event) -> Iterable[str]:
+    tid = getattr(e, "technician_id", None)
+    if isinstance(tid, str):
+        yield tid
+    if isinstance(e, ev.PlanPublished):
+        yield from (r.technician_id for r in e.routes)
+
+
+def input_warnings(
+    day: date,
+    world: Sequence[ev.Event],
+    decisions: Sequence[ev.Event],
+    roster: Collection[str],
+    unreadable: Sequence[str] = (),
+    dead_letters: Sequence[str] = (),
+) -> list[InputWarning]:
+    """Warnings about the inputs of one scorecard (empty: nothing found)."""
+    out: list[InputWarning] = []
+    if unreadable:
+        out.append(
+            InputWarning(
+                "unreadable",
+                len(unreadable),
+                f"{len(unreadable):,d} lines of the log are not valid events and were left out",
+                tuple(unreadable[:MAX_EXAMPLES]),
+            )
+        )
+    if dead_letters:
+        reasons = Counter(_LINE.sub("", r).split(":")[0] for r in dead_letters)
+        top = ", ".join(f"{r} ({n:,d})" for r, n in reasons.most_common(3))
+        out.append(
+            InputWarning(
+                "dead_letters",
+                len(dead_letters),
+                f"the brain dead-lettered {len(dead_letters):,d} inputs: {top}",
+                tuple(dead_letters[:MAX_EXAMPLES]),
+            )
+        )
+    off = Counter(e.time.date() for e in (*world, *decisions) if e.time.date() != day)
+    if off:
+        n = sum(off.values())
+        dates = ", ".join(f"{d.isoformat()} ({k:,d})" for d, k in sorted(off.items()))
+        out.append(
+            InputWarning(
+                "dates",
+                n,
+                f"{n:,d} events are dated off the scenario's day {day.isoformat()}: {dates}; "
+                "pass the scenario of the log's day",
+                tuple(sorted({e.id for e in world if e.time.date() != day})[:MAX_EXAMPLES]),
+            )
+        )
+    known = set(roster)
+    unknown = Counter(t for e in (*world, *decisions) for t in _technicians(e) if t not in known)
+    if unknown:
+        n = sum(unknown.values())
+        names = ", ".join(sorted(unknown)[:MAX_EXAMPLES])
+        out.append(
+            InputWarning(
+                "unknown_technicians",
+                n,
+                f"{n:,d} events name {len(unknown):,d} technicians not in the roster "
+                f"({len(known):,d} known): {names}",
+                tuple(sorted(unknown)[:MAX_EXAMPLES]),
+            )
+        )
+    return out
