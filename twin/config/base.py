@@ -64,7 +64,7 @@ _SHOW = reprlib.Repr()
 _SHOW.maxstring, _SHOW.maxother, _SHOW.maxlevel = 80, 80, 3
 
 
-def format_errors(err: ValidationError) -> str:
+def format_errors(err: ValidationError, what: str = "scenario") -> str:
     lines = []
     for e in err.errors():
         loc = [str(p) for p in e["loc"]]
@@ -77,5 +77,5 @@ def format_errors(err: ValidationError) -> str:
             msg += ", not true/false"
         text = value.isoformat() if isinstance(value, dt.date) else _SHOW.repr(value)
         shown = "" if isinstance(value, dict) else f" (got {text})"
-        lines.append(f"{'.'.join(loc) or '(scenario)'}: {msg}{shown}")
-    return "invalid scenario:\n  " + "\n  ".join(lines)
+        lines.append(f"{'.'.join(loc) or f'({what})'}: {msg}{shown}")
+    return f"invalid {what}:\n  " + "\n  ".join(lines)

@@ -96,7 +96,8 @@ def build_scorecard(
     the day of ``company.scenario``; ``plans=False`` leaves out the replan pricing."""
     day = company.scenario.date
     ix = index_log(world)
-    booked_today = {v for v, b in ix.booked.items() if b.window_start.date() == day}
+    local = company.clock.local
+    booked_today = {v for v, b in ix.booked.items() if local(b.window_start).date() == day}
     today = {v: ix.booked[v].window_end for v in booked_today if v not in ix.cancelled}
     late = {v for v, end in today.items() if v not in ix.arrived or ix.arrived[v].time > end}
     arrivals = _arrivals(world)
@@ -118,7 +119,10 @@ def build_scorecard(
             world, production, brain, company, params, booked_today, by_customer
         )
     roster: Collection[str] = company.roster.keys()
-    checks = input_warnings(day, world, [*production, *brain], roster, unreadable, dead_letters)
+    zone = company.scenario.time_zone
+    checks = input_warnings(
+        day, world, [*production, *brain], roster, unreadable, dead_letters, zone
+    )
     return Scorecard(
         day=day,
         visits=len(today),

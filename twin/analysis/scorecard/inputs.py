@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from twin import events as ev
 
@@ -104,8 +105,15 @@ def input_warnings(
     roster: Collection[str],
     unreadable: Sequence[str] = (),
     dead_letters: Sequence[str] = (),
+    zone: str = "UTC",
 ) -> list[InputWarning]:
-    """Warnings about the inputs of one scorecard (empty: nothing found)."""
+    """Warnings about the inputs of one scorecard (empty: nothing found); an event's day is
+    its local date in the scenario's time ``zone``."""
+    tz = ZoneInfo(zone)
+
+    def local_day(e: ev.Event) -> date:
+        return e.time.astimezone(tz).date()
+
     out: list[InputWarning] = []
     if unreadable:
         out.append(
@@ -127,7 +135,7 @@ def input_warnings(
                 tuple(dead_letters[:MAX_EXAMPLES]),
             )
         )
-    off = Counter(e.time.date() for e in (*world, *decisions) if e.time.date() != day)
+    off = Counter(d for e in (*world, *decisions) if (d := local_day(e)) != day)
     if off:
         n = sum(off.values())
         dates = ", ".join(f"{d.isoformat()} ({k:,d})" for d, k in sorted(off.items()))
@@ -137,7 +145,7 @@ def input_warnings(
                 n,
                 f"{n:,d} events are dated off the scenario's day {day.isoformat()}: {dates}; "
                 "pass the scenario of the log's day",
-                tuple(sorted({e.id for e in world if e.time.date() != day})[:MAX_EXAMPLES]),
+                tuple(sorted({e.id for e in world if local_day(e) != day})[:MAX_EXAMPLES]),
             )
         )
     known = set(roster)

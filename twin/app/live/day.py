@@ -92,6 +92,11 @@ class LiveDay:
         self._written = 0  # events of the world's log already on disk
         self._boarded = 0  # events of the world's log already on the board
         self.behind_s = 0.0  # the most the paced day fell behind the wall clock
+        # outside requests waiting for a person's answer (a training exercise's calls)
+        self.calls: dict[str, dict[str, Any]] = {}
+        # called (under the lock) at each tick's start with the day: a training session
+        # applies its exercise's disturbances here, as journaled requests
+        self.before_tick: Callable[[LiveDay], None] | None = None
 
     # ------------------------------------------------------------------ the clock
     @property
@@ -120,6 +125,8 @@ class LiveDay:
         with self.lock:
             if self.over:
                 return False
+            if self.before_tick is not None:
+                self.before_tick(self)
             self._tick()
             return True
 
@@ -186,8 +193,8 @@ class LiveDay:
             return outside.offers(self.world, job, limit)
 
     def request(self, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
-        """Carry out an outside request (``record["kind"]``: book, device_alert, cancel,
-        reschedule, feedback), journal it and force its events to disk; a repeated
+        """Carry out an outside request (``record["kind"]``: see
+        :mod:`twin.app.live.requests`), journal it and force its events to disk; a repeated
         idempotency ``key`` returns the first answer without doing it again."""
         fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
         with self.lock:
@@ -264,21 +271,27 @@ class LiveDay:
         """Rebuild the day from the journal (ticks and requests in their order); check that
         it gives the log on disk; returns the number of requests replayed."""
         entries = list(self.journal.entries())
+        requests = self.feed(entries)
+        self._check_log()
+        self._rewrite(entries)
+        return requests
+
+    def feed(self, entries: list[dict[str, Any]]) -> int:
+        """Carry out journal ``entries`` (ticks and requests) without journaling them again;
+        returns the number of requests."""
         requests = 0
         for entry in entries:
             if entry["kind"] == TICK:
                 self._tick(journal=False)
-            else:
-                answer = self._apply(entry)
-                self._catch_up()
-                requests += 1
-                key = entry.get("key")
-                if key is not None:
-                    record = {k: v for k, v in entry.items() if k not in ("key", "after_tick")}
-                    digest = json.dumps(record, sort_keys=True).encode()
-                    self.keys[key] = (hashlib.sha256(digest).hexdigest(), answer)
-        self._check_log()
-        self._rewrite(entries)
+                continue
+            answer = self._apply(entry)
+            self._catch_up()
+            requests += 1
+            key = entry.get("key")
+            if key is not None:
+                record = {k: v for k, v in entry.items() if k not in ("key", "after_tick")}
+                digest = json.dumps(record, sort_keys=True).encode()
+                self.keys[key] = (hashlib.sha256(digest).hexdigest(), answer)
         return requests
 
     def _check_log(self) -> None:

@@ -4,9 +4,12 @@
 when a killed day is replayed: everything it does depends on the record and the day's
 state only, so the replay gives the same log and the same answers.
 
-Kinds: ``book`` (a job in a chosen window, or the planner's best), ``device_alert`` (a
-fault from a connected product: booked at once or answered with offers, by policy),
-``reschedule``, ``cancel`` and ``feedback`` (a rating through the info link).
+Kinds: ``book`` (a job in a chosen window, or the planner's best; ``call_id`` answers a
+waiting call), ``device_alert`` (a fault from a connected product: booked at once or
+answered with offers, by policy), ``reschedule``, ``cancel`` and ``feedback`` (a rating
+through the info link); a dispatcher's ``move``, ``defer`` and ``warn``; and a training
+exercise's disturbances ``sick``, ``breakdown``, ``storm``, ``emergency`` and ``call``
+(queued for the trainee, or booked at once by the autopilot).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from twin.clock import DayClock, hhmm
 from twin.config import Scenario
 from twin.models.booking.desk import Booking
 from twin.models.routing.dispatch import NoOffer, SlotOffer
-from twin.sim import outside
+from twin.sim import dispatching, outside
 from twin.sim.world import World
 
 
@@ -32,6 +35,7 @@ class LiveDay(Protocol):
     clock: DayClock
     board: VisitBoard
     rng: np.random.Generator
+    calls: dict[str, dict[str, Any]]
 
     def next_visit_id(self) -> str: ...
     def link(self, visit_id: str) -> str: ...
@@ -85,8 +89,15 @@ def _window(record: dict[str, Any]) -> tuple[float, float] | None:
 
 def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
     kind = record["kind"]
+    if kind in DISPATCHER or kind in EXERCISE:
+        try:
+            return (DISPATCHER.get(kind) or EXERCISE[kind])(day, record)
+        except dispatching.ActionRefused as exc:
+            return {"status": "refused", "reason": str(exc)}
     world = day.world
     if kind == "book":
+        if record.get("call_id") is not None:
+            day.calls.pop(record["call_id"], None)
         vid = day.next_visit_id()
         result = outside.book_outside(world, day.rng, vid, job_of(record), _window(record))
         return _booked(day, vid, result)
@@ -126,3 +137,60 @@ def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
         world.rate(vid, view.technician_id, int(record["rating"]))
         return {"status": "rated", "visit_id": vid, "reason": None}
     raise ValueError(f"kind: unknown request {kind!r}")
+
+
+# ---------------------------------------------------------------- a dispatcher's hand
+def _move(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    dispatching.move_visit(day.world, r["visit_id"], r["technician_id"], r.get("position"))
+    return {"status": "moved", "visit_id": r["visit_id"], "technician_id": r["technician_id"]}
+
+
+def _defer(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    dispatching.defer_visit(day.world, r["visit_id"])
+    return {"status": "deferred", "visit_id": r["visit_id"]}
+
+
+def _warn(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    dispatching.warn_customer(day.world, r["visit_id"], r.get("text", ""))
+    return {"status": "warned", "visit_id": r["visit_id"]}
+
+
+DISPATCHER = {"move": _move, "defer": _defer, "warn": _warn}
+
+
+# ---------------------------------------------------------------- an exercise's script
+def _off(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    reason = "sick" if r["kind"] == "sick" else "vehicle breakdown"
+    for tid in r["technicians"]:
+        dispatching.take_off(day.world, tid, reason)
+    return {"status": "done"}
+
+
+def _storm(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    dispatching.storm(day.world, r["zone"], float(r["factor"]), float(r["hours"]) * 60)
+    return {"status": "done"}
+
+
+def _emergency(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    vid = day.next_visit_id()
+    result = outside.book_outside(day.world, day.rng, vid, job_of(r), None)
+    return _booked(day, vid, result)
+
+
+def _call(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    """A customer calls for a slot: the autopilot books the planner's best at once; a
+    trainee's call waits in the queue until answered (a ``book`` with its ``call_id``)."""
+    if r.get("answer") == "book":
+        vid = day.next_visit_id()
+        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job_of(r), None))
+    day.calls[r["call_id"]] = {**r, "since": day.world.now}
+    return {"status": "queued", "call_id": r["call_id"]}
+
+
+EXERCISE = {
+    "sick": _off,
+    "breakdown": _off,
+    "storm": _storm,
+    "emergency": _emergency,
+    "call": _call,
+}

@@ -26,11 +26,11 @@ EXERCISES = Path("data/exercises")
 class Disturbance(_Model):
     at: str = Field(description="local time HH:MM")
     kind: Literal["sick", "breakdown", "storm", "emergency", "call"]
-    technicians: list[str] = Field(default_factory=list, description="sick, breakdown")
+    technicians: tuple[str, ...] = Field(default=(), description="sick, breakdown")
     zone: str = ""  # storm: a zone of the city
     factor: float = Field(default=0.6, gt=0, le=1)  # storm: speed factor
     hours: float = Field(default=3.0, gt=0, le=12)  # storm: how long
-    x: float = Field(default=0.0, ge=0)  # emergency, call: the site
+    x: float = Field(default=0.0, ge=0)  # emergency, call: the site (km)
     y: float = Field(default=0.0, ge=0)
     customer_id: str = "C-EXERCISE"
     job_type: Literal["maintenance", "repair", "installation", "inspection", "emergency"] = "repair"
@@ -53,8 +53,8 @@ class Exercise(_Model):
     difficulty: int = Field(ge=1, le=5)
     scenario: str = "data/scenarios/default.toml"
     seed: int = Field(default=1, ge=0)
-    goals: list[str] = Field(min_length=1)
-    disturbance: list[Disturbance] = Field(default_factory=list)
+    goals: tuple[str, ...] = Field(min_length=1)
+    disturbance: tuple[Disturbance, ...] = ()
 
     def load_scenario(self) -> Scenario:
         scenario = load_scenario(Path(self.scenario))
@@ -85,4 +85,4 @@ def load_exercise(name_or_path: str) -> Exercise:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     except ValidationError as err:
-        raise ConfigError(f"{path}: {format_errors(err)}") from None
+        raise ConfigError(f"{path}: {format_errors(err, 'exercise')}") from None

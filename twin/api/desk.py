@@ -1,0 +1,113 @@
+"""The trainee's desk as JSON: every technician and visit as of now, each technician's
+planned route as a timeline (for the Gantt), and the exception queue (calls waiting for an
+answer, visits without a technician, delay alerts, absences, emergencies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin import events as ev
+from twin.app.training.session import Session
+from twin.clock import hhmm
+from twin.models.routing.plan import route_timeline
+
+ALERT_WINDOW_MIN = 30.0  # delay alerts shown this long
+
+
+def _queue(session: Session) -> list[dict[str, Any]]:
+    day, world = session.day, session.day.world
+    now = day.now
+    out: list[dict[str, Any]] = [
+        {
+            "kind": "call",
+            "call_id": c["call_id"],
+            "since": hhmm(c["since"]),
+            "customer_id": c["job"]["customer_id"],
+            "job": c["job"],
+            "text": c.get("note") or f"{c['job']['customer_id']} asks for a slot",
+        }
+        for c in day.calls.values()
+    ]
+    for vid in sorted(world.tasks):
+        owner = world.owner(vid)
+        if world.is_open(vid) and (owner is None or vid not in world.routes[owner]):
+            out.append({"kind": "unassigned", "visit_id": vid, "text": f"{vid} has no technician"})
+    for e in reversed(world.log):
+        if day.clock.minutes(e.time) < now - ALERT_WINDOW_MIN:
+            break
+        if isinstance(e, ev.DelayDetected):
+            text = f"{e.visit_id} ({e.technician_id}) late with p={e.probability:.0%}"
+            out.append({"kind": "delay", "visit_id": e.visit_id, "text": text})
+    for e in world.log:
+        if isinstance(e, ev.TechnicianUnavailable):
+            text = f"{e.technician_id}: {e.reason} since {day.clock.local(e.time):%H:%M}"
+            out.append({"kind": "absence", "technician_id": e.technician_id, "text": text})
+        elif isinstance(e, ev.VisitRequested) and e.job_type == "emergency":
+            view = day.board.visits.get(e.visit_id)
+            status = view.status if view is not None else "requested"
+            out.append(
+                {"kind": "emergency", "visit_id": e.visit_id, "text": f"{e.visit_id}: {status}"}
+            )
+    return out
+
+
+def desk_view(session: Session) -> dict[str, Any]:
+    day = session.day
+    with day.lock:
+        world, now = day.world, day.now
+        company = world.company
+        techs = []
+        for tid, spec in world.specs.items():
+            state = world.status[tid]
+            spot = day.board.where.get(tid)
+            timeline = route_timeline(
+                spec, state, world.routes[tid], world.tasks, company.travel,
+                company.break_rule, world.incidents,
+            )  # fmt: skip
+            techs.append(
+                {
+                    "id": tid,
+                    "available": state.available,
+                    "x": spot.x if spot else spec.home_x,
+                    "y": spot.y if spot else spec.home_y,
+                    "busy_with": world.committed.get(tid),
+                    "route": [
+                        {"visit_id": s.visit_id, "start": s.start, "end": s.end}
+                        for s in timeline.stops
+                    ],
+                }
+            )
+        visits = [
+            {
+                "visit_id": v.visit_id,
+                "x": v.x,
+                "y": v.y,
+                "status": v.status,
+                "technician_id": v.technician_id,
+                "window": None
+                if v.window is None
+                else [
+                    day.clock.local(v.window[0]).strftime("%H:%M"),
+                    day.clock.local(v.window[1]).strftime("%H:%M"),
+                ],
+            }
+            for v in day.board.visits.values()
+            if v.status not in ("rejected", "requested")
+        ]
+        return {
+            "now": hhmm(now),
+            "now_min": now,
+            "over": day.over,
+            "paused": day.pace.setting.paused,
+            "speed": day.pace.setting.speed,
+            "exercise": {
+                "name": session.exercise.name,
+                "title": session.exercise.title,
+                "difficulty": session.exercise.difficulty,
+                "goals": list(session.exercise.goals),
+            },
+            "city_km": day.scenario.city.size_km,
+            "technicians": techs,
+            "visits": visits,
+            "queue": _queue(session),
+        }
