@@ -37,9 +37,15 @@ class Served:
     """``twin serve`` on ``state``; ``start`` waits until the API answers."""
 
     def __init__(
-        self, tmp: Path, *extra: str, state: Path | None = None, env: dict[str, str] | None = None
+        self,
+        tmp: Path,
+        *extra: str,
+        state: Path | None = None,
+        env: dict[str, str] | None = None,
+        exercise: Path | None = None,
     ) -> None:
         self.env = env or {}
+        self.exercise = exercise
         self.tmp = tmp
         self.state = state or tmp / "state"
         self.out = tmp / "out"
@@ -55,7 +61,7 @@ class Served:
         env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "PYTHONUNBUFFERED": "1", **self.env}
         cmd = [
             sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
-            "serve", "--scenario", str(self.scenario), "--port", str(self.port),
+            *self._what(), "--port", str(self.port),
             "--state", str(self.state), "--out", str(self.out), "--no-store", *self.extra, *flags,
         ]  # fmt: skip
         self.stdout = (self.tmp / f"serve-{self.port}.txt").open("w")
@@ -72,6 +78,11 @@ class Served:
             except httpx.TransportError:
                 time.sleep(0.1)
         raise AssertionError(f"twin serve did not answer: {self.output()}")
+
+    def _what(self) -> list[str]:
+        if self.exercise is not None:  # a training session of the exercise
+            return ["train", "--exercise", str(self.exercise)]
+        return ["serve", "--scenario", str(self.scenario)]
 
     def output(self) -> str:
         self.stdout.flush()

@@ -194,6 +194,10 @@ def create_app(day: LiveDay, api_key: str) -> FastAPI:
             "job": job_record(body.job, ["body", "job"]),
             "window": window(body.window_start, body.window_end, ["body"]),
         }
+        if body.call_id is not None:
+            if body.call_id not in day.calls:
+                raise Refusal(404, ["body", "call_id"], "no such call waiting")
+            record["call_id"] = body.call_id
         return _answer(day.request(record, idempotency_key), 201)
 
     @app.get(f"{API}/bookings/{{visit_id}}")

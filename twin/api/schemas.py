@@ -61,6 +61,7 @@ class BookingRequest(_Body):
     job: Job
     window_start: TimeOfDay | None = Field(default=None, description="HH:MM, local time")
     window_end: TimeOfDay | None = Field(default=None, description="HH:MM, local time")
+    call_id: str | None = Field(default=None, pattern=ID_PATTERN, description="a call answered")
 
 
 class WindowChoice(_Body):
@@ -88,3 +89,21 @@ class ClockChange(_Body):
     speed: Annotated[float, Field(gt=0, le=100_000)] | Literal["max"] | None = None
     paused: bool | None = None
     until: TimeOfDay | None = Field(default=None, description="HH:MM: pause when reached")
+
+
+class MoveVisit(_Body):
+    """A dispatcher's move: the visit to ``technician_id``'s route at ``position`` (0: next;
+    left out: at the end)."""
+
+    visit_id: str = Field(pattern=ID_PATTERN)
+    technician_id: str = Field(pattern=ID_PATTERN)
+    position: int | None = Field(default=None, ge=0, le=1000)
+
+
+class VisitAction(_Body):
+    visit_id: str = Field(pattern=ID_PATTERN)
+
+
+class WarnCustomer(_Body):
+    visit_id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(default="", max_length=300)

@@ -5,7 +5,8 @@ links, ``replay`` runs the brain over a recorded log, ``kpis`` measures any log,
 scores the brain against production on a log, ``compare`` puts policies side by side,
 ``ui`` opens the cockpit, ``offer`` answers a booking request, ``train-durations`` refits
 the duration model, ``calibrate-eta`` the ETA calibration, ``fit-chemistry`` the chemistry
-index, and ``shadow`` runs the brain beside a live Kafka stream.
+index, ``shadow`` runs the brain beside a live Kafka stream, and ``train`` runs a dispatcher
+training session.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from twin.cli import (
     score,
     serve,
     shadow,
+    train,
     ui,
 )
 from twin.cli.common import console
@@ -49,6 +51,7 @@ COMMANDS = (
     calibrate,
     chemistry,
     shadow,
+    train,
 )
 
 
