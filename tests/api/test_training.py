@@ -51,6 +51,15 @@ def test_shipped_exercises_load_and_bad_ones_are_refused(tmp_path: Path) -> None
         load_exercise(str(bad))
 
 
+def test_assistance_levels_are_checked(tmp_path: Path) -> None:
+    from twin.app.training.session import Session
+
+    exercise = load_exercise(str(ROOT / "data" / "exercises" / "calm-day.toml"))
+    with pytest.raises(ValueError, match="allowed: none, suggest, autopilot"):
+        Session(exercise, tmp_path, assistance="everything")
+    assert Session(exercise, tmp_path / "a", assistance="autopilot").autopilot
+
+
 def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -64,6 +73,7 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
         kinds = {q["kind"] for q in desk["queue"]}
         assert {"call", "absence"} <= kinds, desk["queue"]
         call = next(q for q in desk["queue"] if q["kind"] == "call")
+        assert desk["assistance"] == "suggest" and call["suggestion"]
         offers = served.api(
             "POST",
             "/offers",
@@ -122,5 +132,7 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
     assert "score" in done.stdout and "autopilot" in done.stdout
     assert f"move {vid} to {other['id']}" in done.stdout
     assert "book" in done.stdout  # the answered call, priced both ways
+    brief = json.loads((served.state / "debrief.json").read_text())
+    assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 2
     log = [json.loads(x) for x in (served.out / "events.jsonl").read_text().splitlines()]
     assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T002" for e in log)

@@ -9,6 +9,7 @@ from typing import Any
 from twin import events as ev
 from twin.app.training.session import Session
 from twin.clock import hhmm
+from twin.models.routing.dispatch import NoOffer
 from twin.models.routing.plan import route_timeline
 
 ALERT_WINDOW_MIN = 30.0  # delay alerts shown this long
@@ -20,6 +21,9 @@ def _queue(session: Session) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
         {
             "kind": "call",
+            "suggestion": "ask for the planner's offers (the first is its choice)"
+            if session.assistance == "suggest"
+            else None,
             "call_id": c["call_id"],
             "since": hhmm(c["since"]),
             "customer_id": c["job"]["customer_id"],
@@ -28,10 +32,14 @@ def _queue(session: Session) -> list[dict[str, Any]]:
         }
         for c in day.calls.values()
     ]
+    suggest = session.assistance == "suggest"
     for vid in sorted(world.tasks):
         owner = world.owner(vid)
         if world.is_open(vid) and (owner is None or vid not in world.routes[owner]):
-            out.append({"kind": "unassigned", "visit_id": vid, "text": f"{vid} has no technician"})
+            item = {"kind": "unassigned", "visit_id": vid, "text": f"{vid} has no technician"}
+            if suggest:
+                item["suggestion"] = _suggest_technician(session, vid)
+            out.append(item)
     for e in reversed(world.log):
         if day.clock.minutes(e.time) < now - ALERT_WINDOW_MIN:
             break
@@ -49,6 +57,19 @@ def _queue(session: Session) -> list[dict[str, Any]]:
                 {"kind": "emergency", "visit_id": e.visit_id, "text": f"{e.visit_id}: {status}"}
             )
     return out
+
+
+def _suggest_technician(session: Session, vid: str) -> str:
+    """The autopilot's suggestion for a visit without a technician: where the planner
+    would insert it, or that it fits nobody's day."""
+    world = session.day.world
+    routes = world.dispatcher.insert(world.plan_state(), world.tasks[vid])
+    if isinstance(routes, NoOffer):
+        return f"the planner finds no place today ({routes.reason}): move it to another day"
+    tid = next((t for t, r in routes.items() if vid in r), None)
+    if tid is None:
+        return "the planner finds no place today: move it to another day"
+    return f"the planner would give it to {tid} (position {routes[tid].index(vid)})"
 
 
 def desk_view(session: Session) -> dict[str, Any]:
@@ -100,6 +121,7 @@ def desk_view(session: Session) -> dict[str, Any]:
             "over": day.over,
             "paused": day.pace.setting.paused,
             "speed": day.pace.setting.speed,
+            "assistance": session.assistance,
             "exercise": {
                 "name": session.exercise.name,
                 "title": session.exercise.title,

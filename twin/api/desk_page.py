@@ -125,7 +125,8 @@ async function refresh() {
   $('goals').innerHTML = d.exercise.goals.map((g) => `<li>${g}</li>`).join('');
   calls = {}; for (const q of d.queue) if (q.kind === 'call') calls[q.call_id] = q;
   $('queue').innerHTML = d.queue.map((q, i) =>
-    `<div class="${q.kind}" data-i="${i}">${q.kind}: ${q.text}</div>`).join('') || 'nothing';
+    `<div class="${q.kind}" data-i="${i}">${q.kind}: ${q.text}${q.suggestion ?
+     ` <i>— ${q.suggestion}</i>` : ''}</div>`).join('') || 'nothing';
   [...$('queue').children].forEach((el) => el.onclick = () => pick(d.queue[el.dataset.i]));
   const chosen = val('tech');
   $('tech').innerHTML = d.technicians.filter((t) => t.available)

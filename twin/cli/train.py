@@ -44,6 +44,7 @@ def _session(
     pace: Any = None,
     fresh: bool = False,
     public_url: str = "http://127.0.0.1:8765",
+    assistance: str = "suggest",
 ) -> Any:
     """The training session in ``state``: a new one of ``exercise`` (its links on
     ``public_url``), or the saved one resumed; (session, resumed, requests replayed)."""
@@ -57,7 +58,9 @@ def _session(
     if fresh and state.exists():
         shutil.rmtree(state)
     marker = state / "exercise.json"
-    saved = json.loads(marker.read_text())["exercise"] if marker.exists() else None
+    setup = json.loads(marker.read_text()) if marker.exists() else {}
+    saved = setup.get("exercise")
+    assistance = setup.get("assistance", assistance)
     if saved is None and exercise is None:
         raise SystemExit(f"{state}: no training session here (give --exercise)")
     name = str(saved or exercise)
@@ -65,9 +68,9 @@ def _session(
         public_url = json.loads((state / "serve.json").read_text())["public_url"]
     state.mkdir(parents=True, exist_ok=True)
     links = LinkSigner(link_secret(state), public_url)
-    session = Session(load_exercise(name), state, links=links, pace=pace)
+    session = Session(load_exercise(name), state, links=links, pace=pace, assistance=assistance)
     if saved is None:
-        marker.write_text(json.dumps({"exercise": name}))
+        marker.write_text(json.dumps({"exercise": name, "assistance": assistance}))
         return session, False, 0
     return session, True, session.resume()
 
@@ -87,6 +90,7 @@ def _debriefs(states: list[Path], effects: bool) -> int:
                 bar.update(task, completed=n, total=k)
 
             brief = debrief(session, effects, done)
+        (state / "debrief.json").write_text(json.dumps(brief.to_dict(), indent=2))
         briefs.append((state.name, brief))
     table = Table(title=f"debrief · {briefs[0][1].exercise}")
     table.add_column("KPI")
@@ -124,7 +128,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     state = Path(args.state or f"out/train/{args.exercise}")
     pace = PaceSetting(speed=args.speed, paused=args.paused)
     base = f"http://{args.host}:{args.port}"
-    session, resumed, replayed = _session(state, args.exercise, pace, args.fresh, base)
+    session, resumed, replayed = _session(state, args.exercise, pace, args.fresh, base, args.assist)
     day = session.day
     if not resumed:
         day.save_setup(base)
@@ -163,6 +167,12 @@ def register(sub: Any) -> None:
     p.add_argument("--effects", action="store_true", help="price every decision (slower)")
     p.add_argument("--speed", type=float, default=60.0, help="simulated minutes per minute")
     p.add_argument("--paused", action="store_true", help="start with the clock stopped")
+    p.add_argument(
+        "--assist",
+        choices=("none", "suggest", "autopilot"),
+        default="suggest",
+        help="none; the autopilot's suggestions shown (default); the autopilot answers calls",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--api-key", default=None, help="key for the desk and API")

@@ -44,6 +44,8 @@ from twin.stream.messages import Tick
 JOURNAL = "requests.jsonl"
 LOG = "events.jsonl"
 SETUP = "serve.json"
+OUTCOME = "outcome"
+JOURNAL_ONLY = ("key", "after_tick", OUTCOME)  # what the journal adds to a request
 Progress = Callable[[float, float], None]
 
 
@@ -207,6 +209,7 @@ class LiveDay:
             self._open_for_requests()
             entry = {**record, "key": key, "after_tick": self.done}
             answer = self._apply(entry)
+            entry[OUTCOME] = answer.get("status")  # for the record: replays recompute it
             self._catch_up()
             if key is not None:
                 self.keys[key] = (fingerprint, answer)
@@ -289,7 +292,7 @@ class LiveDay:
             requests += 1
             key = entry.get("key")
             if key is not None:
-                record = {k: v for k, v in entry.items() if k not in ("key", "after_tick")}
+                record = {k: v for k, v in entry.items() if k not in JOURNAL_ONLY}
                 digest = json.dumps(record, sort_keys=True).encode()
                 self.keys[key] = (hashlib.sha256(digest).hexdigest(), answer)
         return requests

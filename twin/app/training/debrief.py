@@ -103,7 +103,12 @@ def score_parts(trainee: Kpis, auto: Kpis, unanswered: int) -> dict[str, float]:
 
 
 def _is_decision(entry: dict[str, Any]) -> bool:
-    return entry["kind"] != TICK and entry.get("by") != "exercise"
+    """A trainee's request that was carried out (a refused one changed nothing)."""
+    return (
+        entry["kind"] != TICK
+        and entry.get("by") != "exercise"
+        and entry.get("outcome") != "refused"
+    )
 
 
 def _branch(session: Session, entries: list[dict[str, Any]]) -> Kpis:

@@ -19,6 +19,9 @@ from twin.app.training.exercise import Disturbance, Exercise
 from twin.models.decisions.links import LinkSigner
 
 TRAINEE_KINDS = frozenset({"move", "defer", "warn", "book"})
+# how much the autopilot helps the trainee: nothing shown, its suggestions shown in the
+# queue, or it answers calls itself (the trainee watches and may override)
+ASSISTANCE = ("none", "suggest", "autopilot")
 
 
 def disturbance_record(d: Disturbance, n: int, autopilot: bool) -> dict[str, Any]:
@@ -55,9 +58,14 @@ class Session:
         autopilot: bool = False,
         links: LinkSigner | None = None,
         pace: PaceSetting | None = None,
+        assistance: str = "suggest",
     ) -> None:
+        if assistance not in ASSISTANCE:
+            msg = f"assistance: {assistance!r} is not a level; allowed: {', '.join(ASSISTANCE)}"
+            raise ValueError(msg)
         self.exercise = exercise
-        self.autopilot = autopilot
+        self.assistance = assistance
+        self.autopilot = autopilot or assistance == "autopilot"
         self.day = LiveDay(exercise.load_scenario(), exercise.seed, state_dir, links, pace)
         self.script = sorted(exercise.disturbance, key=lambda d: d.minute)
         self.applied = 0
