@@ -20,6 +20,8 @@ ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,40}$"
 
 
 class _Body(BaseModel):
+    # numbers and flags are strict ("5" is not 5, "yes" is not true); strings and dates as
+    # JSON has them
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=200)
 
 
@@ -39,8 +41,8 @@ class Job(_Body):
 
     customer_id: str = Field(pattern=ID_PATTERN)
     job_type: JobTypeName = "repair"
-    x: float = Field(ge=0, le=1000, description="site x in km on the city plane")
-    y: float = Field(ge=0, le=1000, description="site y in km on the city plane")
+    x: float = Field(ge=0, le=1000, strict=True, description="site x in km on the city plane")
+    y: float = Field(ge=0, le=1000, strict=True, description="site y in km on the city plane")
     available_from: TimeOfDay = Field(default="00:00", description="HH:MM, local time")
     available_until: TimeOfDay = Field(default="24:00", description="HH:MM, local time")
     wish_date: dt.date | None = Field(default=None, description="the day wished for")
@@ -51,7 +53,7 @@ class Job(_Body):
 class OfferRequest(_Body):
     channel: OutsideChannel
     job: Job
-    limit: int = Field(default=5, ge=1, le=20)
+    limit: int = Field(default=5, ge=1, le=20, strict=True)
 
 
 class BookingRequest(_Body):
@@ -78,7 +80,7 @@ class DeviceAlertRequest(_Body):
 
 
 class FeedbackRequest(_Body):
-    rating: int = Field(ge=1, le=5, description="1 (poor) to 5 (excellent) stars")
+    rating: int = Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (excellent) stars")
     comment: str | None = Field(default=None, max_length=500)
 
 
@@ -86,8 +88,8 @@ class ClockChange(_Body):
     """Change the served day's pace: a speed (simulated minutes per wall minute, or
     "max"), pause or resume, and a local time to pause at."""
 
-    speed: Annotated[float, Field(gt=0, le=100_000)] | Literal["max"] | None = None
-    paused: bool | None = None
+    speed: Annotated[float, Field(gt=0, le=100_000, strict=True)] | Literal["max"] | None = None
+    paused: bool | None = Field(default=None, strict=True)
     until: TimeOfDay | None = Field(default=None, description="HH:MM: pause when reached")
 
 
@@ -97,7 +99,7 @@ class MoveVisit(_Body):
 
     visit_id: str = Field(pattern=ID_PATTERN)
     technician_id: str = Field(pattern=ID_PATTERN)
-    position: int | None = Field(default=None, ge=0, le=1000)
+    position: int | None = Field(default=None, ge=0, le=1000, strict=True)
 
 
 class VisitAction(_Body):
