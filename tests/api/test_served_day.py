@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.api.served import ROOT, SECRET, Served
@@ -51,3 +52,19 @@ def test_sigterm_mid_day_writes_the_day_so_far(tmp_path: Path) -> None:
     assert log and max(e["time"] for e in log) <= "2026-11-23T10:00:00Z"  # 11:00 in Berlin
     assert json.loads((served.out / "kpis.json").read_text())["visits_attended"] > 0
     assert "stopped at 11:00" in served.output()
+
+
+def test_the_day_is_paced_against_the_wall_clock(tmp_path: Path) -> None:
+    served = Served(tmp_path, "--speed", "600").start()  # ten simulated minutes a second
+    try:
+        first = served.status()
+        time.sleep(3.0)
+        second = served.status()
+        start = second["ticks_done"] - first["ticks_done"]
+        # about 30 one-minute ticks in 3 s (the machine may be slow, never faster)
+        assert 10 <= start <= 33, (first, second)
+        paused = served.api("POST", "/clock", {"paused": True}).json()
+        time.sleep(1.0)
+        assert served.status()["ticks_done"] == paused["ticks_done"]
+    finally:
+        served.stop()

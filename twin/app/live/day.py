@@ -142,6 +142,8 @@ class LiveDay:
             setting = pace.setting
             if pace.version != version:  # a new pace: the wall clock counts from here
                 version, start_wall, start_min = pace.version, time.monotonic(), self.now
+                if self.done == 0:  # the jump to shortly before the first shift is free
+                    start_min = self.ticks[0]
                 pace.changed.clear()
             t = self.ticks[self.done]
             if setting.until is not None and t > setting.until and not setting.paused:
