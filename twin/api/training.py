@@ -5,59 +5,71 @@ booking endpoint; each action is a journaled request of the trainee's day."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from twin.api import schemas
-from twin.api.app import API, Key, Refusal
+from twin.api.context import API, Key, Served
 from twin.api.desk import desk_view
 from twin.api.desk_page import desk_page
 from twin.app.training.debrief import debrief
 from twin.app.training.session import Session
 
+router = APIRouter()
 
-def add_training(app: FastAPI, session: Session, api_key: str) -> None:
-    day = session.day
 
-    def authorise(key: str | None) -> None:
-        if key is None or not hmac.compare_digest(key.encode(), api_key.encode()):
-            raise Refusal(401, ["header", "X-API-Key"], "a valid API key is needed")
+def add_training(app: FastAPI, session: Session) -> None:
+    """The trainee's routes on the app of ``session``'s day."""
+    app.state.session = session
+    app.include_router(router)
 
-    def act(record: dict[str, Any]) -> JSONResponse:
-        answer = day.request({**record, "by": "trainee"})
-        return JSONResponse(answer, status_code=409 if answer["status"] == "refused" else 200)
 
-    @app.get("/desk", response_class=HTMLResponse, include_in_schema=False)
-    def desk() -> HTMLResponse:
-        return HTMLResponse(desk_page())
+def _session(request: Request) -> Session:
+    return request.app.state.session
 
-    @app.get(f"{API}/desk")
-    def desk_json(x_api_key: Key = None) -> dict[str, Any]:
-        """Every technician and visit as of now, the planned routes, the exception queue."""
-        authorise(x_api_key)
-        return desk_view(session)
 
-    @app.post(f"{API}/dispatch/move")
-    def move(body: schemas.MoveVisit, x_api_key: Key = None) -> JSONResponse:
-        authorise(x_api_key)
-        return act({"kind": "move", **body.model_dump()})
+def _act(api: Served, record: dict[str, Any]) -> JSONResponse:
+    result = api.day.request({**record, "by": "trainee"})
+    return JSONResponse(result, status_code=409 if result["status"] == "refused" else 200)
 
-    @app.post(f"{API}/dispatch/defer")
-    def defer(body: schemas.VisitAction, x_api_key: Key = None) -> JSONResponse:
-        authorise(x_api_key)
-        return act({"kind": "defer", "visit_id": body.visit_id})
 
-    @app.post(f"{API}/dispatch/warn")
-    def warn(body: schemas.WarnCustomer, x_api_key: Key = None) -> JSONResponse:
-        authorise(x_api_key)
-        return act({"kind": "warn", "visit_id": body.visit_id, "text": body.text})
+@router.get("/desk", response_class=HTMLResponse, include_in_schema=False)
+def desk() -> HTMLResponse:
+    return HTMLResponse(desk_page())
 
-    @app.get(f"{API}/debrief")
-    def debrief_json(effects: bool = False, x_api_key: Key = None) -> dict[str, Any]:
-        """The trainee's day (so far, continued with the script only) beside the
-        autopilot's, the score with its parts, and (``effects``) each decision priced."""
-        authorise(x_api_key)
-        return debrief(session, effects=effects).to_dict()
+
+@router.get(f"{API}/desk")
+def desk_json(request: Request, api: Served, x_api_key: Key = None) -> dict[str, Any]:
+    """Every technician and visit as of now, the planned routes, the exception queue."""
+    api.authorise(x_api_key)
+    return desk_view(_session(request))
+
+
+@router.post(f"{API}/dispatch/move")
+def move(body: schemas.MoveVisit, api: Served, x_api_key: Key = None) -> JSONResponse:
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "move", **body.model_dump()})
+
+
+@router.post(f"{API}/dispatch/defer")
+def defer(body: schemas.VisitAction, api: Served, x_api_key: Key = None) -> JSONResponse:
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "defer", "visit_id": body.visit_id})
+
+
+@router.post(f"{API}/dispatch/warn")
+def warn(body: schemas.WarnCustomer, api: Served, x_api_key: Key = None) -> JSONResponse:
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "warn", "visit_id": body.visit_id, "text": body.text})
+
+
+@router.get(f"{API}/debrief")
+def debrief_json(
+    request: Request, api: Served, effects: bool = False, x_api_key: Key = None
+) -> dict[str, Any]:
+    """The trainee's day (so far, continued with the script only) beside the autopilot's,
+    the score with its parts, and (``effects``) each decision priced."""
+    api.authorise(x_api_key)
+    return debrief(_session(request), effects=effects).to_dict()

@@ -134,7 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         day.save_setup(base)
     key = args.api_key or os.environ.get("FIELDTWIN_API_KEY") or secrets.token_urlsafe(18)
     app = create_app(day, key)
-    add_training(app, session, key)
+    add_training(app, session)
     if resumed:
         console.print(f"resumed the session at {hhmm(day.now)} ({replayed} requests replayed)")
 

@@ -1,0 +1,99 @@
+"""The booking endpoints, one API for every channel (call centre, portal, device): offers,
+bookings (once per ``Idempotency-Key``), a booking's view, reschedule, cancel, device
+alerts. They need the API key; the channel is recorded on every request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from twin.api import schemas
+from twin.api.context import API, IdemKey, Key, Refusal, Served, answer
+from twin.api.track import track_view
+from twin.app.live.requests import job_of, offer_view
+from twin.models.routing.dispatch import NoOffer
+
+router = APIRouter(prefix=API)
+
+
+@router.post("/offers")
+def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> dict[str, Any]:
+    """Windows the planner can promise the job today, best first, with the price to the
+    company and the risk of arriving late."""
+    api.authorise(x_api_key)
+    job = api.job_record(body.job, ["body", "job"])
+    ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit)
+    if isinstance(ranked, NoOffer):
+        return {"offers": [], "reason": ranked.reason}
+    return {"offers": [offer_view(api.day, o) for o in ranked], "reason": None}
+
+
+@router.post("/bookings", status_code=201)
+def book(
+    body: schemas.BookingRequest,
+    api: Served,
+    x_api_key: Key = None,
+    idempotency_key: IdemKey = None,
+) -> JSONResponse:
+    """Book the job in an offered window (or the planner's best); a retry with the same
+    ``Idempotency-Key`` books once and gets the same answer."""
+    api.authorise(x_api_key)
+    record: dict[str, Any] = {
+        "kind": "book",
+        "channel": body.channel,
+        "job": api.job_record(body.job, ["body", "job"]),
+        "window": api.window(body.window_start, body.window_end, ["body"]),
+    }
+    if body.call_id is not None:
+        if body.call_id not in api.day.calls:
+            raise Refusal(404, ["body", "call_id"], "no such call waiting")
+        record["call_id"] = body.call_id
+    return answer(api.day.request(record, idempotency_key), 201)
+
+
+@router.get("/bookings/{visit_id}")
+def booking(visit_id: str, api: Served, x_api_key: Key = None) -> dict[str, Any]:
+    api.authorise(x_api_key)
+    return track_view(api.day, api.visit_of(visit_id))
+
+
+@router.post("/bookings/{visit_id}/reschedule")
+def reschedule(
+    visit_id: str,
+    body: schemas.WindowChoice,
+    api: Served,
+    x_api_key: Key = None,
+    idempotency_key: IdemKey = None,
+) -> JSONResponse:
+    api.authorise(x_api_key)
+    w = api.window(body.window_start, body.window_end, ["body"])
+    record = {"kind": "reschedule", "visit_id": api.visit_of(visit_id), "window": w}
+    return answer(api.day.request(record, idempotency_key), 200)
+
+
+@router.delete("/bookings/{visit_id}")
+def cancel(visit_id: str, api: Served, x_api_key: Key = None) -> JSONResponse:
+    api.authorise(x_api_key)
+    return answer(api.day.request({"kind": "cancel", "visit_id": api.visit_of(visit_id)}), 200)
+
+
+@router.post("/device-alerts")
+def device_alert(
+    body: schemas.DeviceAlertRequest,
+    api: Served,
+    x_api_key: Key = None,
+    idempotency_key: IdemKey = None,
+) -> JSONResponse:
+    """A connected product reports a fault: by policy (``policy.device_alerts``) the visit
+    is booked at once, or offers are returned for the customer to choose."""
+    api.authorise(x_api_key)
+    record = {
+        "kind": "device_alert",
+        "channel": "device",
+        "device_id": body.device_id,
+        "fault_code": body.fault_code,
+        "job": api.job_record(body.job, ["body", "job"]),
+    }
+    return answer(api.day.request(record, idempotency_key), 201)

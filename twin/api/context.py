@@ -1,0 +1,124 @@
+"""What every route of the live API shares: the served day, the API key, and the checks
+that turn a request's fields into a journaled record or a 4xx naming the field."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from twin.api import schemas
+from twin.app.live import LiveDay
+from twin.clock import hhmm, parse_hhmm
+from twin.models.decisions.links import LinkError
+
+
+class Refusal(Exception):
+    """A request refused with ``status``; ``loc`` names the field, as FastAPI's own 422s."""
+
+    def __init__(self, status: int, loc: list[str], message: str) -> None:
+        super().__init__(message)
+        self.status, self.loc, self.message = status, loc, message
+
+
+def minutes(loc: list[str], text: str) -> float:
+    try:
+        return parse_hhmm(text)
+    except ValueError as exc:
+        raise Refusal(422, loc, str(exc)) from None
+
+
+API = "/api/v1"
+# module-level: the routes' annotations are strings, resolved in their modules' globals
+Key = Annotated[str | None, Header(alias="X-API-Key")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+DONE = ("booked", "rescheduled", "cancelled", "rated", "moved", "deferred", "warned")
+
+
+def answer(result: dict[str, Any], ok: int) -> JSONResponse:
+    """A request's answer: ``ok`` when carried out, 200 for offers, 409 when refused."""
+    if result["status"] in DONE:
+        status = ok
+    elif result["status"] in ("offers", "no_offer"):
+        status = 200
+    else:
+        status = 409
+    return JSONResponse(result, status_code=status)
+
+
+@dataclass(frozen=True)
+class Api:
+    day: LiveDay
+    api_key: str
+
+    def authorise(self, key: str | None) -> None:
+        if key is None or not hmac.compare_digest(key.encode(), self.api_key.encode()):
+            raise Refusal(401, ["header", "X-API-Key"], "a valid API key is needed")
+
+    def job_record(self, job: schemas.Job, loc: list[str]) -> dict[str, Any]:
+        scenario = self.day.scenario
+        size = scenario.city.size_km
+        if job.x > size or job.y > size:
+            field = "x" if job.x > size else "y"
+            raise Refusal(422, [*loc, field], f"outside the city (0 to {size:g} km)")
+        if job.job_type not in scenario.demand.jobs:
+            allowed = ", ".join(sorted(scenario.demand.jobs))
+            raise Refusal(422, [*loc, "job_type"], f"not offered; allowed: {allowed}")
+        if job.wish_date is not None and job.wish_date != scenario.date:
+            msg = (
+                f"only the served day ({scenario.date.isoformat()}) can be booked; "
+                "later days come with multi-day operation"
+            )
+            raise Refusal(422, [*loc, "wish_date"], msg)
+        lo = minutes([*loc, "available_from"], job.available_from)
+        hi = minutes([*loc, "available_until"], job.available_until)
+        if hi <= lo:
+            raise Refusal(422, [*loc, "available_until"], "must be after available_from")
+        return {
+            "customer_id": job.customer_id,
+            "job_type": job.job_type,
+            "x": job.x,
+            "y": job.y,
+            "available_from": lo,
+            "available_until": hi,
+            "language": job.language,
+            "notify_channel": job.notify_channel,
+        }
+
+    def window(self, start: str | None, end: str | None, loc: list[str]) -> list[float] | None:
+        if start is None and end is None:
+            return None
+        if start is None or end is None:
+            raise Refusal(422, [*loc, "window_end"], "give both window_start and window_end")
+        w = [minutes([*loc, "window_start"], start), minutes([*loc, "window_end"], end)]
+        if (w[0], w[1]) not in self.day.world.company.windows:
+            offered = ", ".join(f"{hhmm(a)}–{hhmm(b)}" for a, b in self.day.world.company.windows)
+            raise Refusal(422, [*loc, "window_start"], f"not an offered window; offered: {offered}")
+        return w
+
+    def visit_of(self, visit_id: str) -> str:
+        if not visit_id or len(visit_id) > 40 or self.day.view(visit_id) is None:
+            raise Refusal(404, ["path", "visit_id"], "no such booking")
+        return visit_id
+
+    def token_visit(self, token: str) -> str:
+        day = self.day
+        with day.lock:
+            now = day.clock.at(day.now)
+        try:
+            vid = day.links.verify(token, now)
+        except LinkError:
+            raise Refusal(401, ["path", "token"], "link not valid or expired") from None
+        if day.view(vid) is None:
+            raise Refusal(401, ["path", "token"], "link not valid or expired")
+        return vid
+
+
+def current(request: Request) -> Api:
+    return request.app.state.api
+
+
+Served = Annotated[Api, Depends(current)]
