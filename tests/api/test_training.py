@@ -13,7 +13,9 @@ import pytest
 
 from tests.api.served import KEY, ROOT, Served, job
 from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+from twin.app.store import RunStore
 from twin.app.training.exercise import load_exercise
+from twin.app.training.stored import debriefs
 from twin.config import ConfigError
 
 EXERCISE = """
@@ -126,7 +128,8 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
     finally:
         served.stop()
     cmd = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
-           "train", "--debrief", str(served.state), "--effects"]  # fmt: skip
+           "train", "--debrief", str(served.state), "--effects",
+           "--store", str(tmp_path / "store.duckdb")]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "score" in done.stdout and "autopilot" in done.stdout
@@ -134,5 +137,7 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
     assert "book" in done.stdout  # the answered call, priced both ways
     brief = json.loads((served.state / "debrief.json").read_text())
     assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 2
+    stored = debriefs(RunStore(tmp_path / "store.duckdb"), "test-exercise")
+    assert [(d.trainee, round(d.score, 1)) for d in stored] == [("state", brief["score"])]
     log = [json.loads(x) for x in (served.out / "events.jsonl").read_text().splitlines()]
     assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T002" for e in log)

@@ -7,7 +7,9 @@ does. The exercise's disturbances (sick calls, storms, emergencies, calls) happe
 times; the autopilot runs the same day on the same random numbers for the debrief, which
 prices every decision of the trainee by continuing the day both ways. Each trainee runs
 their own session (own ``--state`` and ``--port``); ``twin train --debrief STATE ...``
-is the trainer's view of several sessions side by side. ``--list`` shows the exercises.
+is the trainer's view of several sessions side by side (a folder's name is its trainee's;
+each debrief is kept beside its session and in the run store). ``--list`` shows the
+exercises.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _session(
     return session, True, session.resume()
 
 
-def _debriefs(states: list[Path], effects: bool) -> int:
+def _debriefs(states: list[Path], effects: bool, store: str | None) -> int:
     from rich.table import Table
 
     from twin.app.training.debrief import debrief
@@ -91,6 +93,11 @@ def _debriefs(states: list[Path], effects: bool) -> int:
 
             brief = debrief(session, effects, done)
         (state / "debrief.json").write_text(json.dumps(brief.to_dict(), indent=2))
+        if store is not None:
+            from twin.app.store import RunStore
+            from twin.app.training.stored import add_debrief
+
+            add_debrief(RunStore(store), brief.to_dict(), session=str(state), trainee=state.name)
         briefs.append((state.name, brief))
     table = Table(title=f"debrief · {briefs[0][1].exercise}")
     table.add_column("KPI")
@@ -116,7 +123,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.list:
         return _list()
     if args.debrief:
-        return _debriefs([Path(s) for s in args.debrief], args.effects)
+        store = None if args.no_store else args.store
+        return _debriefs([Path(s) for s in args.debrief], args.effects, store)
     if not args.exercise:
         console.print("[red]error:[/red] --exercise NAME (see --list), or --debrief STATE")
         return 2
