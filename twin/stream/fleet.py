@@ -132,6 +132,10 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
         state.active.add(item.technician_id)
     elif isinstance(item, ev.ShiftEnded):
         state.active.discard(item.technician_id)
+    elif isinstance(item, ev.FeedbackGiven):  # the repairs' planner learns the rating
+        learn = getattr(params.dispatcher, "learn", None)
+        if callable(learn):
+            learn(item.customer_id, item.technician_id, item.rating)
     if isinstance(item, ev.TrafficChanged):
         out.extend((t, item) for t in sorted(state.active))
     elif tid is not None and tid in params.roster and not isinstance(item, ev.VisitBooked):
