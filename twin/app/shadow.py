@@ -13,7 +13,18 @@ those decisions with what the dispatchers actually did is the point of a shadow 
         --scenario data/scenarios/default.toml --roster out/run/roster.json [--until-eof]
 
 ``--until-eof`` reads what the topic holds and stops (replays, tests) with a summary;
-without it the run follows the topic until interrupted. The scenario gives the day (the
+without it the run follows the topic until interrupted (Ctrl-C or SIGTERM: a summary, exit
+code 130).
+
+**Crashes and restarts.** A run reads the topic from its beginning and rebuilds the brain's
+state from it (the flow is a function of the topic's contents), and before it starts it
+reads back the ids already on its output topics: a run killed mid-day and started again
+with the same prefix publishes only what the first one did not, and a rerun on a topic
+already processed publishes nothing (the summary counts them as "already published").
+Messages carry deterministic ids for downstream de-duplication
+(:mod:`twin.stream.connectors.dedup`). A broker that goes away is waited for; one that comes
+back empty gets the output topics created again, and the input topic is read from its new
+beginning (:mod:`twin.stream.connectors.reader`). The scenario gives the day (the
 clock), the city, the traffic model and the policy; the roster is the technicians'
 master data.
 
@@ -48,6 +59,7 @@ if TYPE_CHECKING:
     from bytewax.dataflow import Dataflow
 
     from twin.stream.connectors.kafka import ShadowStats
+    from twin.stream.connectors.publish import Publisher
     from twin.stream.params import BrainParams
 
 # Bytewax and the Kafka client are imported when shadow mode runs, not when the CLI starts.
@@ -95,6 +107,7 @@ def shadow_flow(
     idle_s: float | None = 10.0,
     barrier: bool = True,
     stats: ShadowStats | None = None,
+    publisher: Publisher | None = None,
 ) -> Dataflow:
     """The brain's dataflow between Kafka topics (also the entry point for ``bytewax.run``).
 
@@ -121,7 +134,7 @@ def shadow_flow(
         stats=stats,
         rules=rules_for(params),  # the same rules as the flow's own parse step
     )
-    sink = DecisionTopicsSink(addresses, prefix, gate=gate, stats=stats)
+    sink = DecisionTopicsSink(addresses, prefix, publisher=publisher, gate=gate, stats=stats)
     return build_flow(source, sink, params, name="fieldtwin-shadow")
 
 
@@ -136,13 +149,17 @@ class ShadowSummary:
     ops_windows: int
     wall_s: float
     interrupted: bool = False
+    already_published: int = 0  # by an earlier run on the same prefix: not sent again
+    not_delivered: int = 0  # delivery failed or still queued at the end
 
     @property
     def messages_per_s(self) -> float:
         return self.messages / self.wall_s if self.wall_s > 0 else 0.0
 
     @staticmethod
-    def of(stats: ShadowStats, wall_s: float, interrupted: bool = False) -> ShadowSummary:
+    def of(
+        stats: ShadowStats, wall_s: float, interrupted: bool = False, not_delivered: int = 0
+    ) -> ShadowSummary:
         from twin.stream.connectors.topics import DEAD_LETTERS, OPS
         from twin.stream.messages import DECISION_TYPES
 
@@ -157,6 +174,8 @@ class ShadowSummary:
             ops_windows=stats.published[OPS],
             wall_s=wall_s,
             interrupted=interrupted,
+            already_published=stats.published["already published"],
+            not_delivered=not_delivered,
         )
 
 
@@ -175,13 +194,16 @@ def run_shadow(
 ) -> ShadowSummary:
     """Run shadow mode in this process (``workers`` threads); returns what went through."""
     from twin.stream.connectors.kafka import ShadowStats
+    from twin.stream.connectors.publish import Publisher
     from twin.stream.connectors.topics import OUTPUTS, ensure_topics, output_topic
 
     if workers < 1:
         msg = f"workers must be >= 1, got {workers}"
         raise ValueError(msg)
     addresses = broker_list(brokers)
+    outputs = [output_topic(prefix, k) for k in OUTPUTS]
     stats = ShadowStats()
+    publisher = Publisher(addresses, outputs)
     flow = shadow_flow(  # reads the scenario and the roster: fail on them before Kafka
         addresses,
         topic,
@@ -192,13 +214,34 @@ def run_shadow(
         reorder_bound_min=reorder_bound_min,
         idle_s=idle_s,
         stats=stats,
+        publisher=publisher,
     )
     if create_topics:
-        created = ensure_topics(addresses, [output_topic(prefix, k) for k in OUTPUTS])
+        created = ensure_topics(addresses, outputs)
         if created:
             log.info("created topics %s", ", ".join(created))
+    known = publisher.remember(outputs)
+    if known:
+        log.info("%d messages already on %s.*: not publishing them again", known, prefix)
     started = time.perf_counter()
     interrupted = False
+    try:
+        interrupted = _run(flow, workers)
+    finally:
+        left = publisher.close() + publisher.failed  # flush on shutdown, however it ends
+    summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted, left)
+    log.info("shadow run: %s", summary)
+    return summary
+
+
+def _run(flow: Dataflow, workers: int) -> bool:
+    """Run the flow until its end or a signal; True if it was interrupted (Ctrl-C, or
+    SIGTERM, which is handled as Ctrl-C while the flow runs)."""
+    import signal
+    import threading
+
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if on_main else None
     try:
         if workers == 1:
             from bytewax.testing import run_main
@@ -209,11 +252,12 @@ def run_shadow(
 
             cli_main(flow, workers_per_process=workers)
     except KeyboardInterrupt:
-        interrupted = True
+        return True
     except RuntimeError as exc:
-        if "signal received" not in str(exc):  # how Bytewax reports Ctrl-C
-            raise
-        interrupted = True
-    summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted)
-    log.info("shadow run: %s", summary)
-    return summary
+        if "signal received" not in str(exc) and "KeyboardInterrupt" not in str(exc):
+            raise  # how Bytewax reports Ctrl-C
+        return True
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    return False

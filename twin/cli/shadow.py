@@ -45,6 +45,8 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         *((f"decisions: {k}", n) for k, n in summary.decisions.items()),
         ("dead letters", summary.dead_letters),
         ("ops windows", summary.ops_windows),
+        ("already published by an earlier run (not sent again)", summary.already_published),
+        ("not delivered", summary.not_delivered),
     ]
     for label, n in rows:
         table.add_row(label, f"{n:,d}")

@@ -1,0 +1,239 @@
+"""Publishing to Kafka so that nothing is lost, nothing is sent twice, and an outage waits.
+
+:class:`Publisher` wraps one ``confluent_kafka.Producer`` (thread-safe, shared by the sink's
+workers):
+
+- **Idempotent** (``enable.idempotence``): the broker drops a retried batch it already has.
+- **Delivery reports**: :meth:`Publisher.send` produces a batch and returns once every
+  message is acknowledged; a delivery that fails (after librdkafka's own retries) is
+  counted in ``failed`` and logged with the reason. :meth:`Publisher.close` flushes.
+- **Once per id across runs**: :meth:`Publisher.remember` reads back the ids already on the
+  output topics (header :data:`~twin.stream.connectors.dedup.ID_HEADER`), and
+  :meth:`Publisher.fresh` drops a message whose id a previous run published. A restarted
+  shadow replays its input from the beginning (the brain's state is a function of the
+  topic), so it regenerates exactly those ids and publishes only what is new.
+- **Outages**: librdkafka reports every failed reconnect; that is one warning per outage
+  here, and :meth:`send` waits in short steps (so that Ctrl-C and SIGTERM are honoured)
+  until the broker is back, re-creating the topics it writes if the broker came back empty
+  (Tansu keeps topics in memory; a topic auto-created by a produce request loses the
+  messages, so auto-creation is off).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from twin.stream.connectors.dedup import ID_HEADER, TYPE_HEADER, message_id
+
+log = logging.getLogger(__name__)
+
+_OUTAGE = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT)
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    """One message to publish; ``id`` is its key and its :data:`ID_HEADER` header."""
+
+    topic: str
+    value: bytes
+    id: str
+    kind: str
+    timestamp_ms: int | None = None
+
+    @property
+    def key(self) -> bytes:
+        return self.id.encode()
+
+
+class Publisher:
+    """An idempotent producer that waits for delivery, counts failures and publishes each
+    id once across runs (see the module docstring)."""
+
+    def __init__(
+        self,
+        brokers: Sequence[str],
+        topics: Sequence[str] = (),
+        *,
+        config: dict[str, Any] | None = None,
+        wait_log_s: float = 10.0,
+    ) -> None:
+        self.bootstrap = ",".join(brokers)
+        self.topics = list(topics)  # re-created after an outage if the broker lost them
+        self.wait_log_s = wait_log_s
+        self.producer = Producer(
+            {
+                "bootstrap.servers": self.bootstrap,
+                "log_level": 2,  # librdkafka logs each failed reconnect; error_cb sums up
+                "enable.idempotence": True,
+                "linger.ms": 5,
+                "allow.auto.create.topics": False,
+                "error_cb": self._on_error,
+                **(config or {}),
+            }
+        )
+        self.previous: Counter[str] = Counter()
+        self.delivered = 0
+        self.failed = 0
+        self.suppressed = 0
+        self.errors = 0
+        self.outage_since: float | None = None
+        self.lock = threading.Lock()
+
+    # ------------------------------------------------------------ callbacks (librdkafka)
+    def _on_error(self, err: KafkaError) -> None:
+        with self.lock:
+            self.errors += 1
+            if err.code() in _OUTAGE:
+                if self.outage_since is None:
+                    self.outage_since = time.monotonic()
+                    log.warning("Kafka at %s unreachable (%s): waiting", self.bootstrap, err)
+            else:
+                log.error("Kafka producer error: %s", err)
+
+    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
+        with self.lock:
+            if err is None:
+                self.delivered += 1
+                return
+            self.failed += 1
+            if self.failed <= 10:
+                log.error("not delivered to %s: %s", msg.topic(), err)
+
+    # ------------------------------------------------------------ once per id
+    def remember(self, topics: Iterable[str], timeout_s: float = 30.0) -> int:
+        """Read the ids already on ``topics`` (previous runs); returns how many."""
+        for topic in topics:
+            self.previous.update(i for i in read_ids(self.bootstrap, topic, timeout_s) if i)
+        return sum(self.previous.values())
+
+    def fresh(self, messages: Iterable[OutMessage]) -> list[OutMessage]:
+        """The messages whose id no previous run published (each published id once)."""
+        out = []
+        for m in messages:
+            if self.previous[m.id] > 0:
+                self.previous[m.id] -= 1
+                self.suppressed += 1
+            else:
+                out.append(m)
+        return out
+
+    # ------------------------------------------------------------ sending
+    def send(self, messages: Sequence[OutMessage]) -> None:
+        """Produce ``messages`` and return when each is delivered or has failed."""
+        for m in messages:
+            headers: list[tuple[str, str | bytes | None]] = [
+                (ID_HEADER, m.key),
+                (TYPE_HEADER, m.kind.encode()),
+            ]
+            while True:
+                try:
+                    self.producer.produce(
+                        m.topic,
+                        value=m.value,
+                        key=m.key,
+                        headers=headers,
+                        timestamp=m.timestamp_ms or 0,
+                        on_delivery=self._on_delivery,
+                    )
+                    break
+                except BufferError:  # the local queue is full (long outage): let it drain
+                    self._wait_step()
+        while len(self.producer) > 0:
+            self._wait_step()
+
+    def _wait_step(self) -> None:
+        started = time.monotonic()
+        self.producer.flush(0.5)  # short steps: Python handles signals in between
+        if self.outage_since is not None:
+            self._recover()
+        waited = time.monotonic() - started
+        if waited > self.wait_log_s:  # pragma: no cover - only while a broker hangs
+            log.warning("%d messages still waiting for the broker", len(self.producer))
+
+    def _recover(self) -> None:
+        """After an outage: if the broker answers, re-create the topics it lost."""
+        try:
+            created = ensure_topics(self.bootstrap.split(","), self.topics, timeout_s=2.0)
+        except RuntimeError:
+            return  # still down: try again at the next step
+        with self.lock:
+            down_s = time.monotonic() - (self.outage_since or time.monotonic())
+            self.outage_since = None
+        log.warning(
+            "Kafka at %s back after %.1f s%s",
+            self.bootstrap,
+            down_s,
+            f"; re-created the lost topics {', '.join(created)}" if created else "",
+        )
+
+    def close(self, timeout_s: float = 5.0) -> int:
+        """Flush on shutdown; returns the number of messages left undelivered."""
+        left = int(self.producer.flush(timeout_s))
+        if left:
+            log.error("%d messages not delivered at shutdown", left)
+        return left
+
+
+def read_ids(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[str | None]:
+    """The ids of every message on ``topic`` (all partitions), or [] if it does not exist."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "fieldtwin-read-ids",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
+    try:
+        found = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        if found is None or found.error is not None or not found.partitions:
+            return []
+        consumer.assign([TopicPartition(topic, p, 0) for p in found.partitions])
+        ids: list[str | None] = []
+        at_end: set[int] = set()
+        deadline = time.monotonic() + timeout_s
+        while len(at_end) < len(found.partitions):
+            if time.monotonic() > deadline:
+                msg = f"reading the ids on {topic!r}: no end of partition within {timeout_s} s"
+                raise RuntimeError(msg)
+            for got in consumer.consume(1000, 0.2):
+                err = got.error()
+                if err is None:
+                    ids.append(message_id(got.headers(), got.key()))
+                elif err.code() == KafkaError._PARTITION_EOF:
+                    at_end.add(int(got.partition() or 0))
+        return ids
+    except KafkaException as exc:
+        msg = f"cannot read the ids on {topic!r} from {bootstrap}: {exc}"
+        raise RuntimeError(msg) from None
+    finally:
+        consumer.close()
+
+
+def ensure_topics(
+    brokers: Sequence[str], names: Iterable[str], partitions: int = 1, timeout_s: float = 10.0
+) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones created."""
+    admin = AdminClient({"bootstrap.servers": ",".join(brokers)})
+    try:
+        existing = set(admin.list_topics(timeout=timeout_s).topics)
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return []
+        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
+        futures = admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s)
+        for future in futures.values():
+            future.result(timeout=timeout_s)
+    except KafkaException as exc:
+        msg = f"Kafka at {','.join(brokers)}: cannot list or create topics ({exc})"
+        raise RuntimeError(msg) from None
+    return missing

@@ -1,0 +1,163 @@
+"""Reading the input topic's partitions, through broker outages and a broker that lost it.
+
+:class:`PartitionReader` reads one Kafka partition with ``assign()`` (no consumer-group
+rebalancing: the source decides what to read) from a given offset, and at the end of the
+partition stops (a bounded read) or waits for more. Errors that librdkafka reports for
+every failed reconnect become one warning per outage, and one "back" when it ends.
+
+:class:`TopicWatch` notices when the broker came back *without* the topic's data: a Kafka
+topic has an id (a UUID) that a re-created topic does not share. Tansu keeps its topics in
+memory, so a restarted Tansu comes back empty, and a reader whose position is past the new
+topic's end would wait there forever while new events arrive at offsets it already passed.
+When the id changes, the source logs a warning and reads the new topic from its beginning.
+(The high watermark is not used for this: Tansu reports the base offset of the last batch
+plus one, which is before a reader's position after any batch of several messages.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicCollection,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient
+
+log = logging.getLogger(__name__)
+
+_OUTAGE = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT)
+
+
+class PartitionReader:
+    """One partition of the input topic, from ``offset`` (None: the beginning)."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        partition: int,
+        offset: int | None,
+        *,
+        batch_size: int = 1000,
+        until_eof: bool = False,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.batch_size = batch_size
+        self.next_offset = offset
+        self.eof = False
+        self.errors = 0
+        self.outage_since: float | None = None
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "log_level": 2,  # librdkafka logs each failed reconnect; error_cb sums up
+                "group.id": "fieldtwin-shadow",  # needed by the client; nothing is committed
+                "enable.auto.commit": False,
+                "enable.partition.eof": until_eof,
+                "auto.offset.reset": "earliest",  # an offset out of range: the oldest kept
+                "error_cb": self._on_error,
+                **(config or {}),
+            }
+        )
+        self._assign(offset)
+
+    def _assign(self, offset: int | None) -> None:
+        start = OFFSET_BEGINNING if offset is None else offset
+        self.consumer.assign([TopicPartition(self.topic, self.partition, start)])
+
+    def _on_error(self, err: KafkaError) -> None:
+        self.errors += 1
+        if err.code() in _OUTAGE:
+            if self.outage_since is None:
+                self.outage_since = time.monotonic()
+                where = f"{self.topic}[{self.partition}]"
+                log.warning("reading %s: Kafka unreachable (%s)", where, err)
+        else:
+            log.warning("reading %s[%d]: %s", self.topic, self.partition, err)
+
+    def next_batch(self) -> list[Any]:
+        """The next messages (``confluent_kafka.Message``); StopIteration at the end of a
+        bounded read."""
+        if self.eof:
+            raise StopIteration
+        out = []
+        for msg in self.consumer.consume(self.batch_size, 0.001):
+            err = msg.error()
+            if err is None:
+                out.append(msg)
+                self.next_offset = int(msg.offset() or 0) + 1
+            elif err.code() == KafkaError._PARTITION_EOF:
+                self.eof = True  # StopIteration at the next call: this batch goes out first
+                break
+            else:
+                self._on_error(err)
+        if out and self.outage_since is not None:
+            log.warning(
+                "reading %s[%d]: Kafka back after %.1f s",
+                self.topic,
+                self.partition,
+                time.monotonic() - self.outage_since,
+            )
+            self.outage_since = None
+        return out
+
+    def rewind(self) -> None:
+        """Read from the beginning of the partition (the topic was created again)."""
+        self.next_offset = None
+        self.eof = False
+        self._assign(None)
+
+    def snapshot(self) -> int | None:
+        return self.next_offset
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+class TopicWatch:
+    """The input topic's id, checked at most every ``every_s`` seconds."""
+
+    def __init__(self, bootstrap: str, topic: str, every_s: float = 2.0) -> None:
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.topic = topic
+        self.every_s = every_s
+        self.topic_id: str | None = None
+        self.checked = time.monotonic()
+        self.missing = False
+
+    def current_id(self, timeout_s: float = 2.0) -> str | None:
+        """The topic's id now; None if the broker does not answer or has no such topic."""
+        try:
+            future = self.admin.describe_topics(
+                TopicCollection([self.topic]), request_timeout=timeout_s
+            )[self.topic]
+            return str(future.result(timeout=timeout_s).topic_id)
+        except (KafkaException, TimeoutError, RuntimeError):
+            return None
+
+    def start(self) -> None:
+        self.topic_id = self.current_id(timeout_s=10.0)
+
+    def recreated(self, now: float) -> bool:
+        """True once when the topic now has another id than before (read it from the start)."""
+        if now - self.checked < self.every_s:
+            return False
+        self.checked = now
+        found = self.current_id()
+        if found is None:
+            if not self.missing:
+                log.warning("topic %s is not there (broker down or restarted): waiting", self.topic)
+            self.missing = True
+            return False
+        self.missing = False
+        before, self.topic_id = self.topic_id, found
+        return before is not None and found != before
