@@ -239,9 +239,18 @@ def _run(flow: Dataflow, workers: int) -> bool:
     SIGTERM, which is handled as Ctrl-C while the flow runs)."""
     import signal
     import threading
+    from types import FrameType
+
+    signalled: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signalled.append(signum)
+        raise KeyboardInterrupt  # Bytewax may wrap it in its own error: ``signalled`` tells
 
     on_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if on_main else None
+    previous = (
+        {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if on_main else {}
+    )
     try:
         if workers == 1:
             from bytewax.testing import run_main
@@ -254,10 +263,10 @@ def _run(flow: Dataflow, workers: int) -> bool:
     except KeyboardInterrupt:
         return True
     except RuntimeError as exc:
-        if "signal received" not in str(exc) and "KeyboardInterrupt" not in str(exc):
-            raise  # how Bytewax reports Ctrl-C
-        return True
+        if signalled or "signal received" in str(exc):  # how Bytewax reports Ctrl-C
+            return True
+        raise
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return False

@@ -14,13 +14,17 @@ workers):
   topic), so it regenerates exactly those ids and publishes only what is new.
 - **Outages**: librdkafka reports every failed reconnect; that is one warning per outage
   here, and :meth:`send` waits in short steps (so that Ctrl-C and SIGTERM are honoured)
-  until the broker is back, re-creating the topics it writes if the broker came back empty
-  (Tansu keeps topics in memory; a topic auto-created by a produce request loses the
-  messages, so auto-creation is off).
+  until the broker is back. If it came back empty (Tansu keeps topics in memory), the topics
+  are created again (a topic auto-created by a produce request lost the messages on Tansu,
+  so auto-creation is off) and a new producer re-sends what was not acknowledged: the old
+  one's idempotence state (producer id, sequence numbers) is unknown to the new broker,
+  and it was measured to hang there. A re-sent message that had in fact arrived is a
+  duplicate for :class:`~twin.stream.connectors.dedup.Deduplicator` to drop.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -37,6 +41,7 @@ from twin.stream.connectors.dedup import ID_HEADER, TYPE_HEADER, message_id
 log = logging.getLogger(__name__)
 
 _OUTAGE = (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT)
+_PURGED = (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +69,22 @@ class Publisher:
         topics: Sequence[str] = (),
         *,
         config: dict[str, Any] | None = None,
-        wait_log_s: float = 10.0,
+        stall_s: float = 10.0,
     ) -> None:
         self.bootstrap = ",".join(brokers)
         self.topics = list(topics)  # re-created after an outage if the broker lost them
-        self.wait_log_s = wait_log_s
-        self.producer = Producer(
-            {
-                "bootstrap.servers": self.bootstrap,
-                "log_level": 2,  # librdkafka logs each failed reconnect; error_cb sums up
-                "enable.idempotence": True,
-                "linger.ms": 5,
-                "allow.auto.create.topics": False,
-                "error_cb": self._on_error,
-                **(config or {}),
-            }
-        )
+        self.stall_s = stall_s
+        self.config: dict[str, Any] = {
+            "bootstrap.servers": self.bootstrap,
+            "log_level": 2,  # librdkafka logs each failed reconnect; error_cb sums up
+            "enable.idempotence": True,
+            "linger.ms": 5,
+            "allow.auto.create.topics": False,
+            "error_cb": self._on_error,
+            **(config or {}),
+        }
+        self.producer = Producer(self.config)
+        self.generation = 0  # a new producer after the broker lost its state
         self.previous: Counter[str] = Counter()
         self.delivered = 0
         self.failed = 0
@@ -98,15 +103,6 @@ class Publisher:
                     log.warning("Kafka at %s unreachable (%s): waiting", self.bootstrap, err)
             else:
                 log.error("Kafka producer error: %s", err)
-
-    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
-        with self.lock:
-            if err is None:
-                self.delivered += 1
-                return
-            self.failed += 1
-            if self.failed <= 10:
-                log.error("not delivered to %s: %s", msg.topic(), err)
 
     # ------------------------------------------------------------ once per id
     def remember(self, topics: Iterable[str], timeout_s: float = 30.0) -> int:
@@ -129,7 +125,27 @@ class Publisher:
     # ------------------------------------------------------------ sending
     def send(self, messages: Sequence[OutMessage]) -> None:
         """Produce ``messages`` and return when each is delivered or has failed."""
-        for m in messages:
+        pending = dict(enumerate(messages))  # not yet acknowledged
+        generation = self.generation
+        self._produce(pending)
+        started = time.monotonic()
+        while pending:
+            self._wait_step()
+            if generation != self.generation:  # a new producer: send again what is pending
+                generation = self.generation
+                self._produce(pending)
+                started = time.monotonic()
+            elif time.monotonic() - started > self.stall_s:
+                log.warning(
+                    "%d messages waiting for %.0f s: checking the broker",
+                    len(pending),
+                    self.stall_s,
+                )
+                self._recover()
+                started = time.monotonic()
+
+    def _produce(self, pending: dict[int, OutMessage]) -> None:
+        for i, m in sorted(pending.items()):
             headers: list[tuple[str, str | bytes | None]] = [
                 (ID_HEADER, m.key),
                 (TYPE_HEADER, m.kind.encode()),
@@ -142,25 +158,34 @@ class Publisher:
                         key=m.key,
                         headers=headers,
                         timestamp=m.timestamp_ms or 0,
-                        on_delivery=self._on_delivery,
+                        on_delivery=functools.partial(self._on_delivery, pending, i),
                     )
                     break
                 except BufferError:  # the local queue is full (long outage): let it drain
                     self._wait_step()
-        while len(self.producer) > 0:
-            self._wait_step()
+
+    def _on_delivery(
+        self, pending: dict[int, OutMessage], i: int, err: KafkaError | None, msg: Any
+    ) -> None:
+        with self.lock:
+            if err is None:
+                self.delivered += 1
+            elif err.code() in _PURGED:
+                return  # dropped with a producer that was replaced: sent again by the new one
+            else:
+                self.failed += 1
+                if self.failed <= 10:
+                    log.error("not delivered to %s: %s", msg.topic(), err)
+            pending.pop(i, None)
 
     def _wait_step(self) -> None:
-        started = time.monotonic()
         self.producer.flush(0.5)  # short steps: Python handles signals in between
         if self.outage_since is not None:
             self._recover()
-        waited = time.monotonic() - started
-        if waited > self.wait_log_s:  # pragma: no cover - only while a broker hangs
-            log.warning("%d messages still waiting for the broker", len(self.producer))
 
     def _recover(self) -> None:
-        """After an outage: if the broker answers, re-create the topics it lost."""
+        """After an outage (or a stall): if the broker answers, re-create the topics it
+        lost; if it lost them, its producer state went too, so start a new producer."""
         try:
             created = ensure_topics(self.bootstrap.split(","), self.topics, timeout_s=2.0)
         except RuntimeError:
@@ -168,12 +193,20 @@ class Publisher:
         with self.lock:
             down_s = time.monotonic() - (self.outage_since or time.monotonic())
             self.outage_since = None
+        if not created:
+            log.info("Kafka at %s answers (after %.1f s)", self.bootstrap, down_s)
+            return
         log.warning(
-            "Kafka at %s back after %.1f s%s",
+            "Kafka at %s back after %.1f s without the topics %s: created them again, and a "
+            "new producer sends what was not acknowledged",
             self.bootstrap,
             down_s,
-            f"; re-created the lost topics {', '.join(created)}" if created else "",
+            ", ".join(created),
         )
+        old, self.producer = self.producer, Producer(self.config)
+        old.purge()
+        old.flush(0)  # serves the purged messages' callbacks
+        self.generation += 1
 
     def close(self, timeout_s: float = 5.0) -> int:
         """Flush on shutdown; returns the number of messages left undelivered."""
@@ -223,7 +256,7 @@ def ensure_topics(
     brokers: Sequence[str], names: Iterable[str], partitions: int = 1, timeout_s: float = 10.0
 ) -> list[str]:
     """Create the topics that do not exist yet; returns the ones created."""
-    admin = AdminClient({"bootstrap.servers": ",".join(brokers)})
+    admin = AdminClient({"bootstrap.servers": ",".join(brokers), "log_level": 2})
     try:
         existing = set(admin.list_topics(timeout=timeout_s).topics)
         missing = [n for n in names if n not in existing]

@@ -127,7 +127,7 @@ class TopicWatch:
     """The input topic's id, checked at most every ``every_s`` seconds."""
 
     def __init__(self, bootstrap: str, topic: str, every_s: float = 2.0) -> None:
-        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 2})
         self.topic = topic
         self.every_s = every_s
         self.topic_id: str | None = None
