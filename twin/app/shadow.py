@@ -55,6 +55,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from twin import events as ev
+
 if TYPE_CHECKING:
     from bytewax.dataflow import Dataflow
 
@@ -68,6 +70,26 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "fieldtwin"
 SHADOW_BOUND_MIN = 2.0
+# a technician's own activity is keyed by technician; the rest (bookings, plans, traffic)
+# on one key, so that a visit's request and its booking keep their order
+TECHNICIAN_ACTIVITY = frozenset(
+    {
+        "shift_started",
+        "shift_ended",
+        "position",
+        "travel_started",
+        "arrived",
+        "work_started",
+        "work_finished",
+        "break_started",
+        "break_ended",
+    }
+)
+
+
+def input_topic(prefix: str) -> str:
+    """The event topic a shadow on ``prefix`` reads by default (``twin run --kafka`` fills it)."""
+    return f"{prefix}.events"
 
 
 def broker_list(brokers: str | Sequence[str]) -> list[str]:
@@ -270,3 +292,57 @@ def _run(flow: Dataflow, workers: int) -> bool:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return False
+
+
+def publish_day(
+    events: Sequence[ev.Event],
+    lines: Sequence[str],
+    brokers: str | Sequence[str],
+    prefix: str = DEFAULT_PREFIX,
+    partitions: int = 1,
+) -> int:
+    """Production for tests and demos: a simulated day's log (``lines``, the JSONL of
+    ``events``) into ``<prefix>.events``, the topic a shadow run on ``prefix`` reads.
+
+    Refuses a topic that already holds messages (two days in one topic would be one
+    confused day). Returns the number of messages delivered."""
+    from twin.stream.connectors.publish import OutMessage, Publisher, ensure_topics, read_ids
+
+    if len(events) != len(lines):
+        msg = f"publish_day: {len(events)} events but {len(lines)} lines: they must match"
+        raise ValueError(msg)
+    addresses = broker_list(brokers)
+    topic = input_topic(prefix)
+    ensure_topics(addresses, [topic], partitions=partitions)
+    held = len(read_ids(",".join(addresses), topic))
+    if held:
+        msg = (
+            f"--kafka-prefix {prefix!r}: topic {topic!r} already holds {held:,d} messages; "
+            "publish a day to an empty topic (another prefix, or delete the topic)"
+        )
+        raise ValueError(msg)
+    publisher = Publisher(addresses, [topic])
+    messages = [
+        OutMessage(
+            topic,
+            line.encode(),
+            event.id,
+            event.TYPE,
+            int(event.time.timestamp() * 1000),
+            _event_key(event),
+        )
+        for event, line in zip(events, lines, strict=True)
+    ]
+    publisher.send(messages)
+    left = publisher.close()
+    if publisher.failed or left:
+        msg = f"{publisher.failed + left} of {len(messages)} events not delivered to {topic!r}"
+        raise RuntimeError(msg)
+    return publisher.delivered
+
+
+def _event_key(event: ev.Event) -> bytes:
+    technician = getattr(event, "technician_id", None)
+    if event.TYPE in TECHNICIAN_ACTIVITY and isinstance(technician, str):
+        return technician.encode()
+    return b"bookings"

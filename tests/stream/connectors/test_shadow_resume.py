@@ -31,6 +31,7 @@ from tests.stream.connectors.shadow_process import (
 from twin import events as ev
 from twin.app.run import run_scenario
 from twin.app.shadow import run_shadow, shadow_params
+from twin.cli import main
 from twin.config import load_scenario
 from twin.stream.connectors.dedup import Deduplicator
 from twin.stream.connectors.ticks import ticked_lines
@@ -199,3 +200,28 @@ def test_shadow_follows_a_broker_that_restarts_empty_and_stops_on_sigterm(
     assert decision_time(Message(None, after_restart[0])) < "2026-11-23T11:00"
     assert decision_time(Message(None, after_restart[-1])) >= "2026-11-23T15:00"
     assert len(published) - len(after_restart) <= 100  # re-sent after the restart, if any
+
+
+def test_twin_run_publishes_production_for_twin_shadow(
+    broker: Broker, day: Day, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``twin run --kafka`` (conventional dispatcher) then ``twin shadow`` on one machine:
+    the topic holds the day's log as written, and the shadow decides what the brain
+    decides on that log."""
+    run = ["run", "--scenario", str(SMALL), "--seed", "5", "--planner", "insertion"]
+    out = tmp_path / "day"
+    kafka = ["--kafka", broker.address, "--kafka-prefix", "demo"]
+    assert main([*run, "--no-brain", "--out", str(out), "--no-store", *kafka]) == 0
+    assert f"published {len(day.lines):,d} events to demo.events" in capsys.readouterr().out
+    assert [m.value for m in read_messages(broker, "demo.events")] == day.lines
+
+    shadow = ["shadow", "--brokers", broker.address, "--prefix", "demo", "--until-eof"]
+    assert main([*shadow, "--scenario", str(SMALL), "--roster", str(out / "roster.json")]) == 0
+    assert summary_count(capsys.readouterr().out, "messages read") == len(day.lines)
+    assert [m.value for m in read_messages(broker, "demo.decisions")] == day.expected
+
+    # a second day into the same topic is refused, with the reason
+    again = [*run, "--no-brain", "--out", str(tmp_path / "again"), "--no-store", *kafka]
+    assert main(again) == 2
+    refused = capsys.readouterr().out.replace("\n", " ")
+    assert f"topic 'demo.events' already holds {len(day.lines):,d} messages" in refused

@@ -46,17 +46,19 @@ _PURGED = (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT)
 
 @dataclass(frozen=True, slots=True)
 class OutMessage:
-    """One message to publish; ``id`` is its key and its :data:`ID_HEADER` header."""
+    """One message to publish; ``id`` is its :data:`ID_HEADER` header and, unless
+    ``partition_key`` is given, its key."""
 
     topic: str
     value: bytes
     id: str
     kind: str
     timestamp_ms: int | None = None
+    partition_key: bytes | None = None
 
     @property
     def key(self) -> bytes:
-        return self.id.encode()
+        return self.id.encode() if self.partition_key is None else self.partition_key
 
 
 class Publisher:
@@ -147,7 +149,7 @@ class Publisher:
     def _produce(self, pending: dict[int, OutMessage]) -> None:
         for i, m in sorted(pending.items()):
             headers: list[tuple[str, str | bytes | None]] = [
-                (ID_HEADER, m.key),
+                (ID_HEADER, m.id.encode()),
                 (TYPE_HEADER, m.kind.encode()),
             ]
             while True:
