@@ -54,3 +54,12 @@ def test_publisher_sends_each_id_once_across_runs(broker: Broker) -> None:
     assert again.close() == 0
     assert read_ids(broker.address, topic) == ["a", "b", "dl-x", "dl-x", "dl-x", "c"]
     assert read_ids(broker.address, "no.such.topic") == []
+
+
+def test_publisher_counts_failed_deliveries_and_returns(broker: Broker) -> None:
+    """A topic that does not exist (auto-creation is off): every delivery times out, is
+    counted and logged, and ``send`` returns instead of waiting forever."""
+    publisher = Publisher([broker.address], config={"message.timeout.ms": 300})
+    publisher.send(_messages("no.such.topic", ["a", "b", "c"]))
+    assert (publisher.delivered, publisher.failed) == (0, 3)
+    assert publisher.close(timeout_s=1.0) == 0

@@ -93,6 +93,7 @@ class Publisher:
         self.suppressed = 0
         self.errors = 0
         self.outage_since: float | None = None
+        self.broken = False
         self.lock = threading.Lock()
 
     # ------------------------------------------------------------ callbacks (librdkafka)
@@ -105,6 +106,8 @@ class Publisher:
                     log.warning("Kafka at %s unreachable (%s): waiting", self.bootstrap, err)
             else:
                 log.error("Kafka producer error: %s", err)
+                if err.fatal():  # e.g. the idempotence state is broken: a new producer
+                    self.broken = True
 
     # ------------------------------------------------------------ once per id
     def remember(self, topics: Iterable[str], timeout_s: float = 30.0) -> int:
@@ -116,12 +119,13 @@ class Publisher:
     def fresh(self, messages: Iterable[OutMessage]) -> list[OutMessage]:
         """The messages whose id no previous run published (each published id once)."""
         out = []
-        for m in messages:
-            if self.previous[m.id] > 0:
-                self.previous[m.id] -= 1
-                self.suppressed += 1
-            else:
-                out.append(m)
+        with self.lock:
+            for m in messages:
+                if self.previous[m.id] > 0:
+                    self.previous[m.id] -= 1
+                    self.suppressed += 1
+                else:
+                    out.append(m)
         return out
 
     # ------------------------------------------------------------ sending
@@ -184,6 +188,9 @@ class Publisher:
         self.producer.flush(0.5)  # short steps: Python handles signals in between
         if self.outage_since is not None:
             self._recover()
+        if self.broken:
+            self.broken = False
+            self._renew()
 
     def _recover(self) -> None:
         """After an outage (or a stall): if the broker answers, re-create the topics it
@@ -205,6 +212,11 @@ class Publisher:
             down_s,
             ", ".join(created),
         )
+        self._renew()
+
+    def _renew(self) -> None:
+        """A new producer; the old one's queue is purged, its messages are sent again by
+        the callers of :meth:`send` that wait for them."""
         old, self.producer = self.producer, Producer(self.config)
         old.purge()
         old.flush(0)  # serves the purged messages' callbacks

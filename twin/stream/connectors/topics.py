@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -116,7 +117,8 @@ class DecisionTopicsSink(DynamicSink[Any]):
 
     ``publisher`` is shared by the workers' partitions (``run_shadow`` makes one, reads
     back what earlier runs published, and flushes it at the end); by default the sink
-    makes its own.
+    makes its own when the first partition is built (``python -m bytewax.run``), which
+    reads back the same way.
     """
 
     def __init__(
@@ -139,9 +141,13 @@ class DecisionTopicsSink(DynamicSink[Any]):
         self.publisher = publisher
         self.gate = gate
         self.stats = stats
+        self.lock = threading.Lock()  # workers build their partitions in their own threads
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _DecisionTopicsPartition:
-        if self.publisher is None:
-            outputs = [output_topic(self.prefix, k) for k in OUTPUTS]
-            self.publisher = Publisher(self.brokers, outputs)
+        with self.lock:
+            if self.publisher is None:
+                outputs = [output_topic(self.prefix, k) for k in OUTPUTS]
+                ensure_topics(self.brokers, outputs)
+                self.publisher = Publisher(self.brokers, outputs)
+                self.publisher.remember(outputs)
         return _DecisionTopicsPartition(self.publisher, self.prefix, self.gate, self.stats)
