@@ -303,7 +303,10 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
 
     def _partitions(self) -> list[int]:
-        consumer = Consumer({"bootstrap.servers": ",".join(self.brokers), "group.id": "fieldtwin"})
+        bootstrap = ",".join(self.brokers)
+        consumer = Consumer(
+            {"bootstrap.servers": bootstrap, "group.id": "fieldtwin", "log_level": 2}
+        )
         try:
             found = consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
         except KafkaException as exc:
