@@ -9,12 +9,15 @@ those decisions with what the dispatchers actually did is the point of a shadow 
 
 ::
 
-    twin shadow --brokers 127.0.0.1:9092 --topic events --prefix fieldtwin \\
+    twin shadow --brokers 127.0.0.1:9092 --topic fieldtwin.events --prefix fieldtwin \\
         --scenario data/scenarios/default.toml --roster out/run/roster.json [--until-eof]
 
 ``--until-eof`` reads what the topic holds and stops (replays, tests) with a summary;
 without it the run follows the topic until interrupted (Ctrl-C or SIGTERM: a summary, exit
-code 130).
+code 130). The scenario gives the day (the clock), the city, the traffic model and the
+policy; the roster is the technicians' master data. For tests and demos, ``twin run
+--kafka`` plays production: :func:`publish_day` puts a simulated day's events on
+``<prefix>.events``, the topic ``twin shadow`` reads by default.
 
 **Crashes and restarts.** A run reads the topic from its beginning and rebuilds the brain's
 state from it (the flow is a function of the topic's contents), and before it starts it
@@ -24,24 +27,26 @@ already processed publishes nothing (the summary counts them as "already publish
 Messages carry deterministic ids for downstream de-duplication
 (:mod:`twin.stream.connectors.dedup`). A broker that goes away is waited for; one that comes
 back empty gets the output topics created again, and the input topic is read from its new
-beginning (:mod:`twin.stream.connectors.reader`). The scenario gives the day (the
-clock), the city, the traffic model and the policy; the roster is the technicians'
-master data.
+beginning (:mod:`twin.stream.connectors.reader`). Progress is committed to the consumer
+group named by the prefix once a tick's decisions are delivered, so the group's lag is the
+shadow's backlog.
 
 **Scaling.** The same flow runs on several workers through Bytewax's own runner, e.g.
 ``python -m bytewax.run "twin.app.shadow:shadow_flow('kafka:9092', 'events',
 scenario='data/scenarios/default.toml', roster='roster.json')" -w 4`` (create the three
-output topics first: ``twin shadow`` does, with one partition each, while a broker's
-auto-created topics may have several, and then the order holds per key, i.e. per visit),
+output topics first: ``twin shadow`` does, with one partition each, which keeps every
+visit's decisions in order; messages are keyed by their id, so on a topic of several
+partitions a visit's decisions may be spread over them),
 or ``twin shadow --workers 4`` in one process. A cluster of processes (``-i``/``-a``)
 needs ``barrier=False``. What scales and what does not: partition the event topic by
 technician or region; the technician steps spread over workers by key, but the source
 (one, because the tick watermark spans the whole topic) and the global steps ``admit``,
 ``fleet`` and ``collector`` (one key each) do not — every event and every decision passes
 through a single worker for each of them. That keeps decisions ordered and reproducible
-but caps one brain at what those steps manage on one core (measured on 2 cores: about
-5–7 k events/s through Kafka, 8 k/s for the same flow on a list of lines); a larger
-company runs one brain per region, each on its own topic and prefix.
+but caps one brain at what those steps manage on one core (measured on 2 busy cores: about
+4–5 k events per CPU second through Kafka, ``bench/bench_kafka.py``; replaying a backlog is
+bound by one delivery round trip per minute of the day); a larger company runs one brain
+per region, each on its own topic and prefix.
 :mod:`twin.stream.connectors.kafka` explains the watermark, the order of release and idle
 partitions.
 """
@@ -155,6 +160,7 @@ def shadow_flow(
         gate=gate,
         stats=stats,
         rules=rules_for(params),  # the same rules as the flow's own parse step
+        group_id=prefix,  # progress committed per tick delivered: lag in the usual tools
     )
     sink = DecisionTopicsSink(addresses, prefix, publisher=publisher, gate=gate, stats=stats)
     return build_flow(source, sink, params, name="fieldtwin-shadow")

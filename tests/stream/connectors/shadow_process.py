@@ -116,6 +116,16 @@ def read_messages(broker: Broker, topic: str, timeout_s: float = 10.0) -> list[M
         follower.close()
 
 
+def committed(broker: Broker, group: str, topic: str) -> int | None:
+    """The offset the consumer group ``group`` committed on partition 0 of ``topic``."""
+    consumer = Consumer({"bootstrap.servers": broker.address, "group.id": group, "log_level": 2})
+    try:
+        (found,) = consumer.committed([TopicPartition(topic, 0)], timeout=10)
+        return None if found.offset < 0 else int(found.offset)
+    finally:
+        consumer.close()
+
+
 def decision_time(m: Message) -> str:
     return str(json.loads(m.value)["time"])
 

@@ -140,8 +140,11 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         poll_s: float,
         gate: TickGate | None,
         stats: ShadowStats | None,
+        commit_s: float | None = None,
     ) -> None:
         self.inner = inner
+        self.commit_s = commit_s if gate is not None else None  # "done" needs the barrier
+        self.last_commit = -math.inf
         self.order = order
         self.watch = watch
         self.idle_s = idle_s
@@ -174,6 +177,22 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         )
         for reader in self.inner.values():
             reader.rewind()
+
+    def _commit(self, final: bool) -> None:
+        """Called when all that was released is decided and delivered (the gate closed the
+        last tick): commit, per partition, the offset below which every message is done,
+        i.e. the lowest one still held for a later minute, else the read position; at most
+        every ``commit_s`` seconds, and at the end."""
+        now = time.monotonic()
+        if self.commit_s is None or (not final and now - self.last_commit < self.commit_s):
+            return
+        self.last_commit = now
+        lowest: dict[int, int] = {}
+        for _, index, offset, _ in self.order.held:
+            lowest[index] = min(offset, lowest.get(index, offset))
+        for index, reader in enumerate(self.inner.values()):
+            if reader.next_offset is not None:
+                reader.commit(min(lowest.get(index, reader.next_offset), reader.next_offset), final)
 
     def _silent(self, part: str, now: float) -> bool:
         """Newly silent for longer than ``idle_s`` (live mode only)."""
@@ -228,6 +247,7 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
                 return []  # the barrier: the previous tick is still being decided
             self.waiting = None
         if not self.pending:
+            self._commit(final=self.done)
             if self.done:
                 raise StopIteration
             self.pending.extend(self._poll())
@@ -279,6 +299,8 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         gate: TickGate | None = None,
         stats: ShadowStats | None = None,
         rules: EventRules | None = None,
+        group_id: str | None = None,
+        commit_s: float = 1.0,
     ) -> None:
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
@@ -287,6 +309,8 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
             msg = f"idle_s must be > 0 seconds (or None to wait forever), got {idle_s!r}"
             raise ValueError(msg)
         self.until_eof = until_eof
+        self.group_id = group_id
+        self.commit_s = commit_s
         self.batch_size = batch_size
         self.add_config = add_config
         self.brokers = list(brokers)
@@ -333,6 +357,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
                 offsets.get(str(i)),
                 batch_size=self.batch_size,
                 until_eof=self.until_eof,
+                group_id=self.group_id,
                 config=self.add_config,
             )
             for i in self._partitions()
@@ -347,6 +372,15 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         else:
             ticks = EventTicks(self.clock, self.bound_min, parts=tuple(inner))
             order = InputOrder(ticks, self.rules)
+        commit_s = self.commit_s if self.group_id is not None else None
         return _TopicPartition(
-            inner, order, watch, resume_state, self.idle_s, self.poll_s, self.gate, self.stats
+            inner,
+            order,
+            watch,
+            resume_state,
+            self.idle_s,
+            self.poll_s,
+            self.gate,
+            self.stats,
+            commit_s,
         )

@@ -2,7 +2,10 @@
 
 :class:`PartitionReader` reads one Kafka partition with ``assign()`` (no consumer-group
 rebalancing: the source decides what to read) from a given offset, and at the end of the
-partition stops (a bounded read) or waits for more. Errors that librdkafka reports for
+partition stops (a bounded read) or waits for more. :meth:`PartitionReader.commit` records
+progress in a consumer group (the shadow's prefix), so that the usual Kafka tools show how
+far behind the topic the shadow is; a restart does not start from there, because the
+brain's state is rebuilt by reading the topic from its beginning. Errors that librdkafka reports for
 every failed reconnect become one warning per outage, and one "back" when it ends.
 
 :class:`TopicWatch` notices when the broker came back *without* the topic's data: a Kafka
@@ -47,6 +50,7 @@ class PartitionReader:
         *,
         batch_size: int = 1000,
         until_eof: bool = False,
+        group_id: str | None = None,
         config: dict[str, Any] | None = None,
     ) -> None:
         self.topic = topic
@@ -56,11 +60,12 @@ class PartitionReader:
         self.eof = False
         self.errors = 0
         self.outage_since: float | None = None
+        self.committed: int | None = None
         self.consumer = Consumer(
             {
                 "bootstrap.servers": bootstrap,
                 "log_level": 2,  # librdkafka logs each failed reconnect; error_cb sums up
-                "group.id": "fieldtwin-shadow",  # needed by the client; nothing is committed
+                "group.id": group_id or "fieldtwin-shadow",  # offsets: committed by commit()
                 "enable.auto.commit": False,
                 "enable.partition.eof": until_eof,
                 "auto.offset.reset": "earliest",  # an offset out of range: the oldest kept
@@ -116,6 +121,27 @@ class PartitionReader:
         self.eof = False
         self._assign(None)
 
+    def commit(self, offset: int, wait: bool = False) -> None:
+        """Record in the consumer group that every message below ``offset`` is done
+        (decided, and the decisions delivered): the group's lag is the shadow's backlog."""
+        if offset == self.committed:
+            return
+        try:
+            tp = TopicPartition(self.topic, self.partition, offset)
+            if wait:
+                self.consumer.commit(offsets=[tp], asynchronous=False)
+            else:
+                self.consumer.commit(offsets=[tp], asynchronous=True)
+            self.committed = offset
+        except KafkaException as exc:  # a broker outage: the next commit covers it
+            log.info(
+                "reading %s[%d]: offset %d not committed: %s",
+                self.topic,
+                self.partition,
+                offset,
+                exc,
+            )
+
     def snapshot(self) -> int | None:
         return self.next_offset
 
@@ -140,12 +166,28 @@ class TopicWatch:
             future = self.admin.describe_topics(
                 TopicCollection([self.topic]), request_timeout=timeout_s
             )[self.topic]
-            return str(future.result(timeout=timeout_s).topic_id)
+            found = future.result(timeout=timeout_s).topic_id
         except (KafkaException, TimeoutError, RuntimeError):
             return None
+        if found is None or (
+            found.get_most_significant_bits() == 0 and found.get_least_significant_bits() == 0
+        ):
+            return None  # a broker without topic ids
+        return str(found)
 
-    def start(self) -> None:
-        self.topic_id = self.current_id(timeout_s=10.0)
+    def start(self, attempts: int = 5) -> None:
+        """The id to compare with later. Without it a broker that comes back empty would
+        go unnoticed (the reader would go on at its old offset in the new topic), so it
+        is asked for a few times; a broker without topic ids gets a warning."""
+        for _ in range(attempts):
+            self.topic_id = self.current_id(timeout_s=10.0)
+            if self.topic_id is not None:
+                return
+        log.warning(
+            "topic %s: no topic id from the broker; a broker that comes back without the "
+            "topic will not be noticed",
+            self.topic,
+        )
 
     def recreated(self, now: float) -> bool:
         """True once when the topic now has another id than before (read it from the start)."""
