@@ -65,7 +65,7 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import Consumer, KafkaException
 
 from twin.clock import DayClock
-from twin.stream.connectors.reader import PartitionReader, TopicWatch
+from twin.stream.connectors.reader import PartitionReader, TopicWatch, same_topic
 from twin.stream.connectors.ticks import EventTicks, InputOrder
 from twin.stream.messages import Tick
 from twin.stream.order import RawLine
@@ -163,21 +163,6 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         # bytes as they came: decoded per message by ``parse`` (bad UTF-8: a dead letter)
         return self.order.admit(part, msg.value() or b"", -1 if offset is None else offset)
 
-    def _check_topic(self, now: float) -> None:
-        """Nothing came: was the topic created again (a broker that lost it)? Then read
-        the new one from its beginning."""
-        if self.watch is None or not self.watch.recreated(now):
-            return
-        where = ", ".join(f"{p}@{r.next_offset}" for p, r in self.inner.items())
-        log.warning(
-            "topic %s was created again (the broker lost its data?): reading it from the "
-            "beginning, not from partition@offset %s",
-            self.watch.topic,
-            where,
-        )
-        for reader in self.inner.values():
-            reader.rewind()
-
     def _commit(self, final: bool) -> None:
         """Called when all that was released is decided and delivered (the gate closed the
         last tick): commit, per partition, the offset below which every message is done,
@@ -207,6 +192,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         out: list[Any] = []
         n_msgs = 0
         now = time.monotonic()
+        if self.watch is not None and not same_topic(self.watch, self.inner, now):
+            return out  # read nothing until the topic's id tells what was read so far
         for part, inner in self.inner.items():
             if part in self.ended:
                 continue
@@ -229,8 +216,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         if len(self.ended) == len(self.inner):
             out.extend(self.order.finish())
             self.done = True
-        elif not n_msgs:
-            self._check_topic(now)
+        elif not n_msgs and self.watch is not None and self.watch.due(now):
+            same_topic(self.watch, self.inner, now, check=True)  # quiet: created again?
         if self.stats is not None:
             ticks = sum(isinstance(i, Tick) for i in out)
             malformed = sum(isinstance(i, RawLine) for i in out)
