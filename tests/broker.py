@@ -73,6 +73,29 @@ class Broker:
         for future in futures.values():
             future.result(timeout=10)
 
+    @property
+    def port(self) -> int:
+        return int(self.address.rpartition(":")[2])
+
+    def stop(self) -> None:
+        """Stop the broker (its memory storage, i.e. every topic, goes with it)."""
+        _stop(self.process)
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Start it again on the same port, empty (Tansu keeps nothing across a restart)."""
+        binary = tansu_binary()
+        assert binary is not None and self.process.poll() is not None
+        deadline = time.monotonic() + timeout_s
+        while True:  # the port may linger for a moment after the old process ends
+            self.process = _start(binary, self.port, self.log_path)
+            if _wait_until_open(self.process, self.port, 2.0):
+                return
+            _stop(self.process)
+            if time.monotonic() > deadline:
+                msg = f"Tansu did not start again on port {self.port}:\n{self.log_tail()}"
+                raise RuntimeError(msg)
+            time.sleep(0.2)
+
     def log_tail(self, chars: int = 2000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
@@ -101,6 +124,27 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=5)
 
 
+def _start(binary: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    url = f"tcp://{HOST}:{port}"
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(
+            [
+                str(binary),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+
+
 @contextlib.contextmanager
 def running_broker(startup_timeout_s: float = 10.0, attempts: int = 3) -> Iterator[Broker]:
     """Start Tansu on a free port, yield it, and always stop it."""
@@ -112,32 +156,14 @@ def running_broker(startup_timeout_s: float = 10.0, attempts: int = 3) -> Iterat
     last_error = ""
     for attempt in range(attempts):
         port = free_port()  # another process may grab it before Tansu does: retry
-        url = f"tcp://{HOST}:{port}"
         log_path = log_dir / f"tansu-{attempt}.log"
-        with log_path.open("wb") as log_file:
-            process = subprocess.Popen(
-                [
-                    str(binary),
-                    "broker",
-                    "--listener-url",
-                    url,
-                    "--advertised-listener-url",
-                    url,
-                    "--storage-engine",
-                    "memory://tansu/",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
-            )
-        broker = Broker(f"{HOST}:{port}", process, log_path)
+        broker = Broker(f"{HOST}:{port}", _start(binary, port, log_path), log_path)
         try:
-            if _wait_until_open(process, port, startup_timeout_s):
+            if _wait_until_open(broker.process, port, startup_timeout_s):
                 yield broker
                 return
             last_error = broker.log_tail()
         finally:
-            _stop(process)
+            _stop(broker.process)  # the latest process, if the test restarted the broker
     msg = f"Tansu did not start after {attempts} attempts; last log:\n{last_error}"
     raise RuntimeError(msg)

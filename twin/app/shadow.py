@@ -9,28 +9,44 @@ those decisions with what the dispatchers actually did is the point of a shadow 
 
 ::
 
-    twin shadow --brokers 127.0.0.1:9092 --topic events --prefix fieldtwin \\
+    twin shadow --brokers 127.0.0.1:9092 --topic fieldtwin.events --prefix fieldtwin \\
         --scenario data/scenarios/default.toml --roster out/run/roster.json [--until-eof]
 
 ``--until-eof`` reads what the topic holds and stops (replays, tests) with a summary;
-without it the run follows the topic until interrupted. The scenario gives the day (the
-clock), the city, the traffic model and the policy; the roster is the technicians'
-master data.
+without it the run follows the topic until interrupted (Ctrl-C or SIGTERM: a summary, exit
+code 130). The scenario gives the day (the clock), the city, the traffic model and the
+policy; the roster is the technicians' master data. For tests and demos, ``twin run
+--kafka`` plays production: :func:`publish_day` puts a simulated day's events on
+``<prefix>.events``, the topic ``twin shadow`` reads by default.
+
+**Crashes and restarts.** A run reads the topic from its beginning and rebuilds the brain's
+state from it (the flow is a function of the topic's contents), and before it starts it
+reads back the ids already on its output topics: a run killed mid-day and started again
+with the same prefix publishes only what the first one did not, and a rerun on a topic
+already processed publishes nothing (the summary counts them as "already published").
+Messages carry deterministic ids for downstream de-duplication
+(:mod:`twin.stream.connectors.dedup`). A broker that goes away is waited for; one that comes
+back empty gets the output topics created again, and the input topic is read from its new
+beginning (:mod:`twin.stream.connectors.reader`). Progress is committed to the consumer
+group named by the prefix once a tick's decisions are delivered, so the group's lag is the
+shadow's backlog.
 
 **Scaling.** The same flow runs on several workers through Bytewax's own runner, e.g.
 ``python -m bytewax.run "twin.app.shadow:shadow_flow('kafka:9092', 'events',
 scenario='data/scenarios/default.toml', roster='roster.json')" -w 4`` (create the three
-output topics first: ``twin shadow`` does, with one partition each, while a broker's
-auto-created topics may have several, and then the order holds per key, i.e. per visit),
+output topics first: ``twin shadow`` does, with one partition each, which keeps every
+visit's decisions in order; messages are keyed by their id, so on a topic of several
+partitions a visit's decisions may be spread over them),
 or ``twin shadow --workers 4`` in one process. A cluster of processes (``-i``/``-a``)
 needs ``barrier=False``. What scales and what does not: partition the event topic by
 technician or region; the technician steps spread over workers by key, but the source
 (one, because the tick watermark spans the whole topic) and the global steps ``admit``,
 ``fleet`` and ``collector`` (one key each) do not — every event and every decision passes
 through a single worker for each of them. That keeps decisions ordered and reproducible
-but caps one brain at what those steps manage on one core (measured on 2 cores: about
-5–7 k events/s through Kafka, 8 k/s for the same flow on a list of lines); a larger
-company runs one brain per region, each on its own topic and prefix.
+but caps one brain at what those steps manage on one core (measured on 2 busy cores: about
+4–5 k events per CPU second through Kafka, ``bench/bench_kafka.py``; replaying a backlog is
+bound by one delivery round trip per minute of the day); a larger company runs one brain
+per region, each on its own topic and prefix.
 :mod:`twin.stream.connectors.kafka` explains the watermark, the order of release and idle
 partitions.
 """
@@ -44,10 +60,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from twin import events as ev
+
 if TYPE_CHECKING:
     from bytewax.dataflow import Dataflow
 
     from twin.stream.connectors.kafka import ShadowStats
+    from twin.stream.connectors.publish import Publisher
     from twin.stream.params import BrainParams
 
 # Bytewax and the Kafka client are imported when shadow mode runs, not when the CLI starts.
@@ -56,6 +75,26 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PREFIX = "fieldtwin"
 SHADOW_BOUND_MIN = 2.0
+# a technician's own activity is keyed by technician; the rest (bookings, plans, traffic)
+# on one key, so that a visit's request and its booking keep their order
+TECHNICIAN_ACTIVITY = frozenset(
+    {
+        "shift_started",
+        "shift_ended",
+        "position",
+        "travel_started",
+        "arrived",
+        "work_started",
+        "work_finished",
+        "break_started",
+        "break_ended",
+    }
+)
+
+
+def input_topic(prefix: str) -> str:
+    """The event topic a shadow on ``prefix`` reads by default (``twin run --kafka`` fills it)."""
+    return f"{prefix}.events"
 
 
 def broker_list(brokers: str | Sequence[str]) -> list[str]:
@@ -95,6 +134,7 @@ def shadow_flow(
     idle_s: float | None = 10.0,
     barrier: bool = True,
     stats: ShadowStats | None = None,
+    publisher: Publisher | None = None,
 ) -> Dataflow:
     """The brain's dataflow between Kafka topics (also the entry point for ``bytewax.run``).
 
@@ -120,8 +160,9 @@ def shadow_flow(
         gate=gate,
         stats=stats,
         rules=rules_for(params),  # the same rules as the flow's own parse step
+        group_id=prefix,  # progress committed per tick delivered: lag in the usual tools
     )
-    sink = DecisionTopicsSink(addresses, prefix, gate=gate, stats=stats)
+    sink = DecisionTopicsSink(addresses, prefix, publisher=publisher, gate=gate, stats=stats)
     return build_flow(source, sink, params, name="fieldtwin-shadow")
 
 
@@ -136,13 +177,17 @@ class ShadowSummary:
     ops_windows: int
     wall_s: float
     interrupted: bool = False
+    already_published: int = 0  # by an earlier run on the same prefix: not sent again
+    not_delivered: int = 0  # delivery failed or still queued at the end
 
     @property
     def messages_per_s(self) -> float:
         return self.messages / self.wall_s if self.wall_s > 0 else 0.0
 
     @staticmethod
-    def of(stats: ShadowStats, wall_s: float, interrupted: bool = False) -> ShadowSummary:
+    def of(
+        stats: ShadowStats, wall_s: float, interrupted: bool = False, not_delivered: int = 0
+    ) -> ShadowSummary:
         from twin.stream.connectors.topics import DEAD_LETTERS, OPS
         from twin.stream.messages import DECISION_TYPES
 
@@ -157,6 +202,8 @@ class ShadowSummary:
             ops_windows=stats.published[OPS],
             wall_s=wall_s,
             interrupted=interrupted,
+            already_published=stats.published["already published"],
+            not_delivered=not_delivered,
         )
 
 
@@ -175,13 +222,16 @@ def run_shadow(
 ) -> ShadowSummary:
     """Run shadow mode in this process (``workers`` threads); returns what went through."""
     from twin.stream.connectors.kafka import ShadowStats
+    from twin.stream.connectors.publish import Publisher
     from twin.stream.connectors.topics import OUTPUTS, ensure_topics, output_topic
 
     if workers < 1:
         msg = f"workers must be >= 1, got {workers}"
         raise ValueError(msg)
     addresses = broker_list(brokers)
+    outputs = [output_topic(prefix, k) for k in OUTPUTS]
     stats = ShadowStats()
+    publisher = Publisher(addresses, outputs)
     flow = shadow_flow(  # reads the scenario and the roster: fail on them before Kafka
         addresses,
         topic,
@@ -192,13 +242,43 @@ def run_shadow(
         reorder_bound_min=reorder_bound_min,
         idle_s=idle_s,
         stats=stats,
+        publisher=publisher,
     )
     if create_topics:
-        created = ensure_topics(addresses, [output_topic(prefix, k) for k in OUTPUTS])
+        created = ensure_topics(addresses, outputs)
         if created:
             log.info("created topics %s", ", ".join(created))
+    known = publisher.remember(outputs)
+    if known:
+        log.info("%d messages already on %s.*: not publishing them again", known, prefix)
     started = time.perf_counter()
     interrupted = False
+    try:
+        interrupted = _run(flow, workers)
+    finally:
+        left = publisher.close() + publisher.failed  # flush on shutdown, however it ends
+    summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted, left)
+    log.info("shadow run: %s", summary)
+    return summary
+
+
+def _run(flow: Dataflow, workers: int) -> bool:
+    """Run the flow until its end or a signal; True if it was interrupted (Ctrl-C, or
+    SIGTERM, which is handled as Ctrl-C while the flow runs)."""
+    import signal
+    import threading
+    from types import FrameType
+
+    signalled: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signalled.append(signum)
+        raise KeyboardInterrupt  # Bytewax may wrap it in its own error: ``signalled`` tells
+
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = (
+        {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)} if on_main else {}
+    )
     try:
         if workers == 1:
             from bytewax.testing import run_main
@@ -209,11 +289,66 @@ def run_shadow(
 
             cli_main(flow, workers_per_process=workers)
     except KeyboardInterrupt:
-        interrupted = True
+        return True
     except RuntimeError as exc:
-        if "signal received" not in str(exc):  # how Bytewax reports Ctrl-C
-            raise
-        interrupted = True
-    summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted)
-    log.info("shadow run: %s", summary)
-    return summary
+        if signalled or "signal received" in str(exc):  # how Bytewax reports Ctrl-C
+            return True
+        raise
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return False
+
+
+def publish_day(
+    events: Sequence[ev.Event],
+    lines: Sequence[str],
+    brokers: str | Sequence[str],
+    prefix: str = DEFAULT_PREFIX,
+    partitions: int = 1,
+) -> int:
+    """Production for tests and demos: a simulated day's log (``lines``, the JSONL of
+    ``events``) into ``<prefix>.events``, the topic a shadow run on ``prefix`` reads.
+
+    Refuses a topic that already holds messages (two days in one topic would be one
+    confused day). Returns the number of messages delivered."""
+    from twin.stream.connectors.publish import OutMessage, Publisher, ensure_topics, read_ids
+
+    if len(events) != len(lines):
+        msg = f"publish_day: {len(events)} events but {len(lines)} lines: they must match"
+        raise ValueError(msg)
+    addresses = broker_list(brokers)
+    topic = input_topic(prefix)
+    ensure_topics(addresses, [topic], partitions=partitions)
+    held = len(read_ids(",".join(addresses), topic))
+    if held:
+        msg = (
+            f"--kafka-prefix {prefix!r}: topic {topic!r} already holds {held:,d} messages; "
+            "publish a day to an empty topic (another prefix, or delete the topic)"
+        )
+        raise ValueError(msg)
+    publisher = Publisher(addresses, [topic])
+    messages = [
+        OutMessage(
+            topic,
+            line.encode(),
+            event.id,
+            event.TYPE,
+            int(event.time.timestamp() * 1000),
+            _event_key(event),
+        )
+        for event, line in zip(events, lines, strict=True)
+    ]
+    publisher.send(messages)
+    left = publisher.close()
+    if publisher.failed or left:
+        msg = f"{publisher.failed + left} of {len(messages)} events not delivered to {topic!r}"
+        raise RuntimeError(msg)
+    return publisher.delivered
+
+
+def _event_key(event: ev.Event) -> bytes:
+    technician = getattr(event, "technician_id", None)
+    if event.TYPE in TECHNICIAN_ACTIVITY and isinstance(technician, str):
+        return technician.encode()
+    return b"bookings"

@@ -52,6 +52,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.update(writing, completed=len(steps), clock="done")
     if not args.no_store:
         console.print(f"stored as run {run_id} in {args.store} (open it with `twin ui`)")
+    if args.kafka:
+        from twin.app.shadow import input_topic, publish_day
+
+        try:
+            n = publish_day(result.events, result.encoded_log(), args.kafka, args.kafka_prefix)
+        except (ValueError, RuntimeError) as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            return 2
+        console.print(
+            f"published {n:,d} events to {input_topic(args.kafka_prefix)} on {args.kafka}"
+        )
     name = scenario.policy.name
     title = f"{scenario.name} · seed {result.seed} · policy {name}"
     console.print(kpi_table([(name, result.kpis)], title))
@@ -84,4 +95,16 @@ def register(sub: Any) -> None:
         help="run store the cockpit reads (default: runs/fieldtwin.duckdb)",
     )
     p.add_argument("--no-store", action="store_true", help="do not keep the run in the store")
+    p.add_argument(
+        "--kafka",
+        metavar="BOOTSTRAP",
+        default=None,
+        help="also publish the day's events to Kafka (HOST:PORT[,…]), as production would, "
+        "for `twin shadow` to read",
+    )
+    p.add_argument(
+        "--kafka-prefix",
+        default="fieldtwin",
+        help="with --kafka: the events go to <prefix>.events (default: fieldtwin)",
+    )
     p.set_defaults(func=cmd_run)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from twin.app.shadow import DEFAULT_PREFIX, SHADOW_BOUND_MIN, run_shadow
+from twin.app.shadow import DEFAULT_PREFIX, SHADOW_BOUND_MIN, input_topic, run_shadow
 
 
 def cmd_shadow(args: argparse.Namespace) -> int:
@@ -15,6 +15,8 @@ def cmd_shadow(args: argparse.Namespace) -> int:
 
     console = Console()
     prefix = args.prefix
+    if args.topic is None:
+        args.topic = input_topic(prefix)
     mode = "until the end of the topic" if args.until_eof else "following the topic (Ctrl-C stops)"
     console.print(
         f"shadow mode: {args.topic} on {args.brokers} → {prefix}.{{decisions,dead-letters,ops}}, "
@@ -45,6 +47,8 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         *((f"decisions: {k}", n) for k, n in summary.decisions.items()),
         ("dead letters", summary.dead_letters),
         ("ops windows", summary.ops_windows),
+        ("already published by an earlier run (not sent again)", summary.already_published),
+        ("not delivered", summary.not_delivered),
     ]
     for label, n in rows:
         table.add_row(label, f"{n:,d}")
@@ -66,7 +70,12 @@ def register(sub: Any) -> None:
         "<prefix>.dead-letters and <prefix>.ops, without acting on the world.",
     )
     p.add_argument("--brokers", required=True, help="HOST:PORT[,HOST:PORT…] of the Kafka cluster")
-    p.add_argument("--topic", required=True, help="topic of JSON event lines (twin.events)")
+    p.add_argument(
+        "--topic",
+        default=None,
+        help="topic of JSON event lines (twin.events; default: <prefix>.events, which "
+        "`twin run --kafka` fills)",
+    )
     p.add_argument(
         "--prefix", default=DEFAULT_PREFIX, help=f"output topic prefix (default: {DEFAULT_PREFIX})"
     )

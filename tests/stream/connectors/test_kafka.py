@@ -115,19 +115,20 @@ def test_outputs_map_to_their_topics_with_keys() -> None:
         eta=at(9, 40),
         eta_high=at(9, 55),
     )
-    found = to_message(eta, "p")
-    assert found is not None
-    kind, msg = found
-    assert (kind, msg.topic, msg.key, msg.value) == (
+    msg = to_message(eta, "p")
+    assert msg is not None
+    assert (msg.kind, msg.topic, msg.key, msg.value) == (
         "eta_updated",
         "p.decisions",
-        b"V7",
+        b"b1",  # the decision's own id: deterministic, for downstream de-duplication
         ev.to_json(eta).encode(),
     )
     dead = to_message(DeadLetter("bad", "x", 3), "p")
-    assert dead is not None
-    assert dead[1].topic == "p.dead-letters"
-    assert json.loads(dead[1].value) == {"reason": "bad", "raw": "x", "line": 3}
+    assert dead is not None and dead.id.startswith("dl-")
+    assert dead.topic == "p.dead-letters"
+    assert json.loads(dead.value) == {"reason": "bad", "raw": "x", "line": 3}
+    assert to_message(DeadLetter("bad", "x", 3), "p") == dead  # same input, same id
+    assert to_message(DeadLetter("bad", "x", 4), "p") != dead
     assert to_message(TickClosed(5.0), "p") is None
     with pytest.raises(ValueError, match="HOST:PORT"):
         broker_list("localhost")
@@ -324,8 +325,7 @@ def test_shadow_decisions_equal_the_same_flow_on_a_file(
     reference = _reference(day)
     expected = [d for d in reference if isinstance(d, DECISION_TYPES)]
     assert [v for _, v in decisions] == [ev.to_json(d) for d in expected]
-    keys = [(getattr(d, "visit_id", None) or getattr(d, "technician_id", None)) for d in expected]
-    assert [k.decode() if k else None for k, _ in decisions] == keys
+    assert [k.decode() if k else None for k, _ in decisions] == [d.id for d in expected]
 
     ops = [json.loads(v) for _, v in read_topic(broker, "run1.ops")]
     assert ops == [o.to_dict() for o in reference if isinstance(o, OpsWindow)]

@@ -1,8 +1,14 @@
 """Kafka topics as the brain's input and output: the production event stream in, decisions out.
 
-**Input.** :class:`EventTopicSource` reads one topic of JSON event lines through Bytewax's
-own ``KafkaSource`` (``assign()`` per Kafka partition, no consumer group; the offsets go
-into the source's snapshot). A message is decoded, parsed and validated on its own
+**Input.** :class:`EventTopicSource` reads one topic of JSON event lines, each Kafka
+partition with a :class:`~twin.stream.connectors.reader.PartitionReader` (``assign()``, no
+consumer group; the offsets go into the source's snapshot), from the beginning: the brain's
+state is a function of the topic's contents, so a restarted shadow rebuilds it by reading
+the topic again, and its publisher sends only what a previous run did not (see
+:mod:`twin.stream.connectors.publish`). In live mode a
+:class:`~twin.stream.connectors.reader.TopicWatch` notices a broker that came back without
+the topic (a new topic id) and reads the new one from its start, with a warning. A
+message is decoded, parsed and validated on its own
 (:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid one
 becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the flow's
 own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain no clock,
@@ -55,11 +61,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bytewax.connectors.kafka import KafkaSource, KafkaSourceMessage
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
-from confluent_kafka import KafkaException
+from confluent_kafka import Consumer, KafkaException
 
 from twin.clock import DayClock
+from twin.stream.connectors.reader import PartitionReader, TopicWatch, same_topic
 from twin.stream.connectors.ticks import EventTicks, InputOrder
 from twin.stream.messages import Tick
 from twin.stream.order import RawLine
@@ -126,16 +132,21 @@ class TopicResume:
 class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
     def __init__(
         self,
-        inner: Mapping[str, StatefulSourcePartition[Any, Any]],
+        inner: Mapping[str, PartitionReader],
         order: InputOrder,
+        watch: TopicWatch | None,
         resume: TopicResume | None,
         idle_s: float | None,
         poll_s: float,
         gate: TickGate | None,
         stats: ShadowStats | None,
+        commit_s: float | None = None,
     ) -> None:
         self.inner = inner
+        self.commit_s = commit_s if gate is not None else None  # "done" needs the barrier
+        self.last_commit = -math.inf
         self.order = order
+        self.watch = watch
         self.idle_s = idle_s
         self.poll_s = poll_s
         self.gate = gate
@@ -148,12 +159,25 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         self.done = bool(inner) and len(self.ended) == len(inner)
 
     def _admit(self, part: str, msg: Any) -> list[Any]:
-        if not isinstance(msg, KafkaSourceMessage):  # a KafkaError item: not raised, so log it
-            log.warning("Kafka error on partition %s: %s", part, getattr(msg, "err", msg))
-            return []
-        offset = -1 if msg.offset is None else msg.offset
+        offset = msg.offset()
         # bytes as they came: decoded per message by ``parse`` (bad UTF-8: a dead letter)
-        return self.order.admit(part, msg.value or b"", offset)
+        return self.order.admit(part, msg.value() or b"", -1 if offset is None else offset)
+
+    def _commit(self, final: bool) -> None:
+        """Called when all that was released is decided and delivered (the gate closed the
+        last tick): commit, per partition, the offset below which every message is done,
+        i.e. the lowest one still held for a later minute, else the read position; at most
+        every ``commit_s`` seconds, and at the end."""
+        now = time.monotonic()
+        if self.commit_s is None or (not final and now - self.last_commit < self.commit_s):
+            return
+        self.last_commit = now
+        lowest: dict[int, int] = {}
+        for _, index, offset, _ in self.order.held:
+            lowest[index] = min(offset, lowest.get(index, offset))
+        for index, reader in enumerate(self.inner.values()):
+            if reader.next_offset is not None:
+                reader.commit(min(lowest.get(index, reader.next_offset), reader.next_offset), final)
 
     def _silent(self, part: str, now: float) -> bool:
         """Newly silent for longer than ``idle_s`` (live mode only)."""
@@ -168,6 +192,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         out: list[Any] = []
         n_msgs = 0
         now = time.monotonic()
+        if self.watch is not None and not same_topic(self.watch, self.inner, now):
+            return out  # read nothing until the topic's id tells what was read so far
         for part, inner in self.inner.items():
             if part in self.ended:
                 continue
@@ -190,6 +216,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         if len(self.ended) == len(self.inner):
             out.extend(self.order.finish())
             self.done = True
+        elif not n_msgs and self.watch is not None and self.watch.due(now):
+            same_topic(self.watch, self.inner, now, check=True)  # quiet: created again?
         if self.stats is not None:
             ticks = sum(isinstance(i, Tick) for i in out)
             malformed = sum(isinstance(i, RawLine) for i in out)
@@ -206,6 +234,7 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
                 return []  # the barrier: the previous tick is still being decided
             self.waiting = None
         if not self.pending:
+            self._commit(final=self.done)
             if self.done:
                 raise StopIteration
             self.pending.extend(self._poll())
@@ -257,6 +286,8 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         gate: TickGate | None = None,
         stats: ShadowStats | None = None,
         rules: EventRules | None = None,
+        group_id: str | None = None,
+        commit_s: float = 1.0,
     ) -> None:
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
@@ -264,13 +295,11 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         if idle_s is not None and idle_s <= 0:
             msg = f"idle_s must be > 0 seconds (or None to wait forever), got {idle_s!r}"
             raise ValueError(msg)
-        self.kafka = KafkaSource(
-            list(brokers),
-            [topic],
-            tail=not until_eof,
-            batch_size=batch_size,
-            add_config=add_config,
-        )
+        self.until_eof = until_eof
+        self.group_id = group_id
+        self.commit_s = commit_s
+        self.batch_size = batch_size
+        self.add_config = add_config
         self.brokers = list(brokers)
         self.topic = topic
         self.clock = clock
@@ -284,26 +313,61 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
     def list_parts(self) -> list[str]:
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
 
+    def _partitions(self) -> list[int]:
+        bootstrap = ",".join(self.brokers)
+        consumer = Consumer(
+            {"bootstrap.servers": bootstrap, "group.id": "fieldtwin", "log_level": 2}
+        )
+        try:
+            found = consumer.list_topics(self.topic, timeout=10).topics.get(self.topic)
+        except KafkaException as exc:
+            msg = f"cannot read topic {self.topic!r} from {','.join(self.brokers)}: {exc}"
+            raise RuntimeError(msg) from None
+        finally:
+            consumer.close()
+        if found is None or found.error is not None or not found.partitions:
+            why = found.error if found is not None and found.error else "no such topic"
+            msg = f"cannot read topic {self.topic!r} from {','.join(self.brokers)}: {why}"
+            raise RuntimeError(msg)
+        return sorted(found.partitions)
+
     def build_part(
         self, step_id: str, for_part: str, resume_state: TopicResume | None
     ) -> _TopicPartition:
-        try:
-            found = self.kafka.list_parts()
-        except (RuntimeError, KafkaException) as exc:
-            msg = f"cannot read topic {self.topic!r} from {','.join(self.brokers)}: {exc}"
-            raise RuntimeError(msg) from None
-        by_index = {p.split("-", 1)[0]: p for p in found}
         offsets = resume_state.offsets if resume_state is not None else {}
+        bootstrap = ",".join(self.brokers)
         inner = {
-            i: self.kafka.build_part(step_id, by_index[i], offsets.get(i))
-            for i in sorted(by_index, key=int)
+            str(i): PartitionReader(
+                bootstrap,
+                self.topic,
+                i,
+                offsets.get(str(i)),
+                batch_size=self.batch_size,
+                until_eof=self.until_eof,
+                group_id=self.group_id,
+                config=self.add_config,
+            )
+            for i in self._partitions()
         }
+        watch = None
+        if not self.until_eof:
+            watch = TopicWatch(bootstrap, self.topic)
+            watch.start()
         if resume_state is not None:
             order = resume_state.order
             order.ticks.parts = tuple(inner)  # partitions may have been added since
         else:
             ticks = EventTicks(self.clock, self.bound_min, parts=tuple(inner))
             order = InputOrder(ticks, self.rules)
+        commit_s = self.commit_s if self.group_id is not None else None
         return _TopicPartition(
-            inner, order, resume_state, self.idle_s, self.poll_s, self.gate, self.stats
+            inner,
+            order,
+            watch,
+            resume_state,
+            self.idle_s,
+            self.poll_s,
+            self.gate,
+            self.stats,
+            commit_s,
         )

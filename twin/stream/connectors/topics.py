@@ -1,29 +1,36 @@
 """The brain's output topics on Kafka: decisions, dead letters and ops windows.
 
-:class:`DecisionTopicsSink` writes through Bytewax's ``KafkaSink``: decisions to
-``<prefix>.decisions`` (``twin.events.to_json``), dead letters to ``<prefix>.dead-letters``
-(``{"reason", "raw", "line"}``), ops windows to ``<prefix>.ops``; keyed by visit id, else
-technician id, so a consumer sees each visit's decisions in order however many partitions
-the topic has. ``TickClosed`` markers stay inside. :func:`ensure_topics` creates them.
+:class:`DecisionTopicsSink` publishes through a shared
+:class:`~twin.stream.connectors.publish.Publisher`: decisions to ``<prefix>.decisions``
+(``twin.events.to_json``), dead letters to ``<prefix>.dead-letters`` (``{"reason", "raw",
+"line"}``), ops windows to ``<prefix>.ops``. Every message is keyed by its deterministic id
+(a decision's event id, ``dl-<hash>``, ``ops-<window start>``; see
+:mod:`twin.stream.connectors.dedup`), which is also its ``fieldtwin-id`` header; the
+``visit_id`` or ``technician_id`` a consumer may want to group by is in the body. The
+topics are created with one partition, which keeps every visit's decisions in order (keys
+by id spread a visit over partitions if a topic had several). A tick's messages are
+delivered before the source may release the next tick. ``TickClosed`` markers stay inside.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
-from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from twin import events as ev
 from twin.stream.connectors.kafka import ShadowStats, TickGate
+from twin.stream.connectors.publish import OutMessage, Publisher, ensure_topics
 from twin.stream.messages import DECISION_TYPES, DeadLetter, OpsWindow, TickClosed
+
+__all__ = ["DecisionTopicsSink", "OutMessage", "ensure_topics", "output_topic", "to_message"]
 
 log = logging.getLogger(__name__)
 
@@ -40,48 +47,48 @@ def output_topic(prefix: str, kind: str) -> str:
     return f"{prefix}.{kind}"
 
 
-def _key(item: Any) -> bytes | None:
-    key = getattr(item, "visit_id", None) or getattr(item, "technician_id", None)
-    return key.encode() if isinstance(key, str) else None
-
-
 def _millis(t: datetime) -> int:
     return int(t.timestamp() * 1000)
 
 
-def to_message(item: Any, prefix: str) -> tuple[str, KafkaSinkMessage[bytes | None, bytes]] | None:
-    """The Kafka message for one output of the flow, with its kind; None for internal markers."""
+def dead_letter_id(item: DeadLetter) -> str:
+    """Deterministic: the same line with the same reason has the same id."""
+    digest = hashlib.sha256(f"{item.line}\x00{item.reason}\x00{item.raw}".encode(errors="replace"))
+    return f"dl-{digest.hexdigest()[:24]}"
+
+
+def to_message(item: Any, prefix: str) -> OutMessage | None:
+    """The Kafka message for one output of the flow; None for internal markers."""
     if isinstance(item, DECISION_TYPES):
-        body = ev.to_json(item).encode()
         topic = output_topic(prefix, DECISIONS)
-        return item.TYPE, KafkaSinkMessage(_key(item), body, topic, timestamp=_millis(item.time))
+        return OutMessage(topic, ev.to_json(item).encode(), item.id, item.TYPE, _millis(item.time))
     if isinstance(item, DeadLetter):
         data = {"reason": item.reason, "raw": item.raw, "line": item.line}
         body = json.dumps(data, ensure_ascii=False).encode()
-        return DEAD_LETTERS, KafkaSinkMessage(None, body, output_topic(prefix, DEAD_LETTERS))
+        topic = output_topic(prefix, DEAD_LETTERS)
+        return OutMessage(topic, body, dead_letter_id(item), DEAD_LETTERS)
     if isinstance(item, OpsWindow):
         body = json.dumps(item.to_dict()).encode()
-        topic = output_topic(prefix, OPS)
-        return OPS, KafkaSinkMessage(None, body, topic, timestamp=_millis(item.window_end))
+        mid = f"ops-{ev.format_time(item.window_start)}"
+        return OutMessage(output_topic(prefix, OPS), body, mid, OPS, _millis(item.window_end))
     return None  # TickClosed and other markers stay inside the brain
 
 
 class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
     def __init__(
         self,
-        inner: StatelessSinkPartition[Any],
+        publisher: Publisher,
         prefix: str,
         gate: TickGate | None,
         stats: ShadowStats | None,
     ) -> None:
-        self.inner = inner
+        self.publisher = publisher
         self.prefix = prefix
         self.gate = gate
         self.stats = stats
 
     def write_batch(self, items: list[Any]) -> None:
         messages = []
-        kinds: Counter[str] = Counter()
         closed: float | None = None
         for item in items:
             if isinstance(item, TickClosed):
@@ -89,29 +96,37 @@ class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
                 continue
             found = to_message(item, self.prefix)
             if found is not None:
-                kinds[found[0]] += 1
-                messages.append(found[1])
-        if messages:
-            self.inner.write_batch(messages)  # produces and flushes
+                messages.append(found)
+        fresh = self.publisher.fresh(messages)  # not what a previous run published
+        if fresh:
+            self.publisher.send(fresh)  # returns when delivered (or failed, counted)
         if closed is not None and self.gate is not None:
-            self.gate.close(closed)  # after the flush: the tick's decisions are out
+            self.gate.close(closed)  # after delivery: the tick's decisions are out
         if self.stats is not None:
-            for kind, n in kinds.items():
+            for kind, n in Counter(m.kind for m in fresh).items():
                 self.stats.add(kind, n)
+            if len(fresh) < len(messages):
+                self.stats.add("already published", len(messages) - len(fresh))
 
     def close(self) -> None:
-        self.inner.close()
+        self.publisher.close()
 
 
 class DecisionTopicsSink(DynamicSink[Any]):
-    """Decisions, dead letters and ops windows to ``<prefix>.decisions|dead-letters|ops``."""
+    """Decisions, dead letters and ops windows to ``<prefix>.decisions|dead-letters|ops``.
+
+    ``publisher`` is shared by the workers' partitions (``run_shadow`` makes one, reads
+    back what earlier runs published, and flushes it at the end); by default the sink
+    makes its own when the first partition is built (``python -m bytewax.run``), which
+    reads back the same way.
+    """
 
     def __init__(
         self,
         brokers: Sequence[str],
         prefix: str,
         *,
-        add_config: dict[str, str] | None = None,
+        publisher: Publisher | None = None,
         gate: TickGate | None = None,
         stats: ShadowStats | None = None,
     ) -> None:
@@ -121,31 +136,18 @@ class DecisionTopicsSink(DynamicSink[Any]):
         if not prefix or any(c.isspace() for c in prefix):
             msg = f"topic prefix must be a non-empty name without spaces, got {prefix!r}"
             raise ValueError(msg)
-        self.kafka = KafkaSink(list(brokers), None, add_config=add_config)
+        self.brokers = list(brokers)
         self.prefix = prefix
+        self.publisher = publisher
         self.gate = gate
         self.stats = stats
+        self.lock = threading.Lock()  # workers build their partitions in their own threads
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _DecisionTopicsPartition:
-        inner = self.kafka.build(step_id, worker_index, worker_count)
-        return _DecisionTopicsPartition(inner, self.prefix, self.gate, self.stats)
-
-
-def ensure_topics(
-    brokers: Sequence[str], names: Iterable[str], partitions: int = 1, timeout_s: float = 10.0
-) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created."""
-    admin = AdminClient({"bootstrap.servers": ",".join(brokers)})
-    try:
-        existing = set(admin.list_topics(timeout=timeout_s).topics)
-        missing = [n for n in names if n not in existing]
-        if not missing:
-            return []
-        new = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in missing]
-        futures = admin.create_topics(new, operation_timeout=timeout_s, request_timeout=timeout_s)
-        for future in futures.values():
-            future.result(timeout=timeout_s)
-    except KafkaException as exc:
-        msg = f"Kafka at {','.join(brokers)}: cannot list or create topics ({exc})"
-        raise RuntimeError(msg) from None
-    return missing
+        with self.lock:
+            if self.publisher is None:
+                outputs = [output_topic(self.prefix, k) for k in OUTPUTS]
+                ensure_topics(self.brokers, outputs)
+                self.publisher = Publisher(self.brokers, outputs)
+                self.publisher.remember(outputs)
+        return _DecisionTopicsPartition(self.publisher, self.prefix, self.gate, self.stats)
