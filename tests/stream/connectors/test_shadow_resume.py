@@ -33,6 +33,7 @@ from twin import events as ev
 from twin.app.run import run_scenario
 from twin.app.shadow import run_shadow, shadow_params
 from twin.cli import main
+from twin.clock import DayClock, parse_hhmm
 from twin.config import load_scenario
 from twin.stream.connectors.dedup import Deduplicator
 from twin.stream.connectors.ticks import ticked_lines
@@ -141,8 +142,15 @@ def test_killed_and_restarted_shadow_loses_nothing_and_sends_nothing_twice(
     assert len(notified) == sum('"customer_notified"' in v for v in day.expected) > 0
 
 
+def _at(hhmm: str) -> str:
+    """The UTC time on the wire of a local time of the small town's day (Europe/Berlin)."""
+    scenario = load_scenario(SMALL)
+    return ev.format_time(DayClock(scenario.date, scenario.time_zone).at(parse_hhmm(hhmm)))
+
+
 def _split(lines: list[str], hhmm: str) -> int:
-    return next(i for i, line in enumerate(lines) if json.loads(line)["time"][11:16] >= hhmm)
+    at = _at(hhmm)
+    return next(i for i, line in enumerate(lines) if json.loads(line)["time"] >= at)
 
 
 @pytest.fixture
@@ -167,9 +175,7 @@ def test_shadow_follows_a_broker_that_restarts_empty_and_stops_on_sigterm(
     )
     decisions = TopicFollower(broker, "live.decisions")
     try:
-        decisions.until(
-            lambda ms: any(decision_time(m) >= "2026-11-23T10:50" for m in ms), 20.0, "10:50"
-        )
+        decisions.until(lambda ms: any(decision_time(m) >= _at("10:50") for m in ms), 20.0, "10:50")
         # progress in the consumer group "live": below the morning's end, where events of
         # the last minutes wait for the watermark
         deadline = time.monotonic() + 10.0
@@ -187,7 +193,7 @@ def test_shadow_follows_a_broker_that_restarts_empty_and_stops_on_sigterm(
     after = TopicFollower(broker, "live.decisions")  # created again by the shadow
     try:
         after.until(
-            lambda ms: any(decision_time(m) >= "2026-11-23T15:00" for m in ms),
+            lambda ms: any(decision_time(m) >= _at("15:00") for m in ms),
             20.0,
             f"15:00 (shadow's log: {log.read_text()[-3000:]})",
         )
@@ -208,8 +214,8 @@ def test_shadow_follows_a_broker_that_restarts_empty_and_stops_on_sigterm(
     after_restart = deduplicated(published)
     start = day.expected.index(after_restart[0])
     assert after_restart == day.expected[start : start + len(after_restart)]
-    assert decision_time(Message(None, after_restart[0])) < "2026-11-23T11:00"
-    assert decision_time(Message(None, after_restart[-1])) >= "2026-11-23T15:00"
+    assert decision_time(Message(None, after_restart[0])) < _at("11:00")
+    assert decision_time(Message(None, after_restart[-1])) >= _at("15:00")
     assert len(published) - len(after_restart) <= 100  # re-sent after the restart, if any
 
 
