@@ -7,13 +7,14 @@ start to ``--from`` (local time), for ``--seconds`` of wall time:
 * ``--customers`` customers poll their info link (``GET /api/v1/track/{token}``), each
   every ``--poll-s`` seconds (the info page polls every 2 s);
 * ``--bookers`` concurrent bookers ask for offers and book the best (``POST /offers``,
-  ``POST /bookings``), one after the other without pause.
+  ``POST /bookings``), pausing ``--think-s`` after each (0: hammering).
 
 Reported: p50/p95/p99/max latency per endpoint (ms), requests served, how far the paced
 day fell behind the wall clock (``behind_s`` of the server: the most a tick started late),
 the server's CPU time (``/proc``) and wall time, and the 1-minute load average. The clients
-run in this process on one asyncio loop (httpx), on the same machine: their CPU competes
-with the server's, as a single-machine test must.
+run in this process (keep-alive ``http.client`` connections in threads: the pollers share
+``--poll-threads`` connections, each booker has its own) on the same machine: their CPU
+competes with the server's, as a single-machine test must.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_serve.py [--technicians 200]
 [--customers 1000] [--bookers 20] [--seconds 60] [--speed 60]``
@@ -22,13 +23,15 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_serve.py [--technicians 20
 from __future__ import annotations
 
 import argparse
-import asyncio
+import http.client
+import json
 import os
 import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -57,60 +60,81 @@ def _pct(xs: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-async def _poller(
-    client: httpx.AsyncClient, token: str, every: float, stop: float, out: list[float]
-) -> None:
-    await asyncio.sleep(every * (hash(token) % 1000) / 1000)  # spread over the interval
-    while time.monotonic() < stop:
+class _Conn:
+    """One keep-alive HTTP/1.1 connection (``http.client``: the client costs little CPU,
+    so the figures are the server's, not the load generator's)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def call(self, method: str, path: str, body: object = None) -> tuple[int, object, float]:
+        headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
+        data = None if body is None else json.dumps(body)
         t0 = time.perf_counter()
-        r = await client.get(f"/api/v1/track/{token}")
-        out.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200, r.text
-        await asyncio.sleep(every)
+        self.conn.request(method, path, body=data, headers=headers)
+        r = self.conn.getresponse()
+        payload = json.loads(r.read() or b"null")
+        return r.status, payload, (time.perf_counter() - t0) * 1000
 
 
-async def _booker(
-    client: httpx.AsyncClient, n: int, stop: float, lat: dict[str, list[float]], size: float
+def _pollers(port: int, tokens: list[str], every: float, stop: float, out: list[float]) -> None:
+    """Customers polling their links, each every ``every`` s, spread over the interval."""
+    conn = _Conn(port)
+    n = max(1, len(tokens))
+    due = [time.monotonic() + every * i / n for i in range(n)]
+    while time.monotonic() < stop:
+        i = min(range(n), key=due.__getitem__)
+        wait = due[i] - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        status, _, ms = conn.call("GET", f"/api/v1/track/{tokens[i]}")
+        assert status == 200, status
+        out.append(ms)
+        due[i] += every
+
+
+def _booker(
+    port: int, n: int, stop: float, lat: dict[str, list[float]], size: float, think: float
 ) -> None:
+    conn = _Conn(port)
     i = 0
     while time.monotonic() < stop:
         i += 1
-        job = {
-            "customer_id": f"C-B{n}-{i}",
-            "job_type": "repair",
-            "x": (n * 7 + i * 3) % size,
-            "y": (n * 5 + i * 11) % size,
-        }
-        t0 = time.perf_counter()
-        r = await client.post(
-            "/api/v1/offers", json={"channel": "portal", "job": job}, headers={"X-API-Key": KEY}
-        )
-        lat["offers"].append((time.perf_counter() - t0) * 1000)
-        offers = r.json().get("offers", [])
-        if not offers:
+        job = {"customer_id": f"C-B{n}-{i}", "job_type": "repair",
+               "x": (n * 7 + i * 3) % size, "y": (n * 5 + i * 11) % size}  # fmt: skip
+        _, offers, ms = conn.call("POST", "/api/v1/offers", {"channel": "portal", "job": job})
+        lat["offers"].append(ms)
+        ranked = offers.get("offers", []) if isinstance(offers, dict) else []
+        if not ranked:
+            time.sleep(think)
             continue
-        start, end = offers[0]["local"].split("–")
+        start, end = ranked[0]["local"].split("–")
         body = {"channel": "portal", "job": job, "window_start": start, "window_end": end}
-        t0 = time.perf_counter()
-        r = await client.post(
-            "/api/v1/bookings",
-            json=body,
-            headers={"X-API-Key": KEY, "Idempotency-Key": f"b{n}-{i}"},
-        )
-        lat["bookings"].append((time.perf_counter() - t0) * 1000)
-        assert r.status_code in (201, 409), r.text
+        status, _, ms = conn.call("POST", "/api/v1/bookings", body)
+        lat["bookings"].append(ms)
+        assert status in (201, 409), status
+        time.sleep(think)
 
 
-async def _load(
-    base: str, tokens: list[str], args: argparse.Namespace, size: float
+def _load(
+    port: int, tokens: list[str], args: argparse.Namespace, size: float
 ) -> dict[str, list[float]]:
     lat: dict[str, list[float]] = {"track": [], "offers": [], "bookings": []}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base, timeout=60.0, limits=limits) as client:
-        stop = time.monotonic() + args.seconds
-        tasks = [_poller(client, t, args.poll_s, stop, lat["track"]) for t in tokens]
-        tasks += [_booker(client, n, stop, lat, size) for n in range(args.bookers)]
-        await asyncio.gather(*tasks)
+    stop = time.monotonic() + args.seconds
+    shares = [tokens[k :: args.poll_threads] for k in range(args.poll_threads)]
+    threads = [
+        threading.Thread(target=_pollers, args=(port, share, args.poll_s, stop, lat["track"]))
+        for share in shares
+        if share
+    ]
+    threads += [
+        threading.Thread(target=_booker, args=(port, n, stop, lat, size, args.think_s))
+        for n in range(args.bookers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     return lat
 
 
@@ -122,6 +146,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--speed", type=float, default=60.0)
     ap.add_argument("--poll-s", type=float, default=2.0)
+    ap.add_argument("--poll-threads", type=int, default=8)
+    ap.add_argument("--think-s", type=float, default=1.0, help="a booker's pause between calls")
     ap.add_argument("--from", dest="start", default="08:30")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -164,7 +190,7 @@ def main() -> None:
                 json={"speed": args.speed, "paused": False},
                 headers={"X-API-Key": KEY},
             )
-            lat = asyncio.run(_load(base, tokens, args, size))
+            lat = _load(port, tokens, args, size)
             status = c.get("/api/v1/status").json()
             cpu, wall = _cpu_s(proc.pid) - cpu0, time.monotonic() - wall0
     finally:

@@ -68,7 +68,7 @@ def _root() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
-def _status(api: Served) -> dict[str, Any]:
+async def _status(api: Served) -> dict[str, Any]:
     """The served day: its clock, progress and how far it fell behind the wall clock."""
     return api.day.status()
 

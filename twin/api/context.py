@@ -117,7 +117,7 @@ class Api:
         return vid
 
 
-def current(request: Request) -> Api:
+async def current(request: Request) -> Api:  # async: no thread hop per request
     return request.app.state.api
 
 
