@@ -8,10 +8,11 @@ import re
 import pytest
 
 from tests.ui.conftest import ROOT, Cockpit, shot
-from twin.analysis.stats import format_difference, format_estimate, summarise
+from twin.analysis.stats import summarise
 from twin.app.arms import Arm
 from twin.app.compare import run_comparison
 from twin.config import load_scenario
+from twin.ui.verdict import difference_text, estimate_text
 from twin.ui.widgets import HEADLINE
 
 RESULT_TIMEOUT_MS = 90_000
@@ -62,13 +63,12 @@ def test_compare_runs_and_shows_the_stores_numbers(page, cockpit: Cockpit) -> No
         row = rows[name]
         for arm in (0, 1):
             cell = headline.locator(f"td[data-kpi='{name}'][data-arm='{arm}'][data-col='mean']")
-            assert cell.inner_text() == format_estimate(row.spec, row.estimates[arm])
+            assert cell.inner_text() == estimate_text(row.spec, row.estimates[arm])
         diff = row.differences[1]
         assert diff is not None
         text = headline.locator(f"td[data-kpi='{name}'][data-arm='1'][data-col='diff']")
-        assert text.inner_text().replace("\n", "") == format_difference(row.spec, diff).replace(
-            " (n.s.)", " n.s."
-        )
+        mark = "" if diff.significant else " n.s."
+        assert text.inner_text().replace("\n", "") == difference_text(row.spec, diff) + mark
     page.wait_for_timeout(300)
     shot(page, "compare-result")
 
