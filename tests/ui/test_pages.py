@@ -80,13 +80,13 @@ def test_day_page_shows_plan_actual_map_and_decisions(page, cockpit: Cockpit, st
     page.wait_for_selector("#day-map .main-svg")
     cost = page.locator(".card[data-kpi='cost_total_eur'] .value").inner_text()
     assert cost == f"{run.kpis.cost_total_eur:,.0f} EUR"
-    assert "planned (grey) vs actual" in (page.locator("#day-gantt .gtitle").text_content() or "")
+    assert "planned (purple) vs actual" in (page.locator("#day-gantt .gtitle").text_content() or "")
     assert "at 11:00" in (page.locator("#day-map .gtitle").text_content() or "")
     handle = page.locator("#day-minute [role='slider']").first
     handle.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => document.querySelector('#day-map .gtitle').textContent.includes('11:15')"
+        "() => document.querySelector('#day-map .gtitle').textContent.includes('11:05')"
     )
     page.wait_for_selector("#day-timeline .main-svg")
     shot(page, "day")
