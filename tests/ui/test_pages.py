@@ -156,16 +156,61 @@ def test_tradeoff_sweeps_and_a_click_opens_the_day(page, cockpit: Cockpit) -> No
     page.wait_for_selector("#day-gantt .main-svg")
 
 
-def test_runs_page_lists_and_deletes(page, cockpit: Cockpit, stored: str) -> None:  # type: ignore[no-untyped-def]
+def test_runs_page_asks_before_deleting(page, cockpit: Cockpit, stored: str) -> None:  # type: ignore[no-untyped-def]
     before = len(cockpit.store.runs())
     page.goto(cockpit.url + "/runs")
     page.wait_for_selector("#runs-runs tbody tr")
     rows = page.locator("#runs-runs tbody tr")
     assert rows.count() == before
+    # a comparison's delete names each of its runs, and Cancel keeps them
+    comp = page.locator(f"#runs-comparisons tr[data-comparison='{stored}'] button")
+    comp.click()
+    page.wait_for_selector("#runs-confirm", state="visible")
+    text = page.locator("#runs-confirm").inner_text()
+    assert "and its 4 runs?" in text
+    assert all(r.id in text for r in cockpit.store.runs(stored))
+    shot(page, "runs-confirm")
+    page.locator("#runs-confirm-no").click()
+    page.wait_for_selector("#runs-confirm", state="hidden")
+    assert len(cockpit.store.runs(stored)) == 4
+    # a run's delete happens on Yes only
     victim = rows.first.get_attribute("data-run")
     rows.first.locator("button").click()
+    page.wait_for_selector("#runs-confirm", state="visible")
+    assert f"Delete run {victim}" in page.locator("#runs-confirm-text").inner_text()
+    assert victim in {r.id for r in cockpit.store.runs()}
+    page.locator("#runs-confirm-yes").click()
     page.wait_for_function(
         f"() => document.querySelectorAll('#runs-runs tbody tr').length === {before - 1}"
     )
     assert victim not in {r.id for r in cockpit.store.runs()}
-    shot(page, "runs")
+
+
+def test_runs_page_filters_sorts_and_exports(page, cockpit: Cockpit, stored: str) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+    from pathlib import Path
+
+    page.goto(cockpit.url + "/runs")
+    page.wait_for_selector("#runs-runs tbody tr")
+    page.fill("#runs-filter", stored)  # a comparison's id: its runs
+    page.keyboard.press("Enter")
+    want = cockpit.store.runs(stored)
+    assert len(want) >= 2 and len(cockpit.store.runs()) > len(want)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#runs-runs tbody tr').length === {len(want)}"
+    )
+    page.locator("#runs-sort").click()
+    page.get_by_role("option", name="cheapest first").click()
+    cheapest = sorted(want, key=lambda r: r.kpis.cost_total_eur)
+    page.wait_for_function(
+        "id => document.querySelector('#runs-runs tbody tr').dataset.run === id",
+        arg=cheapest[0].id,
+    )
+    with page.expect_download() as info:
+        page.locator("#runs-export").click()
+    path = info.value.path()
+    rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
+    assert [r["run_id"] for r in rows] == [r.id for r in cheapest]
+    assert float(rows[0]["cost_total_eur"]) == cheapest[0].kpis.cost_total_eur
+    shot(page, "runs-filtered")
