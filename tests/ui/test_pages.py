@@ -11,6 +11,7 @@ from tests.ui.conftest import ROOT, Cockpit, shot
 from twin.analysis.stats import summarise
 from twin.app.arms import Arm
 from twin.app.compare import run_comparison
+from twin.app.run import run_scenario
 from twin.config import load_scenario
 from twin.ui.verdict import difference_text, estimate_text
 from twin.ui.widgets import HEADLINE
@@ -99,7 +100,42 @@ def test_model_page_says_when_there_are_no_brain_decisions(
     page.goto(f"{cockpit.url}/model?run={run.id}")
     page.wait_for_selector("#model-durations .main-svg")
     assert "No brain decisions in this run" in page.locator("#model-no-brain").inner_text()
+    assert "names no duration model" in page.locator("#model-no-model").inner_text()
+    title = page.locator("#model-durations .gtitle").text_content() or ""
+    assert "Booked durations vs actual" in title
     shot(page, "model")
+
+
+def test_model_page_plots_the_duration_models_predictions(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    from twin.ui.metrics import predicted_durations
+
+    scenario = load_scenario(ROOT / "data/scenarios/small.toml").with_overrides(
+        **{"policy.duration_history": "data/history/default.csv.gz"}
+    )
+    result = run_scenario(scenario, 5, None, report=False)
+    run_id = cockpit.store.add_run(
+        scenario=scenario,
+        seed=5,
+        kpis=result.kpis,
+        wall_s=result.wall_s,
+        log_lines=result.encoded_log(),
+    )
+    preds = predicted_durations(result.events, cockpit.store.scenario(run_id))
+    assert preds and len({p.p50 for p in preds}) > 4  # not the four booked stripes
+    page.goto(f"{cockpit.url}/model?run={run_id}")
+    page.wait_for_selector("#model-durations .main-svg")
+    title = page.locator("#model-durations .gtitle").text_content() or ""
+    assert title.startswith("Duration model (p50) vs actual work")
+    assert f"{len(preds)} visits" in title
+    points = page.locator("#model-durations .scatterlayer path.point").count()
+    assert points == len(preds)
+    for job in {p.job_type for p in preds}:
+        ps = [p for p in preds if p.job_type == job]
+        mae = sum(abs(p.error_min) for p in ps) / len(ps)
+        row = page.locator(f"#model-by-job-type tr[data-group='{job}']").inner_text()
+        assert row.split("\t")[1:3] == [str(len(ps)), f"{mae:.1f} min"]
+    assert page.locator("#model-by-experience tbody tr").count() >= 2
+    shot(page, "model-durations")
 
 
 def test_model_page_shows_the_brains_quality(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]

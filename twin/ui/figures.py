@@ -177,7 +177,9 @@ def eta_accuracy(errors: Sequence[EtaError]) -> go.Figure:
     return _layout(fig, f"ETA accuracy: {len(errors)} updates, {share} inside the interval")
 
 
-def duration_scatter(errors: Sequence[DurationError]) -> go.Figure:
+def duration_scatter(
+    errors: Sequence[DurationError], title: str = "Visit durations: predicted vs actual"
+) -> go.Figure:
     """Predicted against actual work minutes per visit, by job type; the diagonal is perfect."""
     fig = go.Figure()
     for job in sorted({e.job_type for e in errors}):
@@ -206,7 +208,7 @@ def duration_scatter(errors: Sequence[DurationError]) -> go.Figure:
     fig.update_xaxes(title="predicted work (min)", range=[0, top])
     fig.update_yaxes(title="actual work (min)", range=[0, top])
     mae = sum(abs(e.error_min) for e in errors) / len(errors) if errors else 0.0
-    return _layout(fig, f"Visit durations: predicted vs actual (mean abs. error {mae:.0f} min)")
+    return _layout(fig, f"{title} (mean abs. error {mae:.0f} min, {len(errors)} visits)")
 
 
 # ---------------------------------------------------------------- trade-offs
