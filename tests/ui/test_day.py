@@ -76,15 +76,19 @@ def test_the_day_plays_with_states_a_now_line_and_a_feed(page, cockpit: Cockpit,
     assert "unavailable (sick or broken down)" in legend and "planned visit" in legend
     ticks = set(page.locator("#day-gantt .ytick text").all_text_contents())
     assert sick <= ticks
-    # play moves the clock and the now-line; pause stops it
+    # play moves the clock and the now-lines; pause stops it
+    lines = [page.locator(f"#{g}-now") for g in ("day-gantt", "day-timeline")]
+    assert all(line.is_visible() for line in lines)
+    before = [line.evaluate("el => el.style.left") for line in lines]
     page.locator("#day-play").click()
     page.wait_for_function(
         "() => !document.querySelector('#day-map .gtitle').textContent.includes('at 15:00')"
     )
     page.locator("#day-play").click()
-    assert page.locator("#day-play").inner_text() == "▶ Play"
-    assert page.locator("#day-gantt .shapelayer path").count() >= 1
-    assert page.locator("#day-timeline .shapelayer path").count() >= 1
+    page.wait_for_function("() => document.querySelector('#day-play').textContent === '▶ Play'")
+    page.wait_for_timeout(500)
+    after = [line.evaluate("el => el.style.left") for line in lines]
+    assert all(float(a[:-2]) > float(b[:-2]) for a, b in zip(after, before, strict=True))
 
 
 def test_a_slider_step_at_50_technicians_is_quick(page, cockpit: Cockpit, day) -> None:  # type: ignore[no-untyped-def]
