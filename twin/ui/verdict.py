@@ -139,45 +139,51 @@ def _unit(spec: KpiSpec) -> str:
     return f"{unit}, {'higher' if spec.higher_is_better else 'lower'} is better"
 
 
+def _add_difference(fig: go.Figure, r: int, row: KpiRow, i: int) -> float:
+    """Arm ``i``'s point and interval on subplot row ``r``; the largest |value| drawn."""
+    raw = row.differences[i]
+    if raw is None:
+        return 0.0
+    scale = _scale(row.spec)
+    d = clipped(row.spec, raw)
+    kind = verdict(row.spec, raw)
+    mean = d.mean * scale
+    low = mean if math.isnan(d.low) else d.low * scale
+    high = mean if math.isnan(d.high) else d.high * scale
+    fig.add_trace(
+        go.Scatter(
+            x=[mean],
+            y=[letter(i)],
+            mode="markers",
+            marker={"color": COLOURS[kind], "size": 11},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [high - mean],
+                "arrayminus": [mean - low],
+                "color": COLOURS[kind],
+                "thickness": 2,
+            },
+            showlegend=False,
+            name=f"{row.spec.label} {letter(i)}",
+            customdata=[[kind, difference_text(row.spec, raw)]],
+            hovertemplate=f"{row.spec.label}, {letter(i)} - A: "
+            "%{customdata[1]} (%{customdata[0]})<extra></extra>",
+        ),
+        row=r,
+        col=1,
+    )
+    return max((abs(v) for v in (low, high, mean) if not math.isnan(v)), default=0.0)
+
+
 def difference_chart(rows: Sequence[KpiRow]) -> go.Figure:
     """One row per KPI: each arm's paired difference to A (point) with its 95 % CI (bar)."""
     n_arms = len(rows[0].estimates) if rows else 1
     fig = make_subplots(rows=max(len(rows), 1), cols=1, vertical_spacing=0.012)
     for r, row in enumerate(rows, start=1):
-        scale, bound = _scale(row.spec), 0.0
+        bound = 0.0
         for i in range(1, n_arms):
-            raw = row.differences[i]
-            if raw is None:
-                continue
-            d = clipped(row.spec, raw)
-            kind = verdict(row.spec, raw)
-            mean = d.mean * scale
-            low = mean if math.isnan(d.low) else d.low * scale
-            high = mean if math.isnan(d.high) else d.high * scale
-            bound = max(bound, *(abs(v) for v in (low, high, mean) if not math.isnan(v)))
-            fig.add_trace(
-                go.Scatter(
-                    x=[mean],
-                    y=[letter(i)],
-                    mode="markers",
-                    marker={"color": COLOURS[kind], "size": 11},
-                    error_x={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": [high - mean],
-                        "arrayminus": [mean - low],
-                        "color": COLOURS[kind],
-                        "thickness": 2,
-                    },
-                    showlegend=False,
-                    name=f"{row.spec.label} {letter(i)}",
-                    customdata=[[kind, difference_text(row.spec, raw)]],
-                    hovertemplate=f"{row.spec.label}, {letter(i)} - A: "
-                    "%{customdata[1]} (%{customdata[0]})<extra></extra>",
-                ),
-                row=r,
-                col=1,
-            )
+            bound = max(bound, _add_difference(fig, r, row, i))
         span = bound * 1.15 or 1.0
         fig.update_xaxes(
             range=[-span, span],
