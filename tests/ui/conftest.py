@@ -1,8 +1,8 @@
 """The cockpit in a real browser: a Dash server in a thread, Debian's Chromium via Playwright.
 
-One app and one browser per session (Dash attaches page callbacks to the first app of a
-process). Every page a test opens fails the test on a browser console error; screenshots
-go to ``test-artifacts/``.
+Pages open at 1440x900, a manager's laptop. One app and one browser per session (Dash
+attaches page callbacks to the first app of a process). Every page a test opens fails the
+test on a browser console error; screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def cockpit(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cockpit]:
         server.shutdown()
         thread.join(10)
         jobs.join(60)
+        jobs.close()
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +85,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, cockpit: Cockpit) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     errors: list[str] = []

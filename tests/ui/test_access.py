@@ -73,13 +73,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tiny = load_scenario(SCENARIOS / "small.toml").with_overrides(**{"workforce.technicians": 4})
     store = RunStore(tmp_path_factory.mktemp("guarded") / "store.duckdb")
     day = run_scenario(tiny, 3, None, report=False)
-    run_id = store.add_run(scenario=tiny, seed=3, kpis=day.kpis, wall_s=day.wall_s,
-                           log_lines=day.encoded_log())  # fmt: skip
+    run_id = store.add_run(
+        scenario=tiny, seed=3, kpis=day.kpis, wall_s=day.wall_s, log_lines=day.encoded_log()
+    )
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "FIELDTWIN_ACCESS_KEY": KEY}
     code = "import sys; from twin.cli import main; sys.exit(main())"
-    argv = [sys.executable, "-c", code, "ui", "--port", str(port), "--store", str(store.path),
-            "--scenarios", str(SCENARIOS)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-c",
+        code,
+        "ui",
+        "--port",
+        str(port),
+        "--store",
+        str(store.path),
+        "--scenarios",
+        str(SCENARIOS),
+    ]
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -119,10 +130,13 @@ def callback_body(server: Server, trigger: str, prop: str, value: Any, state: li
 
 def knob_cells(n_arms: int, technicians: str) -> list[dict[str, Any]]:
     return [
-        {"id": {"arm": a, "knob": "technicians", "type": "compare-knob"}, "property": "value",
-         "value": technicians}
+        {
+            "id": {"arm": a, "knob": "technicians", "type": "compare-knob"},
+            "property": "value",
+            "value": technicians,
+        }
         for a in range(n_arms)
-    ]  # fmt: skip
+    ]
 
 
 def test_every_request_needs_the_key(server: Server) -> None:
@@ -180,11 +194,21 @@ def test_forged_deletes_touch_nothing_but_a_real_one_works(server: Server) -> No
     url = server.url + "/_dash-update-component"
 
     def delete(ident: Any, kind: str = "runs-delete-run") -> int:
+        """Ask, then confirm with a forged pending target: a delete is two requests now."""
         button = {"id": ident, "type": kind}
         body = callback_body(server, '"type":"runs-delete-run"', "n_clicks", 1, [])
-        body["inputs"] = [[{"id": button, "property": "n_clicks", "value": 1}], []]
+        body["inputs"] = [
+            [{"id": button, "property": "n_clicks", "value": 1}],
+            [],
+            {"id": "runs-confirm-no", "property": "n_clicks", "value": None},
+        ]
         body["changedPropIds"] = [json.dumps(button, separators=(",", ":")) + ".n_clicks"]
-        return request(url, body)[0]
+        request(url, body)
+        state = [
+            {"id": "runs-pending", "property": "data", "value": button},
+            {"id": "runs-version", "property": "data", "value": 0},
+        ]
+        return request(url, callback_body(server, "runs-confirm-yes", "n_clicks", 1, state))[0]
 
     for forged in ("../../etc", "r20990101T000000-zzzzzz", ["a"], {"$ne": 1}, "*"):
         assert delete(forged) in (200, 204)
@@ -211,10 +235,18 @@ def test_non_loopback_hosts_need_a_key_or_insecure(
 
 @pytest.mark.parametrize(
     ("host", "loopback"),
-    [("127.0.0.1", True), ("127.8.9.1", True), ("localhost", True), ("::1", True),
-     ("[::1]", True), ("0.0.0.0", False), ("::", False), ("192.168.1.20", False),
-     ("example.org", False)],
-)  # fmt: skip
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.20", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
     assert (serving_problem(host, None, insecure=False) is None) is loopback
@@ -242,8 +274,9 @@ def test_a_browser_with_the_key_uses_the_cockpit(browser, server: Server) -> Non
         {"arm": 1, "knob": "technicians", "type": "compare-knob"}, separators=(",", ":")
     )
     page.locator(f"[id='{cid}']").fill("abc")  # the validation callback answers through the key
-    err = json.dumps({"arm": 1, "knob": "technicians", "type": "compare-knob-error"},
-                     separators=(",", ":"))  # fmt: skip
+    err = json.dumps(
+        {"arm": 1, "knob": "technicians", "type": "compare-knob-error"}, separators=(",", ":")
+    )
     page.wait_for_function(
         "el => el.textContent.includes('expected a whole number')",
         arg=page.locator(f"[id='{err}']").element_handle(),

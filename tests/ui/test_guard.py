@@ -78,7 +78,7 @@ def test_a_running_comparison_is_not_deleted_and_jobs_are_capped(
     tmp_path: Path, tiny: Scenario
 ) -> None:
     store = RunStore(tmp_path / "s.duckdb")
-    jobs = Jobs(store, workers=1)
+    jobs = Jobs(store, workers=0)
     first = jobs.start(tiny, [Arm("A"), Arm("B")], [1, 2])
     jobs.start(tiny, [Arm("A")], [1, 2])
     with pytest.raises(ConfigError, match="2 comparisons are running"):
@@ -88,4 +88,17 @@ def test_a_running_comparison_is_not_deleted_and_jobs_are_capped(
     jobs.join(120)
     assert delete_one(store, {"type": "runs-delete-comparison", "id": first}, jobs=jobs)
     jobs.start(tiny, [Arm("A")], [1])  # room again
+    jobs.join(120)
+
+
+def test_the_same_comparison_twice_is_one_job(tmp_path: Path, tiny: Scenario) -> None:
+    jobs = Jobs(RunStore(tmp_path / "s.duckdb"), workers=0)
+    first = jobs.start(tiny, [Arm("A"), Arm("B")], [1])
+    with pytest.raises(ConfigError, match=f"the same comparison is already running \\({first}"):
+        jobs.start(tiny, [Arm("A"), Arm("B")], [1])
+    assert jobs.latest_running("compare") == first
+    assert jobs.latest_running("sweep") is None
+    jobs.join(120)
+    assert jobs.latest_running() is None
+    jobs.start(tiny, [Arm("A"), Arm("B")], [1])  # finished: the same may run again
     jobs.join(120)

@@ -7,21 +7,20 @@ policy, and :mod:`twin.analysis.stats` can pair them by seed.
 
 Runs are independent, so they go to an executor. Anything shaped like
 :class:`concurrent.futures.Executor` works (the seam is :data:`ExecutorFactory`); the default
-is a ``ProcessPoolExecutor`` on this machine, or in-process for one worker. To scale a sweep
-out, pass e.g. ``lambda n: dask.distributed.Client(address).get_executor()``: the task
-(:func:`execute`) and its result are plain picklable values, and only the calling process
-writes to the run store.
+runs in this process, one run after the other, for one worker, and on an embedded Dask
+cluster of worker processes for more (:mod:`twin.app.cluster`; ``scheduler`` names an
+existing Dask cluster instead). The task (:func:`execute`) and its result are plain
+picklable values, a run's result depends on its task alone (so any executor gives the
+serial path's bits), and only the calling process writes to the run store.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,14 +77,25 @@ class InlineExecutor(Executor):
         return future
 
 
-def default_executor(workers: int) -> Executor:
-    """In-process for one worker, else a pool of fresh processes (forkserver: the cockpit
-    starts comparisons from a thread, and forking a threaded process is unsafe)."""
-    if workers <= 1:
+def default_executor(workers: int, scheduler: str | None = None) -> Executor:
+    """In this process for one worker; else an embedded Dask cluster of ``workers``
+    processes, closed with the executor; with ``scheduler``, that Dask cluster."""
+    if scheduler is None and workers <= 1:
         return InlineExecutor()
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    ctx = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    from twin.app.cluster import dask_executor
+
+    return dask_executor(workers, scheduler)
+
+
+def outputs(pool: Executor, tasks: Sequence[RunTask]) -> Iterator[RunOutput]:
+    """The tasks' outputs as they finish (in this process: one by one, so progress moves)."""
+    if isinstance(pool, InlineExecutor):
+        for task in tasks:
+            yield pool.submit(execute, task).result()
+        return
+    futures: list[Future[RunOutput]] = [pool.submit(execute, t) for t in tasks]
+    for future in as_completed(futures):
+        yield future.result()
 
 
 # ---------------------------------------------------------------- a whole comparison
@@ -145,11 +155,8 @@ def run_comparison(
     if progress is not None:
         progress(0, len(tasks))
     pool = executor(workers)
-    futures: list[Future[RunOutput]] = []
     try:
-        futures = [pool.submit(execute, t) for t in tasks]
-        for done, future in enumerate(as_completed(futures), start=1):
-            out: RunOutput = future.result()
+        for done, out in enumerate(outputs(pool, tasks), start=1):
             t = out.task
             run_ids[t.arm_index, t.seed] = store.add_run(
                 scenario=scenarios[t.arm_index],
@@ -164,8 +171,6 @@ def run_comparison(
             if progress is not None:
                 progress(done, len(tasks))
     except BaseException as exc:
-        for f in futures:
-            f.cancel()
         store.set_status(cid, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finally:

@@ -160,3 +160,34 @@ def knob_of(name: str, path: str) -> Knob:
 KNOBS: tuple[Knob, ...] = tuple(knob_of(name, path) for name, path in KNOB_PATHS)
 KNOBS_BY_NAME: dict[str, Knob] = {k.name: k for k in KNOBS}
 KNOBS_BY_PATH: dict[str, Knob] = {k.path: k for k in KNOBS}
+
+
+# knobs that another knob's value leaves without effect: (knobs, that knob, its value, why)
+_IDLE_WHEN: tuple[tuple[frozenset[str], str, Any, str], ...] = (
+    (
+        frozenset(
+            {"weight_travel", "weight_lateness", "weight_overtime", "weight_balance"}
+            | {"best_match_weight"}
+        ),
+        "planner",
+        "insertion",
+        "no effect with the insertion planner: it prices insertions with fixed weights and "
+        "has no preferred technician; only PowerOpt reads this",
+    ),
+    (
+        frozenset({"replanning", "delay_threshold", "notifications", "defer_unreachable"}),
+        "brain",
+        False,
+        "no effect without the brain: nothing then predicts delays, replans, notifies "
+        "customers or defers visits",
+    ),
+)
+
+
+def idle_reason(name: str, settings: dict[str, Any]) -> str | None:
+    """Why knob ``name`` does nothing given the other knobs' values (``{knob name: parsed
+    value}``), or None when it acts."""
+    for knobs, other, value, why in _IDLE_WHEN:
+        if name in knobs and other in settings and settings[other] == value:
+            return why
+    return None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from twin.app.arms import Arm
-from twin.app.compare import run_comparison
+from twin.app.compare import default_executor, run_comparison
 from twin.cli.common import console, count_bar
 from twin.config import ConfigError, Scenario, load_scenario
 
@@ -63,6 +63,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ConfigError("twin compare needs at least two scenario files (one per arm)")
     if args.seeds < 1:
         raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
+    if args.workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     pairs = _file_arms(args.scenarios)
     store = RunStore(args.store)
     seeds = list(range(1, args.seeds + 1))
@@ -73,11 +75,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
             bar.update(task, completed=done, total=total)
 
         result = run_comparison(
-            pairs[0][1], pairs, seeds, store, workers=args.workers, progress=progress
+            pairs[0][1],
+            pairs,
+            seeds,
+            store,
+            workers=args.workers,
+            progress=progress,
+            executor=lambda n: default_executor(n, args.scheduler),
         )
     console.print(comparison_table(store, result.comparison_id))
     console.print(
-        f"{len(result.run_ids)} runs in {result.wall_s:.1f} s on {args.workers} worker(s); "
+        f"{len(result.run_ids)} runs in {result.wall_s:.1f} s on "
+        f"{args.scheduler or f'{args.workers} worker(s)'}; "
         f"stored as comparison {result.comparison_id} in {store.path} "
         "(n.s. = not significant: the 95 % CI of the difference contains 0)"
     )
@@ -92,13 +101,22 @@ def register(sub: Any) -> None:
         "compare",
         help="compare scenarios (arms) on common seeds; print and store KPIs with 95%% CIs",
         description="Run each scenario file (an arm) on seeds 1..N (the same seeds for every "
-        "arm), in parallel processes; print each KPI's mean with its 95%% CI and the paired "
-        "difference to the first arm; store every run in the run store.",
+        "arm), in parallel on Dask worker processes; print each KPI's mean with its 95%% CI "
+        "and the paired difference to the first arm; store every run in the run store.",
     )
     p.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files, one per arm")
     p.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
     p.add_argument(
-        "--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)), help="processes"
+        "--workers",
+        type=int,
+        default=max(1, min(4, os.cpu_count() or 1)),
+        help="1: in this process; more: worker processes of an embedded Dask cluster "
+        "(default: the cores, at most 4)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run on the Dask cluster at this scheduler address (tcp://HOST:PORT)",
     )
     p.add_argument("--store", type=Path, default=DEFAULT_STORE, help=f"default: {DEFAULT_STORE}")
     p.set_defaults(func=cmd_compare)

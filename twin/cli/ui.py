@@ -32,7 +32,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     from twin.ui.app import create_app
 
-    app = create_app(args.store, scenarios_dir=args.scenarios, access_key=key)
+    app = create_app(
+        args.store,
+        scenarios_dir=args.scenarios,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        access_key=key,
+    )
     guarded = " (access key required)" if key else ""
     console.print(
         f"FieldTwin cockpit on http://{args.host}:{args.port}/{guarded} (store: {args.store})"
@@ -73,5 +79,18 @@ def register(sub: Any) -> None:
         type=Path,
         default=Path("data/scenarios"),
         help="folder of base scenarios offered (default: data/scenarios)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the embedded Dask cluster that runs comparisons "
+        "(default: the cores, at most 4)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="run comparisons on the Dask cluster at this scheduler address "
+        "(tcp://HOST:PORT) instead of an embedded one",
     )
     p.set_defaults(func=cmd_ui)

@@ -30,9 +30,11 @@ def create_app(
     *,
     scenarios_dir: Path | str = Path("data/scenarios"),
     workers: int | None = None,
+    scheduler: str | None = None,
     access_key: str | None = None,
 ) -> Dash:
-    """The cockpit on the store at ``store_path``; comparisons use ``workers`` processes.
+    """The cockpit on the store at ``store_path``; comparisons run on an embedded Dask
+    cluster of ``workers`` processes, or on the Dask cluster at ``scheduler``.
     With ``access_key``, every request (pages, assets, callbacks) must carry it
     (:mod:`twin.ui.access`)."""
     store = RunStore(store_path)
@@ -47,7 +49,7 @@ def create_app(
     )
     n = workers if workers is not None else max(1, min(4, os.cpu_count() or 1))
     app.server.config[STORE_KEY] = store
-    app.server.config[JOBS_KEY] = Jobs(store, n)
+    app.server.config[JOBS_KEY] = Jobs(store, n, scheduler)
     app.server.config[SCENARIOS_KEY] = str(scenarios_dir)
     app.server.config[DELETIONS_KEY] = RateLimit(MAX_DELETES_PER_MINUTE)
     if access_key is not None:

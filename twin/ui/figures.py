@@ -1,27 +1,28 @@
 """Cockpit-only figures: pure functions from measured values to plotly Figures.
 
 The day's report figures (Gantt, map) live in :mod:`twin.analysis.report.figures`; these extend them
-(planned bars, positions at a time) or show what only the cockpit shows: comparisons,
+(planned bars, sick rows) or show what only the cockpit shows: comparisons,
 trade-offs with their Pareto front, decisions over the day, model errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 
 from twin import events as ev
-from twin.analysis.daylog import TechnicianDay, VisitOutcome
 from twin.analysis.quality import EtaError
-from twin.analysis.report.figures import tours_gantt, visit_map
+from twin.analysis.report.figures import tours_gantt
 from twin.clock import hhmm
 from twin.config import Scenario
-from twin.ui.metrics import DurationError, PlannedStop, midnight
+from twin.ui.metrics import DurationError, PlannedStop, midnight, minutes
 
-PLANNED_COLOUR = "rgba(120,120,120,0.45)"
+PLANNED_COLOUR = "rgba(148,103,189,0.55)"  # purple: breaks are grey
+UNAVAILABLE_COLOUR = "rgba(40,40,40,0.18)"
 FRONT_COLOUR = "#d62728"
 
 
@@ -64,44 +65,42 @@ def planned_vs_actual(
             "<extra></extra>",
         )
     )
-    title = fig.layout.title.text.replace("Tours by technician", "Tours: planned (grey) vs actual")
+    _unavailable(fig, events, scenario, base)
+    title = fig.layout.title.text.replace(
+        "Tours by technician", "Tours: planned (purple) vs actual"
+    )
     fig.update_layout(title={"text": title}, legend={"orientation": "h", "y": -0.12})
     return fig
 
 
-def day_map(
-    outcomes: Sequence[VisitOutcome],
-    days: Sequence[TechnicianDay],
-    scenario: Scenario,
-    where: Mapping[str, tuple[float, float]],
-    minute: float,
-) -> go.Figure:
-    """The report's visit map plus every technician's position at ``minute``."""
-    fig = visit_map(outcomes, days, scenario)
-    techs = sorted(where)
+def _unavailable(fig: go.Figure, events: Sequence[ev.Event], scenario: Scenario, base: Any) -> None:
+    """A sick or broken-down technician keeps a row, greyed from that moment to shift end."""
+    hits = {}
+    for e in events:
+        if isinstance(e, ev.TechnicianUnavailable) and e.technician_id not in hits:
+            hits[e.technician_id] = (minutes(e.time, scenario), e.reason)
+    if not hits:
+        return
+    wf = scenario.workforce
+    end = wf.shift_start_min + wf.shift_length_min
+    techs = sorted(hits)
     fig.add_trace(
-        go.Scatter(
-            x=[where[t][0] for t in techs],
-            y=[where[t][1] for t in techs],
-            mode="markers+text",
-            name=f"technicians at {_clock(minute)}",
-            text=techs,
-            textposition="top center",
-            marker={
-                "symbol": "diamond",
-                "size": 12,
-                "color": "#9467bd",
-                "line": {"width": 1, "color": "white"},
-            },
-            hovertemplate="%{text}<extra>at " + _clock(minute) + "</extra>",
+        go.Bar(
+            name="unavailable (sick or broken down)",
+            orientation="h",
+            y=techs,
+            base=[(base + timedelta(minutes=hits[t][0])).isoformat() for t in techs],
+            x=[max(end - hits[t][0], 30.0) * 60_000 for t in techs],
+            width=0.8,
+            offset=-0.42,
+            marker={"color": UNAVAILABLE_COLOUR, "pattern": {"shape": "/"}},
+            customdata=[[hits[t][1], _clock(hits[t][0])] for t in techs],
+            hovertemplate="%{y} unavailable from %{customdata[1]}: %{customdata[0]}<extra></extra>",
         )
     )
-    fig.update_layout(
-        title={"text": f"Visits, routes and technicians at {_clock(minute)} (UTC)"},
-        height=620,
-        legend={"orientation": "h", "y": -0.1},
-    )
-    return fig
+    rows = sorted(set(fig.layout.yaxis.categoryarray or ()) | set(techs))
+    fig.update_yaxes(categoryarray=rows)
+    fig.update_layout(height=140 + 18 * max(len(rows), 5))
 
 
 _DECISIONS = (
@@ -178,7 +177,9 @@ def eta_accuracy(errors: Sequence[EtaError]) -> go.Figure:
     return _layout(fig, f"ETA accuracy: {len(errors)} updates, {share} inside the interval")
 
 
-def duration_scatter(errors: Sequence[DurationError]) -> go.Figure:
+def duration_scatter(
+    errors: Sequence[DurationError], title: str = "Visit durations: predicted vs actual"
+) -> go.Figure:
     """Predicted against actual work minutes per visit, by job type; the diagonal is perfect."""
     fig = go.Figure()
     for job in sorted({e.job_type for e in errors}):
@@ -207,7 +208,7 @@ def duration_scatter(errors: Sequence[DurationError]) -> go.Figure:
     fig.update_xaxes(title="predicted work (min)", range=[0, top])
     fig.update_yaxes(title="actual work (min)", range=[0, top])
     mae = sum(abs(e.error_min) for e in errors) / len(errors) if errors else 0.0
-    return _layout(fig, f"Visit durations: predicted vs actual (mean abs. error {mae:.0f} min)")
+    return _layout(fig, f"{title} (mean abs. error {mae:.0f} min, {len(errors)} visits)")
 
 
 # ---------------------------------------------------------------- trade-offs

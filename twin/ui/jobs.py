@@ -1,8 +1,11 @@
 """Background comparisons for the cockpit: one thread per job, polled by the pages.
 
 A job runs :func:`twin.compare.run_comparison` in a daemon thread; that thread hands the
-runs to the executor (worker processes) and is the cockpit's only writer to the store. The
-pages poll :meth:`Jobs.status` from a ``dcc.Interval``.
+runs to the cockpit's Dask cluster (:class:`twin.app.cluster.DaskCluster`: worker processes
+started with the first job and kept for the next, or an existing cluster's scheduler) and is
+the cockpit's only writer to the store. No day is simulated in the cockpit's own process,
+which keeps serving pages meanwhile (``workers=0`` does simulate here, for tests of the job
+logic alone). The pages poll :meth:`Jobs.status` from a ``dcc.Interval``.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from twin.app.arms import Arm
-from twin.app.compare import run_comparison
+from twin.app.cluster import DaskCluster
+from twin.app.compare import InlineExecutor, run_comparison
 from twin.app.store import RunStore, new_id
 from twin.config import ConfigError, Scenario
 from twin.ui.guard import MAX_RUNNING_JOBS, check_job_size
@@ -37,12 +42,15 @@ class JobStatus:
 class Jobs:
     """Starts comparisons in the background and reports their progress."""
 
-    def __init__(self, store: RunStore, workers: int = 1) -> None:
+    def __init__(self, store: RunStore, workers: int = 1, scheduler: str | None = None) -> None:
         self.store = store
         self.workers = workers
+        self.cluster = DaskCluster(max(workers, 1), scheduler) if workers or scheduler else None
         self._lock = threading.Lock()
         self._status: dict[str, JobStatus] = {}
         self._threads: dict[str, threading.Thread] = {}
+        self._keys: dict[str, str] = {}  # job id -> what it runs (base, arms, seeds, kind)
+        self._kinds: dict[str, str] = {}
 
     def start(
         self,
@@ -58,12 +66,18 @@ class Jobs:
         check_job_size(base, arms, len(seeds))
         cid = new_id("c")
         total = len(arms) * len(seeds)
+        key = repr((base.model_dump_json(), [a.to_dict() for a in arms], list(seeds), kind))
         with self._lock:
-            running = sum(not s.finished for s in self._status.values())
-            if running >= MAX_RUNNING_JOBS:
-                msg = f"{running} comparisons are running; start another when one has finished"
+            running = [j for j, s in self._status.items() if not s.finished]
+            twin = next((j for j in running if self._keys.get(j) == key), None)
+            if twin is not None:  # a double click, or the same form in two tabs
+                msg = f"the same comparison is already running ({twin}); wait for its result"
+                raise ConfigError(msg)
+            if len(running) >= MAX_RUNNING_JOBS:
+                msg = f"{len(running)} comparisons are running; start another when one has finished"
                 raise ConfigError(msg)
             self._status[cid] = JobStatus(cid, 0, total, False, None)
+            self._keys[cid], self._kinds[cid] = key, kind
 
         def progress(done: int, n: int) -> None:
             self._set(JobStatus(cid, done, n, False, None))
@@ -79,6 +93,7 @@ class Jobs:
                     kind=kind,
                     workers=self.workers,
                     progress=progress,
+                    executor=self._executor,
                     comparison_id=cid,
                 )
             except Exception as exc:
@@ -93,6 +108,14 @@ class Jobs:
         thread.start()
         return cid
 
+    def _executor(self, workers: int) -> Executor:
+        return InlineExecutor() if self.cluster is None else self.cluster.executor()
+
+    def close(self) -> None:
+        """Stop the cluster's worker processes (after :meth:`join`)."""
+        if self.cluster is not None:
+            self.cluster.close()
+
     def status(self, job_id: str) -> JobStatus | None:
         with self._lock:
             return self._status.get(job_id)
@@ -101,6 +124,13 @@ class Jobs:
         """Whether the comparison's job is still running here."""
         status = self.status(comparison_id)
         return status is not None and not status.finished
+
+    def latest_running(self, kind: str | None = None) -> str | None:
+        """The newest job still running (of ``kind``), or None."""
+        with self._lock:
+            ids = [j for j, s in self._status.items() if not s.finished]
+            ids = [j for j in ids if kind is None or self._kinds[j] == kind]
+        return max(ids, default=None)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for every job (tests, shutdown)."""

@@ -9,6 +9,9 @@ same way as a simulated one:
   booked expected durations.
 * *duration errors*: the last ``VisitBooked.expected_duration_min`` against the work
   actually done (``WorkStarted`` → ``WorkFinished``).
+* *predicted durations*: the one measure that needs more than the log: the run's duration
+  model (its policy's history, refitted as the brain did) asked for the technician and job
+  type of every visit done, against the work actually done.
 
 ETA errors and alert quality are measured by :mod:`twin.analysis.quality`, for the pages as
 for the report.
@@ -150,4 +153,62 @@ def duration_errors(events: Sequence[ev.Event]) -> list[DurationError]:
                     a.hours * 60,
                 )
             )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class DurationPrediction:
+    """The duration model's estimate for a visit's technician and job type, and the truth."""
+
+    visit_id: str
+    job_type: str
+    technician_id: str
+    experience: str
+    p10: float
+    p50: float
+    p90: float
+    actual_min: float
+
+    @property
+    def error_min(self) -> float:
+        return self.p50 - self.actual_min
+
+    @property
+    def inside(self) -> bool:
+        return self.p10 <= self.actual_min <= self.p90
+
+
+def predicted_durations(
+    events: Sequence[ev.Event], scenario: Scenario
+) -> list[DurationPrediction] | None:
+    """What the run's duration model predicted (its p10, p50, p90 for the technician and job
+    type, as the brain used them) against the work actually done; None when the run's policy
+    names no duration model (the brain then took the booked durations)."""
+    from twin.app.wiring import build_world, duration_estimates
+
+    roster = build_world(scenario).company.roster  # the run's scenario is seeded
+    table = duration_estimates(scenario, roster)
+    if table is None:
+        return None
+    jobs = {e.visit_id: e.job_type for e in events if isinstance(e, ev.VisitRequested)}
+    out = []
+    for a in activities(events):
+        job = jobs.get(a.visit_id or "")
+        est = table.get((a.technician_id, job)) if job else None
+        if a.kind != "work" or est is None or a.visit_id is None:
+            continue
+        spec = roster.get(a.technician_id)
+        experience = spec.experience if spec is not None else "unknown"
+        out.append(
+            DurationPrediction(
+                a.visit_id,
+                str(job),
+                a.technician_id,
+                experience,
+                est.p10,
+                est.p50,
+                est.p90,
+                a.hours * 60,
+            )
+        )
     return out

@@ -1,8 +1,10 @@
 """Model page: how good were the predictions behind one run's decisions?
 
-Duration predictions (booked expected duration vs actual work), ETA errors (``EtaUpdated``
-vs the actual arrival) and delay-alert precision/recall (``DelayDetected`` vs visits not on
-time), all computed from the event log (definitions in :mod:`twin.ui.metrics`).
+Duration predictions (the run's duration model, as the brain asked it, vs the actual work;
+by job type and by technician experience), ETA errors (``EtaUpdated`` vs the actual
+arrival) and delay-alert precision/recall (``DelayDetected`` vs visits not on time)
+(definitions in :mod:`twin.ui.metrics`). A run whose policy names no duration model shows
+the booked durations, which is what its brain used.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ from dash import Input, Output, callback, dcc, html
 
 from twin.analysis.quality import HORIZONS, eta_errors, measure
 from twin.app.store import StoreError
+from twin.config import Scenario
+from twin.events import Event
 from twin.ui import context
 from twin.ui.figures import duration_scatter, eta_accuracy
-from twin.ui.metrics import duration_errors, has_brain_decisions
-from twin.ui.widgets import control, run_dropdown
+from twin.ui.metrics import (
+    DurationError,
+    DurationPrediction,
+    duration_errors,
+    has_brain_decisions,
+    predicted_durations,
+)
+from twin.ui.widgets import control, data_attrs, run_dropdown
 
 NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
 
@@ -49,9 +59,7 @@ def model_view(run_id: str | None) -> Any:
     except StoreError as exc:
         return html.P(str(exc), className="error")
     events = list(b.events)
-    parts: list[Any] = [
-        dcc.Graph(id="model-durations", figure=duration_scatter(duration_errors(events)))
-    ]
+    parts: list[Any] = durations_section(events, b.scenario)
     if not has_brain_decisions(events):
         parts.append(html.P(NO_BRAIN, id="model-no-brain", className="note"))
         return html.Div(parts)
@@ -83,6 +91,55 @@ def model_view(run_id: str | None) -> Any:
         )
     )
     return html.Div(parts)
+
+
+def error_rows(preds: list[DurationPrediction], group: str) -> list[html.Tr]:
+    """MAE, bias and interval coverage of the predictions per ``group`` (an attribute)."""
+    rows = []
+    for key in sorted({getattr(p, group) for p in preds}):
+        ps = [p for p in preds if getattr(p, group) == key]
+        mae = sum(abs(p.error_min) for p in ps) / len(ps)
+        bias = sum(p.error_min for p in ps) / len(ps)
+        inside = sum(p.inside for p in ps) / len(ps)
+        cells = [key, str(len(ps)), f"{mae:.1f} min", f"{bias:+.1f} min", f"{inside:.0%}"]
+        rows.append(html.Tr([html.Td(c) for c in cells], **data_attrs(group=str(key))))
+    return rows
+
+
+def durations_section(events: list[Event], scenario: Scenario) -> list[Any]:
+    preds = predicted_durations(events, scenario)
+    if preds is None:
+        figure = duration_scatter(duration_errors(events), "Booked durations vs actual")
+        note = (
+            "This run's policy names no duration model: its brain took the booked "
+            "durations, shown here."
+        )
+        return [
+            dcc.Graph(id="model-durations", figure=figure),
+            html.P(note, id="model-no-model", className="note"),
+        ]
+    errors = [DurationError(p.visit_id, p.job_type, p.p50, p.actual_min) for p in preds]
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in ("", "visits", "MAE", "bias (p50 - actual)", "in p10-p90")])
+    )
+    tables = [
+        html.Div(
+            [
+                html.H4(f"Error by {label}"),
+                html.Table(
+                    [head, html.Tbody(error_rows(preds, group))],
+                    className="results",
+                    id=f"model-by-{group.replace('_', '-')}",
+                ),
+            ]
+        )
+        for label, group in (("job type", "job_type"), ("technician experience", "experience"))
+    ]
+    figure = duration_scatter(errors, "Duration model (p50) vs actual work")
+    return [
+        dcc.Graph(id="model-durations", figure=figure),
+        html.Div(tables, style={"display": "flex", "gap": "32px"}),
+    ]
 
 
 @callback(Output("model-content", "children"), Input("model-run", "value"))

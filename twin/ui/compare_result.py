@@ -1,0 +1,120 @@
+"""A stored comparison on the Compare page: the verdict, its chart, then the KPI tables.
+
+The tables show each arm's mean over seeds with its 95 % CI and, for every arm after the
+first (the reference), the paired difference with its CI: green when significantly better,
+red when significantly worse, grey "n.s." when the seeds cannot tell the arms apart.
+Differences of shares are in percentage points (:mod:`twin.ui.verdict`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dash import dcc, html
+
+from twin.analysis.stats import KpiRow, summarise, verdict
+from twin.app.store import RunStore, StoreError
+from twin.ui.verdict import (
+    arm_verdicts,
+    difference_chart,
+    difference_text,
+    estimate_text,
+    too_few_seeds,
+)
+from twin.ui.widgets import HEADLINE, data_attrs
+
+
+def _diff_cell(row: KpiRow, i: int) -> html.Td:
+    diff = row.differences[i]
+    if diff is None:
+        return html.Td("")
+    v = verdict(row.spec, diff)
+    cls = {"better": "better", "worse": "worse", "n.s.": "ns"}.get(v, "")
+    mark = " n.s." if not diff.significant else ""
+    return html.Td(
+        [difference_text(row.spec, diff), html.Span(mark, className="ns")],
+        className=cls,
+        title="not significant: the 95% CI of the difference contains 0" if mark else v,
+        **data_attrs(kpi=row.spec.name, arm=str(i), col="diff"),
+    )
+
+
+def kpi_table(rows: list[KpiRow], arms: list[str], run_links: dict[str, str]) -> html.Table:
+    head: list[Any] = [html.Th("KPI")]
+    for i, arm in enumerate(arms):
+        link = run_links.get(arm)
+        title: list[Any] = [arm, html.Br(), dcc.Link("open a day", href=link)] if link else [arm]
+        head.append(html.Th(title))
+        if i:
+            head.append(html.Th([f"Δ {arm.split(':')[0]} vs A", html.Br(), "[95% CI]"]))
+    body = []
+    for row in rows:
+        cells: list[Any] = [html.Td(row.spec.label, title=row.spec.definition)]
+        for i, est in enumerate(row.estimates):
+            cells.append(
+                html.Td(
+                    estimate_text(row.spec, est),
+                    **data_attrs(kpi=row.spec.name, arm=str(i), col="mean"),
+                )
+            )
+            if i:
+                cells.append(_diff_cell(row, i))
+        body.append(html.Tr(cells))
+    return html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="results")
+
+
+def verdict_block(headline: list[KpiRow], seeds: int) -> html.Div:
+    """One sentence per arm, a warning when the seeds are too few, the difference chart."""
+    lines = [
+        html.Div(v.sentence(), className="verdict", **data_attrs(arm=v.arm))
+        for v in arm_verdicts(headline)
+    ]
+    warning = too_few_seeds(seeds)
+    parts: list[Any] = [html.Div(lines, id="compare-verdict")]
+    if warning:
+        parts.append(html.Div(warning, id="compare-seed-warning", className="warning"))
+    if len(headline) and len(headline[0].estimates) > 1:
+        parts.append(
+            dcc.Graph(
+                id="compare-chart",
+                figure=difference_chart(headline),
+                config={"displaylogo": False, "displayModeBar": False},
+            )
+        )
+    return html.Div(parts)
+
+
+def comparison_view(store: RunStore, comparison_id: str) -> html.Div:
+    """The stored comparison: verdict and chart, the headline table, all KPIs folded away."""
+    try:
+        record = store.comparison(comparison_id)
+    except StoreError as exc:
+        return html.Div(str(exc), className="error")
+    by_arm = store.kpis_by_arm(comparison_id)
+    rows = summarise(by_arm)
+    first_runs = {}
+    for r in store.runs(comparison_id):
+        if r.arm is not None and r.arm not in first_runs:
+            first_runs[r.arm] = f"/day?run={r.id}"
+    arms = list(by_arm)
+    n = min((len(v) for v in by_arm.values()), default=0)
+    headline = [r for name in HEADLINE for r in rows if r.spec.name == name]
+    nan_free = all(not math.isnan(e.mean) for r in headline for e in r.estimates)
+    return html.Div(
+        [
+            html.H3(f"Result: {record.label}"),
+            verdict_block(headline, n),
+            html.P(
+                f"Base scenario {record.base_scenario} · {n} seeds per arm · "
+                "mean ± 95% confidence interval over seeds · Δ = paired difference to arm A "
+                "on the same seeds (pp: percentage points). Green: significantly better, red: "
+                "significantly worse, grey n.s.: not significant (the interval contains 0).",
+                className="note",
+            ),
+            kpi_table(headline, arms, first_runs),
+            html.Details([html.Summary("All KPIs"), kpi_table(rows, arms, {})], open=not nan_free),
+        ],
+        id="compare-result-view",
+        **data_attrs(comparison=comparison_id),
+    )
