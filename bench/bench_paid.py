@@ -1,0 +1,170 @@
+"""Paid time on a technician-routing day: our planner against PyVRP called directly.
+
+A Solomon instance becomes a field-service day (``bench/fixtures/techday.py``: 25
+technicians with their own homes and skills; every visit required, windows and the day's
+end hard). Three arms, the same time limit for the search of each:
+
+* ``ours, by hour`` — PowerOpt with ``pay = "hour"`` (paid time is the objective);
+* ``ours, by shift`` — PowerOpt as it was for such a company (``pay = "shift"``, travel the
+  objective, everyone leaving at the day's start);
+* ``PyVRP`` — PyVRP on its own model of the same day: one vehicle type per technician
+  (own home, a profile per skill set), ``unit_duration_cost = 1``, a free start.
+
+Every plan is re-timed by the fixture's independent checker (not the planner's evaluator):
+paid minutes from the best departure, feasibility. CPU and wall time are per arm.
+
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_paid.py [--instances R201]
+[--time-limit 10] [--seeds 0] [--exact]``; instances are looked up in
+``tests/models/planner/data`` and ``FIELDTWIN_SOLOMON_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+import pyvrp
+from _common import md_table
+from fixtures.solomon import SolomonDay
+from fixtures.techday import check_plan, paid_params, technician_day
+from pyvrp.stop import MaxRuntime
+
+from twin.models.planner import optimise_day
+from twin.models.planner.matrix import minutes_matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+Routes = dict[str, tuple[str, ...]]
+
+
+def find(name: str) -> Path:
+    for folder in (
+        ROOT / "tests/models/planner/data",
+        Path(os.environ.get("FIELDTWIN_SOLOMON_DIR", ".")),
+    ):
+        for path in (folder / f"{name}.vrp", folder / "vrplib" / f"{name}.vrp"):
+            if path.is_file():
+                return path
+    msg = f"instance {name!r} not found in tests/models/planner/data or FIELDTWIN_SOLOMON_DIR"
+    raise FileNotFoundError(msg)
+
+
+def ours(day: SolomonDay, limit: float, pay: str) -> Routes:
+    params = paid_params() if pay == "hour" else paid_params(pay="shift", travel=1.0, paid_time=0.0)
+    return optimise_day(day.state, day.travel, day.brk, params, 0, limit)
+
+
+def pyvrp_direct(day: SolomonDay, limit: float) -> Routes:
+    """PyVRP's own model of the day (no translation of ours), duration the objective."""
+    st = day.state
+    tids, vids = sorted(st.technicians), sorted(st.visits)
+    specs = [st.technicians[t] for t in tids]
+    visits = [st.visits[v] for v in vids]
+    xy = np.array([*((s.home_x, s.home_y) for s in specs), *((v.x, v.y) for v in visits)])
+    base = np.ceil(minutes_matrix(day.travel, xy, 1.0) * 10 - 1e-6).astype(np.int64)
+    sets = sorted({s.skills for s in specs}, key=sorted)
+    matrices = []
+    for skills in sets:
+        m = base.copy()
+        m[:, len(tids) + np.flatnonzero([v.skill not in skills for v in visits])] = 10**8
+        np.fill_diagonal(m, 0)
+        matrices.append(m)
+    clients = [
+        pyvrp.Client(
+            len(tids) + i,
+            service_duration=round(10 * v.duration_min),
+            tw_early=round(10 * v.window_start),
+            tw_late=round(10 * v.window_end),
+        )
+        for i, v in enumerate(visits)
+    ]
+    types = [
+        pyvrp.VehicleType(
+            1,
+            start_depot=k,
+            end_depot=k,
+            tw_early=round(10 * st.status[t].free_at),
+            tw_late=round(10 * s.max_end),
+            start_late=round(10 * s.max_end),
+            unit_distance_cost=0,
+            unit_duration_cost=1,
+            profile=sets.index(s.skills),
+        )
+        for k, (t, s) in enumerate(zip(tids, specs, strict=True))
+    ]
+    data = pyvrp.ProblemData(
+        [pyvrp.Location(float(x), float(y)) for x, y in xy],
+        clients,
+        [pyvrp.Depot(k) for k in range(len(tids))],
+        types,
+        matrices,
+        matrices,  # type: ignore[arg-type]
+    )
+    res = pyvrp.solve(data, MaxRuntime(limit), seed=0, display=False)
+    routes: Routes = dict.fromkeys(tids, ())
+    for r in res.best.routes():
+        routes[tids[r.vehicle_type()]] = tuple(
+            vids[a.idx] for a in r.schedule() if a.is_client()
+        )
+    return routes
+
+
+def timed(run: Callable[[], Routes]) -> tuple[Routes, float, float]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    routes = run()
+    return routes, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--instances", default="R201")
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--seeds", default="0", help="instance seeds (homes, skills), comma-separated")
+    ap.add_argument("--exact", action="store_true", help="exact Euclidean travel (not DIMACS)")
+    args = ap.parse_args()
+    rows = []
+    for name in args.instances.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            day = technician_day(find(name), seed=seed, exact=args.exact)
+            arms = {
+                "ours, by hour": lambda d=day: ours(d, args.time_limit, "hour"),
+                "ours, by shift": lambda d=day: ours(d, args.time_limit, "shift"),
+                "PyVRP": lambda d=day: pyvrp_direct(d, args.time_limit),
+            }
+            paid = {}
+            for arm, run in arms.items():
+                routes, cpu, wall = timed(run)
+                check = check_plan(day, routes)
+                paid[arm] = check.paid_min
+                used = sum(1 for r in routes.values() if r)
+                rows.append(
+                    [
+                        day.name,
+                        arm,
+                        f"{check.paid_min:,.1f}",
+                        f"{check.travel_min:,.1f}",
+                        used,
+                        "yes" if check.feasible else "; ".join(check.problems)[:60],
+                        f"{cpu:.1f}",
+                        f"{wall:.1f}",
+                    ]
+                )
+            gap = 100 * (paid["ours, by hour"] / paid["PyVRP"] - 1)
+            rows.append([day.name, "ours by hour vs PyVRP", f"{gap:+.2f} %", "", "", "", "", ""])
+    load = os.getloadavg()[0]
+    print(f"time limit {args.time_limit:g} s per arm; load average {load:.1f}")
+    print(
+        md_table(
+            ["day", "arm", "paid min", "travel min", "technicians", "feasible", "CPU s", "wall s"],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
