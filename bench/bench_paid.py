@@ -28,15 +28,12 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np
-import pyvrp
 from _common import md_table
 from fixtures.solomon import SolomonDay
-from fixtures.techday import check_plan, paid_params, technician_day
+from fixtures.techday import check_plan, paid_params, pyvrp_direct, technician_day
 from pyvrp.stop import MaxRuntime
 
 from twin.models.planner import optimise_day
-from twin.models.planner.matrix import minutes_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 Routes = dict[str, tuple[str, ...]]
@@ -59,61 +56,6 @@ def ours(day: SolomonDay, limit: float, pay: str) -> Routes:
     return optimise_day(day.state, day.travel, day.brk, params, 0, limit)
 
 
-def pyvrp_direct(day: SolomonDay, limit: float) -> Routes:
-    """PyVRP's own model of the day (no translation of ours), duration the objective."""
-    st = day.state
-    tids, vids = sorted(st.technicians), sorted(st.visits)
-    specs = [st.technicians[t] for t in tids]
-    visits = [st.visits[v] for v in vids]
-    xy = np.array([*((s.home_x, s.home_y) for s in specs), *((v.x, v.y) for v in visits)])
-    base = np.ceil(minutes_matrix(day.travel, xy, 1.0) * 10 - 1e-6).astype(np.int64)
-    sets = sorted({s.skills for s in specs}, key=sorted)
-    matrices = []
-    for skills in sets:
-        m = base.copy()
-        m[:, len(tids) + np.flatnonzero([v.skill not in skills for v in visits])] = 10**8
-        np.fill_diagonal(m, 0)
-        matrices.append(m)
-    clients = [
-        pyvrp.Client(
-            len(tids) + i,
-            service_duration=round(10 * v.duration_min),
-            tw_early=round(10 * v.window_start),
-            tw_late=round(10 * v.window_end),
-        )
-        for i, v in enumerate(visits)
-    ]
-    types = [
-        pyvrp.VehicleType(
-            1,
-            start_depot=k,
-            end_depot=k,
-            tw_early=round(10 * st.status[t].free_at),
-            tw_late=round(10 * s.max_end),
-            start_late=round(10 * s.max_end),
-            unit_distance_cost=0,
-            unit_duration_cost=1,
-            profile=sets.index(s.skills),
-        )
-        for k, (t, s) in enumerate(zip(tids, specs, strict=True))
-    ]
-    data = pyvrp.ProblemData(
-        [pyvrp.Location(float(x), float(y)) for x, y in xy],
-        clients,
-        [pyvrp.Depot(k) for k in range(len(tids))],
-        types,
-        matrices,
-        matrices,  # type: ignore[arg-type]
-    )
-    res = pyvrp.solve(data, MaxRuntime(limit), seed=0, display=False)
-    routes: Routes = dict.fromkeys(tids, ())
-    for r in res.best.routes():
-        routes[tids[r.vehicle_type()]] = tuple(
-            vids[a.idx] for a in r.schedule() if a.is_client()
-        )
-    return routes
-
-
 def timed(run: Callable[[], Routes]) -> tuple[Routes, float, float]:
     cpu, wall = time.process_time(), time.perf_counter()
     routes = run()
@@ -134,7 +76,7 @@ def main() -> None:
             arms = {
                 "ours, by hour": lambda d=day: ours(d, args.time_limit, "hour"),
                 "ours, by shift": lambda d=day: ours(d, args.time_limit, "shift"),
-                "PyVRP": lambda d=day: pyvrp_direct(d, args.time_limit),
+                "PyVRP": lambda d=day: pyvrp_direct(d, MaxRuntime(args.time_limit)),
             }
             paid = {}
             for arm, run in arms.items():

@@ -29,6 +29,8 @@ from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
 if TYPE_CHECKING:
     from twin.models.planner.evaluate import Walk
 
+NOISE = 1e-9  # minutes: waits shorter than this are rounding in the walk's sums
+
 
 def at_home(spec: TechnicianSpec, st: TechnicianState) -> bool:
     """Whether the technician is at home (off the clock for a company paying by the hour)."""
@@ -61,6 +63,7 @@ def departure_delay(walk: Walk, visits: Mapping[str, VisitTask], break_min: floa
     for i, vid in enumerate(walk.route):
         pause = break_min if before_break[i] and not before_break[i + 1] else 0.0
         arrive = before_t[i] + pause + cum[i + 1] - cum[i]
-        waited += max(0.0, walk.starts[i] - arrive)
+        wait = walk.starts[i] - arrive  # arrival rebuilt from sums: noise, not waiting
+        waited += wait if wait > NOISE else 0.0
         best = min(best, waited + max(0.0, visits[vid].window_end - walk.starts[i]))
     return max(0.0, min(waited, best))
