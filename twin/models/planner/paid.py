@@ -21,13 +21,26 @@ an empty route means no departure: neither is delayed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
 
-if TYPE_CHECKING:
-    from twin.models.planner.evaluate import Walk
+
+class Walk(Protocol):
+    """What is read of a timed route (:class:`twin.models.planner.evaluate.Walk` is one)."""
+
+    @property
+    def route(self) -> Sequence[str]: ...
+    @property
+    def before_t(self) -> Sequence[float]: ...
+    @property
+    def before_break(self) -> Sequence[bool]: ...
+    @property
+    def cum_travel(self) -> Sequence[float]: ...
+    @property
+    def starts(self) -> Sequence[float]: ...
+
 
 NOISE = 1e-9  # minutes: waits shorter than this are rounding in the walk's sums
 
