@@ -118,3 +118,16 @@ def test_time_zone_names_an_iana_zone() -> None:
     assert Scenario(time_zone="UTC").time_zone == "UTC"
     with pytest.raises(ValidationError, match="IANA time zone"):
         Scenario(time_zone="Mars/Olympus")
+
+
+def test_pay_and_paid_time_weight(tmp_path: Path) -> None:
+    path = tmp_path / "pay.toml"
+    path.write_text('[policy]\npay = "hour"\n[policy.weights]\npaid_time = 1.5\n')
+    policy = load_scenario(path).policy
+    assert (policy.pay, policy.weights.paid_time) == ("hour", 1.5)
+    assert Scenario().policy.pay == "shift"
+    path.write_text('[policy]\npay = "piecework"\n')
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path)
+    msg = str(info.value)
+    assert "policy.pay" in msg and "piecework" in msg and "'hour'" in msg

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,6 +109,28 @@ def test_plan_round_trip_with_nested_routes() -> None:
     assert json.loads(ev.to_json(plan))["routes"] == [
         {"technician_id": "T1", "visit_ids": ["V1", "V2"]}
     ]
+
+
+def test_route_departure_is_optional_and_left_out_when_none() -> None:
+    leave = T0 + timedelta(hours=1, seconds=30)
+    plan = ev.PlanPublished(
+        id="b2",
+        time=T0,
+        version=1,
+        reason="daily plan",
+        routes=(
+            ev.Route(technician_id="T1", visit_ids=("V1",), depart_at=leave),
+            ev.Route(technician_id="T2", visit_ids=()),
+        ),
+    )
+    line = ev.to_json(plan)
+    assert ev.from_json(line) == plan
+    routes = json.loads(line)["routes"]
+    assert routes[0]["depart_at"] == ev.format_time(leave)
+    assert routes[1] == {"technician_id": "T2", "visit_ids": []}  # as logs were before
+    bad = line.replace(ev.format_time(leave), "soon")
+    with pytest.raises(ev.EventParseError, match=r"routes\[0\]\.depart_at"):
+        ev.from_json(bad)
 
 
 @given(

@@ -155,3 +155,45 @@ def test_a_rating_teaches_the_planner_at_once(small: Scenario) -> None:
     assert isinstance(given, ev.FeedbackGiven) and given.rating == 1
     after = world.dispatcher.chemistry.score(customer, "T001")  # type: ignore[attr-defined]
     assert after < before
+
+
+def test_paid_by_the_hour_technicians_leave_at_the_planned_departure(small: Scenario) -> None:
+    from twin.app.wiring import dispatcher_factory
+
+    hourly = small.model_copy(
+        update={
+            "policy": small.policy.model_copy(
+                update={
+                    "planner": "poweropt",
+                    "pay": "hour",
+                    "weights": small.policy.weights.model_copy(update={"paid_time": 1.0}),
+                }
+            )
+        }
+    )
+    world = World(hourly, dispatcher_factory(hourly))
+    planned: dict[str, float | None] = {}  # the departure in force, per technician
+    first: dict[str, float] = {}
+    starts = {}
+    for e in world.run():
+        if isinstance(e, ev.PlanPublished):
+            for r in e.routes:
+                at = r.depart_at
+                planned[r.technician_id] = None if at is None else world.clock.minutes(at)
+        elif isinstance(e, ev.ShiftStarted):
+            starts[e.technician_id] = world.clock.minutes(e.time)
+        elif isinstance(e, ev.TravelStarted) and e.technician_id not in first:
+            t = world.clock.minutes(e.time)
+            first[e.technician_id] = t
+            at = planned.get(e.technician_id)
+            if at is not None and at > starts[e.technician_id]:
+                assert abs(t - at) < 1e-6, (e.technician_id, t, at)
+    later = [t for t, at in first.items() if at > starts[t] + 1]
+    assert len(later) >= len(first) // 2  # most leave after their shift starts, not at it
+
+
+def test_paid_by_the_shift_nobody_waits_at_home(small: Scenario) -> None:
+    events = World(small, BaselineDispatcher).run()
+    assert all(
+        r.depart_at is None for e in events if isinstance(e, ev.PlanPublished) for r in e.routes
+    )

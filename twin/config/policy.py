@@ -62,7 +62,8 @@ class PlannerWeights(_Model):
     window, ``late_visit`` per visit planned late, ``overtime`` per minute past the regular
     shift end, ``window_width`` per hour of promised window width (narrower offers rank
     first), ``balance`` per squared hour of route span (spreads the work), ``missed`` per
-    visit left unplanned. The preferred technician is ``Policy.best_match_weight``.
+    visit left unplanned, ``paid_time`` per minute a technician is paid (see
+    ``Policy.pay``). The preferred technician is ``Policy.best_match_weight``.
     """
 
     travel: float = Field(
@@ -96,6 +97,16 @@ class PlannerWeights(_Model):
         description="PowerOpt: cost per squared hour of route span; spreads the work (0-100)",
     )
     missed: float = Field(default=600.0, ge=0, le=10_000)
+    paid_time: float = Field(
+        default=0.0,
+        ge=0,
+        le=100,
+        title="Planner weight: paid time",
+        description=(
+            "PowerOpt: cost of a minute a technician is paid (policy.pay: from departure to "
+            "return, or the whole shift) (0-100)"
+        ),
+    )
 
 
 class Policy(_Model):
@@ -190,6 +201,14 @@ class Policy(_Model):
     )
     # the objective of the PowerOpt planner (planner = "poweropt")
     weights: PlannerWeights = PlannerWeights()
+    # how the company pays its technicians: by the shift (the whole shift, whatever the plan:
+    # technicians leave when their shift starts), or by the hour (from the departure the
+    # planner chooses to the return home: a later departure replaces waiting for a window)
+    pay: Literal["shift", "hour"] = Field(
+        default="shift",
+        title="Technicians paid by",
+        description="shift: the whole shift; hour: from departure to return (late starts)",
+    )
     # search iterations of the daily optimisation (planner = "poweropt"): a count, so that
     # a seed gives the same plan on any machine
     # (700 took about 5 s on the default scenario on the development machines)

@@ -101,7 +101,12 @@ def _encode(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _encode(getattr(value, name)) for name in _field_names(type(value))}
+        omit = getattr(kind, "OMIT_IF_NONE", ())  # optional fields added later
+        return {
+            name: _encode(v)
+            for name in _field_names(kind)
+            if (v := getattr(value, name)) is not None or name not in omit
+        }
     return value
 
 

@@ -214,10 +214,17 @@ class FeedbackGiven(Event):
 # ---------------------------------------------------------------- brain: decisions
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
-    """One technician's ordered visits in a published plan."""
+    """One technician's ordered visits in a published plan, and, for a company that pays by
+    the hour, when the technician leaves home for them (``None``: as soon as free).
 
+    ``depart_at`` came later: it is left out of the JSON when ``None`` (``OMIT_IF_NONE``),
+    so older logs read unchanged and logs without late departures are byte-identical.
+    """
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"depart_at"})
     technician_id: str
     visit_ids: tuple[str, ...]
+    depart_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,7 +4,8 @@ A technician follows the route they were last given: take the next visit, drive 
 (expected time times hidden leg noise), wait if early, work for the visit's true duration,
 and repeat; take the statutory break once it is due; wait for new work when the route is
 empty; drive home when the shift is over, when nothing fits before the overtime limit, or
-when they become unavailable.
+when they become unavailable. A technician paid by the hour leaves home at the planner's
+departure (``World.departures``), not at the shift's start.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from twin import events as ev
 from twin.config import Scenario
 from twin.models.routing.plan import BreakRule, VisitTask
 from twin.models.routing.travel import TravelModel
+from twin.sim.departures import Departures
 from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile
 
@@ -48,6 +50,8 @@ class Workplace(Protocol):
     def is_available(self, tid: str) -> bool: ...
     def start_shift(self, tid: str) -> None: ...
     def end_shift(self, tid: str) -> None: ...
+    @property
+    def departures(self) -> Departures: ...
     def take_next(self, tid: str, x: float, y: float) -> str | None: ...
     def wake_event(self, tid: str) -> simpy.Event: ...
     def set_break(self, tid: str) -> None: ...
@@ -75,6 +79,7 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
     if prof.sick:
         return  # reported by the world's sickness process before the shift
     world.start_shift(tid)
+    yield from _wait_to_leave(world, tid)
     x, y = spec.home_x, spec.home_y
     break_taken = False
     noise_cv = world.scenario.traffic.leg_noise_cv
@@ -137,6 +142,13 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         world.after_visit(tid, vid, arrival)
     yield from _drive_home(world, tid, x, y)
     world.end_shift(tid)
+
+
+def _wait_to_leave(world: Workplace, tid: str) -> Generator[Any, Any, None]:
+    """Paid by the hour: at home until the planner's departure (a new plan may move it)."""
+    env = world.env
+    while (at := world.departures.at(tid)) is not None and env.now < at and world.is_available(tid):
+        yield world.wake_event(tid) | env.timeout(at - env.now)
 
 
 def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any, Any, None]:

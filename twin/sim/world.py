@@ -29,6 +29,7 @@ from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianS
 from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
 from twin.sim.demand import make_demand
+from twin.sim.departures import Departures
 from twin.sim.gps import pings
 from twin.sim.rating import will_rate
 from twin.sim.recorder import Recorder
@@ -64,6 +65,7 @@ class World:
         self.travel = self.company.travel
         self.break_rule = self.company.break_rule
         self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
+        self.departures = Departures(scenario.policy.pay, self.dispatcher, self.clock)
         self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
         self.specs = {p.id: p.spec for p in team}
         self._specs_view = MappingProxyType(self.specs)
@@ -214,6 +216,7 @@ class World:
             if any(v in moved for v in route):
                 changed[tid] = tuple(v for v in route if v not in moved)
         self.set_routes(changed)
+        self.departures.adopt(plan, changed)  # the plan's own departures win over ours
 
     def is_open(self, vid: str) -> bool:
         """Booked today and still to do: not done, cancelled or under way."""
@@ -232,6 +235,7 @@ class World:
             wake = self._wake.pop(tid, None)
             if wake is not None and not wake.triggered:
                 wake.succeed()
+        self.departures.replan(self.plan_state, routes)
         if reason is not None and routes:
             self._publish(routes, reason)
 
@@ -241,9 +245,7 @@ class World:
             ev.PlanPublished,
             version=self.plan_version,
             reason=reason,
-            routes=tuple(
-                ev.Route(technician_id=t, visit_ids=tuple(r)) for t, r in sorted(routes.items())
-            ),
+            routes=self.departures.on_wire(routes, self.now),
         )
 
     # ------------------------------------------------------------------ dispatcher view

@@ -213,6 +213,7 @@ def _routes(value: Any, rules: EventRules, name: str) -> None:
         _technician(route.technician_id, rules, f"{name}[{i}].technician_id")
         for j, vid in enumerate(route.visit_ids):
             _id(vid, rules, f"{name}[{i}].visit_ids[{j}]")
+        _other_time(route.depart_at, rules, f"{name}[{i}].depart_at")
 
 
 BY_NAME: dict[str, Check] = {

@@ -100,6 +100,22 @@ class PowerOptDispatcher:
         )
         return res.routes
 
+    def departures(self, state: PlanState, technicians: Sequence[str]) -> dict[str, float]:
+        """Paid by the hour: when each of ``technicians`` leaves home for their route in
+        ``state``, where that is later than when they are free (see :mod:`.paid`)."""
+        if self.params.pay != "hour" or not self.params.paid_time:
+            return {}
+        ev = self.evaluator(state)
+        out = {}
+        for tid in technicians:
+            route = tuple(state.routes.get(tid, ()))
+            st = state.status[tid]
+            if route and st.available:
+                at = ev.departure(tid, ev.walk(tid, route))
+                if at > st.free_at:
+                    out[tid] = at
+        return out
+
     def plan_day(self, state: PlanState, seed: int) -> Routes:
         bonus = self.chemistry.bonus if self.chemistry is not None else None
         routes = optimise_day(

@@ -3,12 +3,14 @@
 The planner's one objective, per technician route, in minute-equivalents of travel::
 
     travel·travel_min + lateness·late_min + late_visit·n_late + overtime·overtime_min
-    + HARD·(minutes past the effective max_end) + balance·(span_h)²
+    + HARD·(minutes past the effective max_end) + balance·(span_h)² + paid_time·paid_min
     − best_match·Σ chemistry bonus(customer, technician) + HARD_SKILL·(visits without skill)
 
 where the effective max end is ``min(max_end, shift_end + overtime_allowed_min)`` and the
 span is the technician's end minus ``free_at``. The squared span is convex, so moving work
-from a long day to a short one lowers the sum (workload balance).
+from a long day to a short one lowers the sum (workload balance). ``paid_min`` counts only
+when the company pays by the hour: from the departure :mod:`twin.models.planner.paid`
+chooses to the end.
 
 Times follow :func:`twin.models.plan.route_timeline` exactly (time-dependent travel, waiting,
 the statutory break, home leg without incidents); ``tests`` check the equality. A
@@ -20,8 +22,9 @@ first changed stop and stops as soon as the times converge back onto the old rou
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from twin.models.planner.paid import departure
 from twin.models.planner.params import PlannerParams
 from twin.models.routing.plan import (
     BreakRule,
@@ -303,7 +306,7 @@ class Evaluator:
         n_late: int,
     ) -> Walk:
         cost = self._cost(tid, route, end, travel_min, late_min, n_late)
-        return Walk(
+        walk = Walk(
             route,
             tuple(before_t),
             tuple(before_break),
@@ -317,6 +320,15 @@ class Evaluator:
             n_late,
             cost,
         )
+        if self.params.pay == "hour" and self.params.paid_time and route:
+            paid = end - self.departure(tid, walk)
+            walk = replace(walk, cost=cost + self.params.paid_time * paid)
+        return walk
+
+    def departure(self, tid: str, w: Walk) -> float:
+        """When ``tid`` leaves for ``w`` if paid by the hour (see :mod:`.paid`)."""
+        spec, st = self.state.technicians[tid], self.state.status[tid]
+        return departure(spec, st, self.visits, w, self.brk.length_min)
 
     def _cost(
         self,

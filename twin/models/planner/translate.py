@@ -18,6 +18,16 @@ Translation (all times in integer units of ``1/params.scale`` minute):
   required, the others optional with a prize of ``missed·(1 + priority)``.
 * **Travel → one static matrix** per profile (see :mod:`twin.models.planner.matrix`);
   the objective is ``travel`` per minute driven plus ``overtime`` per overtime minute.
+  Travel that does not depend on the time of day (:class:`EuclideanTravel`, exact or
+  truncated) is rounded *conservatively*: legs, service times and window opens up, window
+  closes and max ends down, so a route PyVRP calls on time is on time in our evaluator
+  (nearest rounding made one arrive 0.028 min late). The time-dependent city keeps
+  nearest rounding: its static matrix is an estimate, re-timed and repaired afterwards.
+* **Paid time** (``params.pay = "hour"``): ``paid_time`` per minute of route duration
+  (PyVRP's ``unit_duration_cost``), and technicians still at home may start as late as
+  their max end (``start_late``), so PyVRP chooses their departure as our evaluator does
+  (:mod:`twin.models.planner.paid`). PyVRP's overtime is then duration past the regular
+  length, ours time past the shift end: the same for a technician who leaves on time.
 * **Capacity** (only the benchmarks need it): an optional :class:`Cargo`.
 
 :func:`build_problem` translates, :func:`warm_start` turns existing routes into a PyVRP
@@ -27,13 +37,14 @@ solution of the translated problem.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
 
 from twin.models.planner.evaluate import Cargo
-from twin.models.planner.matrix import minutes_matrix, planning_pace
+from twin.models.planner.matrix import EuclideanTravel, minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
 from twin.models.routing.dispatch import Routes
 from twin.models.routing.plan import BreakRule, PlanState
@@ -58,8 +69,17 @@ class _Group:
     no_break: bool
 
 
-def _scaled(minutes: float, scale: int) -> int:
-    return round(minutes * scale)
+SAFE_EPS = 1e-6  # integer units: what conservative rounding forgives of float noise
+
+
+def _scaled(minutes: float, scale: int, way: int = 0) -> int:
+    """``minutes`` in integer units: nearest (``way`` 0), up (1) or down (-1)."""
+    units = minutes * scale
+    if way > 0:
+        return math.ceil(units - SAFE_EPS)
+    if way < 0:
+        return math.floor(units + SAFE_EPS)
+    return round(units)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +147,9 @@ def build_problem(
     horizon_start = min(state.status[t].free_at for t in techs)
     horizon_end = max(state.technicians[t].shift_end for t in techs)
     pace = planning_pace(travel, horizon_start, horizon_end)
-    base = np.rint(minutes_matrix(travel, xy, pace, state.incidents) * sc).astype(np.int64)
+    safe = isinstance(travel, EuclideanTravel)  # static travel: round conservatively
+    minutes = minutes_matrix(travel, xy, pace, state.incidents) * sc
+    base = (np.ceil(minutes - SAFE_EPS) if safe else np.rint(minutes)).astype(np.int64)
     skill_sets = sorted({g.skills for g in groups}, key=sorted)
     profile_of = {s: i for i, s in enumerate(skill_sets)}
     visit_skill = np.array([state.visits[v].skill for v in vids])
@@ -139,13 +161,15 @@ def build_problem(
         np.fill_diagonal(m, 0)
         matrices.append(m)
 
-    integral = float(params.travel).is_integer() and float(params.overtime).is_integer()
-    mult = 1 if integral else 10
+    weights = (params.travel, params.overtime, params.paid_time)
+    mult = 1 if all(float(w).is_integer() for w in weights) else 10
 
     locations = [pyvrp.Location(float(x), float(y)) for x, y in xy]
     depots = [pyvrp.Depot(i) for i in range(n_dep)]
-    clients = _clients(state, vids, n_dep, params, mult, cargo)
-    vehicle_types, members = _vehicle_types(groups, depot_xy, profile_of, brk, params, mult, cargo)
+    clients = _clients(state, vids, n_dep, params, mult, cargo, safe)
+    vehicle_types, members = _vehicle_types(
+        groups, depot_xy, profile_of, brk, params, mult, cargo, safe
+    )
     # the same integer matrix serves as distance (priced) and duration (timed)
     data = pyvrp.ProblemData(locations, clients, depots, vehicle_types, matrices, matrices)  # type: ignore[arg-type]
     return StaticProblem(data, all_techs, tuple(vids), tuple(members))
@@ -158,22 +182,24 @@ def _clients(
     params: PlannerParams,
     mult: int,
     cargo: Cargo | None,
+    safe: bool,
 ) -> list[pyvrp.Client]:
     """One PyVRP client per visit: its window, duration, and a prize if it may be left out."""
     sc = params.scale
+    up, down = (1, -1) if safe else (0, 0)
     clients = []
     for i, vid in enumerate(vids):
         v = state.visits[vid]
         required = v.priority >= params.required_priority
         prize = 0 if required else round(params.missed * (1 + v.priority) * mult * sc)
-        tw_early = _scaled(v.window_start, sc)
+        tw_early = _scaled(v.window_start, sc, up)
         clients.append(
             pyvrp.Client(
                 n_dep + i,
                 delivery=[cargo.demand.get(vid, 0)] if cargo else [],
-                service_duration=_scaled(v.duration_min, sc),
+                service_duration=_scaled(v.duration_min, sc, up),
                 tw_early=tw_early,
-                tw_late=max(tw_early, _scaled(v.window_end, sc)),
+                tw_late=max(tw_early, _scaled(v.window_end, sc, down)),
                 prize=prize,
                 required=required,
                 name=vid,
@@ -190,28 +216,35 @@ def _vehicle_types(
     params: PlannerParams,
     mult: int,
     cargo: Cargo | None,
+    safe: bool,
 ) -> tuple[list[pyvrp.VehicleType], list[tuple[str, ...]]]:
     """One vehicle type per group of identical technicians, and each type's members."""
     sc = params.scale
+    up, down = (1, -1) if safe else (0, 0)
+    hourly = params.pay == "hour" and params.paid_time > 0
     vehicle_types = []
     members = []
     for g, group in groups.items():
         reserve = 0.0 if g.no_break else brk.length_min
         late = max(g.free_at, g.max_end - reserve)
         regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
+        early = _scaled(g.free_at, sc, up)
+        end = max(early, _scaled(late, sc, down))
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(group),
                 capacity=[g.capacity] if cargo else [],
                 start_depot=depot_xy[g.start],
                 end_depot=depot_xy[g.home],
-                tw_early=_scaled(g.free_at, sc),
-                tw_late=_scaled(late, sc),
-                start_late=_scaled(g.free_at, sc),
+                tw_early=early,
+                tw_late=end,
+                # paid by the hour and still at home: PyVRP chooses the departure
+                start_late=end if hourly and g.start == g.home else early,
                 shift_duration=_scaled(regular, sc),
                 max_overtime=_scaled(late - g.free_at, sc) - _scaled(regular, sc),
                 unit_distance_cost=round(params.travel * mult),
                 unit_overtime_cost=round(params.overtime * mult),
+                unit_duration_cost=round(params.paid_time * mult) if hourly else 0,
                 profile=profile_of[g.skills],
                 name=group[0],
             )
