@@ -23,7 +23,8 @@ def test_national_is_large_at_ten_times_the_size_and_area() -> None:
 
 def test_national_workforce_is_ten_thousand_people_in_the_region() -> None:
     scenario = load_scenario(SCENARIOS / "national.toml")
-    team = make_workforce(scenario, stream(scenario.company_seed, "workforce"), stream(1, "absence"))
+    rng = stream(scenario.company_seed, "workforce")
+    team = make_workforce(scenario, rng, stream(1, "absence"))
     ids = [p.id for p in team]
     assert len(set(ids)) == 10_000
     assert ids == sorted(ids)  # the roster's order is the string order of its ids

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from twin.events.schema import EVENT_TYPES, SCHEMA_VERSION, Event, Position
+from twin.events.schema import EVENT_TYPES, SCHEMA_VERSION, Event
 
 
 class EventParseError(ValueError):
