@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin import events as ev
+from twin.analysis.daylog import DayRead, read_day
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.roster import write_roster
 from twin.app.wiring import build_brain, build_world
@@ -75,16 +76,23 @@ def run_scenario(
     scenario, seed = world.scenario, world.seed  # the seed enters once, here
     run = simulate(world, progress)
     events = run.events
-    kpis = compute_kpis(events, scenario)
+    day = read_day(events, scenario)  # once, for the KPIs and the report
+    kpis = compute_kpis(events, scenario, day)
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        lines = _write_outputs(out_dir, world, run, kpis, report, note)
+        lines = _write_outputs(out_dir, world, run, kpis, report, note, day)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
 
 
 def _write_outputs(
-    out_dir: Path, world: World, run: BrainRun, kpis: Kpis, report: bool, note: Stage
+    out_dir: Path,
+    world: World,
+    run: BrainRun,
+    kpis: Kpis,
+    report: bool,
+    note: Stage,
+    day: DayRead | None = None,
 ) -> tuple[str, ...]:
     """The run's folder, written beside ``out_dir`` and put in place whole at the end (a
     kill leaves the previous run); returns the log's lines."""
@@ -110,5 +118,5 @@ def _write_outputs(
             note(OUTPUT_STAGES[2])
             title = f"FieldTwin — {scenario.name}, seed {world.seed}, policy {scenario.policy.name}"
             extra = brain_sections(events, quality, run.ops)
-            write_report(folder.path / "report.html", events, kpis, scenario, title, extra)
+            write_report(folder.path / "report.html", events, kpis, scenario, title, extra, day)
     return lines
