@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, float], None]
 Stage = Callable[[str], None]
-OUTPUT_STAGES: tuple[str, ...] = ("event log", "quality", "report")
+OUTPUT_STAGES: tuple[str, ...] = ("KPIs", "event log", "quality", "report")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,7 @@ def run_scenario(
     scenario, seed = world.scenario, world.seed  # the seed enters once, here
     run = simulate(world, progress)
     events = run.events
+    note(OUTPUT_STAGES[0])
     day = read_day(events, scenario)  # once, for the KPIs and the report
     kpis = compute_kpis(events, scenario, day)
     wall = time.perf_counter() - started
@@ -99,7 +100,7 @@ def _write_outputs(
     from twin.app.outputs import RunFolder
 
     scenario, events = world.scenario, run.events
-    note(OUTPUT_STAGES[0])
+    note(OUTPUT_STAGES[1])
     lines = tuple(ev.to_lines(events))
     with RunFolder(out_dir) as folder:
         folder.write_log(lines)
@@ -112,10 +113,10 @@ def _write_outputs(
             from twin.analysis.report import write_report
             from twin.analysis.report.brain import brain_sections
 
-            note(OUTPUT_STAGES[1])
+            note(OUTPUT_STAGES[2])
             quality = measure(events)
             folder.write_json("quality.json", quality.to_dict())
-            note(OUTPUT_STAGES[2])
+            note(OUTPUT_STAGES[3])
             title = f"FieldTwin — {scenario.name}, seed {world.seed}, policy {scenario.policy.name}"
             extra = brain_sections(events, quality, run.ops)
             write_report(folder.path / "report.html", events, kpis, scenario, title, extra, day)
