@@ -130,7 +130,9 @@ def _utc(t: datetime) -> datetime:
 
 
 def compress_log(lines: Sequence[str]) -> bytes:
-    return zlib.compress(("\n".join(lines) + "\n").encode("utf-8"), level=6)
+    # level 1: a third of level 6's time for a third more bytes (57 MB of log at 1,000
+    # technicians: 0.35 s to 8 MB, against 1.0 s to 6 MB); any level reads back the same
+    return zlib.compress(("\n".join(lines) + "\n").encode("utf-8"), level=1)
 
 
 def _kpis(row: Sequence[Any]) -> Kpis:
