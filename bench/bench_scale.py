@@ -1,7 +1,10 @@
 """Scale benchmark (issue 19): cost per technician-day as the company grows.
 
 ``large.toml`` with only ``workforce.technicians`` changed (same city, same demand per
-technician), at several sizes, in three parts, each in a fresh process:
+technician), at several sizes (default 1,000, 3,000 and 10,000), in three parts, each in a
+fresh process. ``--region grow`` grows the city with the company instead (side
+``∝ √n``: the density of technicians and of demand stays that of the base scenario, as in
+``national.toml``); ``--base`` takes another base scenario:
 
 * ``world``: ``World(...)`` with policy baseline (construction: demand, workforce, the
   pre-day booking), then ``world.run()`` (the world alone);
@@ -21,8 +24,9 @@ tree are compared in one run under the same load; the logs must then be byte-ide
 Per part and tree the table gives ms of CPU per technician-day at each size and the
 exponent ``b`` of a least-squares fit ``cpu = a · n^b`` (1.0: linear in the company).
 
-Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_scale.py [--sizes 250 500 1000 2000]
-[--trees /tmp/old .] [--labels old new] [--parts world direct bytewax] [--repeats 1]``
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_scale.py [--sizes 1000 3000 10000]
+[--trees /tmp/old .] [--labels old new] [--parts world direct bytewax] [--repeats 1]
+[--base data/scenarios/large.toml] [--region fixed|grow]``
 """
 
 from __future__ import annotations
@@ -56,18 +60,28 @@ def _digest(events: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
-def _builders(tree: Path, n: int, part: str) -> tuple[Any, Any, Any]:
+def _scaled(base: Path, n: int, region: str, **changes: Any) -> Any:
+    """The base scenario at ``n`` technicians (and, with ``region == "grow"``, a city whose
+    area grows with them), with ``changes``."""
+    from twin.config import load_scenario
+
+    sc = load_scenario(base)
+    over = {"workforce.technicians": n, **changes}
+    if region == "grow":
+        grown = sc.city.size_km * math.sqrt(n / sc.workforce.technicians)
+        over["city.size_km"] = round(grown, 1)
+    return sc.with_overrides(**over)
+
+
+def _builders(tree: Path, n: int, part: str, base: Path, region: str) -> tuple[Any, Any, Any]:
     """(make world, make brain, loop) for the tree importable here: this tree's wiring, or
     the pre-wiring API of older trees (``twin.runner``), so both can be timed side by side."""
     brain = part != "world"
     try:
         from twin.app.wiring import build_brain, build_world
-        from twin.config import load_scenario
         from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 
-        sc = load_scenario(tree / "data" / "scenarios" / "large.toml").with_overrides(
-            **{"workforce.technicians": n, "policy.brain": brain}
-        )
+        sc = _scaled(base, n, region, **{"policy.brain": brain})
         make_world, make_brain = (
             (lambda seed: build_world(sc, seed)),
             (lambda world: build_brain(world.company)),
@@ -79,20 +93,17 @@ def _builders(tree: Path, n: int, part: str) -> tuple[Any, Any, Any]:
             run_direct_loop,
         )
 
-        from twin.config import load_scenario
         from twin.sim.world import World
 
-        sc = load_scenario(tree / "data" / "scenarios" / "large.toml").with_overrides(
-            **{"workforce.technicians": n, "policy.dispatcher": "brain" if brain else "baseline"}
-        )
+        sc = _scaled(base, n, region, **{"policy.dispatcher": "brain" if brain else "baseline"})
         make_world = lambda seed: World(sc, dispatcher_factory(sc), seed)  # noqa: E731
         make_brain = lambda world: brain_params(sc, world.specs)  # noqa: E731
     return make_world, make_brain, run_direct_loop if part == "direct" else run_closed_loop
 
 
-def measure(tree: Path, n: int, part: str, seed: int) -> dict[str, Any]:
+def measure(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -> dict[str, Any]:
     """One part at ``n`` technicians on the ``twin`` importable here (the worker's tree)."""
-    make_world, make_brain, loop = _builders(tree, n, part)
+    make_world, make_brain, loop = _builders(tree, n, part, base, region)
     c0, w0 = time.process_time(), time.perf_counter()
     world = make_world(seed)
     c1, w1 = time.process_time(), time.perf_counter()
@@ -119,9 +130,10 @@ def measure(tree: Path, n: int, part: str, seed: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the driver
-def run_worker(tree: Path, n: int, part: str, seed: int) -> dict[str, Any]:
+def run_worker(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, str(HERE), "--worker", str(tree), str(n), part, str(seed)]
+    cmd += [str(base), region]
     done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         msg = f"worker {tree} n={n} part={part} failed:\n{done.stderr[-3000:]}"
@@ -190,7 +202,8 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
     rows.sort(key=lambda row: (row[0], row[1], int(row[2].replace(",", ""))))
     head = ["measure", "tree", "technicians", "CPU s", "wall s", "CPU ms / tech-day"]
     head += ["load avg", "peak MB", "events", "log sha256"]
-    print(f"\n### Scale: large.toml, seed {args.seed}, technicians {args.sizes}\n")
+    city = "city grows with the company" if args.region == "grow" else "same city"
+    print(f"\n### Scale: {args.base.name} ({city}), seed {args.seed}, technicians {args.sizes}\n")
     print(md_table(head, rows))
     fits = []
     for (name, label), points in sorted(by_measure.items()):
@@ -217,10 +230,14 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         tree, n, part, seed = Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-        print(json.dumps(measure(tree, n, part, seed)))
+        print(json.dumps(measure(tree, n, part, seed, Path(sys.argv[6]), sys.argv[7])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000, 2000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--base", type=Path, default=HERE.parents[1] / "data/scenarios/large.toml")
+    parser.add_argument(
+        "--region", choices=("fixed", "grow"), default="fixed", help="city size as n grows"
+    )
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
     parser.add_argument("--labels", nargs="+", default=None)
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
@@ -234,13 +251,14 @@ def main() -> None:
         parser.error(f"--sizes must be increasing and >= 1, got {args.sizes}")
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    base = args.base.resolve()  # one file for every tree (older trees lack national.toml)
     started = time.perf_counter()
     results: dict[tuple[str, int, str], dict[str, Any]] = {}
     for n in args.sizes:
         for part in args.parts:
             for rep in range(args.repeats):
                 for tree, label in zip(args.trees, labels, strict=True):  # interleaved
-                    r = run_worker(tree.resolve(), n, part, args.seed)
+                    r = run_worker(tree.resolve(), n, part, args.seed, base, args.region)
                     print(
                         f"{label} n={n} {part} #{rep + 1}: build {r['build_cpu']:.2f} s CPU, "
                         f"day {r['day_cpu']:.2f} s CPU ({r['day_wall']:.2f} s wall), load "

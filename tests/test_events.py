@@ -232,3 +232,38 @@ def test_offsets_are_converted_to_utc(text: str, expected: datetime) -> None:
 def test_ambiguous_timestamps_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="expected an ISO 8601 date and time"):
         ev.parse_time(text)
+
+
+def _generic(e: ev.Event) -> str:
+    return codec._JSON.encode(codec.to_dict(e))
+
+
+def test_direct_writer_gives_the_encoder_s_bytes_for_a_brain_day(tiny: Scenario) -> None:
+    from twin.app.wiring import build_brain
+    from twin.stream.connectors.bridge import run_direct_loop
+
+    world = World(tiny.with_overrides(**{"policy.brain": True}), BaselineDispatcher)
+    events = run_direct_loop(world, build_brain(world.company)).events
+    assert {type(e) for e in events} >= {ev.Position, ev.EtaUpdated, ev.PlanPublished}
+    assert ev.to_lines(events) == [_generic(e) for e in events]
+    assert any(codec._flat_json(e) is None for e in events)  # plans: nested, the encoder's
+
+
+@given(
+    p=st.floats(),  # NaN and infinities included: the encoder's own spelling
+    text=st.text(max_size=12),
+    flag=st.booleans(),
+    seconds=st.integers(min_value=0, max_value=10**8),
+)
+def test_direct_writer_equals_the_encoder(p: float, text: str, flag: bool, seconds: int) -> None:
+    from datetime import timedelta
+
+    t = T0 + timedelta(seconds=seconds, microseconds=seconds % 7)
+    for e in (
+        ev.DelayDetected(
+            id=text, time=t, visit_id=text, technician_id="T1", probability=p, eta=t, window_end=T0
+        ),
+        ev.Position(id="w1", time=t, technician_id=text, x=p, y=-p),
+        ev.Arrived(id="w2", time=t, technician_id=text, visit_id=None if flag else text, x=p, y=1),
+    ):
+        assert ev.to_json(e) == _generic(e)

@@ -93,3 +93,14 @@ def test_readers_and_a_writer_share_the_store_across_threads(
     writer.join()
     assert not errors
     assert len(store.runs()) == 5 >= seen
+
+
+@pytest.mark.parametrize("block", [1, 3, 20_000])
+def test_log_compressed_in_blocks_reads_back_whole(block: int) -> None:
+    import zlib
+
+    from twin.app.store import compress_log
+
+    lines = [f'{{"id":"w{i}","text":"Größe {i}"}}' for i in range(10)]
+    text = zlib.decompress(compress_log(lines, block=block)).decode("utf-8")
+    assert text == "\n".join(lines) + "\n"

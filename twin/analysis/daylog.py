@@ -276,6 +276,23 @@ def days_of(ix: LogIndex, acts: Sequence[Activity]) -> list[TechnicianDay]:
     return days
 
 
+@dataclass(frozen=True, slots=True)
+class DayRead:
+    """A log read once for everything measured from it (the KPIs and the report share it):
+    the index, the closed activities, today's visit outcomes and the technicians' days."""
+
+    index: LogIndex
+    activities: list[Activity]
+    outcomes: list[VisitOutcome]
+    days: list[TechnicianDay]
+
+
+def read_day(events: Iterable[Event], scenario: Scenario) -> DayRead:
+    ix = index_log(events)
+    acts = pair_activities(ix.events)
+    return DayRead(ix, acts, visit_outcomes(ix, scenario), days_of(ix, acts))
+
+
 def per_visit_outcomes(events: Iterable[Event], scenario: Scenario) -> list[VisitOutcome]:
     """One outcome per today's visit, ordered by window start then visit id."""
     return visit_outcomes(index_log(events), scenario)

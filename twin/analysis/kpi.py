@@ -17,13 +17,11 @@ import numpy as np
 
 from twin.analysis.daylog import (
     Activity,
+    DayRead,
     LogIndex,
     TechnicianDay,
     VisitOutcome,
-    days_of,
-    index_log,
-    pair_activities,
-    visit_outcomes,
+    read_day,
 )
 from twin.clock import minutes_between
 from twin.config import Costs, Satisfaction, Scenario
@@ -187,15 +185,13 @@ def _employee_satisfaction(days: Sequence[TechnicianDay]) -> float:
     return min(100.0, max(0.0, 100 - 15 * overtime - 40 * cv))
 
 
-def compute_kpis(events: Iterable[Event], scenario: Scenario) -> Kpis:
+def compute_kpis(events: Iterable[Event], scenario: Scenario, day: DayRead | None = None) -> Kpis:
     """The KPIs of ``scenario.date`` from an event log (terms of :mod:`twin.analysis.daylog`):
     visits (:func:`_visit_kpis`), emergencies (:func:`_emergency_kpis`), time and money
     (:func:`_time_and_money`), satisfaction and the brain's activity
-    (:func:`_satisfaction_kpis`)."""
-    ix = index_log(events)
-    outcomes = visit_outcomes(ix, scenario)
-    acts = pair_activities(ix.events)
-    days = days_of(ix, acts)
+    (:func:`_satisfaction_kpis`). ``day``: the log already read (:func:`read_day`)."""
+    day = day if day is not None else read_day(events, scenario)
+    ix, outcomes, acts, days = day.index, day.outcomes, day.activities, day.days
     visits = _visit_kpis(ix, outcomes, scenario)
     emergencies, refused = _emergency_kpis(ix, scenario)
     deferred = visits["visits_deferred"]

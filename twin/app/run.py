@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from twin import events as ev
+from twin.analysis.daylog import DayRead, read_day
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.roster import write_roster
 from twin.app.wiring import build_brain, build_world
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, float], None]
 Stage = Callable[[str], None]
-OUTPUT_STAGES: tuple[str, ...] = ("event log", "quality", "report")
+OUTPUT_STAGES: tuple[str, ...] = ("KPIs", "event log", "quality", "report")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +76,13 @@ def run_scenario(
     scenario, seed = world.scenario, world.seed  # the seed enters once, here
     run = simulate(world, progress)
     events = run.events
-    kpis = compute_kpis(events, scenario)
+    note(OUTPUT_STAGES[0])
+    day = read_day(events, scenario)  # once, for the KPIs and the report
+    kpis = compute_kpis(events, scenario, day)
     wall = time.perf_counter() - started
     lines: tuple[str, ...] | None = None
     if out_dir is not None:
-        lines = write_outputs(out_dir, world, run, kpis, report, note)
+        lines = write_outputs(out_dir, world, run, kpis, report, note, day)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
 
 
@@ -90,13 +93,14 @@ def write_outputs(
     kpis: Kpis,
     report: bool = True,
     note: Stage = lambda _: None,
+    day: DayRead | None = None,
 ) -> tuple[str, ...]:
     """The run's folder, written beside ``out_dir`` and put in place whole at the end (a
     kill leaves the previous run); returns the log's lines."""
     from twin.app.outputs import RunFolder
 
     scenario, events = world.scenario, run.events
-    note(OUTPUT_STAGES[0])
+    note(OUTPUT_STAGES[1])
     lines = tuple(ev.to_lines(events))
     with RunFolder(out_dir) as folder:
         folder.write_log(lines)
@@ -109,11 +113,11 @@ def write_outputs(
             from twin.analysis.report import write_report
             from twin.analysis.report.brain import brain_sections
 
-            note(OUTPUT_STAGES[1])
+            note(OUTPUT_STAGES[2])
             quality = measure(events)
             folder.write_json("quality.json", quality.to_dict())
-            note(OUTPUT_STAGES[2])
+            note(OUTPUT_STAGES[3])
             title = f"FieldTwin — {scenario.name}, seed {world.seed}, policy {scenario.policy.name}"
             extra = brain_sections(events, quality, run.ops)
-            write_report(folder.path / "report.html", events, kpis, scenario, title, extra)
+            write_report(folder.path / "report.html", events, kpis, scenario, title, extra, day)
     return lines

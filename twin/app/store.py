@@ -21,6 +21,7 @@ touch the store: they hand their results back and the parent writes them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -129,8 +130,18 @@ def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t
 
 
-def compress_log(lines: Sequence[str]) -> bytes:
-    return zlib.compress(("\n".join(lines) + "\n").encode("utf-8"), level=6)
+def compress_log(lines: Sequence[str], block: int = 20_000) -> bytes:
+    """The log's lines as one zlib stream, compressed ``block`` lines at a time: the whole
+    log is never joined into one string and one bytes object (0.5 GB each at 10,000
+    technicians). Level 1: a third of level 6's time for a third more bytes (57 MB of log
+    at 1,000 technicians: 0.35 s to 8 MB, against 1.0 s to 6 MB); any level reads back."""
+    z = zlib.compressobj(level=1)
+    parts = []
+    rest = iter(lines)
+    while chunk := list(itertools.islice(rest, block)):
+        parts.append(z.compress(("\n".join(chunk) + "\n").encode("utf-8")))
+    parts.append(z.flush())
+    return b"".join(parts)
 
 
 def _kpis(row: Sequence[Any]) -> Kpis:

@@ -26,11 +26,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     check_target(out)  # before the day is simulated: the folder is replaced whole
     with progress_bar() as bar:
-        task = bar.add_task("simulating day", total=scenario.day_end_min, clock="00:00")
+        # construction (workforce, demand, the pre-day booking) has no clock to show: a
+        # pulsing bar with its own time, until the day's first tick
+        building = bar.add_task("building the company", total=None, clock="")
+        task = bar.add_task("simulating day", total=scenario.day_end_min, clock="", start=False)
         steps = [*OUTPUT_STAGES, *(() if args.no_store else ("run store",))]
         writing = bar.add_task("writing outputs", total=len(steps), clock="", visible=False)
 
+        built: list[bool] = []
+
         def progress(t: float, end: float) -> None:
+            if not built:
+                built.append(True)
+                bar.update(building, total=1, completed=1, clock="done")
+                bar.stop_task(building)
+                bar.start_task(task)
             bar.update(task, completed=t, clock=hhmm(t))
 
         def stage(name: str) -> None:  # each step's name when it starts

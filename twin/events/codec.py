@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import re
 import types
 import typing
@@ -120,7 +121,46 @@ def to_dict(event: Event) -> dict[str, Any]:
 
 def to_json(event: Event) -> str:
     """One line of the log: compact, keys in declaration order, non-ASCII kept."""
-    return _JSON.encode(to_dict(event))
+    line = _flat_json(event)
+    return line if line is not None else _JSON.encode(to_dict(event))
+
+
+_quote = json.encoder.encode_basestring  # how ``_JSON`` quotes strings (non-ASCII kept)
+_HEADS: dict[type, tuple[str, ...]] = {}  # per event type: '{"v":1,"type":"…"', ',"field":' …
+
+
+def _flat_json(event: Event) -> str | None:
+    """The bytes of ``_JSON.encode(to_dict(event))`` written directly, for an event whose
+    fields are all plain strings, numbers, booleans, None or UTC datetimes (most of a log:
+    about 1.5x faster); None otherwise (nested routes, a float that is not finite, …)."""
+    cls = type(event)
+    names = _FIELD_NAMES.get(cls) or _field_names(cls)
+    head = _HEADS.get(cls)
+    if head is None:
+        first = f'{{"v":{SCHEMA_VERSION},"type":{_quote(cls.TYPE)}'
+        head = _HEADS[cls] = (first, *(f",{_quote(n)}:" for n in names))
+    parts = [head[0]]
+    for key, name in zip(head[1:], names, strict=True):
+        v = getattr(event, name)
+        kind = type(v)
+        if kind is str:
+            text = _quote(v)
+        elif kind is datetime:
+            text = _quote(_time_text(v))
+        elif kind is float and math.isfinite(v):
+            text = float.__repr__(v)
+        elif kind is int:
+            text = int.__repr__(v)
+        elif kind is bool:
+            text = "true" if v else "false"
+        elif v is None:
+            text = "null"
+        else:
+            return None
+        parts.append(key)
+        parts.append(text)
+    parts.append("}")
+    return "".join(parts)
 
 
 def to_lines(events: Iterable[Event]) -> list[str]:

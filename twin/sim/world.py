@@ -75,6 +75,7 @@ class World:
         self.tasks: dict[str, VisitTask] = {}
         self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
         self._owner: dict[str, str] = {}  # visit -> technician whose route took it last
+        self._roster_rank = {tid: i for i, tid in enumerate(self.routes)}
         self.status: dict[str, TechnicianState] = {
             tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
             for tid, s in self.specs.items()
@@ -211,7 +212,7 @@ class World:
             changed[r.technician_id] = keep
         moved = {v for route in changed.values() for v in route}
         losers = {o for v in moved if (o := self._owner.get(v)) is not None and o not in changed}
-        for tid in (t for t in self.routes if t in losers):  # roster order, as always
+        for tid in sorted(losers, key=self._roster_rank.__getitem__):  # roster order, as always
             route = self.routes[tid]
             if any(v in moved for v in route):
                 changed[tid] = tuple(v for v in route if v not in moved)

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from twin import events as ev
 from twin.models.decisions.notify import VisitContact, day_label, decide
 from twin.models.routing.mirror import FleetMirror
-from twin.stream.messages import DECISION_TYPES, DeadLetter, Observed, RouteUpdate, Tick, TickSent
+from twin.stream.messages import (
+    DECISION_TYPES,
+    DeadLetter,
+    Observed,
+    RouteUpdate,
+    Tick,
+    TickFlush,
+    TickSent,
+)
 from twin.stream.params import BrainParams
 
 PLANNER = "~planner"  # sorts after every technician id
@@ -118,9 +126,11 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
                 out.append((key, ping))
             out.append((key, item))
             state.due[key] = minute + params.eta_every_min
+        flushed = sorted(state.touched - state.active)  # reached, but off shift: no Tick
+        out.extend((key, TickFlush(minute)) for key in flushed)
         state.touched.clear()
         out.append((PLANNER, item))
-        out.append((PLANNER, TickSent(item.minute, len(keys))))
+        out.append((PLANNER, TickSent(item.minute, len(keys) + len(flushed))))
         return out
     assert isinstance(item, ev.Event)
     m = state.mirror

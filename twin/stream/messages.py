@@ -33,8 +33,19 @@ class Observed:
 
 
 @dataclass(frozen=True, slots=True)
+class TickFlush:
+    """The barrier without the tick's work, for a technician who got something in the minute
+    but no ``Tick`` (off shift, or their shift ended in it). They answer ``TickDone``, so the
+    collector closes the minute only after their decisions too, whatever order the dataflow
+    serves the keys in (a feedback message sent just before the shift ended once joined
+    the next minute or not, depending on that order)."""
+
+    minute: float
+
+
+@dataclass(frozen=True, slots=True)
 class TickSent:
-    """The fleet step sent ``Tick(minute)`` to ``keys`` technicians."""
+    """The fleet step sent ``Tick(minute)`` or ``TickFlush(minute)`` to ``keys`` technicians."""
 
     minute: float
     keys: int

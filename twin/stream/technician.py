@@ -3,7 +3,7 @@
 It follows what the technician does (:mod:`twin.stream.techstate`), tells the customer
 when the technician is on the way, has arrived, and asks for feedback, learns from each
 finished visit, refreshes the ETA chain on ticks (:mod:`twin.stream.refresh`), and
-answers every tick with ``TickDone`` (the closed loop's barrier).
+answers every tick (and ``TickFlush``) with ``TickDone`` (the closed loop's barrier).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from twin.models.eta.chain import (
     Position,
     route_etas,
 )
-from twin.stream.messages import RouteUpdate, Tick, TickDone
+from twin.stream.messages import RouteUpdate, Tick, TickDone, TickFlush
 from twin.stream.params import BrainParams
 from twin.stream.refresh import anchor_of, chain_ahead, refresh, stale_anchor
 from twin.stream.techstate import TechState, biased_estimate, new_tech, notify
@@ -46,6 +46,8 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
     if isinstance(item, RouteUpdate):
         _on_route(state, item)
         return []
+    if isinstance(item, TickFlush):
+        return [TickDone(item.minute, state.tid)]
     assert isinstance(item, ev.Event)
     if isinstance(item, ev.Position):
         state.x, state.y = item.x, item.y

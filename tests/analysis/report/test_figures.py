@@ -152,3 +152,27 @@ def test_figures_accept_an_empty_day() -> None:
         visit_map([], [], SCENARIO),
     ):
         assert fig.layout.title.text
+
+
+def test_a_big_day_shows_the_distribution_of_utilisation() -> None:
+    days = [day(f"T{i}", work_h=i / 2) for i in range(9)]
+    fig = utilisation_by_technician(days, max_bars=8)
+    (hist,) = fig.data
+    assert isinstance(hist, go.Histogram)
+    assert list(hist.x) == [d.work_hours / d.shift_hours for d in days]
+    assert "9 technicians" in fig.layout.title.text
+    assert isinstance(utilisation_by_technician(days, max_bars=9).data[0], go.Bar)
+
+
+def test_a_big_day_maps_every_kth_technician_with_their_visits() -> None:
+    days = [day(f"T{i}", 5.0, home=i) for i in range(5)]
+    outs = [outcome(f"V{i}", 60.0, 70.0 + i, f"T{i}", float(i)) for i in range(5)]
+    outs.append(outcome("VM", 60.0, None))
+    fig = visit_map(outs, days, SCENARIO, max_technicians=2)
+    homes = traces(fig)["home bases"]
+    assert list(homes.text) == ["T0", "T3"]  # k = 3: T0, T3 of T0..T4
+    shown = [t for tr in fig.data if tr.name not in ("routes", "home bases") for t in tr.text]
+    assert sorted(shown) == ["V0", "V3", "VM"]
+    assert "1 in 3 technicians: 2 of 5" in fig.layout.title.text
+    full = visit_map(outs, days, SCENARIO)
+    assert list(traces(full)["home bases"].text) == [f"T{i}" for i in range(5)]

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
+from twin.analysis.daylog import read_day
 from twin.analysis.kpi import KPI_SPECS, compute_kpis
 from twin.analysis.report import render_report, report_figures, write_report
 from twin.config import Scenario
@@ -22,6 +23,8 @@ from twin.events import (
     VisitBooked,
     VisitRequested,
 )
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.sim.world import World
 
 SCENARIO = Scenario(name="tiny <day>")
 MIDNIGHT = datetime.combine(SCENARIO.date, datetime.min.time(), tzinfo=UTC)
@@ -120,3 +123,12 @@ def test_same_log_gives_the_same_bytes(page: str) -> None:
         ("Notes", "<p id='note'>hand-written</p>"),
     ])  # fmt: skip
     assert again == page
+
+
+def test_a_day_read_once_gives_the_same_report_and_kpis(tiny: Scenario) -> None:
+    events = World(tiny, BaselineDispatcher).run()
+    day = read_day(events, tiny)
+    kpis = compute_kpis(events, tiny)
+    assert compute_kpis(events, tiny, day) == kpis
+    page = render_report(events, kpis, tiny, "t")
+    assert render_report(events, kpis, tiny, "t", day=day) == page

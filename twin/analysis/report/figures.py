@@ -14,11 +14,12 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from twin.analysis.daylog import TechnicianDay, VisitOutcome, activities
+from twin.analysis.daylog import Activity, TechnicianDay, VisitOutcome, activities
 from twin.config import Scenario
 from twin.events import Event
 
 GANTT_MAX_ROWS = 60
+BIG_DAY_TECHNICIANS = 1000  # beyond: the map shows a sample, utilisation its distribution
 ACTIVITY_COLOURS = {"travel": "#1f77b4", "work": "#2ca02c", "break": "#bbbbbb"}
 STATUS_COLOURS = {"on_time": "#2ca02c", "late": "#ff7f0e", "missed": "#d62728"}
 STATUS_NAMES = {"on_time": "on time", "late": "late", "missed": "missed"}
@@ -39,16 +40,23 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
-def tours_gantt(events: Iterable[Event], *, max_rows: int = GANTT_MAX_ROWS) -> go.Figure:
+def tours_gantt(
+    events: Iterable[Event],
+    *,
+    max_rows: int = GANTT_MAX_ROWS,
+    acts: Sequence[Activity] | None = None,
+) -> go.Figure:
     """One row per technician, bars for travel, work and breaks on a UTC time axis.
 
     Only the first ``max_rows`` technicians (by id) are drawn: a browser chokes on thousands
-    of rows, and nobody reads them; the title says when rows were left out.
+    of rows, and nobody reads them; the title says when rows were left out. ``acts``: the
+    log's activities already paired (then ``events`` is not read).
     """
     if max_rows < 1:
         msg = f"max_rows must be >= 1, got {max_rows}"
         raise ValueError(msg)
-    acts = activities(events)
+    if acts is None:
+        acts = activities(events)
     technicians = sorted({a.technician_id for a in acts})
     shown = set(technicians[:max_rows])
     fig = go.Figure()
@@ -109,8 +117,18 @@ def lateness_histogram(outcomes: Sequence[VisitOutcome]) -> go.Figure:
     return _layout(fig, f"Lateness of late visits (n={len(late)})")
 
 
-def utilisation_by_technician(days: Sequence[TechnicianDay]) -> go.Figure:
-    """Work time over shift time per technician who worked, highest first."""
+def utilisation_by_technician(
+    days: Sequence[TechnicianDay], *, max_bars: int = BIG_DAY_TECHNICIANS
+) -> go.Figure:
+    """Work time over shift time per technician who worked, highest first; for more than
+    ``max_bars`` technicians their distribution instead (a bar each says nothing then)."""
+    if len(days) > max_bars:
+        shares = [d.work_hours / d.shift_hours if d.shift_hours > 0 else 0.0 for d in days]
+        fig = go.Figure(go.Histogram(x=shares, xbins={"start": 0.0, "end": 1.0001, "size": 0.025}))
+        fig.update_traces(marker_color=ACTIVITY_COLOURS["work"])
+        fig.update_xaxes(tickformat=".0%", title="work / shift")
+        fig.update_yaxes(title="technicians")
+        return _layout(fig, f"Utilisation of {len(days):,d} technicians (distribution)")
     util = sorted(
         (
             (d.work_hours / d.shift_hours if d.shift_hours > 0 else 0.0, d.technician_id)
@@ -151,10 +169,32 @@ def _routes(outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay]) -> 
     return go.Scatter(x=xs, y=ys, mode="lines", name="routes", line=line, hoverinfo="skip")
 
 
+def _sample(
+    outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay], most: int
+) -> tuple[Sequence[VisitOutcome], Sequence[TechnicianDay], int]:
+    """At most ``most`` technicians: every k-th by id (homes lie anywhere, so the sample
+    covers the region), with their visits and every k-th missed visit; and k."""
+    k = -(-len(days) // most)
+    if k <= 1:
+        return outcomes, days, 1
+    kept = sorted(d.technician_id for d in days)[::k]
+    mine = set(kept)
+    missed = [o for o in outcomes if o.technician_id is None][::k]
+    shown = [o for o in outcomes if o.technician_id in mine] + missed
+    return shown, [d for d in days if d.technician_id in mine], k
+
+
 def visit_map(
-    outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay], scenario: Scenario
+    outcomes: Sequence[VisitOutcome],
+    days: Sequence[TechnicianDay],
+    scenario: Scenario,
+    *,
+    max_technicians: int = BIG_DAY_TECHNICIANS,
 ) -> go.Figure:
-    """Visits on the city plane coloured by status, routes in arrival order, home bases."""
+    """Visits on the city plane coloured by status, routes in arrival order, home bases;
+    for more than ``max_technicians`` a sample of them (the title says which)."""
+    total = len(days)
+    outcomes, days, k = _sample(outcomes, days, max_technicians)
     fig = go.Figure(_routes(outcomes, days))
     # thousands of visits bury each other at the size that suits a hundred
     size = 7 if len(outcomes) <= 1000 else 4
@@ -185,4 +225,7 @@ def visit_map(
     side = scenario.city.size_km
     fig.update_xaxes(range=[0, side], title="km", constrain="domain")
     fig.update_yaxes(range=[0, side], title="km", scaleanchor="x", scaleratio=1)
-    return _layout(fig, f"Visits and routes ({scenario.city.size_km:g} km city)", height=700)
+    title = f"Visits and routes ({scenario.city.size_km:g} km city)"
+    if k > 1:
+        title += f" - 1 in {k} technicians: {len(days):,d} of {total:,d}"
+    return _layout(fig, title, height=700)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from twin.analysis.daylog import per_visit_outcomes, technician_days
+from twin.analysis.daylog import DayRead, read_day
 from twin.analysis.kpi import KPI_SPECS, Kpis
 from twin.analysis.report.figures import (
     lateness_histogram,
@@ -25,7 +25,7 @@ from twin.analysis.report.figures import (
     visit_map,
 )
 from twin.config import Scenario
-from twin.events import Event, Position
+from twin.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,17 @@ section { margin-top: 2.5rem; }
 """
 
 
-def report_figures(events: Iterable[Event], scenario: Scenario) -> list[go.Figure]:
-    """The standard figures of a day, in report order."""
-    # the log is walked three times (outcomes, technician days, activities); without the
-    # pings, which are most of a day's events, each walk is cheap
-    evs = [e for e in events if type(e) is not Position]
-    outcomes = per_visit_outcomes(evs, scenario)
-    days = technician_days(evs)
+def report_figures(
+    events: Iterable[Event], scenario: Scenario, day: DayRead | None = None
+) -> list[go.Figure]:
+    """The standard figures of a day, in report order (``day``: the log already read)."""
+    day = day if day is not None else read_day(events, scenario)
     return [
-        tours_gantt(evs),
-        punctuality_by_hour(outcomes),
-        lateness_histogram(outcomes),
-        utilisation_by_technician(days),
-        visit_map(outcomes, days, scenario),
+        tours_gantt((), acts=day.activities),
+        punctuality_by_hour(day.outcomes),
+        lateness_histogram(day.outcomes),
+        utilisation_by_technician(day.days),
+        visit_map(day.outcomes, day.days, scenario),
     ]
 
 
@@ -85,10 +83,11 @@ def render_report(
     scenario: Scenario,
     title: str,
     extra_sections: Sequence[Section] = (),
+    day: DayRead | None = None,
 ) -> str:
     """The report as one HTML string; ``extra_sections`` are (heading, figure or raw HTML)."""
     sections: list[Section] = [
-        (fig.layout.title.text, fig) for fig in report_figures(events, scenario)
+        (fig.layout.title.text, fig) for fig in report_figures(events, scenario, day)
     ]
     sections += list(extra_sections)
     parts = []
@@ -124,11 +123,12 @@ def write_report(
     scenario: Scenario,
     title: str,
     extra_sections: Sequence[Section] = (),
+    day: DayRead | None = None,
 ) -> Path:
     """Write the self-contained report to ``path`` (parents created); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = render_report(events, kpis, scenario, title, extra_sections)
+    text = render_report(events, kpis, scenario, title, extra_sections, day)
     path.write_text(text, encoding="utf-8")
     log.info("report written to %s (%.1f MB)", path, len(text) / 1e6)
     return path

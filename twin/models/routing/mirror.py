@@ -203,6 +203,6 @@ class FleetMirror:
         )
 
     def routes_view(self) -> Mapping[str, tuple[str, ...]]:
-        """A read-only snapshot of the routes (what a published plan changes, and all it
-        changes: ``replace(state, routes=mirror.routes_view())`` refreshes a view)."""
-        return MappingProxyType(dict(self.routes))
+        """The routes, read-only and live, like the other parts of :meth:`plan_state` (a
+        copy per published plan cost O(technicians): quadratic in the company's size)."""
+        return MappingProxyType(self.routes)
