@@ -99,6 +99,8 @@ def test_a_job_survives_navigation_and_runs_once(page, cockpit: Cockpit) -> None
         f"#compare-result-view[data-comparison='{cid}']", timeout=RESULT_TIMEOUT_MS
     )
     assert "Done: 16 simulated days" in text.inner_text()
+    # Run comes back with the job's end (its own callback: wait for it on a loaded machine)
+    page.wait_for_function("() => !document.querySelector('#compare-start').disabled")
     assert not page.locator("#compare-start").is_disabled()
     assert len(cockpit.store.comparisons()) == before + 1
     assert page.locator(f"#compare-earlier a[href='/?comparison={cid}']").count() == 1

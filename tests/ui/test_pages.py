@@ -48,6 +48,8 @@ def test_compare_runs_and_shows_the_stores_numbers(page, cockpit: Cockpit) -> No
     page.wait_for_function(
         "el => el.textContent.includes('expected a whole number')", arg=error.element_handle()
     )
+    # the button is disabled by its own callback: wait for it (a loaded machine lags)
+    page.wait_for_selector("#compare-start:disabled", timeout=10_000)
     assert page.locator("#compare-start").is_disabled()
     shot(page, "compare-invalid-knob")
     techs.fill("10")
