@@ -21,30 +21,13 @@ from twin.analysis.kpi import compute_kpis
 from twin.cli.common import DEFAULT_SCENARIO, console, kpi_table, scenario_from
 
 
-def read_events(path: Path) -> tuple[list[ev.Event], list[str]]:
-    """The log's events, and one message per line that is not an event."""
-    events: list[ev.Event] = []
-    skipped: list[str] = []
-    with path.open("rb") as fh:
-        for no, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                events.append(ev.from_json(raw.decode("utf-8"), line_no=no))
-            except UnicodeDecodeError:
-                skipped.append(f"line {no}: not UTF-8")
-            except ev.EventParseError as exc:
-                skipped.append(str(exc))
-    return events, skipped
-
-
 def cmd_kpis(args: argparse.Namespace) -> int:
     path = Path(args.events)
     if not path.is_file():
         console.print(f"[red]error:[/red] event log not found (or not a file): {path}")
         return 2
     scenario = scenario_from(args.scenario)
-    events, skipped = read_events(path)
+    events, skipped = ev.read_events(path)
     if not events:
         console.print(f"[red]error:[/red] {path}: no events in the log")
         return 2

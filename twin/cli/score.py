@@ -42,15 +42,16 @@ def _fail(message: str) -> int:
 
 def _brain_from_file(path: Path) -> tuple[list[ev.Event], list[str]]:
     """The decisions in a replay's output (file or folder), and its dead letters' reasons."""
-    from twin.analysis.scorecard import read_events, split_events
+    from twin import events
+    from twin.analysis.scorecard import split_events
 
     if path.is_dir():
         path = path / "decisions.jsonl"
     if not path.is_file():
         msg = f"--brain-log: not found (or not a file): {path}"
         raise ValueError(msg)
-    events, bad = read_events(path)
-    _, decisions = split_events(events)  # a closed-loop log given here: its decisions only
+    found, bad = events.read_events(path)
+    _, decisions = split_events(found)  # a closed-loop log given here: its decisions only
     letters = path.parent / "dead_letters.jsonl"
     reasons = [*bad]
     if letters.is_file():

@@ -311,3 +311,21 @@ def iter_log(path: Path) -> Iterator[Event]:
 
 def read_log(path: Path) -> list[Event]:
     return list(iter_log(path))
+
+
+def read_events(path: Path) -> tuple[list[Event], list[str]]:
+    """The events of a JSONL log that may hold bad lines (a production log): the events,
+    and one reason per line that is not an event (``read_log`` stops at the first)."""
+    events: list[Event] = []
+    bad: list[str] = []
+    with path.open("rb") as fh:
+        for no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                events.append(from_json(raw.decode("utf-8"), line_no=no))
+            except UnicodeDecodeError:
+                bad.append(f"line {no}: not UTF-8")
+            except EventParseError as exc:
+                bad.append(str(exc))
+    return events, bad

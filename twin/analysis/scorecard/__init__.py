@@ -9,7 +9,6 @@ from twin.analysis.scorecard.inputs import (
     InputWarning,
     input_warnings,
     read_day_log,
-    read_events,
     split_events,
 )
 from twin.analysis.scorecard.plans import PlanPrice, ReplanScore, score_replans
@@ -30,7 +29,6 @@ __all__ = [
     "build_scorecard",
     "input_warnings",
     "read_day_log",
-    "read_events",
     "score_etas",
     "score_replans",
     "score_warnings",

@@ -67,25 +67,8 @@ def split_events(events: Iterable[ev.Event]) -> tuple[list[ev.Event], list[ev.Ev
     return world, decisions
 
 
-def read_events(path: Path) -> tuple[list[ev.Event], list[str]]:
-    """The events of a JSONL file, and one reason per line that is not an event."""
-    events: list[ev.Event] = []
-    bad: list[str] = []
-    with path.open("rb") as fh:
-        for no, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                events.append(ev.from_json(raw.decode("utf-8"), line_no=no))
-            except UnicodeDecodeError:
-                bad.append(f"line {no}: not UTF-8")
-            except ev.EventParseError as exc:
-                bad.append(str(exc))
-    return events, bad
-
-
 def read_day_log(path: Path) -> DayLog:
-    events, bad = read_events(path)
+    events, bad = ev.read_events(path)
     world, decisions = split_events(events)
     return DayLog(tuple(world), tuple(decisions), tuple(bad))
 
