@@ -49,6 +49,11 @@ JOURNAL_ONLY = ("key", "after_tick", OUTCOME)  # what the journal adds to a requ
 Progress = Callable[[float, float], None]
 
 
+def _fingerprint(record: dict[str, Any]) -> str:
+    """What an idempotency key is checked against: the request as asked, not as journaled."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
 class ResumeRefused(RuntimeError):
     """The state folder cannot be resumed (the message says why and what to do)."""
 
@@ -200,7 +205,7 @@ class LiveDay:
         """Carry out an outside request (``record["kind"]``: see
         :mod:`twin.app.live.requests`), journal it and force its events to disk; a repeated
         idempotency ``key`` returns the first answer without doing it again."""
-        fingerprint = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        fingerprint = _fingerprint(record)
         with self.lock:
             if key is not None and key in self.keys:
                 first, answer = self.keys[key]
@@ -295,8 +300,7 @@ class LiveDay:
             key = entry.get("key")
             if key is not None:
                 record = {k: v for k, v in entry.items() if k not in JOURNAL_ONLY}
-                digest = json.dumps(record, sort_keys=True).encode()
-                self.keys[key] = (hashlib.sha256(digest).hexdigest(), answer)
+                self.keys[key] = (_fingerprint(record), answer)
         return requests
 
     def _check_log(self) -> None:
