@@ -46,16 +46,12 @@ def _queue(session: Session) -> list[dict[str, Any]]:
         if isinstance(e, ev.DelayDetected):
             text = f"{e.visit_id} ({e.technician_id}) late with p={e.probability:.0%}"
             out.append({"kind": "delay", "visit_id": e.visit_id, "text": text})
-    for e in world.log:
-        if isinstance(e, ev.TechnicianUnavailable):
-            text = f"{e.technician_id}: {e.reason} since {day.clock.local(e.time):%H:%M}"
-            out.append({"kind": "absence", "technician_id": e.technician_id, "text": text})
-        elif isinstance(e, ev.VisitRequested) and e.job_type == "emergency":
-            view = day.board.visits.get(e.visit_id)
-            status = view.status if view is not None else "requested"
-            out.append(
-                {"kind": "emergency", "visit_id": e.visit_id, "text": f"{e.visit_id}: {status}"}
-            )
+    for a in day.board.absences:  # kept by the board, not searched for in the log
+        text = f"{a.technician_id}: {a.reason} since {day.clock.local(a.time):%H:%M}"
+        out.append({"kind": "absence", "technician_id": a.technician_id, "text": text})
+    for vid in day.board.emergencies:
+        text = f"{vid}: {day.board.visits[vid].status}"
+        out.append({"kind": "emergency", "visit_id": vid, "text": text})
     return out
 
 

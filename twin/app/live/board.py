@@ -45,6 +45,8 @@ class VisitBoard:
     def __init__(self) -> None:
         self.visits: dict[str, VisitView] = {}
         self.where: dict[str, Spot] = {}
+        self.absences: list[ev.TechnicianUnavailable] = []  # in the order they came
+        self.emergencies: list[str] = []  # visit ids, in the order they were requested
 
     def _update(self, vid: str, **changes: object) -> None:
         view = self.visits.get(vid)
@@ -60,6 +62,10 @@ class VisitBoard:
             self.where[e.technician_id] = Spot(e.x, e.y, e.time)
         if isinstance(e, ev.VisitRequested):
             self.visits[e.visit_id] = VisitView(e.visit_id, e.customer_id, e.x, e.y)
+            if e.job_type == "emergency":
+                self.emergencies.append(e.visit_id)
+        elif isinstance(e, ev.TechnicianUnavailable):
+            self.absences.append(e)
         elif isinstance(e, ev.VisitBooked):
             self._update(
                 e.visit_id,
