@@ -142,7 +142,8 @@ class RunFolder:
     def commit(self) -> None:
         """Write the marker, flush to disk, put the folder in place, drop the previous run."""
         _checkpoint("marker")
-        files = {p.name: _digest(p) for p in sorted(self.path.iterdir())}
+        # a period's day folders are run folders of their own, each with its marker
+        files = {p.name: _digest(p) for p in sorted(self.path.iterdir()) if p.is_file()}
         if LOG not in files or self.log_lines is None:
             raise OutputError(f"{self.out_dir}: a run folder needs its event log ({LOG})")
         marker = {

@@ -22,6 +22,7 @@ from twin.app.wiring import build_brain, build_world
 from twin.config import Scenario
 from twin.sim.world import World
 from twin.stream.connectors.bridge import BrainRun, run_closed_loop
+from twin.stream.params import BrainParams
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,13 @@ class RunResult:
         return self.log_lines if self.log_lines is not None else tuple(ev.to_lines(self.events))
 
 
-def simulate(world: World, progress: Progress | None = None) -> BrainRun:
+def simulate(
+    world: World, progress: Progress | None = None, brain: BrainParams | None = None
+) -> BrainRun:
     """The day's full event log (world events and decisions), with the brain in the loop
-    when the policy asks for it."""
+    when the policy asks for it (``brain``: its parameters, when already built)."""
     if world.scenario.policy.brain:
-        return run_closed_loop(world, build_brain(world.company), progress)
+        return run_closed_loop(world, brain or build_brain(world.company), progress)
     end = world.scenario.day_end_min
 
     def tick(t: float) -> None:

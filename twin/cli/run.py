@@ -22,9 +22,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from twin.app.outputs import check_target
     from twin.app.run import OUTPUT_STAGES, run_scenario
 
-    scenario = scenario_from(args.scenario, **policy_overrides(args))
+    days = {"period__days": args.days} if args.days is not None else {}
+    scenario = scenario_from(args.scenario, **policy_overrides(args), **days)
     out = Path(args.out)
     check_target(out)  # before the day is simulated: the folder is replaced whole
+    if scenario.period.days > 1:
+        from twin.cli.period import run_days
+
+        return run_days(args, scenario, out)
     with progress_bar() as bar:
         # construction (workforce, demand, the pre-day booking) has no clock to show: a
         # pulsing bar with its own time, until the day's first tick
@@ -97,6 +102,13 @@ def register(sub: Any) -> None:
         help=f"scenario TOML (default: {DEFAULT_SCENARIO}, or built-in defaults)",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
+    p.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="working days to run, carrying bookings, rosters and learning over "
+        "(default: the scenario's period.days, 1)",
+    )
     add_policy_options(p)
     p.add_argument("--out", default="out/run", help="output folder (default: out/run)")
     p.add_argument(

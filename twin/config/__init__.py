@@ -12,6 +12,7 @@ checks the files the policy names (:mod:`twin.config.files`).
 from twin.config import rules as _rules  # noqa: F401 (registers the sections' rules)
 from twin.config.base import ConfigError, DeprecatedSetting, RuleError
 from twin.config.load import load_scenario, validate
+from twin.config.period import LeadTimes, Period
 from twin.config.policy import (
     LEGACY_DISPATCHERS,
     POLICY_NAMES,
@@ -43,6 +44,8 @@ __all__ = [
     "Demand",
     "DeprecatedSetting",
     "JobSpec",
+    "LeadTimes",
+    "Period",
     "Planner",
     "PlannerWeights",
     "Policy",

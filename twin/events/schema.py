@@ -24,7 +24,10 @@ NOTIFY_CHANNELS: tuple[str, ...] = typing.get_args(NotifyChannel)
 Language = Literal["de", "en"]
 Outcome = Literal["fixed", "follow_up", "customer_absent"]
 CancelledBy = Literal["customer", "company"]
-NotificationKind = Literal["confirmation", "on_the_way", "delay", "arrival", "feedback", "moved"]
+# "rebooked": a period moved the visit to a later day and tells the customer the new date
+NotificationKind = Literal[
+    "confirmation", "on_the_way", "delay", "arrival", "feedback", "moved", "rebooked"
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

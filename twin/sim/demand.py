@@ -8,6 +8,9 @@ policy. A policy changes who does the visit and when, never what the visit is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 from twin.config import Scenario
@@ -40,10 +43,7 @@ def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec
     planned_jobs = [j for j in jobs if j != "emergency"]
     planned_p = np.array([d.jobs[j].share for j in planned_jobs])
     planned_p = planned_p / planned_p.sum()
-    channels = list(d.channel_shares)
-    channel_p = np.array([d.channel_shares[c] for c in channels])
-    notify_p = np.array([d.notify_channel_shares.get(c, 0.0) for c in NOTIFY])  # type: ignore[call-overload]
-    w = d.windows
+    draws = Draws.of(scenario)
     width = len(str(n)) + 1
     out = []
     for i in range(n):
@@ -54,49 +54,90 @@ def make_demand(scenario: Scenario, rng: np.random.Generator) -> tuple[VisitSpec
             if emergency
             else planned_jobs[int(rng.choice(len(planned_jobs), p=planned_p))]
         )
-        x, y = customer_site(rng, scenario.city.size_km)
-        channel = channels[int(rng.choice(len(channels), p=channel_p))] if same_day else "planned"
-        request = float(rng.uniform(7 * 60, 15 * 60)) if same_day else None
-        # a quarter of customers are only available in the morning or the afternoon
-        avail_kind = int(rng.choice(3, p=[0.75, 0.125, 0.125]))
-        mid = (w.day_start_min + w.day_end_min) / 2
-        late = w.day_end_min + 120
-        available = [(w.day_start_min, late), (w.day_start_min, mid), (mid, late)][avail_kind]
-        preferred = _preferred(rng, scenario)
-        if not (available[0] <= preferred[0] and preferred[1] <= available[1]):
-            # the customer asks for a window of the same width inside their availability
-            span = min(preferred[1] - preferred[0], available[1] - available[0])
-            start = min(max(preferred[0], available[0]), available[1] - span)
-            preferred = (start, start + span)
-        cancels = rng.random() < d.cancellation_share and not emergency
-        out.append(
-            VisitSpec(
-                visit_id=f"V{i + 1:0{width}d}",
-                customer_id=f"C{i + 1:0{width}d}",
-                job_type=job,
-                skill=d.jobs[job].skill,
-                priority=d.jobs[job].priority,
-                x=x,
-                y=y,
-                channel=channel,
-                request_min=request,
-                preferred=preferred,
-                available=(float(available[0]), float(available[1])),
-                notify_channel=NOTIFY[int(rng.choice(len(NOTIFY), p=notify_p / notify_p.sum()))],
-                language="de" if rng.random() < d.german_share else "en",
-                customer_trait=(float(rng.normal()), float(rng.normal())),
-                site_factor=float(rng.lognormal(0.0, d.site_sigma)),
-                z_duration=float(rng.normal()),
-                z_travel=float(rng.normal()),
-                u_fix=float(rng.random()),
-                u_home=float(rng.random()),
-                u_feedback=float(rng.random()),
-                z_rating=float(rng.normal()),
-                cancel_min=float(rng.uniform(6 * 60, 14 * 60)) if cancels else None,
-            )
-        )
+        vid, cid = f"V{i + 1:0{width}d}", f"C{i + 1:0{width}d}"
+        out.append(draw_visit(rng, scenario, draws, vid, cid, job, same_day))
     # drawn last, so the rest of the seed's demand does not depend on the regulars
     return with_regulars(out, customer_base(scenario), rng)
+
+
+@dataclass(frozen=True, slots=True)
+class Draws:
+    """The demand's categorical distributions, normalised once per day."""
+
+    channels: Sequence[str]
+    channel_p: np.ndarray
+    notify_p: np.ndarray
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Draws:
+        d = scenario.demand
+        channels = list(d.channel_shares)
+        channel_p = np.array([d.channel_shares[c] for c in channels])
+        notify_p = np.array([d.notify_channel_shares.get(c, 0.0) for c in NOTIFY])  # type: ignore[call-overload]
+        return cls(channels, channel_p, notify_p)
+
+
+def draw_visit(
+    rng: np.random.Generator,
+    scenario: Scenario,
+    draws: Draws,
+    visit_id: str,
+    customer_id: str,
+    job: str,
+    same_day: bool,
+    request_min: float | None = None,
+) -> VisitSpec:
+    """One visit's every random quantity, in a fixed order (common random numbers).
+
+    A same-day request is made at ``request_min`` (drawn uniformly over 07:00-15:00 when
+    None); a visit booked before its day has none."""
+    d = scenario.demand
+    emergency = job == "emergency"
+    x, y = customer_site(rng, scenario.city.size_km)
+    channels = draws.channels
+    channel = channels[int(rng.choice(len(channels), p=draws.channel_p))] if same_day else "planned"
+    request = None
+    if same_day:
+        drawn = float(rng.uniform(7 * 60, 15 * 60))
+        request = drawn if request_min is None else request_min
+    w = d.windows
+    # a quarter of customers are only available in the morning or the afternoon
+    avail_kind = int(rng.choice(3, p=[0.75, 0.125, 0.125]))
+    mid = (w.day_start_min + w.day_end_min) / 2
+    late = w.day_end_min + 120
+    available = [(w.day_start_min, late), (w.day_start_min, mid), (mid, late)][avail_kind]
+    preferred = _preferred(rng, scenario)
+    if not (available[0] <= preferred[0] and preferred[1] <= available[1]):
+        # the customer asks for a window of the same width inside their availability
+        span = min(preferred[1] - preferred[0], available[1] - available[0])
+        start = min(max(preferred[0], available[0]), available[1] - span)
+        preferred = (start, start + span)
+    cancels = rng.random() < d.cancellation_share and not emergency
+    notify_p = draws.notify_p
+    return VisitSpec(
+        visit_id=visit_id,
+        customer_id=customer_id,
+        job_type=job,
+        skill=d.jobs[job].skill,
+        priority=d.jobs[job].priority,
+        x=x,
+        y=y,
+        channel=channel,
+        request_min=request,
+        preferred=preferred,
+        available=(float(available[0]), float(available[1])),
+        notify_channel=NOTIFY[int(rng.choice(len(NOTIFY), p=notify_p / notify_p.sum()))],
+        language="de" if rng.random() < d.german_share else "en",
+        customer_trait=(float(rng.normal()), float(rng.normal())),
+        site_factor=float(rng.lognormal(0.0, d.site_sigma)),
+        z_duration=float(rng.normal()),
+        z_travel=float(rng.normal()),
+        u_fix=float(rng.random()),
+        u_home=float(rng.random()),
+        u_feedback=float(rng.random()),
+        z_rating=float(rng.normal()),
+        cancel_min=float(rng.uniform(6 * 60, 14 * 60)) if cancels else None,
+    )
 
 
 def lognormal_params(mean: float, cv: float) -> tuple[float, float]:

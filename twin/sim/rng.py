@@ -13,8 +13,9 @@ import zlib
 
 import numpy as np
 
-# "outside": the hidden truth of visits booked from outside (twin.sim.outside)
-SUBSYSTEMS = ("workforce", "absence", "demand", "traffic", "outside")
+# "outside": the hidden truth of visits booked from outside (twin.sim.outside); a period's
+# (twin.app.period) "arrivals" and "rota", and per visit "rebook" (twin.sim.arrivals)
+SUBSYSTEMS = ("workforce", "absence", "demand", "traffic", "outside", "arrivals", "rota", "rebook")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:
@@ -24,3 +25,12 @@ def stream(seed: int, name: str) -> np.random.Generator:
         raise ValueError(msg)
     key = zlib.crc32(name.encode())
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
+
+
+def keyed(seed: int, name: str, key: str) -> np.random.Generator:
+    """The generator of subsystem ``name`` for one thing (``key``, e.g. a visit id): its
+    numbers do not depend on how many other things drew before it, so a draw that only
+    some policies make (a follow-up visit) keeps common random numbers."""
+    stream(seed, name)  # the name check
+    parts = [seed, zlib.crc32(name.encode()), zlib.crc32(key.encode())]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(parts)))

@@ -28,6 +28,7 @@ from twin.models.routing.dispatch import Dispatcher, Routes
 from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
+from twin.sim.day_input import DayInput
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
 from twin.sim.gps import pings
@@ -49,6 +50,7 @@ class World:
         scenario: Scenario,
         dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
         seed: int | None = None,
+        given: DayInput | None = None,  # a period's day: its visits and rota
     ) -> None:
         scenario = seeded(scenario, seed)
         self.scenario = scenario
@@ -59,6 +61,7 @@ class World:
             stream(scenario.company_seed, "workforce"),
             stream(self.seed, "absence"),
         )
+        team = given.rota.team(team) if given is not None else team
         self.company = Company(scenario, MappingProxyType({p.id: p.spec for p in team}))
         self.clock = self.company.clock
         self.recorder = Recorder(self.clock)
@@ -69,7 +72,7 @@ class World:
         self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
         self.specs = {p.id: p.spec for p in team}
         self._specs_view = MappingProxyType(self.specs)
-        demand = make_demand(scenario, stream(self.seed, "demand"))
+        demand = given.demand if given else make_demand(scenario, stream(self.seed, "demand"))
         self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
         self.incidents: dict[str, float] = {}
         self.tasks: dict[str, VisitTask] = {}

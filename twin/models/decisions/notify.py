@@ -48,6 +48,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
             "We will contact you to agree a new appointment."
         ),
     },
+    "rebooked": {
+        "de": "Ihr Termin wurde verlegt. Neuer Termin: {day}, {start}–{end} Uhr. {link}",
+        "en": "Your appointment has been moved. New appointment: {day}, {start}–{end}. {link}",
+    },
     "feedback": {
         "de": "Wie war unser Besuch? Bewerten Sie uns: {link}",
         "en": "How did we do? Rate your visit: {link}",

@@ -1,0 +1,351 @@
+"""A period of working days: demand, bookings, rosters and what the brain learned carry over.
+
+``run_period`` runs the scenario's company day after day (``period.days`` working days).
+Before each day: the day's new requests arrive (:mod:`twin.sim.arrivals`); those asking for
+a later day are booked into the horizon (:mod:`twin.models.booking.horizon`), those asking
+for today call during the day; the rota (:mod:`twin.sim.rota`) says who works and how long.
+The day then runs as any day does (its own world and brain, :func:`twin.app.run.simulate`)
+on the visits booked for it. After it, every visit's fate (:mod:`twin.analysis.fates`)
+decides what carries over: work not done is rebooked on the first later day with room (the
+customer is told the new day), a failed first-time fix books a follow-up visit, and the
+chemistry the planner learned from the day's ratings goes into the next day.
+
+The first ``lead_times.later_max_days`` days before the period are played on the horizon
+only (their requests booked, not simulated), so the period starts with a normal book of
+visits. Outputs: one folder per day (``days/NN-DATE``: log, KPIs, report, as ``twin run``
+writes them), ``requests.jsonl`` (every request's story), ``notices.jsonl`` (the messages
+that moved visits to a later day) and ``period.json`` (:mod:`twin.analysis.period`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twin import events as ev
+from twin.analysis.daylog import read_day
+from twin.analysis.fates import DONE, Fate, visit_fates
+from twin.analysis.kpi import compute_kpis
+from twin.analysis.period import Request, period_kpis
+from twin.app.run import simulate, write_outputs
+from twin.app.wiring import build_brain, company_links, dispatcher_factory
+from twin.clock import DayClock, hhmm
+from twin.config import Scenario
+from twin.config.period import WEEKDAYS
+from twin.models.booking.horizon import Horizon, NoRoom
+from twin.models.company import seeded
+from twin.models.decisions.notify import day_label, render
+from twin.sim.arrivals import Arrival, ArrivalProcess, follow_up, rebooked
+from twin.sim.day_input import DayInput
+from twin.sim.rng import stream
+from twin.sim.rota import Rota
+from twin.sim.visit import VisitSpec
+from twin.sim.workforce import make_workforce
+from twin.sim.world import World
+
+DayProgress = Callable[[int, int, float, float], None]  # day, days, minute, day end
+
+
+def working_day(start: dt.date, k: int, working: tuple[str, ...]) -> dt.date:
+    """The ``k``-th working day from ``start`` (0: ``start`` or the next working day;
+    negative: before it)."""
+    days = {WEEKDAYS.index(d) for d in working}
+    d = start
+    while d.weekday() not in days:
+        d += dt.timedelta(days=1)
+    step = 1 if k >= 0 else -1
+    for _ in range(abs(k)):
+        d += dt.timedelta(days=step)
+        while d.weekday() not in days:
+            d += dt.timedelta(days=step)
+    return d
+
+
+def day_seed(seed: int, k: int) -> int:
+    """Day ``k``'s own seed (day 0 keeps the period's: a one-day period is the day)."""
+    if k == 0:
+        return seed
+    return int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % (2**31 - 1))
+
+
+@dataclass(slots=True)
+class Book:
+    """The period's book: requests, the visits booked for each day, the horizon's room."""
+
+    scenario: Scenario
+    seed: int
+    horizon: Horizon
+    requests: dict[str, Request] = field(default_factory=dict)
+    visits: dict[int, list[VisitSpec]] = field(default_factory=dict)
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    def place(self, spec: VisitSpec, today: int, wish: int, rebooking: bool = False) -> int | None:
+        """Book ``spec`` on the first day from ``wish`` with room; None: refused."""
+        req = self.requests[spec.visit_id]
+        day = self.horizon.book(today, wish, rebooking)
+        if isinstance(day, NoRoom):
+            req.state, req.booked_day = "refused", None
+            req.reasons.append(day.reason)
+            return None
+        req.booked_day = day
+        self.visits.setdefault(day, []).append(spec)
+        return day
+
+    def arrive(self, a: Arrival) -> bool:
+        """Take a new request; True when it is a call for today."""
+        s, wish = a.spec, a.day + a.lead_days
+        if wish < 0:
+            return False  # asked for a day before the period: served before it began
+        today = a.day if a.lead_days == 0 else None
+        self.requests[s.visit_id] = Request(s.visit_id, s.job_type, a.day, "new", wish, today)
+        if a.lead_days > 0:
+            self.place(s, a.day, a.day + a.lead_days)
+        return a.lead_days == 0
+
+    def settle(self, k: int, fates: dict[str, Fate], specs: dict[str, VisitSpec]) -> None:
+        """After day ``k``: close what ended, rebook what did not, book follow-ups."""
+        p = self.scenario.period
+        for vid, fate in fates.items():
+            req = self.requests[vid]
+            if fate.kind in DONE:
+                req.state, req.done_day, req.outcome = "done", k, fate.kind
+                if fate.kind == "follow_up":
+                    nxt = follow_up(specs[vid], self.scenario, self.seed)
+                    self.requests[nxt.visit_id] = Request(
+                        nxt.visit_id, nxt.job_type, k, "follow_up", k + p.follow_up_days
+                    )
+                    self.place(nxt, k, k + p.follow_up_days, rebooking=True)
+            elif fate.kind == "cancelled":
+                req.state = "cancelled"
+            else:
+                req.rebooked += 1
+                req.reasons.append(f"{fate.kind}: {fate.reason}")
+                spec = rebooked(specs[vid], self.scenario, self.seed, req.rebooked)
+                day = self.place(spec, k, k + 1, rebooking=True)
+                self.notices.append(
+                    {"day": k, "visit_id": vid, "new_day": day, "reason": req.reasons[-1]}
+                )
+
+    def overdue(self, k: int) -> int:
+        """Requests still pending after day ``k`` although they asked for day ``k`` or
+        earlier: the backlog (a request booked for its wish day later is not)."""
+        return sum(1 for r in self.requests.values() if r.state == "pending" and r.wish_day <= k)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodResult:
+    scenario: Scenario
+    seed: int
+    kpis: dict[str, Any]
+    days: tuple[dict[str, Any], ...]  # each day's KPIs, with its date
+    requests: tuple[Request, ...]
+    wall_s: float
+    out_dir: Path | None
+
+
+@dataclass(slots=True)
+class _Period:
+    """The state a period carries from day to day."""
+
+    scenario: Scenario
+    seed: int
+    dates: list[dt.date]
+    rota: Rota
+    arrivals: ArrivalProcess
+    book: Book
+    chemistry: Any = None  # what the planner learned from ratings so far
+    day_kpis: list[dict[str, Any]] = field(default_factory=list)
+    backlog: list[int] = field(default_factory=list)
+    work: dict[str, list[float]] = field(default_factory=dict)
+    shifts: int = 0
+
+    @classmethod
+    def start(cls, scenario: Scenario, seed: int) -> _Period:
+        p = scenario.period
+        warm = p.lead_times.later_max_days
+        working = tuple(p.working_days)
+        dates = [
+            working_day(scenario.date, k, working)
+            for k in range(-warm, p.days + p.horizon_days + 2)
+        ]
+        team = make_workforce(
+            scenario, stream(scenario.company_seed, "workforce"), stream(seed, "absence")
+        )
+        tids = [t.id for t in team]
+        rota = Rota.for_company(scenario, tids, stream(seed, "rota"))
+        off_by_weekday = {
+            w: sum(1 for d in rota.part_time_off.values() if d == w) for w in WEEKDAYS
+        }
+
+        def staff(day: int) -> int:
+            return len(tids) - off_by_weekday[WEEKDAYS[dates[day + warm].weekday()]]
+
+        horizon = Horizon(staff, p.bookable_per_technician, p.same_day_reserve, p.horizon_days)
+        period = cls(
+            scenario,
+            seed,
+            dates,
+            rota,
+            ArrivalProcess.of(scenario, stream(seed, "arrivals")),
+            Book(scenario, seed, horizon),
+        )
+        for w in range(-warm, 0):  # the book as it stands when the period begins
+            for a in period.arrivals.day(w, period.date(w).weekday()):
+                period.book.arrive(a)
+        return period
+
+    def date(self, k: int) -> dt.date:
+        return self.dates[k + self.scenario.period.lead_times.later_max_days]
+
+    def run_day(self, k: int, out: Path | None, progress: DayProgress | None, report: bool) -> None:
+        """Run period day ``k`` and settle it: the book, the rota and the learned state."""
+        scenario, date = self.scenario, self.date(k)
+        day_scenario = scenario.model_copy(update={"date": date})
+        clock = DayClock(date, scenario.time_zone)
+        rota = self.rota.day(date.weekday(), clock.midnight)
+        calls = [a.spec for a in self.arrivals.day(k, date.weekday()) if self.book.arrive(a)]
+        given = DayInput(tuple(self.book.visits.pop(k, [])) + tuple(calls), rota)
+        world = World(day_scenario, self._dispatchers(day_scenario), day_seed(self.seed, k), given)
+        params = build_brain(world.company) if scenario.policy.brain else None
+        if params is not None and self.chemistry is not None:
+            params.dispatcher.chemistry = self.chemistry  # type: ignore[attr-defined]
+
+        def tick(t: float, end: float) -> None:
+            if progress is not None:
+                progress(k, scenario.period.days, t, end)
+
+        run = simulate(world, tick, params)
+        self.chemistry = getattr(world.dispatcher, "chemistry", None)
+        fates = visit_fates(run.events)
+        notices_from = len(self.book.notices)
+        self.book.settle(k, fates, world.visit_specs)
+        run = replace(run, events=[*run.events, *self._notices(world, notices_from)])
+        day = read_day(run.events, world.scenario)
+        kpis = compute_kpis(run.events, world.scenario, day)
+        for td in day.days:
+            minutes = max(0.0, td.shift_hours * 60 - scenario.workforce.break_min)
+            end = day.index.shift_end.get(td.technician_id) or day.index.last_seen[td.technician_id]
+            self.rota.worked(td.technician_id, minutes, end)
+            self.work.setdefault(td.technician_id, []).append(minutes)
+        self.shifts += len(day.days)
+        self.day_kpis.append({"day": k + 1, "date": date.isoformat(), **kpis.to_dict()})
+        self.backlog.append(self.book.overdue(k))
+        if out is not None:
+            lines = write_outputs(
+                out / "days" / f"{k + 1:02d}-{date}", world, run, kpis, report, day=day
+            )
+            with (out / "events.jsonl").open("a", encoding="utf-8") as fh:
+                for line in lines:  # ids made unique over the period: the day's number first
+                    fh.write(line.replace(',"id":"', f',"id":"d{k + 1:02d}.', 1))
+                    fh.write("\n")
+
+    def _dispatchers(self, day_scenario: Scenario) -> Callable[..., Any]:
+        """The policy's planner, starting from what it learned on the days before."""
+        make = dispatcher_factory(day_scenario)
+        learned = self.chemistry
+
+        def build(travel: Any, brk: Any) -> Any:
+            dispatcher = make(travel, brk)
+            if learned is not None and hasattr(dispatcher, "chemistry"):
+                dispatcher.chemistry = learned
+            return dispatcher
+
+        return build
+
+    def _notices(self, world: World, start: int) -> list[ev.Event]:
+        """The messages telling customers the new day of a rebooked visit (at the day's end)."""
+        out: list[ev.Event] = []
+        links = company_links(world.company)
+        last = world.log[-1].time if world.log else world.clock.at(world.scenario.day_end_min)
+        for i, n in enumerate(self.book.notices[start:], start):
+            spec = world.visit_specs[n["visit_id"]]
+            new_day = n["new_day"]
+            if new_day is None:
+                continue  # refused: the desk calls the customer (counted as refused)
+            lang, zone = spec.language, world.scenario.time_zone
+            text = render(
+                "rebooked",
+                lang,
+                day=day_label(self.date(new_day), lang),
+                start=hhmm(spec.preferred[0]),
+                end=hhmm(spec.preferred[1]),
+                link=links.url(spec.visit_id, DayClock(self.date(new_day), zone).midnight),
+            )
+            out.append(
+                ev.CustomerNotified(
+                    id=f"p{i + 1:08d}",
+                    time=last,
+                    visit_id=spec.visit_id,
+                    customer_id=spec.customer_id,
+                    channel=spec.notify_channel,  # type: ignore[arg-type]
+                    kind="rebooked",
+                    language=lang,  # type: ignore[arg-type]
+                    text=text,
+                )
+            )
+        return out
+
+
+def run_period(
+    scenario: Scenario,
+    seed: int | None = None,
+    out_dir: Path | None = None,
+    progress: DayProgress | None = None,
+    report: bool = True,
+) -> PeriodResult:
+    """Run ``scenario.period.days`` working days; with ``out_dir``, write them there."""
+    from twin.app.outputs import RunFolder
+
+    started = time.perf_counter()
+    scenario = seeded(scenario, seed)
+    period = _Period.start(scenario, scenario.seed)
+    days = scenario.period.days
+    folder = RunFolder(out_dir) if out_dir is not None else None
+    try:
+        for k in range(days):
+            period.run_day(k, folder.path if folder else None, progress, report)
+        p = scenario.period
+        kpis = period_kpis(
+            period.book.requests,
+            period.day_kpis,
+            period.shifts,
+            period.work,
+            p.average_work_min,
+            period.backlog,
+        )
+        if folder is not None:
+            _write(folder, period, kpis)
+            folder.commit()
+    except BaseException:
+        if folder is not None:
+            folder.__exit__(RuntimeError, None, None)
+        raise
+    wall = time.perf_counter() - started
+    reqs = tuple(period.book.requests.values())
+    return PeriodResult(scenario, scenario.seed, kpis, tuple(period.day_kpis), reqs, wall, out_dir)
+
+
+def _write(folder: Any, period: _Period, kpis: dict[str, Any]) -> None:
+    with (folder.path / "events.jsonl").open(encoding="utf-8") as fh:
+        folder.log_lines = sum(1 for _ in fh)
+    folder.write_json("kpis.json", kpis)
+    folder.write_json(
+        "period.json",
+        {
+            "scenario": period.scenario.name,
+            "seed": period.seed,
+            "kpis": kpis,
+            "days": period.day_kpis,
+        },
+    )
+    folder.write_lines(
+        "requests.jsonl", (json.dumps(r.to_dict()) for r in period.book.requests.values())
+    )
+    folder.write_lines("notices.jsonl", (json.dumps(n) for n in period.book.notices))
