@@ -89,7 +89,9 @@ def test_two_policies_meet_the_same_demand(week, tmp_path: Path) -> None:
     other = run_period(_scenario(**{"policy.brain": True}), 1, None)
 
     def new(requests):
-        return {(r.visit_id, r.job_type, r.made_day, r.wish_day) for r in requests if r.kind == "new"}
+        return {
+            (r.visit_id, r.job_type, r.made_day, r.wish_day) for r in requests if r.kind == "new"
+        }
 
     assert new(other.requests) == new(result.requests)
 
@@ -109,3 +111,18 @@ def test_bad_period_settings_name_the_field() -> None:
         _scenario(days=0)
     with pytest.raises(ConfigError, match=r"lead_times.*sum to 1"):
         load_scenario(SMALL).with_overrides(**{"period.lead_times.same_day": 0.5})
+
+
+def test_a_day_without_technicians_is_a_named_warning_and_loses_nothing() -> None:
+    # every technician part-time, and the only working day is Monday: nobody on Mondays
+    scenario = _scenario(2, **{"period.part_time_share": 1.0, "period.working_days": ["mon"]})
+    result = run_period(scenario, 1, None)
+    assert len(result.kpis["warnings"]) == 2
+    assert all(
+        "no technicians" in w and "every technician is off" in w for w in result.kpis["warnings"]
+    )
+    assert result.kpis["done"] == 0 and result.kpis["accounted"] is True
+    assert (
+        result.kpis["pending"] + result.kpis["cancelled"] + result.kpis["refused"]
+        == result.kpis["requests"]
+    )

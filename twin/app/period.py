@@ -165,6 +165,7 @@ class _Period:
     backlog: list[int] = field(default_factory=list)
     work: dict[str, list[float]] = field(default_factory=dict)
     shifts: int = 0
+    warnings: list[str] = field(default_factory=list)  # named, for the period's KPIs
 
     @classmethod
     def start(cls, scenario: Scenario, seed: int) -> _Period:
@@ -213,6 +214,11 @@ class _Period:
         calls = [a.spec for a in self.arrivals.day(k, date.weekday()) if self.book.arrive(a)]
         given = DayInput(tuple(self.book.visits.pop(k, [])) + tuple(calls), rota)
         world = World(day_scenario, self._dispatchers(day_scenario), day_seed(self.seed, k), given)
+        if not world.specs or set(world.specs) <= rota.sick:
+            who = "every technician is off" if not world.specs else "every technician is sick"
+            self.warnings.append(
+                f"no technicians: {date}: {who}; its {len(given.demand)} visits move on"
+            )
         params = build_brain(world.company) if scenario.policy.brain else None
         if params is not None and self.chemistry is not None:
             params.dispatcher.chemistry = self.chemistry  # type: ignore[attr-defined]
@@ -320,6 +326,7 @@ def run_period(
             p.average_work_min,
             period.backlog,
         )
+        kpis["warnings"] = list(period.warnings)
         if folder is not None:
             _write(folder, period, kpis)
             folder.commit()

@@ -69,6 +69,8 @@ def run_days(args: argparse.Namespace, scenario: Scenario, out: Path) -> int:
     name = scenario.policy.name
     title = f"{scenario.name} · seed {result.seed} · policy {name} · {days} working days"
     console.print(period_table(result.kpis, title))
+    for warning in result.kpis.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(
         f"{days} days in {result.wall_s:.1f} s → {out / 'period.json'}, "
         f"{out / 'requests.jsonl'}, {out / 'days'}/"

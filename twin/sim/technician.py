@@ -130,8 +130,11 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
             continue
         world.emit(ev.WorkStarted, technician_id=tid, visit_id=vid)
         world.set_working(tid, vid)
-        yield env.timeout(world.true_duration(vid, tid))
-        fixed = visit.u_fix < world.scenario.demand.first_time_fix
+        duration = world.true_duration(vid, tid)
+        stop = _legal_stop(world, tid, x, y)
+        cut = env.now + duration > stop  # the job would break the legal day: come back
+        yield env.timeout(max(0.0, stop - env.now) if cut else duration)
+        fixed = visit.u_fix < world.scenario.demand.first_time_fix and not cut
         world.emit(
             ev.WorkFinished,
             technician_id=tid,
@@ -149,6 +152,16 @@ def _wait_to_leave(world: Workplace, tid: str) -> Generator[Any, Any, None]:
     env = world.env
     while (at := world.departures.at(tid)) is not None and env.now < at and world.is_available(tid):
         yield world.wake_event(tid) | env.timeout(at - env.now)
+
+
+def _legal_stop(world: Workplace, tid: str, x: float, y: float) -> float:
+    """When work on site must stop so that the drive home still ends within the legal
+    working day (``workforce.max_work_min`` of work plus the break after the shift start,
+    the Working Hours Act's ten hours): a job that would run longer is left for a
+    follow-up visit."""
+    wf, spec = world.scenario.workforce, world.profiles[tid].spec
+    end = spec.shift_start + wf.max_work_min + wf.break_min
+    return end - world.travel.travel_min(x, y, spec.home_x, spec.home_y, world.env.now)
 
 
 def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any, Any, None]:
