@@ -50,3 +50,13 @@ def test_run_days_refuses_nonsense(capsys: pytest.CaptureFixture[str], tmp_path:
     code = main(["run", "--days", "0", "--no-store", "--out", str(tmp_path / "x")])
     assert code != 0
     assert "period.days" in capsys.readouterr().out
+
+
+def test_a_period_folder_can_be_run_into_again(tmp_path: Path) -> None:
+    out = tmp_path / "week"
+    args = ["run", "--scenario", str(SCENARIOS / "small.toml"), "--days", "2", "--no-store",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    first = (out / "period.json").read_text()
+    assert main(args) == 0
+    assert (out / "period.json").read_text() == first

@@ -76,7 +76,7 @@ _SUMMED = (
 )
 
 
-def _pooled(days: Sequence[Mapping[str, float]]) -> dict[str, float]:
+def _pooled(days: Sequence[Mapping[str, float]], break_hours: float) -> dict[str, float]:
     """The day KPIs of the whole period: counts and hours summed, shares re-derived."""
     tot: dict[str, float] = dict.fromkeys(_SUMMED, 0.0)
     for d in days:
@@ -91,6 +91,11 @@ def _pooled(days: Sequence[Mapping[str, float]]) -> dict[str, float]:
         "missed_share": _share(tot["visits_missed"], tot["visits_booked_today"]),
         "driving_share": _share(tot["travel_hours"], tot["shift_hours"]),
         "utilisation": _share(tot["work_hours"], tot["shift_hours"]),
+        # neither driving, working nor on a break: waiting for a window, or idle
+        "waiting_share": _share(
+            max(0.0, tot["shift_hours"] - tot["travel_hours"] - tot["work_hours"] - break_hours),
+            tot["shift_hours"],
+        ),
         "visits_completed": int(tot["visits_completed"]),
         "travel_km": tot["travel_km"],
         "overtime_hours": tot["overtime_hours"],
@@ -108,12 +113,14 @@ def period_kpis(
     work_minutes: Mapping[str, Sequence[float]],
     average_limit_min: float,
     backlog: Sequence[int],
+    break_min: float = 0.0,
 ) -> dict[str, Any]:
     """The period's KPIs from its requests, its days' KPIs and its working time.
 
     ``work_minutes``: per technician, minutes worked on each day they worked;
-    ``technician_days``: shifts worked in all; ``backlog``: requests overdue at each day's
-    end (pending although the day they asked for has come).
+    ``technician_days``: shifts worked in all (each with a break of ``break_min``);
+    ``backlog``: requests overdue at each day's end (pending although the day they asked
+    for has come).
     """
     reqs = list(requests.values())
     in_period = [r for r in reqs if r.made_day >= 0 and r.kind == "new"]
@@ -128,7 +135,7 @@ def period_kpis(
     ]
     refused = Counter(r.reasons[-1] if r.reasons else "" for r in reqs if r.state == "refused")
     averages = {t: statistics.fmean(m) for t, m in work_minutes.items() if m}
-    pooled = _pooled(days)
+    pooled = _pooled(days, technician_days * break_min / 60)
     out: dict[str, Any] = {
         "requests": len(reqs),
         "requests_in_period": len(in_period),

@@ -52,6 +52,11 @@ RUN_FILES = frozenset(
         "decisions.jsonl",
         "dead_letters.jsonl",
         "scorecard.json",
+        # a period of days (twin.app.period)
+        "days",
+        "period.json",
+        "requests.jsonl",
+        "notices.jsonl",
     }
 )
 KILL_ENV = "FIELDTWIN_TEST_KILL_AT"

@@ -325,6 +325,7 @@ def run_period(
             period.work,
             p.average_work_min,
             period.backlog,
+            scenario.workforce.break_min,
         )
         kpis["warnings"] = list(period.warnings)
         if folder is not None:

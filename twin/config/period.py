@@ -80,6 +80,10 @@ class Period(_Model):
     # the Working Hours Act (ArbZG): rest between shifts, the average working day
     rest_min: float = Field(default=11 * 60, ge=0, le=24 * 60)
     average_work_min: float = Field(default=8 * 60, gt=0, le=12 * 60)
+    # a technician already over the average is planned this much under what the average
+    # allows: days overrun their plan (long jobs, traffic), and the last day of a period
+    # has no later day to make up for it
+    work_margin_min: float = Field(default=30.0, ge=0, le=240)
 
     @model_validator(mode="after")
     def _profiles(self) -> Period:

@@ -199,6 +199,15 @@ class Policy(_Model):
         title="Window widths offered (h)",
         description="appointment window widths offered to customers",
     )
+    # how a booking's window is chosen: "wish": the customer's wished window when it fits,
+    # else the best-ranked other; "graded": the desk offers every window ranked by its cost
+    # to the company (cheapest first, as PowerOpt grades them) and a customer open to
+    # offers (demand.offer_acceptance) takes the best one no wider than the wish
+    window_choice: Literal["wish", "graded"] = Field(
+        default="wish",
+        title="Window choice",
+        description="wish: the customer's window first; graded: cheapest offers first",
+    )
     # the objective of the PowerOpt planner (planner = "poweropt")
     weights: PlannerWeights = PlannerWeights()
     # how the company pays its technicians: by the shift (the whole shift, whatever the plan:

@@ -149,6 +149,9 @@ class Demand(_Model):
     first_time_fix: float = Field(default=0.78, ge=0, le=1)
     feedback_share: float = Field(default=0.4, ge=0, le=1)
     site_sigma: float = Field(default=0.1, ge=0, le=1)
+    # customers who take the best-ranked offer (no wider than their wish) rather than insist
+    # on their own window, when the desk grades offers (policy.window_choice; assumed)
+    offer_acceptance: float = Field(default=0.6, ge=0, le=1)
 
     @model_validator(mode="after")
     def _jobs(self) -> Demand:

@@ -15,10 +15,17 @@ import simpy
 from twin import events as ev
 from twin.clock import DayClock
 from twin.config import Scenario
-from twin.models.booking.desk import Booking, book_emergency, book_visit, visit_task
+from twin.models.booking.desk import (
+    Booking,
+    book_best_offer,
+    book_emergency,
+    book_visit,
+    visit_task,
+)
 from twin.models.company import Company
 from twin.models.routing.dispatch import Dispatcher, NoOffer, Routes
 from twin.models.routing.plan import PlanState, VisitTask
+from twin.sim.rng import keyed
 from twin.sim.visit import VisitSpec
 
 PREBOOKED_AT_MIN = 0.0
@@ -119,13 +126,24 @@ def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
         )
     else:
         task = _task(world, v, v.preferred)
-        booking = book_visit(state, task, world.dispatcher, world.company.windows, v.available)
+        book = book_best_offer if takes_offer(world, v) else book_visit
+        booking = book(state, task, world.dispatcher, world.company.windows, v.available)
     if isinstance(booking, NoOffer):
         world.tasks.pop(v.visit_id, None)
         world.emit(ev.VisitRejected, visit_id=v.visit_id, reason=booking.reason)
         return booking
     _confirm(world, booking)
     return booking
+
+
+def takes_offer(world: Desk, v: VisitSpec) -> bool:
+    """Whether this customer takes the desk's best-ranked offer (``policy.window_choice``
+    "graded"): a draw of its own per visit, so that the choice of one customer never
+    shifts another's (common random numbers)."""
+    if world.scenario.policy.window_choice != "graded":
+        return False
+    u = keyed(world.scenario.seed, "choice", v.visit_id).random()
+    return bool(u < world.scenario.demand.offer_acceptance)
 
 
 def _confirm(world: Desk, booking: Booking) -> None:

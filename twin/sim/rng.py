@@ -14,8 +14,19 @@ import zlib
 import numpy as np
 
 # "outside": the hidden truth of visits booked from outside (twin.sim.outside); a period's
-# (twin.app.period) "arrivals" and "rota", and per visit "rebook" (twin.sim.arrivals)
-SUBSYSTEMS = ("workforce", "absence", "demand", "traffic", "outside", "arrivals", "rota", "rebook")
+# (twin.app.period) "arrivals" and "rota", and per visit "rebook" (twin.sim.arrivals) and
+# "choice" (which offer a customer takes, twin.sim.booking)
+SUBSYSTEMS = (
+    "workforce",
+    "absence",
+    "demand",
+    "traffic",
+    "outside",
+    "arrivals",
+    "rota",
+    "rebook",
+    "choice",
+)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

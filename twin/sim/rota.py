@@ -128,6 +128,8 @@ class Rota:
                 start[t] = max(0.0, (rested - day_start).total_seconds() / 60)
             # today's work may bring the period's average up to the limit, never beyond
             budget = period.average_work_min * (w.days + 1) - w.minutes
+            if w.minutes > period.average_work_min * w.days:  # over so far: plan with room
+                budget -= period.work_margin_min
             work = min(wf.max_work_min, max(budget, 0.0))
             if work < wf.max_work_min:
                 limit[t] = work

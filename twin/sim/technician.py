@@ -154,6 +154,10 @@ def _wait_to_leave(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         yield world.wake_event(tid) | env.timeout(at - env.now)
 
 
+LEGAL_MARGIN = 1.5  # the drive home may take this much longer than expected ...
+LEGAL_SLACK_MIN = 5.0  # ... plus this
+
+
 def _legal_stop(world: Workplace, tid: str, x: float, y: float) -> float:
     """When work on site must stop so that the drive home still ends within the legal
     working day (``workforce.max_work_min`` of work plus the break after the shift start,
@@ -161,7 +165,8 @@ def _legal_stop(world: Workplace, tid: str, x: float, y: float) -> float:
     follow-up visit."""
     wf, spec = world.scenario.workforce, world.profiles[tid].spec
     end = spec.shift_start + wf.max_work_min + wf.break_min
-    return end - world.travel.travel_min(x, y, spec.home_x, spec.home_y, world.env.now)
+    home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, world.env.now)
+    return end - LEGAL_MARGIN * home - LEGAL_SLACK_MIN  # the drive home is itself uncertain
 
 
 def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any, Any, None]:

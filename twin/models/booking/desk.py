@@ -130,6 +130,31 @@ def book_visit(
     return routes if isinstance(routes, NoOffer) else Booking(task, routes)
 
 
+def book_best_offer(
+    state: PlanState,
+    task: VisitTask,
+    dispatcher: Dispatcher,
+    windows: Sequence[Window],
+    available: Window,
+) -> Booking | NoOffer:
+    """Book ``task`` in the best-ranked window (cheapest for the company) that the customer
+    can take and that is no wider than the window they wished for; else as they wished
+    (:func:`book_visit`)."""
+    width = task.window_end - task.window_start
+    options = [
+        w for w in windows_within(windows, available, now=state.now) if w[1] - w[0] <= width + 1e-9
+    ]
+    offers = dispatcher.offers(state, task, options) if options else NoOffer("no window")
+    if isinstance(offers, NoOffer):
+        return book_visit(state, task, dispatcher, windows, available)
+    best = offers[0]
+    task = replace(task, window_start=best.window_start, window_end=best.window_end)
+    routes = dispatcher.insert(state, task)
+    if isinstance(routes, NoOffer):
+        return book_visit(state, task, dispatcher, windows, available)
+    return Booking(task, routes)
+
+
 def book_emergency(
     state: PlanState,
     task: VisitTask,
