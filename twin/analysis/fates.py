@@ -3,8 +3,9 @@
 A period (:mod:`twin.app.period`) carries over what a day did not finish. It reads each
 day's log once and asks, per visit requested that day, what became of it:
 
-* ``fixed`` / ``follow_up``: the work was done (``follow_up``: not fixed first time, a new
-  visit is needed); ``customer_absent``: the technician came and nobody was home;
+* ``fixed`` / ``follow_up`` / ``unfinished``: the visit was made (``follow_up``: not fixed
+  first time; ``unfinished``: stopped at the legal end of the day; both need a new visit);
+  ``customer_absent``: the technician came and nobody was home;
 * ``cancelled``: by the customer (final);
 * ``moved``: cancelled by the company for today (a deferral, an emergency's room);
 * ``rejected``: no slot today, with the desk's reason;
@@ -33,6 +34,7 @@ from twin.events import (
 FateKind = Literal[
     "fixed",
     "follow_up",
+    "unfinished",
     "customer_absent",
     "cancelled",
     "moved",
@@ -40,8 +42,8 @@ FateKind = Literal[
     "not_reached",
     "interrupted",
 ]
-DONE: frozenset[str] = frozenset({"fixed", "follow_up"})
-FINAL: frozenset[str] = frozenset({"fixed", "follow_up", "cancelled"})
+DONE: frozenset[str] = frozenset({"fixed", "follow_up", "unfinished"})
+FINAL: frozenset[str] = frozenset({"fixed", "follow_up", "unfinished", "cancelled"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,7 +116,7 @@ class Book:
             req = self.requests[vid]
             if fate.kind in DONE:
                 req.state, req.done_day, req.outcome = "done", k, fate.kind
-                if fate.kind == "follow_up":
+                if fate.kind in ("follow_up", "unfinished"):
                     nxt = follow_up(specs[vid], self.scenario, self.seed)
                     self.requests[nxt.visit_id] = Request(
                         nxt.visit_id, nxt.job_type, k, "follow_up", k + p.follow_up_days

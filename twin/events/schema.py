@@ -22,7 +22,8 @@ CHANNELS: tuple[str, ...] = typing.get_args(Channel)
 NotifyChannel = Literal["sms", "email", "app", "phone"]
 NOTIFY_CHANNELS: tuple[str, ...] = typing.get_args(NotifyChannel)
 Language = Literal["de", "en"]
-Outcome = Literal["fixed", "follow_up", "customer_absent"]
+# "unfinished": work stopped at the legal end of the working day, a follow-up is needed
+Outcome = Literal["fixed", "follow_up", "customer_absent", "unfinished"]
 CancelledBy = Literal["customer", "company"]
 # "rebooked": a period moved the visit to a later day and tells the customer the new date
 NotificationKind = Literal[

@@ -29,6 +29,9 @@ from twin.models.routing.travel import TravelModel
 from twin.sim.truth import true_duration_distribution
 from twin.sim.world import World
 
+# outcomes that show no full duration: nobody home, or stopped at the end of the legal day
+CENSORED = frozenset({"customer_absent", "unfinished"})
+
 log = logging.getLogger(__name__)
 
 HISTORY_SEED = 10_000
@@ -66,7 +69,7 @@ def extract_rows(
             requests[e.visit_id] = e
         elif isinstance(e, ev.WorkStarted):
             started[e.visit_id] = e
-        elif isinstance(e, ev.WorkFinished) and e.outcome != "customer_absent":
+        elif isinstance(e, ev.WorkFinished) and e.outcome not in CENSORED:
             finished.append(e)
     rows = []
     for end in sorted(finished, key=lambda e: e.time):  # stable: log order breaks ties

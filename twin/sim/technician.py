@@ -134,12 +134,12 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         stop = _legal_stop(world, tid, x, y)
         cut = env.now + duration > stop  # the job would break the legal day: come back
         yield env.timeout(max(0.0, stop - env.now) if cut else duration)
-        fixed = visit.u_fix < world.scenario.demand.first_time_fix and not cut
+        fixed = visit.u_fix < world.scenario.demand.first_time_fix
         world.emit(
             ev.WorkFinished,
             technician_id=tid,
             visit_id=vid,
-            outcome="fixed" if fixed else "follow_up",
+            outcome="unfinished" if cut else "fixed" if fixed else "follow_up",
         )
         world.release(tid, vid)
         world.after_visit(tid, vid, arrival)
