@@ -126,3 +126,18 @@ def test_a_day_without_technicians_is_a_named_warning_and_loses_nothing() -> Non
         result.kpis["pending"] + result.kpis["cancelled"] + result.kpis["refused"]
         == result.kpis["requests"]
     )
+
+
+def test_the_brain_starts_each_day_from_what_it_learned() -> None:
+    from twin.app.period import _Period
+
+    scenario = _scenario(2, **{"policy.brain": True})
+    period = _Period.start(scenario, 1)
+    period.run_day(0, None, None, False)
+    learned = dict(period.learned)
+    assert learned and all(seen > 0 for _, seen in learned.values())
+    assert any(abs(bias) > 1e-6 for bias, _ in learned.values())
+    period.run_day(1, None, None, False)
+    # a technician who worked both days has seen the visits of both
+    both = [t for t in learned if period.learned[t][1] > learned[t][1]]
+    assert both

@@ -7,8 +7,10 @@ for today call during the day; the rota (:mod:`twin.sim.rota`) says who works an
 The day then runs as any day does (its own world and brain, :func:`twin.app.run.simulate`)
 on the visits booked for it. After it, every visit's fate (:mod:`twin.analysis.fates`)
 decides what carries over: work not done is rebooked on the first later day with room (the
-customer is told the new day), a failed first-time fix books a follow-up visit, and the
-chemistry the planner learned from the day's ratings goes into the next day.
+customer is told the new day), a failed first-time fix books a follow-up visit, and what
+was learned goes into the next day: the chemistry the planner learned from the day's
+ratings, and each technician's duration correction the brain learned
+(:mod:`twin.stream.learned`).
 
 The first ``lead_times.later_max_days`` days before the period are played on the horizon
 only (their requests booked, not simulated), so the period starts with a normal book of
@@ -49,6 +51,7 @@ from twin.sim.rota import Rota
 from twin.sim.visit import VisitSpec
 from twin.sim.workforce import make_workforce
 from twin.sim.world import World
+from twin.stream.learned import learned_after
 
 DayProgress = Callable[[int, int, float, float], None]  # day, days, minute, day end
 
@@ -161,6 +164,7 @@ class _Period:
     arrivals: ArrivalProcess
     book: Book
     chemistry: Any = None  # what the planner learned from ratings so far
+    learned: dict[str, tuple[float, int]] = field(default_factory=dict)  # the brain's biases
     day_kpis: list[dict[str, Any]] = field(default_factory=list)
     backlog: list[int] = field(default_factory=list)
     work: dict[str, list[float]] = field(default_factory=dict)
@@ -219,9 +223,11 @@ class _Period:
             self.warnings.append(
                 f"no technicians: {date}: {who}; its {len(given.demand)} visits move on"
             )
-        params = build_brain(world.company) if scenario.policy.brain else None
-        if params is not None and self.chemistry is not None:
-            params.dispatcher.chemistry = self.chemistry  # type: ignore[attr-defined]
+        params = None
+        if scenario.policy.brain:  # the brain starts from what it learned the days before
+            params = replace(build_brain(world.company), learned=self.learned)
+            if self.chemistry is not None:
+                params.dispatcher.chemistry = self.chemistry  # type: ignore[attr-defined]
 
         def tick(t: float, end: float) -> None:
             if progress is not None:
@@ -229,6 +235,8 @@ class _Period:
 
         run = simulate(world, tick, params)
         self.chemistry = getattr(world.dispatcher, "chemistry", None)
+        if params is not None:
+            self.learned = learned_after(run.events, params, self.learned)
         fates = visit_fates(run.events)
         notices_from = len(self.book.notices)
         self.book.settle(k, fates, world.visit_specs)

@@ -56,6 +56,9 @@ class BrainParams:
     ops_window_min: float = 15.0
     reorder_bound_min: float = 0.0
     bias_memory: float = 0.3
+    # what the brain learned on earlier days of a period (twin.stream.learned): per
+    # technician, the duration bias and the visits it was learned from
+    learned: Mapping[str, tuple[float, int]] = field(default_factory=dict)
     # technician states are held in this many dataflow keys (twin.stream.keygroups): the
     # dataflow's per-item cost is paid per group and batch; decisions do not depend on it
     key_groups: int = 16

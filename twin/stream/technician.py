@@ -8,8 +8,6 @@ answers every tick (and ``TickFlush``) with ``TickDone`` (the closed loop's barr
 
 from __future__ import annotations
 
-import math
-
 from twin import events as ev
 from twin.models.eta.chain import (
     Position,
@@ -18,7 +16,7 @@ from twin.models.eta.chain import (
 from twin.stream.messages import RouteUpdate, Tick, TickDone, TickFlush
 from twin.stream.params import BrainParams
 from twin.stream.refresh import anchor_of, chain_ahead, refresh, stale_anchor
-from twin.stream.techstate import TechState, biased_estimate, new_tech, notify
+from twin.stream.techstate import TechState, biased_estimate, learn_bias, new_tech, notify
 
 __all__ = ["TechState", "new_tech", "tech_batch", "tech_step"]
 
@@ -29,13 +27,9 @@ def _finished(state: TechState, params: BrainParams, minute: float) -> None:
     if v is None or state.activity != "work":
         return
     base = state.estimates.get(v.visit_id) or params.estimate(state.tid, v.job_type, v.duration_min)
-    actual = max(1.0, minute - state.since)
-    ratio = math.log(actual / max(1.0, base.p50))
-    w = params.bias_memory
-    # shrink toward 0 until a few visits are seen (the model is unbiased on average)
-    state.finished += 1
-    target = ratio * state.finished / (state.finished + 2)
-    state.log_bias = max(-1.0, min(1.0, (1 - w) * state.log_bias + w * target))
+    state.log_bias, state.finished = learn_bias(
+        state.log_bias, state.finished, minute - state.since, base.p50, params.bias_memory
+    )
     state.biased.clear()
 
 

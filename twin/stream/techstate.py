@@ -57,7 +57,19 @@ class TechState:
 
 def new_tech(tid: str, params: BrainParams) -> TechState:
     spec = params.roster[tid]
-    return TechState(tid=tid, x=spec.home_x, y=spec.home_y)
+    bias, seen = params.learned.get(tid, (0.0, 0))
+    return TechState(tid=tid, x=spec.home_x, y=spec.home_y, log_bias=bias, finished=seen)
+
+
+def learn_bias(
+    log_bias: float, finished: int, actual_min: float, p50_min: float, memory: float
+) -> tuple[float, int]:
+    """Online correction: the log-bias moved toward this visit's log(actual / predicted),
+    shrunk toward 0 until a few visits are seen (the model is unbiased on average)."""
+    ratio = math.log(max(1.0, actual_min) / max(1.0, p50_min))
+    finished += 1
+    target = ratio * finished / (finished + 2)
+    return max(-1.0, min(1.0, (1 - memory) * log_bias + memory * target)), finished
 
 
 def next_id(state: TechState) -> str:
