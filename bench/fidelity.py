@@ -33,6 +33,7 @@ FIGURES: tuple[tuple[str, str, float, float, float, str, str], ...] = (
     ("Visits per technician-day", "visits_per_technician_day", 4.0, 6.0, 1, "", "5 ± 1"),
     ("Share of the shift driving", "driving_share", 0.16, 0.25, 100, "%", "16-25 %"),
     ("Missed (booked visits)", "missed_share", 0.0, 0.02, 100, "%", "≤ 2 % (Openreach 1.1-1.3)"),
+    ("Moved by the company, with notice", "moved_share", 0.0, 1.0, 100, "%", "-"),
     ("Highest average working day", "work_hours_average_max", 0.0, 8.0, 1, "h", "ArbZG ≤ 8 h"),
     ("Shifts over 10 hours", "shifts_over_10h", 0.0, 0.0, 1, "", "ArbZG: none"),
     ("Faults fixed within 1 working day", "faults_fixed_within_1_day", 0.0, 1.0, 100, "%", "-"),

@@ -66,6 +66,7 @@ _SUMMED = (
     "visits_late",
     "visits_booked_today",
     "visits_missed",
+    "visits_deferred",
     "visits_completed",
     "travel_hours",
     "shift_hours",
@@ -89,6 +90,7 @@ def _pooled(days: Sequence[Mapping[str, float]], break_hours: float) -> dict[str
     return {
         "punctuality": _share(tot["visits_attended"] - tot["visits_late"], tot["visits_attended"]),
         "missed_share": _share(tot["visits_missed"], tot["visits_booked_today"]),
+        "moved_share": _share(tot["visits_deferred"], tot["visits_booked_today"]),
         "driving_share": _share(tot["travel_hours"], tot["shift_hours"]),
         "utilisation": _share(tot["work_hours"], tot["shift_hours"]),
         # neither driving, working nor on a break: waiting for a window, or idle

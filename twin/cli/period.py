@@ -26,6 +26,7 @@ PERIOD_ROWS: tuple[tuple[str, str, str], ...] = (
     ("faults_fixed_within_1_day", "Faults fixed within one working day", "{:.1%}"),
     ("punctuality", "On time (attended visits)", "{:.1%}"),
     ("missed_share", "Missed (booked visits)", "{:.1%}"),
+    ("moved_share", "Moved by the company, with notice", "{:.1%}"),
     ("visits_per_technician_day", "Visits per technician-day", "{:.2f}"),
     ("driving_share", "Share of the shift driving", "{:.1%}"),
     ("work_hours_average_max", "Highest average working day (h)", "{:.2f}"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -199,6 +199,18 @@ class World:
             self.set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
         self.move_to_another_day(vid, d.reason)
 
+    def _rehome(self, tid: str, orphans: Sequence[str], reason: str) -> None:
+        """The office gives ``tid``'s visits to colleagues (the dispatcher's repair) and
+        moves those nobody can take today to another day, with notice."""
+        if not orphans:
+            return
+        routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
+        self.set_routes(routes, f"{tid} unavailable ({reason})")
+        placed = {v for r in routes.values() for v in r}
+        for vid in orphans:
+            if vid not in placed:
+                self.move_to_another_day(vid, f"moved to another day: {tid} {reason}")
+
     def move_to_another_day(self, vid: str, reason: str) -> None:
         """The company cancels ``vid`` for today (it is off every route already)."""
         self.cancelled.add(vid)
@@ -288,9 +300,7 @@ class World:
         self.status[tid] = replace(self.status[tid], available=False)
         orphans = list(self.routes[tid])
         self.routes[tid] = ()
-        if orphans:
-            routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
-            self.set_routes(routes, f"{tid} unavailable ({reason})")
+        self._rehome(tid, orphans, reason)
         wake = self._wake.pop(tid, None)
         if wake is not None and not wake.triggered:
             wake.succeed()
@@ -335,11 +345,11 @@ class World:
         back = self.travel.travel_min(
             task.x, task.y, spec.home_x, spec.home_y, start + task.duration_min
         )
-        if start + task.duration_min + back > spec.max_end:
-            self.status[tid] = replace(
-                self.status[tid], x=x, y=y, free_at=self.now, available=False
-            )
-            return None  # nothing more fits today: the rest of the route is missed
+        if start + task.duration_min + back > spec.max_end:  # nothing more fits today:
+            st = replace(self.status[tid], x=x, y=y, free_at=self.now, available=False)
+            self.status[tid], self.routes[tid] = st, ()
+            self._rehome(tid, route, "no time left today")
+            return None
         self.routes[tid] = route[1:]
         self.committed[tid] = vid
         self._committed_visits.add(vid)
