@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -32,6 +32,7 @@ from twin.sim.day_input import DayInput
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
 from twin.sim.gps import pings
+from twin.sim.office import rehome, unavailable
 from twin.sim.rating import will_rate
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
@@ -113,9 +114,9 @@ class World:
         for tid, prof in self.profiles.items():
             self.env.process(technician(self, tid))
             if prof.sick:
-                self.env.process(self._unavailable(tid, prof.spec.shift_start - 30, "sick"))
+                self.env.process(unavailable(self, tid, prof.spec.shift_start - 30, "sick"))
             elif prof.unavailable_at is not None:
-                self.env.process(self._unavailable(tid, prof.unavailable_at, "vehicle breakdown"))
+                self.env.process(unavailable(self, tid, prof.unavailable_at, "vehicle breakdown"))
         incidents = make_incidents(self.scenario, self.travel, stream(self.seed, "traffic"))
         self.env.process(traffic(self.env, incidents, self.incidents, self.emit, self.clock))
         self.env.process(
@@ -199,18 +200,6 @@ class World:
             self.set_routes({tid: tuple(v for v in self.routes[tid] if v != vid)})
         self.move_to_another_day(vid, d.reason)
 
-    def _rehome(self, tid: str, orphans: Sequence[str], reason: str) -> None:
-        """The office gives ``tid``'s visits to colleagues (the dispatcher's repair) and
-        moves those nobody can take today to another day, with notice."""
-        if not orphans:
-            return
-        routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
-        self.set_routes(routes, f"{tid} unavailable ({reason})")
-        placed = {v for r in routes.values() for v in r}
-        for vid in orphans:
-            if vid not in placed:
-                self.move_to_another_day(vid, f"moved to another day: {tid} {reason}")
-
     def move_to_another_day(self, vid: str, reason: str) -> None:
         """The company cancels ``vid`` for today (it is off every route already)."""
         self.cancelled.add(vid)
@@ -248,9 +237,7 @@ class World:
             self.routes[tid] = tuple(route)
             for vid in route:
                 self._owner[vid] = tid
-            wake = self._wake.pop(tid, None)
-            if wake is not None and not wake.triggered:
-                wake.succeed()
+            self.wake(tid)
         self.departures.replan(self.plan_state, routes)
         if reason is not None and routes:
             self._publish(routes, reason)
@@ -292,15 +279,10 @@ class World:
     # ------------------------------------------------------------------ technicians
     def take_off(self, tid: str, reason: str) -> None:
         """``tid`` is off from now on, reported from outside (as a drawn absence)."""
-        self.env.process(self._unavailable(tid, self.now, reason))
+        self.env.process(unavailable(self, tid, self.now, reason))
 
-    def _unavailable(self, tid: str, at: float, reason: str) -> Any:
-        yield self.env.timeout(max(0.0, at - self.env.now))
-        self.emit(ev.TechnicianUnavailable, technician_id=tid, reason=reason)
-        self.status[tid] = replace(self.status[tid], available=False)
-        orphans = list(self.routes[tid])
-        self.routes[tid] = ()
-        self._rehome(tid, orphans, reason)
+    def wake(self, tid: str) -> None:
+        """Wake ``tid``'s process if it waits for a new plan."""
         wake = self._wake.pop(tid, None)
         if wake is not None and not wake.triggered:
             wake.succeed()
@@ -348,7 +330,7 @@ class World:
         if start + task.duration_min + back > spec.max_end:  # nothing more fits today:
             st = replace(self.status[tid], x=x, y=y, free_at=self.now, available=False)
             self.status[tid], self.routes[tid] = st, ()
-            self._rehome(tid, route, "no time left today")
+            rehome(self, tid, route, "no time left today")
             return None
         self.routes[tid] = route[1:]
         self.committed[tid] = vid
