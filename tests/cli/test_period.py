@@ -60,3 +60,14 @@ def test_a_period_folder_can_be_run_into_again(tmp_path: Path) -> None:
     first = (out / "period.json").read_text()
     assert main(args) == 0
     assert (out / "period.json").read_text() == first
+
+
+def test_the_period_report_draws_the_week(tmp_path: Path) -> None:
+    out = tmp_path / "week"
+    args = ["run", "--scenario", str(SCENARIOS / "small.toml"), "--days", "2", "--no-store",
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    page = (out / "report.html").read_text()
+    for heading in ("Visits of each day by fate", "Backlog", "Time to service", "working day"):
+        assert heading in page
+    assert page.count("<script") >= 4 and "<script src=" not in page  # offline: inline

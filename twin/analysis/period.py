@@ -25,6 +25,29 @@ from typing import Any, Literal
 
 RequestState = Literal["pending", "done", "cancelled", "refused"]
 FAULTS = ("repair", "emergency")
+# the period's headline KPIs as people read them: key, label, format
+PERIOD_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("requests_in_period", "Requests in the period", "{:,d}"),
+    ("done", "Done (all requests)", "{:,d}"),
+    ("cancelled", "Cancelled by the customer", "{:,d}"),
+    ("refused", "Refused (no room in the horizon)", "{:,d}"),
+    ("pending", "Pending at the end (booked later)", "{:,d}"),
+    ("overdue_end", "Overdue at the end (past their wish day)", "{:,d}"),
+    ("rebooked", "Rebookings", "{:,d}"),
+    ("follow_ups", "Follow-up visits booked", "{:,d}"),
+    ("time_to_service_mean_days", "Time to service (working days, mean)", "{:.2f}"),
+    ("time_to_service_p90_days", "Time to service (p90)", "{}"),
+    ("faults_fixed_within_1_day", "Faults fixed within one working day", "{:.1%}"),
+    ("punctuality", "On time (attended visits)", "{:.1%}"),
+    ("missed_share", "Missed (booked visits)", "{:.1%}"),
+    ("moved_share", "Moved by the company, with notice", "{:.1%}"),
+    ("visits_per_technician_day", "Visits per technician-day", "{:.2f}"),
+    ("driving_share", "Share of the shift driving", "{:.1%}"),
+    ("work_hours_average_max", "Highest average working day (h)", "{:.2f}"),
+    ("technicians_over_average", "Technicians over the 8-hour average", "{:,d}"),
+    ("shifts_over_10h", "Shifts over 10 hours", "{:,d}"),
+    ("cost_total_eur", "Total cost (EUR)", "{:,.0f}"),
+)
 
 
 @dataclass(slots=True)

@@ -16,7 +16,8 @@ The first ``lead_times.later_max_days`` days before the period are played on the
 only (their requests booked, not simulated), so the period starts with a normal book of
 visits. Outputs: one folder per day (``days/NN-DATE``: log, KPIs, report, as ``twin run``
 writes them), ``requests.jsonl`` (every request's story), ``notices.jsonl`` (the messages
-that moved visits to a later day) and ``period.json`` (:mod:`twin.analysis.period`).
+that moved visits to a later day), ``period.json`` (:mod:`twin.analysis.period`) and
+``report.html`` (:mod:`twin.analysis.report.period`).
 """
 
 from __future__ import annotations
@@ -337,7 +338,7 @@ def run_period(
         )
         kpis["warnings"] = list(period.warnings)
         if folder is not None:
-            _write(folder, period, kpis)
+            _write(folder, period, kpis, report)
             folder.commit()
     except BaseException:
         if folder is not None:
@@ -348,7 +349,7 @@ def run_period(
     return PeriodResult(scenario, scenario.seed, kpis, tuple(period.day_kpis), reqs, wall, out_dir)
 
 
-def _write(folder: Any, period: _Period, kpis: dict[str, Any]) -> None:
+def _write(folder: Any, period: _Period, kpis: dict[str, Any], report: bool) -> None:
     with (folder.path / "events.jsonl").open(encoding="utf-8") as fh:
         folder.log_lines = sum(1 for _ in fh)
     folder.write_json("kpis.json", kpis)
@@ -365,3 +366,13 @@ def _write(folder: Any, period: _Period, kpis: dict[str, Any]) -> None:
         "requests.jsonl", (json.dumps(r.to_dict()) for r in period.book.requests.values())
     )
     folder.write_lines("notices.jsonl", (json.dumps(n) for n in period.book.notices))
+    if report:
+        from twin.analysis.report.period import write_period_report
+
+        sc = period.scenario
+        title = f"FieldTwin — {sc.name}, seed {period.seed}, policy {sc.policy.name}"
+        title += f", {sc.period.days} working days"
+        reqs = list(period.book.requests.values())
+        limit = sc.period.average_work_min
+        path = folder.path / "report.html"
+        write_period_report(path, title, kpis, period.day_kpis, reqs, period.work, limit)
