@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SCENARIOS
 from twin import events as ev
-from twin.analysis.kpi import compute_kpis
+from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.store import RunStore
 from twin.cli import main
 from twin.config import load_scenario
@@ -71,3 +71,22 @@ def test_the_period_report_draws_the_week(tmp_path: Path) -> None:
     for heading in ("Visits of each day by fate", "Backlog", "Time to service", "working day"):
         assert heading in page
     assert page.count("<script") >= 4 and "<script src=" not in page  # offline: inline
+
+
+def test_compare_over_days_stores_each_arms_week(tmp_path: Path) -> None:
+    from twin.analysis.period_kpis import pool_kpis
+    from twin.app.period import run_period
+
+    db = tmp_path / "runs.duckdb"
+    small = SCENARIOS / "small.toml"
+    code = main(["compare", str(small), str(SCENARIOS / "small_more_techs.toml"), "--days",
+                 "2", "--seeds", "1", "--workers", "1", "--store", str(db)])  # fmt: skip
+    assert code == 0
+    store = RunStore(db)
+    runs = store.runs()
+    assert len(runs) == 2
+    by_arm = store.kpis_by_arm(runs[0].comparison_id)
+    week = run_period(load_scenario(small).with_overrides(**{"period.days": 2}), 1, None)
+    assert by_arm["small"][1] == week.pooled
+    days = [Kpis(**{k: v for k, v in d.items() if k not in ("day", "date")}) for d in week.days]
+    assert week.pooled == pool_kpis(days)

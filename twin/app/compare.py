@@ -61,6 +61,11 @@ def execute(task: RunTask) -> RunOutput:
     from twin.app.run import run_scenario
 
     scenario = validate(json.loads(task.scenario_json))
+    if scenario.period.days > 1:  # a period: its days' KPIs pooled (twin.analysis.period_kpis)
+        from twin.app.period import run_period
+
+        week = run_period(scenario, task.seed, None, report=False, keep_log=True)
+        return RunOutput(task, week.pooled, week.wall_s, week.log_lines)
     result = run_scenario(scenario, task.seed, out_dir=None, report=False)
     return RunOutput(task, result.kpis, result.wall_s, result.encoded_log())
 

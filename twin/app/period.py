@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,9 @@ import numpy as np
 from twin import events as ev
 from twin.analysis.daylog import read_day
 from twin.analysis.fates import DONE, Fate, visit_fates
-from twin.analysis.kpi import compute_kpis
+from twin.analysis.kpi import Kpis, compute_kpis
 from twin.analysis.period import Request, period_kpis
+from twin.analysis.period_kpis import pool_kpis
 from twin.app.run import simulate, write_outputs
 from twin.app.wiring import build_brain, company_links, dispatcher_factory
 from twin.clock import DayClock, hhmm
@@ -152,6 +153,8 @@ class PeriodResult:
     requests: tuple[Request, ...]
     wall_s: float
     out_dir: Path | None
+    pooled: Kpis  # the days' KPIs as one set (twin.analysis.period_kpis)
+    log_lines: tuple[str, ...] = ()  # the period's log, when asked to keep it
 
 
 @dataclass(slots=True)
@@ -171,6 +174,8 @@ class _Period:
     work: dict[str, list[float]] = field(default_factory=dict)
     shifts: int = 0
     warnings: list[str] = field(default_factory=list)  # named, for the period's KPIs
+    kpis: list[Kpis] = field(default_factory=list)
+    log: list[str] | None = None  # the period's log lines, kept when asked
 
     @classmethod
     def start(cls, scenario: Scenario, seed: int) -> _Period:
@@ -251,15 +256,21 @@ class _Period:
             self.work.setdefault(td.technician_id, []).append(minutes)
         self.shifts += len(day.days)
         self.day_kpis.append({"day": k + 1, "date": date.isoformat(), **kpis.to_dict()})
+        self.kpis.append(kpis)
         self.backlog.append(self.book.overdue(k))
+        lines: Sequence[str] = ()
         if out is not None:
-            lines = write_outputs(
-                out / "days" / f"{k + 1:02d}-{date}", world, run, kpis, report, day=day
-            )
+            day_dir = out / "days" / f"{k + 1:02d}-{date}"
+            lines = write_outputs(day_dir, world, run, kpis, report, day=day)
+        elif self.log is not None:
+            lines = ev.to_lines(run.events)
+        # ids made unique over the period: the day's number first
+        unique = [x.replace(',"id":"', f',"id":"d{k + 1:02d}.', 1) for x in lines]
+        if out is not None:
             with (out / "events.jsonl").open("a", encoding="utf-8") as fh:
-                for line in lines:  # ids made unique over the period: the day's number first
-                    fh.write(line.replace(',"id":"', f',"id":"d{k + 1:02d}.', 1))
-                    fh.write("\n")
+                fh.writelines(f"{x}\n" for x in unique)
+        if self.log is not None:
+            self.log.extend(unique)
 
     def _dispatchers(self, day_scenario: Scenario) -> Callable[..., Any]:
         """The policy's planner, starting from what it learned on the days before."""
@@ -314,13 +325,16 @@ def run_period(
     out_dir: Path | None = None,
     progress: DayProgress | None = None,
     report: bool = True,
+    keep_log: bool = False,
 ) -> PeriodResult:
-    """Run ``scenario.period.days`` working days; with ``out_dir``, write them there."""
+    """Run ``scenario.period.days`` working days; with ``out_dir``, write them there;
+    ``keep_log``: keep the period's log lines in the result (a comparison stores them)."""
     from twin.app.outputs import RunFolder
 
     started = time.perf_counter()
     scenario = seeded(scenario, seed)
     period = _Period.start(scenario, scenario.seed)
+    period.log = [] if keep_log else None
     days = scenario.period.days
     folder = RunFolder(out_dir) if out_dir is not None else None
     try:
@@ -346,7 +360,10 @@ def run_period(
         raise
     wall = time.perf_counter() - started
     reqs = tuple(period.book.requests.values())
-    return PeriodResult(scenario, scenario.seed, kpis, tuple(period.day_kpis), reqs, wall, out_dir)
+    pooled = pool_kpis(period.kpis)
+    log = tuple(period.log) if period.log is not None else ()
+    days_kpis = tuple(period.day_kpis)
+    return PeriodResult(scenario, scenario.seed, kpis, days_kpis, reqs, wall, out_dir, pooled, log)
 
 
 def _write(folder: Any, period: _Period, kpis: dict[str, Any], report: bool) -> None:

@@ -66,6 +66,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {args.workers}")
     pairs = _file_arms(args.scenarios)
+    if args.days is not None:  # every arm over the same working days
+        pairs = [(a, s.with_overrides(**{"period.days": args.days})) for a, s in pairs]
     store = RunStore(args.store)
     seeds = list(range(1, args.seeds + 1))
     with count_bar() as bar:
@@ -106,6 +108,13 @@ def register(sub: Any) -> None:
     )
     p.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files, one per arm")
     p.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
+    p.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="run every arm over this many working days (KPIs of the days pooled); "
+        "default: each scenario's period.days",
+    )
     p.add_argument(
         "--workers",
         type=int,
