@@ -29,8 +29,10 @@ from twin.models.routing.travel import TravelModel
 from twin.sim.truth import true_duration_distribution
 from twin.sim.world import World
 
-# outcomes that show no full duration: nobody home, or stopped at the end of the legal day
-CENSORED = frozenset({"customer_absent", "unfinished"})
+# outcomes with no work to measure (nobody home); work stopped at the legal end of the day
+# enters with the time worked, a lower bound on its duration (the models know no censoring,
+# and leaving the longest jobs out would shrink the spread they learn more)
+CENSORED = frozenset({"customer_absent"})
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from twin.clock import minutes_between
 from twin.stream.params import BrainParams
 from twin.stream.techstate import learn_bias
 
-CENSORED = ("customer_absent", "unfinished")  # no full duration seen
+CENSORED = ("customer_absent",)  # no work to measure (as the technician step)
 
 
 def learned_after(

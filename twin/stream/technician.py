@@ -125,7 +125,7 @@ def _on_event(
         state.activity, state.since = "work", minute
     elif isinstance(item, ev.WorkFinished):
         _finished(state, params, minute)
-        if item.outcome not in ("customer_absent", "unfinished"):  # no full duration seen
+        if item.outcome != "customer_absent":
             out = notify(state, params, item.time, item.visit_id, "feedback", None)
         state.activity, state.since, state.current = "idle", minute, None
     elif isinstance(item, ev.BreakStarted):

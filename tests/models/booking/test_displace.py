@@ -125,11 +125,20 @@ def test_in_the_world_no_emergency_is_refused_while_a_routine_visit_can_give_way
         )
         logs[on] = World(sc, BaselineDispatcher, 1).run()
         kpis[on] = compute_kpis(logs[on], sc)
-    assert kpis[False].emergencies_refused > 0 and kpis[False].visits_deferred == 0
+
+    def gave_way(log: list[ev.Event]) -> list[ev.VisitCancelled]:
+        # moved for an emergency (a day that runs out moves visits too, for another reason)
+        return [
+            e
+            for e in log
+            if isinstance(e, ev.VisitCancelled) and e.by == "company" and "emergency" in e.reason
+        ]
+
+    assert kpis[False].emergencies_refused > 0 and not gave_way(logs[False])
     assert kpis[True].emergencies_refused < kpis[False].emergencies_refused
     assert kpis[True].emergencies == kpis[False].emergencies
-    moved = [e for e in logs[True] if isinstance(e, ev.VisitCancelled) and e.by == "company"]
-    assert len(moved) == kpis[True].visits_deferred > 0
+    moved = gave_way(logs[True])
+    assert moved
     booked = {e.visit_id for e in logs[True] if isinstance(e, ev.VisitBooked)}
     arrived = {e.visit_id for e in logs[True] if isinstance(e, ev.Arrived)}
     for e in moved:
