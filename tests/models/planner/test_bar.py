@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from pyvrp.stop import MaxIterations
 
 from bench.fixtures.techday import check_plan, paid_params, pyvrp_direct, technician_day
@@ -27,6 +28,7 @@ def test_within_one_percent_of_pyvrp_direct_and_feasible_by_the_checker() -> Non
     for routes in (ours, theirs):
         check = check_routes(routes, st.technicians, st.status, st.visits, day.travel.distance_km)
         assert check.feasible, check.problems
+        assert check.paid_min == pytest.approx(check_plan(day, routes).paid_min)
     assert check_plan(day, ours).paid_min <= 1.01 * check_plan(day, theirs).paid_min
 
 

@@ -4,11 +4,13 @@ for every visit that cannot be planned."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from twin.models.planner import PlannerParams
 from twin.models.planner.kit import KitPlan, plan_with_kit
+from twin.models.planner.kit_walk import KitContext, walk_cost
 from twin.models.planner.matrix import EuclideanTravel
 from twin.models.routing.check import check_routes
 from twin.models.routing.kit import Depot, depot_of, depot_stop
@@ -191,3 +193,25 @@ def test_every_planned_visit_has_what_it_needs(inst: tuple[PlanState, list[Depot
             assert not any(tool in t.tools for t in skilled)
             assert not any(tool in d.tools for d in depots)
     assert plan(state, depots) == got  # deterministic
+
+
+HOURLY = PlannerParams(
+    travel=0.0, paid_time=1.0, pay="hour", overtime=0.0, overtime_allowed_min=0.0
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_paid_by_the_hour_the_planner_prices_what_the_checker_pays(
+    inst: tuple[PlanState, list[Depot]],
+) -> None:
+    state, depots = inst
+    got = plan_with_kit(state, {d.depot_id: d for d in depots}, TRAVEL, NO_BREAK, HOURLY)
+    ctx = KitContext(state, {d.depot_id: d for d in depots}, TRAVEL, NO_BREAK, HOURLY)
+    priced = sum(walk_cost(ctx, t, r) or 0.0 for t, r in got.routes.items() if r)
+    check = check_routes(
+        got.routes, state.technicians, state.status, state.visits, TRAVEL.distance_km,
+        {d.depot_id: d for d in depots}, refused=got.refused,
+    )  # fmt: skip
+    assert check.feasible, check.problems
+    assert priced == pytest.approx(check.paid_min)

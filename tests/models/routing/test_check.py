@@ -35,6 +35,7 @@ def test_a_good_route_passes_with_its_times() -> None:
     assert got.feasible, got.problems
     assert got.travel_min == pytest.approx(40.0)
     assert got.span_min == pytest.approx(50.0 + 10.0 + 20.0)  # waits for b's window
+    assert got.paid_min == pytest.approx(got.span_min - 20.0)  # leaves 20 min later
 
 
 @pytest.mark.parametrize(

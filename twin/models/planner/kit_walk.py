@@ -11,7 +11,9 @@ window's close, or the technician is home after the effective max end
 
 The cost, in the planner's minute-equivalents, is ``travel`` per minute driven,
 ``overtime`` per minute past the shift end and, for a company paying by the hour,
-``paid_time`` per minute from ``free_at`` to the return.
+``paid_time`` per minute from the departure to the return; a technician at home leaves as
+late as the waits and the windows' closes allow (Savelsbergh's forward slack, as in
+:mod:`twin.models.planner.paid`; exact without a break).
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def walk_cost(ctx: KitContext, tid: str, route: tuple[str, ...]) -> float | None
     brk = ctx.brk
     break_due = not st.break_taken and brk.length_min > 0
     break_at = spec.shift_start + brk.after_min
-    driven = 0.0
+    driven = waited = 0.0
+    slack = float("inf")
     for i, entry in enumerate(route):
         if break_due and t >= break_at:
             t += brk.length_min
@@ -98,6 +101,8 @@ def walk_cost(ctx: KitContext, tid: str, route: tuple[str, ...]) -> float | None
         start = max(t + tt, v.window_start)
         if start > v.window_end + EPS:
             return None
+        waited += start - (t + tt)
+        slack = min(slack, waited + v.window_end - start)
         t = start + v.duration_min
         x, y = v.x, v.y
     if break_due and t > break_at:
@@ -109,5 +114,6 @@ def walk_cost(ctx: KitContext, tid: str, route: tuple[str, ...]) -> float | None
     p = ctx.params
     cost = p.travel * (driven + tt) + p.overtime * max(0.0, end - spec.shift_end)
     if p.pay == "hour":
-        cost += p.paid_time * (end - st.free_at)
+        at_home = (st.x, st.y) == (spec.home_x, spec.home_y)
+        cost += p.paid_time * (end - st.free_at - (min(waited, slack) if at_home else 0.0))
     return cost

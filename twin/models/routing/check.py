@@ -14,6 +14,12 @@ given) before the first stop that starts after ``shift_start + after``. It check
   never runs short;
 * windows (service starts by the window's close) and the shift (home by ``max_end``).
 
+It also prices each route as a company paying by the hour pays it (``paid_min``): a
+technician at home leaves at the best departure, the latest that keeps every visit on time
+and the return no later than leaving at ``free_at``, found by trying every breakpoint
+(leaving so that a visit, with no wait before it, starts just at its window's opening or
+close); a technician elsewhere is paid from ``free_at``.
+
 Tests and benchmarks use it to judge plans; the planner never calls it.
 """
 
@@ -36,6 +42,7 @@ class RouteCheck:
     travel_min: float
     span_min: float  # sum over used routes of (return home - free_at)
     depot_stops: int
+    paid_min: float = 0.0  # sum over used routes of (return home - best departure)
 
     @property
     def feasible(self) -> bool:
@@ -67,7 +74,7 @@ def check_routes(
     refused = refused or {}
     problems: list[str] = []
     where: dict[str, str] = {}
-    travel = span = 0.0
+    travel = span = paid = 0.0
     n_depot = 0
     for tid in sorted(routes):
         route = tuple(routes[tid])
@@ -83,10 +90,12 @@ def check_routes(
                 problems.append(f"visit {entry} planned twice: {where[entry]} and {tid}")
             else:
                 where[entry] = tid
-        got = _walk(tid, route, technicians[tid], status[tid], visits, depots, minutes, pause)
+        spec, st = technicians[tid], status[tid]
+        got = _walk(tid, route, spec, st, visits, depots, minutes, pause, st.free_at)
         problems.extend(got[0])
         travel += got[1]
-        span += got[2] - status[tid].free_at
+        span += got[2] - st.free_at
+        paid += _paid(tid, route, spec, st, visits, depots, minutes, pause, got[2], tol)
         if got[2] > technicians[tid].max_end + tol:
             problems.append(f"{tid} home at {got[2]:.4f} > max_end {technicians[tid].max_end:g}")
         problems.extend(
@@ -102,7 +111,44 @@ def check_routes(
     for vid, reason in sorted(refused.items()):
         if not reason:
             problems.append(f"visit {vid} refused without a reason")
-    return RouteCheck(tuple(problems), travel, span, n_depot)
+    return RouteCheck(tuple(problems), travel, span, n_depot, paid)
+
+
+def _paid(
+    tid: str,
+    route: tuple[str, ...],
+    spec: TechnicianSpec,
+    st: TechnicianState,
+    visits: Mapping[str, VisitTask],
+    depots: Mapping[str, Depot],
+    minutes: Minutes,
+    pause: Pause,
+    home_early: float,
+    tol: float,
+) -> float:
+    """Paid minutes of one route from the best departure (see the module docstring)."""
+    best = home_early - st.free_at
+    if (st.x, st.y) != (spec.home_x, spec.home_y):
+        return best
+    x, y, ahead = st.x, st.y, 0.0
+    leaves = []
+    for entry in route:
+        place = depots.get(entry[len(DEPOT_PREFIX) :]) if entry.startswith(DEPOT_PREFIX) else None
+        v = visits.get(entry)
+        if place is not None:
+            ahead += minutes(x, y, place.x, place.y) + place.service_min
+            x, y = place.x, place.y
+        elif v is not None:
+            ahead += minutes(x, y, v.x, v.y)
+            leaves += [w - ahead for w in (v.window_start, v.window_end) if w - ahead > st.free_at]
+            ahead += v.duration_min
+            x, y = v.x, v.y
+    for leave in sorted(leaves):
+        _, _, home, starts = _walk(tid, route, spec, st, visits, depots, minutes, pause, leave)
+        on_time = all(s <= visits[vid].window_end + tol for vid, s in starts)
+        if on_time and home <= home_early + tol:
+            best = min(best, home - leave)
+    return best
 
 
 def _walk(
@@ -114,12 +160,13 @@ def _walk(
     depots: Mapping[str, Depot],
     minutes: Minutes,
     pause: Pause,
+    leave: float,
 ) -> tuple[list[str], float, float, list[tuple[str, float]]]:
-    """Problems, travel, return time and service starts of one route."""
+    """Problems, travel, return time and service starts of one route, leaving at ``leave``."""
     problems: list[str] = []
     tools = set(spec.tools)
     stock = dict(spec.stock)
-    t, x, y = st.free_at, st.x, st.y
+    t, x, y = leave, st.x, st.y
     pause_due = not st.break_taken and pause.length_min > 0
     pause_at = spec.shift_start + pause.after_min
     travel = 0.0
