@@ -215,3 +215,21 @@ def test_paid_by_the_hour_the_planner_prices_what_the_checker_pays(
     )  # fmt: skip
     assert check.feasible, check.problems
     assert priced == pytest.approx(check.paid_min)
+
+
+@pytest.mark.slow
+def test_a_solomon_kit_day_with_the_daily_optimisation_first() -> None:
+    """25 technicians, 100 visits (about 60 needing tools or parts), two depots."""
+    from pathlib import Path
+
+    from bench.fixtures.kitday import kit_day
+
+    day, depots = kit_day(Path(__file__).parent / "data" / "R201.vrp", seed=0)
+    st = day.state
+    got = plan_with_kit(st, depots, day.travel, day.brk, HOURLY, time_limit_s=0.5)
+    check = check_routes(
+        got.routes, st.technicians, st.status, st.visits, day.travel.distance_km, depots,
+        refused=got.refused,
+    )  # fmt: skip
+    assert check.feasible, check.problems
+    assert len(got.refused) <= 5 and check.depot_stops > 0

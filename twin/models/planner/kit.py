@@ -11,7 +11,8 @@ technician can reach and come home from within the shift.
 tried on every technician with its skill at every position and, where the technician
 lacks a tool or a part there, also with a stop at each depot that holds it at every
 earlier position), then relocation passes that move one visit at a time to its cheapest
-place and drop depot stops that no longer pay. A depot stop is therefore in a route only
+place and drop depot stops that no longer pay, and one more try for the visits that did
+not fit, in the improved routes. A depot stop is therefore in a route only
 when it is the cheapest way to serve a visit. Routes are timed and priced by
 :func:`twin.models.planner.kit_walk.walk_cost`. Optionally (``time_limit_s``) the visits
 that need no tools or parts are first planned by the daily optimisation (PyVRP,
@@ -156,21 +157,40 @@ def plan_with_kit(
         (v for v in todo if v not in placed),
         key=lambda v: (-vis[v].priority, vis[v].window_end - vis[v].window_start, v),
     )
+    left = _insert_all(ctx, routes, costs, techs, order)
+    for _ in range(2):  # the improved routes may have room for what did not fit before
+        for _ in range(passes):
+            if not _improve(ctx, routes, costs, techs):
+                break
+        if not left:
+            break
+        left = _insert_all(ctx, routes, costs, techs, left)
+    for vid in left:
+        refused[vid] = (
+            "fits no route: every technician who could serve it would be late, "
+            "home after the max end, or short of a tool or part"
+        )
+    return KitPlan(routes, dict(sorted(refused.items())))
+
+
+def _insert_all(
+    ctx: KitContext,
+    routes: dict[str, tuple[str, ...]],
+    costs: dict[str, float | None],
+    techs: list[str],
+    order: list[str],
+) -> list[str]:
+    """Insert ``order`` one by one at the cheapest place; the visits that fit nowhere."""
+    left = []
     for vid in order:
         best = _best_insertion(ctx, routes, costs, techs, vid)
         if best is None:
-            refused[vid] = (
-                "fits no route: every technician who could serve it would be late, "
-                "home after the max end, or short of a tool or part"
-            )
+            left.append(vid)
             continue
         _, tid, route = best
         routes[tid] = route
         costs[tid] = walk_cost(ctx, tid, route)
-    for _ in range(passes):
-        if not _improve(ctx, routes, costs, techs):
-            break
-    return KitPlan(routes, dict(sorted(refused.items())))
+    return left
 
 
 def _seed_routes(
