@@ -119,6 +119,16 @@ def test_refusals_name_the_missing_tool_part_or_unreachable_depot() -> None:
     judge(state, [far], got)
 
 
+def test_no_single_van_with_everything_and_no_depot_is_a_refusal() -> None:
+    state = day(
+        [tech("K1", 0.0, tools=frozenset({"ladder"})), tech("K2", 5.0, stock={"valve": 1})],
+        [visit("v", 10.0, tools=frozenset({"ladder"}), parts={"valve": 1})],
+    )
+    got = plan(state, [])
+    assert got.routes == {"K1": (), "K2": ()}
+    assert "has all of them, and there is no depot" in got.refused["v"]
+
+
 def test_bad_counts_are_refused_with_the_field() -> None:
     state = day([tech("K1", 0.0, stock={"valve": -1})], [visit("v", 1.0)])
     try:

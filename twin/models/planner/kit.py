@@ -105,6 +105,11 @@ def _kit_reason(ctx: KitContext, v: VisitTask, skilled: list[str]) -> str:
         if any(tools <= d.tools and parts <= d.parts and _reachable(ctx, tid, d) for d in depots):
             return ""
     what = sorted({*needing_depot[0][1], *needing_depot[0][2]})
+    if not depots:
+        return (
+            f"needs tools {sorted(v.tools)} and parts {dict(sorted(v.parts.items()))}: no "
+            f"technician with skill {v.skill!r} has all of them, and there is no depot"
+        )
     return (
         f"needs {what} from a depot, but no depot that holds all of it is reachable within "
         f"the shift (there and home by the max end) of any technician with skill {v.skill!r}"
