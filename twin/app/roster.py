@@ -13,12 +13,19 @@ from pathlib import Path
 
 from twin.models.routing.plan import TechnicianSpec
 
+KIT = ("tools", "stock")  # written only when not empty: rosters without them are unchanged
+
 
 def write_roster(path: Path, roster: Mapping[str, TechnicianSpec]) -> None:
-    rows = [
-        {**{k: getattr(s, k) for k in s.__dataclass_fields__}, "skills": sorted(s.skills)}
-        for s in roster.values()
-    ]
+    rows = []
+    for s in roster.values():
+        row = {k: getattr(s, k) for k in s.__dataclass_fields__ if k not in KIT}
+        row["skills"] = sorted(s.skills)
+        if s.tools:
+            row["tools"] = sorted(s.tools)
+        if s.stock:
+            row["stock"] = dict(s.stock)
+        rows.append(row)
     path.write_text(json.dumps(rows, indent=1) + "\n")
 
 
@@ -26,7 +33,9 @@ def read_roster(path: Path) -> Mapping[str, TechnicianSpec]:
     try:
         rows = json.loads(path.read_text())
         return {
-            r["technician_id"]: TechnicianSpec(**{**r, "skills": frozenset(r["skills"])})
+            r["technician_id"]: TechnicianSpec(
+                **{**r, "skills": frozenset(r["skills"]), "tools": frozenset(r.get("tools", ()))}
+            )
             for r in rows
         }
     except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -1,4 +1,5 @@
-"""PowerOpt, the planner: daily optimisation, slot offers, real-time repair, chemistry."""
+"""PowerOpt, the planner: daily optimisation, slot offers, real-time repair, chemistry,
+tools and parts with depot stops (``kit``)."""
 
 from twin.models.planner.chemistry import (
     ChemistryIndex,
@@ -10,6 +11,7 @@ from twin.models.planner.chemistry import (
 )
 from twin.models.planner.dispatcher import PowerOptDispatcher
 from twin.models.planner.evaluate import Cargo, Evaluator, Walk
+from twin.models.planner.kit import KitPlan, plan_with_kit
 from twin.models.planner.matrix import EuclideanTravel
 from twin.models.planner.offers import Quantiles, late_risk, slot_offers
 from twin.models.planner.params import PlannerParams
@@ -23,6 +25,7 @@ __all__ = [
     "DayPlan",
     "EuclideanTravel",
     "Evaluator",
+    "KitPlan",
     "PlannerParams",
     "PowerOptDispatcher",
     "Quantiles",
@@ -32,6 +35,7 @@ __all__ = [
     "late_risk",
     "load_chemistry",
     "optimise_day",
+    "plan_with_kit",
     "read_ratings",
     "repair_plan",
     "slot_offers",

@@ -49,8 +49,12 @@ def solve_problem(
     *,
     max_iterations: int | None = None,
     initial: Routes | None = None,
+    stop: StoppingCriterion | None = None,
 ) -> DayPlan:
     """Run PyVRP on a translated problem; ``time_limit_s`` bounds its search loop.
+
+    ``stop`` (optional) is one more stopping criterion (e.g. a CPU-time budget, for
+    comparisons on a loaded machine); the first criterion met ends the search.
 
     PyVRP's own set-up (neighbour lists, the first local search from a random solution)
     runs before its clock starts; ``DayPlan.search_s`` is the search loop alone.
@@ -62,9 +66,12 @@ def solve_problem(
     empty: Routes = {tid: () for tid in problem.technicians}
     if problem.data is None:
         return DayPlan(empty, problem.visits, 0.0, not problem.visits)
-    stop: StoppingCriterion = MaxRuntime(time_limit_s)
+    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
     if max_iterations is not None:
-        stop = MultipleCriteria([MaxIterations(max_iterations), stop])
+        criteria.insert(0, MaxIterations(max_iterations))
+    if stop is not None:
+        criteria.insert(0, stop)
+    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     init = None if initial is None else warm_start(problem, initial)
     result = pyvrp.solve(problem.data, stop, seed=seed, display=False, initial_solution=init)
     if max_iterations is not None and result.num_iterations < max_iterations:
@@ -172,20 +179,22 @@ def optimise_day(
     bonus: Bonus | None = None,
     repair: bool = True,
     problem: StaticProblem | None = None,
+    stop: StoppingCriterion | None = None,
 ) -> Routes:
     """The day's routes: PyVRP on the static translation, then time-dependent repair.
 
     Returns a route (possibly empty) for every technician. With ``repair`` the result is
     re-timed with ``travel`` and repaired locally (orphans inserted, late or overlong routes
     improved); without it the solver's routes are returned as they are. ``problem`` is a
-    translation of this same ``state`` built beforehand by :func:`build_problem`.
+    translation of this same ``state`` built beforehand by :func:`build_problem`. ``stop``
+    is an extra stopping criterion for the search (see :func:`solve_problem`).
     """
     if time_limit_s <= 0:
         msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
         raise ValueError(msg)
     if problem is None:
         problem = build_problem(state, travel, brk, params, cargo=cargo)
-    plan = solve_problem(problem, seed, time_limit_s, max_iterations=max_iterations)
+    plan = solve_problem(problem, seed, time_limit_s, max_iterations=max_iterations, stop=stop)
     if not repair:
         return plan.routes
     return polish_plan(

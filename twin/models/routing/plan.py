@@ -29,6 +29,9 @@ class VisitTask:
     window_end: float
     duration_min: float
     due_min: float | None = None
+    # what the visit needs beyond the skill (see twin.models.planner.kit): none by default
+    tools: frozenset[str] = frozenset()
+    parts: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,8 @@ class TechnicianSpec:
     shift_end: float
     max_end: float
     experience: str = "regular"
+    tools: frozenset[str] = frozenset()
+    stock: Mapping[str, int] = field(default_factory=dict, hash=False)  # van: part -> count
 
 
 @dataclass(frozen=True, slots=True)
