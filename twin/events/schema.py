@@ -24,7 +24,9 @@ NOTIFY_CHANNELS: tuple[str, ...] = typing.get_args(NotifyChannel)
 Language = Literal["de", "en"]
 Outcome = Literal["fixed", "follow_up", "customer_absent"]
 CancelledBy = Literal["customer", "company"]
-NotificationKind = Literal["confirmation", "on_the_way", "delay", "arrival", "feedback", "moved"]
+NotificationKind = Literal[
+    "confirmation", "on_the_way", "delay", "arrival", "feedback", "moved", "message"
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

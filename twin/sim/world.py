@@ -90,6 +90,7 @@ class World:
         self._gps_watch: set[str] = set()  # technicians whose position may have changed
         self._wake: dict[str, simpy.Event] = {}
         self.plan_version = 0
+        self.auto_repair = True  # False: orphaned visits wait for a person (a trainee's day)
         self._start()
 
     # ------------------------------------------------------------------ set-up
@@ -283,7 +284,7 @@ class World:
         yield self.env.timeout(max(0.0, at - self.env.now))
         self.emit(ev.TechnicianUnavailable, technician_id=tid, reason=reason)
         self.status[tid] = replace(self.status[tid], available=False)
-        orphans = list(self.routes[tid])
+        orphans = list(self.routes[tid]) if self.auto_repair else []  # else: left to a person
         self.routes[tid] = ()
         if orphans:
             routes = self.dispatcher.repair(self.plan_state(), f"{tid} unavailable", orphans)
