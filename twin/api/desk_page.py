@@ -66,6 +66,10 @@ table{border-collapse:collapse} td,th{padding:2px 8px;border-bottom:1px solid #d
 <script>
 const $ = (id) => document.getElementById(id);
 const val = (id) => $(id).value;
+if (location.hash.startsWith('#key=')) {  // a link from the cockpit's Training page
+  sessionStorage.setItem('key', decodeURIComponent(location.hash.slice(5)));
+  history.replaceState(null, '', location.pathname);
+}
 $('key').value = sessionStorage.getItem('key') || '';
 $('key').onchange = () => sessionStorage.setItem('key', val('key'));
 const hdr = () => ({'Content-Type': 'application/json', 'X-API-Key': val('key')});
