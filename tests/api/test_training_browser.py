@@ -126,6 +126,12 @@ def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
     served = Served(tmp_path, "--assist", "none", exercise=exercise).start("--paused")
     try:
         served.run_until("09:45")
+        neither = served.api("POST", "/dispatch/refuse", {"reason": "full"})
+        assert neither.status_code == 422 and "exactly one of visit_id" in neither.text
+        unknown = served.api(
+            "POST", "/dispatch/make-room", {"visit_id": "A0009", "give_way": "V001"}
+        )
+        assert unknown.status_code == 409 and "A0009 is no emergency waiting" in unknown.text
         _play(served, tmp_path)
         assert served.finish() == 0
     finally:
@@ -133,10 +139,11 @@ def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
     journal = [json.loads(x) for x in (served.state / "requests.jsonl").read_text().splitlines()]
     trainee_kinds = [(e["kind"], e["outcome"]) for e in journal if e.get("by") == "trainee"]
     assert trainee_kinds == [
+        ("make_room", "refused"),
         ("accept", "accepted"),
         ("accept", "refused"),
         ("move", "moved"),
-    ]  # fmt: skip  (the call's booking comes through the booking API)
+    ]  # the call's booking came through the booking API
     cmd = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
            "train", "--debrief", str(served.state), "--no-store"]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
