@@ -160,3 +160,16 @@ def test_answers_and_refusals_are_events_and_replay_bit_for_bit(
     assert first.to_dict() == again.to_dict()
     kinds = [d.kind for d in debrief(session).decisions]
     assert kinds == ["move", "accept", "make_room", "refuse", "message", "book"]
+
+
+def test_the_desk_and_its_suggestions_change_nothing(exercise: Exercise, tmp_path: Path) -> None:
+    """The desk polls at wall-clock times a replay does not know: asking the planner for
+    suggestions must leave the day as it is."""
+    logs = []
+    for poll in (True, False):
+        session = Session(exercise, tmp_path / str(poll), assistance="suggest")
+        while session.day.tick():
+            if poll:
+                desk_view(session)
+        logs.append(ev.to_lines(session.day.world.log))
+    assert logs[0] == logs[1]
