@@ -95,10 +95,10 @@ def _play(served: Served, tmp_path: Path) -> None:
 
         # the emergency, onto T005 next
         page.click("#queue .emergency >> text=waits for an answer")
-        assert page.input_value("#visit") == "A0001"
+        assert page.input_value("#visit") == "A0002"
         page.select_option("#tech", "T005")
         page.fill("#pos", "0")
-        answer_after("#do-accept", "accepted A0001")
+        answer_after("#do-accept", "accepted A0002")
         answer_after("#do-accept", "is no emergency waiting")  # refused, with the reason
         # one of the sick colleague's visits, to T004
         page.click("#queue .unassigned >> nth=0")

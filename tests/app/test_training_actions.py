@@ -1,7 +1,8 @@
 """A trainee's day in-process (no HTTP): without the autopilot the plan changes only by
 the trainee's hand; with it the seat scores exactly the autopilot; emergencies are
 accepted, given room or refused, calls refused, customers messaged, impossible actions
-refused with the reason; and the journal replays the day and its score bit for bit."""
+refused with the reason; calls and emergencies meet the autopilot's random numbers
+whenever they are answered; and the journal replays the day and its score bit for bit."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_without_the_autopilot_only_the_trainee_changes_the_plan(
     assert set(unassigned) == orphans
     assert all("the planner would give it to T" in q["suggestion"] for q in unassigned.values())
     waiting = [q for q in queue if q["kind"] == "emergency" and q.get("waiting")]
-    assert [q["visit_id"] for q in waiting] == ["A0001", "A0002"]
+    assert [q["visit_id"] for q in waiting] == ["A0003", "A0004"]
     assert all(q["suggestion"].startswith("the planner would give it to") for q in waiting)
     assert {q["call_id"] for q in queue if q["kind"] == "call"} == {"call-1", "call-2"}
     session.run_to_end()
@@ -100,13 +101,13 @@ def _answers(session: Session) -> list[dict[str, Any]]:
     out = [
         _act(session, kind="move", visit_id=service, technician_id="T007", position=None),
         _act(session, kind="move", visit_id=service, technician_id="T004", position=0),
-        _act(session, kind="accept", visit_id="A0001", technician_id="T001"),
-        _act(session, kind="accept", visit_id="A0001", technician_id="T005", position=0),
-        _act(session, kind="accept", visit_id="A0001", technician_id="T006"),
+        _act(session, kind="accept", visit_id="A0003", technician_id="T001"),
+        _act(session, kind="accept", visit_id="A0003", technician_id="T005", position=0),
+        _act(session, kind="accept", visit_id="A0003", technician_id="T006"),
     ]
     give_way = world.routes["T006"][-1]
     out += [
-        _act(session, kind="make_room", visit_id="A0002", give_way=give_way),
+        _act(session, kind="make_room", visit_id="A0004", give_way=give_way),
         _act(session, kind="refuse", call_id="call-2", reason=""),
         _act(session, kind="refuse", call_id="call-2", reason="we are full today"),
         _act(session, kind="message", visit_id=give_way, text="Sorry: we come tomorrow."),
@@ -138,13 +139,13 @@ def test_answers_and_refusals_are_events_and_replay_bit_for_bit(
     reasons = [a.get("reason") or "" for a in answers]
     assert "T007 lacks the skill 'service'" in reasons[0]
     assert "T001 is not available" in reasons[2]
-    assert "A0001 is no emergency waiting" in reasons[4]
+    assert "A0003 is no emergency waiting" in reasons[4]
     assert "a refusal needs a reason" in reasons[6]
     assert "07:00–09:00 is over (now 09:45)" in reasons[9]
     assert "is not open: it is finished" in reasons[11]
     log = session.day.world.log
     booked = {e.visit_id: e.technician_id for e in log if isinstance(e, ev.VisitBooked)}
-    assert booked["A0001"] == "T005" and booked["A0002"] == "T006"
+    assert booked["A0003"] == "T005" and booked["A0004"] == "T006"
     gave_way = answers[5]["gave_way"]
     assert any(isinstance(e, ev.VisitCancelled) and e.visit_id == gave_way for e in log)
     rejected = {e.visit_id: e.reason for e in log if isinstance(e, ev.VisitRejected)}
@@ -152,6 +153,12 @@ def test_answers_and_refusals_are_events_and_replay_bit_for_bit(
     notes = [e for e in log if isinstance(e, ev.CustomerNotified) and e.kind == "message"]
     assert [n.text for n in notes] == ["Sorry: we come tomorrow."]
     assert session.day.emergencies == {} and session.day.calls == {}
+    auto = autopilot_day(exercise).world.visit_specs  # common random numbers: each call and
+    for vid in ("A0001", "A0002", "A0003", "A0004"):  # emergency drawn as the autopilot's
+        mine, theirs = session.day.world.visit_specs[vid], auto[vid]
+        assert (mine.customer_id, mine.z_duration, mine.z_travel, mine.u_fix) == (
+            theirs.customer_id, theirs.z_duration, theirs.z_travel, theirs.u_fix
+        )  # fmt: skip
 
     replayed = Session(exercise, tmp_path / "replay", assistance="none")
     replayed.day.feed(list(session.day.journal.entries()))

@@ -111,7 +111,11 @@ def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
                 span = f"{hhmm(window[0])}–{hhmm(window[1])}"
                 why = f"window: {span} is over (now {hhmm(world.now)}); offer a later one"
                 return {"status": "refused", "reason": why}
-            day.calls.pop(record["call_id"], None)
+            call = day.calls.pop(record["call_id"], None)
+            if call is not None and "drawn" in call:  # drawn when the customer called
+                vid, job, drawn = call["visit_id"], job_of(call), call["drawn"]
+                result = outside.book_outside(world, day.rng, vid, job, window, drawn)
+                return _booked(day, vid, result)
         vid = day.next_visit_id()
         result = outside.book_outside(world, day.rng, vid, job_of(record), _window(record))
         return _booked(day, vid, result)
@@ -209,9 +213,7 @@ def _refuse(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
             raise dispatching.ActionRefused(f"call_id: no call {r['call_id']!r} waiting")
         if not reason.strip():
             raise dispatching.ActionRefused("reason: a refusal needs a reason (it is logged)")
-        vid = day.next_visit_id()  # the request is recorded, as the autopilot's booking is
-        job = job_of(call)
-        spec = outside.outside_visit(day.world, day.rng, vid, job, job.available)
+        vid, spec = call["visit_id"], call["drawn"]  # recorded, as the autopilot's booking is
         day.world.visit_specs[vid] = spec
         announce(day.world, spec)
         emergency.refuse(day.world, vid, reason)
@@ -263,12 +265,15 @@ def _emergency(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
 
 def _call(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
     """A customer calls for a slot: the autopilot books the planner's best at once; a
-    trainee's call waits in the queue until answered (a ``book`` with its ``call_id``)."""
+    trainee's call waits in the queue until answered (a ``book`` with its ``call_id``, in
+    the call's job: only the window is the trainee's) or refused."""
+    vid, job = day.next_visit_id(), job_of(r)
     if r.get("answer") == "book":
-        vid = day.next_visit_id()
-        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job_of(r), None))
-    day.calls[r["call_id"]] = {**r, "since": day.world.now}
-    return {"status": "queued", "call_id": r["call_id"]}
+        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job, None))
+    # the visit's random numbers are drawn now, in the order the autopilot's day draws them
+    drawn = outside.outside_visit(day.world, day.rng, vid, job, job.available)
+    day.calls[r["call_id"]] = {**r, "since": day.world.now, "visit_id": vid, "drawn": drawn}
+    return {"status": "queued", "call_id": r["call_id"], "visit_id": vid}
 
 
 EXERCISE = {
