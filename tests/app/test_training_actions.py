@@ -180,3 +180,16 @@ def test_the_desk_and_its_suggestions_change_nothing(exercise: Exercise, tmp_pat
                 desk_view(session)
         logs.append(ev.to_lines(session.day.world.log))
     assert logs[0] == logs[1]
+
+
+def test_the_planner_places_an_emergency_when_asked(exercise: Exercise, tmp_path: Path) -> None:
+    """Accepted with no technician, an emergency goes where the planner's suggestion said."""
+    session = Session(exercise, tmp_path, assistance="suggest")
+    _to(session, "09:45")
+    waiting = next(q for q in desk_view(session)["queue"] if q.get("visit_id") == "A0003")
+    answer = _act(session, kind="accept", visit_id="A0003")
+    assert answer["status"] == "accepted"
+    assert f"give it to {answer['technician_id']} " in waiting["suggestion"]
+    booked = [e for e in session.day.world.log if isinstance(e, ev.VisitBooked)]
+    assert booked[-1].visit_id == "A0003"
+    assert "A0003" in session.day.world.routes[answer["technician_id"]]
