@@ -1,6 +1,7 @@
 """The trainee's desk as JSON: every technician and visit as of now, each technician's
 planned route as a timeline (for the Gantt), and the exception queue (calls waiting for an
-answer, visits without a technician, delay alerts, absences, emergencies)."""
+answer, emergencies waiting for one, visits without a technician, delay alerts, absences,
+emergencies); with ``suggest``, what the autopilot would do beside each item."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from twin import events as ev
 from twin.app.training.session import Session
+from twin.app.training.suggest import suggest_delay, suggest_emergency, suggest_unassigned
 from twin.clock import hhmm
-from twin.models.routing.dispatch import NoOffer
 from twin.models.routing.plan import route_timeline
 
 ALERT_WINDOW_MIN = 30.0  # delay alerts shown this long
@@ -36,36 +37,44 @@ def _queue(session: Session) -> list[dict[str, Any]]:
     for vid in sorted(world.tasks):
         owner = world.owner(vid)
         if world.is_open(vid) and (owner is None or vid not in world.routes[owner]):
-            item = {"kind": "unassigned", "visit_id": vid, "text": f"{vid} has no technician"}
+            item: dict[str, Any] = {
+                "kind": "unassigned",
+                "visit_id": vid,
+                "text": f"{vid} has no technician",
+            }
             if suggest:
-                item["suggestion"] = _suggest_technician(session, vid)
+                item["suggestion"] = suggest_unassigned(session, vid)
             out.append(item)
     for e in reversed(world.log):
         if day.clock.minutes(e.time) < now - ALERT_WINDOW_MIN:
             break
         if isinstance(e, ev.DelayDetected):
             text = f"{e.visit_id} ({e.technician_id}) late with p={e.probability:.0%}"
-            out.append({"kind": "delay", "visit_id": e.visit_id, "text": text})
+            item = {"kind": "delay", "visit_id": e.visit_id, "text": text}
+            if suggest:
+                item["suggestion"] = suggest_delay(session, e.visit_id, e.technician_id)
+            out.append(item)
     for a in day.board.absences:  # kept by the board, not searched for in the log
         text = f"{a.technician_id}: {a.reason} since {day.clock.local(a.time):%H:%M}"
         out.append({"kind": "absence", "technician_id": a.technician_id, "text": text})
     for vid in day.board.emergencies:
-        text = f"{vid}: {day.board.visits[vid].status}"
-        out.append({"kind": "emergency", "visit_id": vid, "text": text})
+        waiting = day.emergencies.get(vid)
+        if waiting is None:
+            text = f"{vid}: {day.board.visits[vid].status}"
+            out.append({"kind": "emergency", "visit_id": vid, "text": text})
+            continue
+        note = waiting.get("note") or "an emergency"
+        item = {
+            "kind": "emergency",
+            "visit_id": vid,
+            "waiting": True,
+            "due": hhmm(waiting["due"]),
+            "text": f"{vid} waits for an answer (due {hhmm(waiting['due'])}): {note}",
+        }
+        if suggest:
+            item["suggestion"] = suggest_emergency(session, vid, waiting["due"])
+        out.append(item)
     return out
-
-
-def _suggest_technician(session: Session, vid: str) -> str:
-    """The autopilot's suggestion for a visit without a technician: where the planner
-    would insert it, or that it fits nobody's day."""
-    world = session.day.world
-    routes = world.dispatcher.insert(world.plan_state(), world.tasks[vid])
-    if isinstance(routes, NoOffer):
-        return f"the planner finds no place today ({routes.reason}): move it to another day"
-    tid = next((t for t, r in routes.items() if vid in r), None)
-    if tid is None:
-        return "the planner finds no place today: move it to another day"
-    return f"the planner would give it to {tid} (position {routes[tid].index(vid)})"
 
 
 def desk_view(session: Session) -> dict[str, Any]:

@@ -4,9 +4,12 @@ over ``/api/v1/desk`` and the dispatcher's actions.
 The map shows every technician (square: grey when off) and visit (dot: by status) as of
 now; the Gantt shows each technician's planned route with a now-line; the queue lists what
 needs the dispatcher (calls, visits without a technician, delay alerts, absences,
-emergencies); the action panel moves a visit, moves it to another day, warns its customer,
-or answers a call with the planner's offers; the clock can be paused and sped up; the
-debrief compares the day with the autopilot's.
+emergencies); the action panel moves a visit, moves it to another day, warns or messages
+its customer, accepts an emergency (onto the chosen technician, or the planner's choice),
+makes room for it or refuses it, and answers a call with the planner's offers or a window
+of the trainee's own (or refuses it); the clock can be paused and sped up; the debrief
+compares the day with the autopilot's. Each refresh records its time, from the request to
+the painted page (``window.refreshLog``, ms).
 """
 
 from __future__ import annotations
@@ -40,10 +43,20 @@ table{border-collapse:collapse} td,th{padding:2px 8px;border-bottom:1px solid #d
  <div class="card"><b>Action</b><br>
   visit <input id="visit" size="8"> technician <select id="tech"></select>
   position <input id="pos" size="3" placeholder="end"><br>
-  <button onclick="act('move',{visit_id:val('visit'),technician_id:val('tech'),
-   position:val('pos')===''?null:Number(val('pos'))})">Move</button>
-  <button onclick="act('defer',{visit_id:val('visit')})">Another day</button>
-  <button onclick="act('warn',{visit_id:val('visit'),text:''})">Warn customer</button>
+  <button id="do-move" onclick="act('move',{visit_id:val('visit'),technician_id:val('tech'),
+   position:pos()})">Move</button>
+  <button id="do-defer" onclick="act('defer',{visit_id:val('visit')})">Another day</button>
+  <button id="do-warn" onclick="act('warn',{visit_id:val('visit'),text:''})">Warn</button><br>
+  <input id="text" size="30" placeholder="a message to the visit's customer">
+  <button id="do-message" onclick="act('message',{visit_id:val('visit'),text:val('text')})"
+  >Send</button><br>emergency:
+  <button id="do-accept" onclick="act('accept',{visit_id:val('visit'),
+   technician_id:val('tech'),position:pos()})">Accept (technician)</button>
+  <button id="do-planner" onclick="act('accept',{visit_id:val('visit')})">Planner's choice</button>
+  give way <input id="giveway" size="7">
+  <button id="do-room" onclick="act('make-room',{visit_id:val('visit'),give_way:val('giveway')})"
+  >Make room</button><br>
+  reason <input id="reason" size="24"> <button id="do-refuse" onclick="refuse()">Refuse</button>
   <div id="call"></div><div id="answer"></div></div>
  <div class="card"><b>Goals</b><ul id="goals"></ul></div>
 </div>
@@ -54,12 +67,17 @@ table{border-collapse:collapse} td,th{padding:2px 8px;border-bottom:1px solid #d
 <script>
 const $ = (id) => document.getElementById(id);
 const val = (id) => $(id).value;
+if (location.hash.startsWith('#key=')) {  // a link from the cockpit's Training page
+  sessionStorage.setItem('key', decodeURIComponent(location.hash.slice(5)));
+  history.replaceState(null, '', location.pathname);
+}
 $('key').value = sessionStorage.getItem('key') || '';
 $('key').onchange = () => sessionStorage.setItem('key', val('key'));
 const hdr = () => ({'Content-Type': 'application/json', 'X-API-Key': val('key')});
 const COLOURS = {booked:'#2563eb', on_the_way:'#f59e0b', on_site:'#16a34a', done:'#9ca3af',
   cancelled:'#e5e7eb'};
-let calls = {};
+let calls = {}, callId = null;
+const pos = () => val('pos') === '' ? null : Number(val('pos'));
 async function call(method, path, body) {
   const r = await fetch('/api/v1' + path, {method, headers: hdr(),
     body: body === undefined ? undefined : JSON.stringify(body)});
@@ -73,7 +91,14 @@ async function act(kind, body) {
   refresh();
 }
 async function clock(body) { await call('POST', '/clock', body); refresh(); }
+async function refuse() {
+  const body = callId ? {call_id: callId, reason: val('reason')}
+    : {visit_id: val('visit'), reason: val('reason')};
+  await act('refuse', body);
+  if (callId) { callId = null; $('call').innerHTML = ''; }
+}
 function pick(item) {
+  callId = item.kind === 'call' ? item.call_id : null;
   if (item.visit_id) $('visit').value = item.visit_id;
   if (item.kind === 'call') offers(item.call_id);
 }
@@ -83,16 +108,21 @@ async function offers(id) {
     customer_id: c.job.customer_id, job_type: c.job.job_type, x: c.job.x, y: c.job.y}});
   if (!ok) return;
   $('call').innerHTML = `<b>${c.text}</b><br>` + (data.offers.length ? data.offers.map((o) =>
-    `<button onclick="book('${id}','${o.local}')">${o.local} ${o.technician_id}
+    `<button class="offer" onclick="book('${id}','${o.local}')">${o.local} ${o.technician_id}
      ${o.cost.toFixed(0)} · risk ${(o.late_risk*100).toFixed(0)}%</button>`).join('')
-    : data.reason);
+    : data.reason) + `<br>or <input id="own-start" size="5" placeholder="HH:MM">–<input
+    id="own-end" size="5" placeholder="HH:MM"> <button id="do-own" onclick="book('${id}',
+    val('own-start') + '–' + val('own-end'))">Book this window</button>`;
 }
 async function book(id, local) {
   const c = calls[id]; const [a, b] = local.split('–');
   const [ok, data] = await call('POST', '/bookings', {channel: 'call_centre', call_id: id,
     window_start: a, window_end: b, job: {customer_id: c.job.customer_id,
     job_type: c.job.job_type, x: c.job.x, y: c.job.y}});
-  if (ok) { $('answer').textContent = `${data.status} ${data.visit_id}`; $('call').innerHTML = ''; }
+  if (ok) {
+    $('answer').textContent = `${data.status} ${data.visit_id}`;
+    $('call').innerHTML = ''; callId = null;
+  }
   refresh();
 }
 function drawMap(d) {
@@ -118,6 +148,7 @@ function drawGantt(d) {
 }
 async function refresh() {
   if (!val('key')) return;
+  const t0 = performance.now();
   const [ok, d] = await call('GET', '/desk');
   if (!ok) return;
   $('title').textContent = d.exercise.title; $('now').textContent = d.now;
@@ -133,6 +164,9 @@ async function refresh() {
     .map((t) => `<option>${t.id}</option>`).join('');
   if (chosen) $('tech').value = chosen;
   drawMap(d); drawGantt(d);
+  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));  // painted
+  const log = window.refreshLog = window.refreshLog || [];  // read by bench/bench_desk.py
+  log.push(performance.now() - t0); if (log.length > 500) log.shift();
 }
 async function debrief() {
   const [ok, d] = await call('GET', '/debrief');

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from twin.clock import parse_hhmm
 
@@ -109,3 +109,38 @@ class VisitAction(_Body):
 class WarnCustomer(_Body):
     visit_id: str = Field(pattern=ID_PATTERN)
     text: str = Field(default="", max_length=300)
+
+
+class MessageCustomer(_Body):
+    visit_id: str = Field(pattern=ID_PATTERN)
+    text: str = Field(min_length=1, max_length=300)
+
+
+class AcceptEmergency(_Body):
+    """An emergency waiting in the queue onto ``technician_id``'s route at ``position``
+    (left out: next); no technician: where the planner places it (making room if needed)."""
+
+    visit_id: str = Field(pattern=ID_PATTERN)
+    technician_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    position: int | None = Field(default=None, ge=0, le=1000, strict=True)
+
+
+class MakeRoom(_Body):
+    """Move ``give_way`` to another day and put the emergency ``visit_id`` in its place."""
+
+    visit_id: str = Field(pattern=ID_PATTERN)
+    give_way: str = Field(pattern=ID_PATTERN)
+
+
+class RefuseRequest(_Body):
+    """Turn down a waiting emergency (``visit_id``) or call (``call_id``), with a reason."""
+
+    visit_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    call_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    reason: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RefuseRequest:
+        if (self.visit_id is None) == (self.call_id is None):
+            raise ValueError("give exactly one of visit_id (an emergency) or call_id (a call)")
+        return self

@@ -1,6 +1,7 @@
 """The trainee's routes of a served exercise (``twin train``): the desk (``/desk`` and
-``/api/v1/desk``), a dispatcher's actions (move a visit, move it to another day, warn a
-customer), and the debrief against the autopilot. They need the API key, like every
+``/api/v1/desk``), a dispatcher's actions (move a visit, move it to another day, warn or
+message a customer, accept an emergency, make room for it or refuse it, refuse a call),
+and the debrief against the autopilot. They need the API key, like every
 booking endpoint; each action is a journaled request of the trainee's day."""
 
 from __future__ import annotations
@@ -63,6 +64,35 @@ def defer(body: schemas.VisitAction, api: Served, x_api_key: Key = None) -> JSON
 def warn(body: schemas.WarnCustomer, api: Served, x_api_key: Key = None) -> JSONResponse:
     api.authorise(x_api_key)
     return _act(api, {"kind": "warn", "visit_id": body.visit_id, "text": body.text})
+
+
+@router.post(f"{API}/dispatch/message")
+def message(body: schemas.MessageCustomer, api: Served, x_api_key: Key = None) -> JSONResponse:
+    """A free message to a visit's customer, on their channel (logged)."""
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "message", "visit_id": body.visit_id, "text": body.text})
+
+
+@router.post(f"{API}/dispatch/accept")
+def accept(body: schemas.AcceptEmergency, api: Served, x_api_key: Key = None) -> JSONResponse:
+    """An emergency from the queue onto a technician's route (or the planner's choice)."""
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "accept", **body.model_dump()})
+
+
+@router.post(f"{API}/dispatch/make-room")
+def make_room(body: schemas.MakeRoom, api: Served, x_api_key: Key = None) -> JSONResponse:
+    """A visit moves to another day; the emergency takes its place."""
+    api.authorise(x_api_key)
+    return _act(api, {"kind": "make_room", **body.model_dump()})
+
+
+@router.post(f"{API}/dispatch/refuse")
+def refuse(body: schemas.RefuseRequest, api: Served, x_api_key: Key = None) -> JSONResponse:
+    """Turn down a waiting emergency or call; the reason goes into the log."""
+    api.authorise(x_api_key)
+    record = {k: v for k, v in body.model_dump().items() if v is not None}
+    return _act(api, {"kind": "refuse", **record})
 
 
 @router.get(f"{API}/debrief")

@@ -179,7 +179,9 @@ def register(sub: Any) -> None:
         "--assist",
         choices=("none", "suggest", "autopilot"),
         default="suggest",
-        help="none; the autopilot's suggestions shown (default); the autopilot answers calls",
+        help="none: the plan changes only by the trainee's hand; suggest (default): the "
+        "same, with the autopilot's answer shown beside each item of the queue; autopilot: "
+        "the autopilot dispatches (the trainee watches and may override)",
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

@@ -25,9 +25,10 @@ Language = Literal["de", "en"]
 # "unfinished": work stopped at the legal end of the working day, a follow-up is needed
 Outcome = Literal["fixed", "follow_up", "customer_absent", "unfinished"]
 CancelledBy = Literal["customer", "company"]
-# "rebooked": a period moved the visit to a later day and tells the customer the new date
+# "rebooked": a period moved the visit to a later day and tells the customer the new date;
+# "message": a dispatcher's own words to the customer (the trainee's desk)
 NotificationKind = Literal[
-    "confirmation", "on_the_way", "delay", "arrival", "feedback", "moved", "rebooked"
+    "confirmation", "on_the_way", "delay", "arrival", "feedback", "moved", "rebooked", "message"
 ]
 
 

@@ -79,11 +79,10 @@ def request(world: Desk, v: VisitSpec) -> Any:
     book(world, v)
 
 
-def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
-    """Record the request and book it through the desk, or reject it with the reason."""
-    now = world.now
+def announce(world: Desk, v: VisitSpec) -> float | None:
+    """Record the request (``VisitRequested``); returns an emergency's response due time."""
     emergency = v.job_type == "emergency"
-    due = now + world.scenario.demand.emergency_response_min if emergency else None
+    due = world.now + world.scenario.demand.emergency_response_min if emergency else None
     clk = world.clock
     world.emit(
         ev.VisitRequested,
@@ -101,6 +100,14 @@ def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
         language=v.language,
         response_due=clk.at(due) if due is not None else None,
     )
+    return due
+
+
+def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
+    """Record the request and book it through the desk, or reject it with the reason."""
+    now = world.now
+    emergency = v.job_type == "emergency"
+    due = announce(world, v)
     if (
         v.request_min is not None
         and not emergency
@@ -132,7 +139,7 @@ def book(world: Desk, v: VisitSpec) -> Booking | NoOffer:
         world.tasks.pop(v.visit_id, None)
         world.emit(ev.VisitRejected, visit_id=v.visit_id, reason=booking.reason)
         return booking
-    _confirm(world, booking)
+    confirm(world, booking)
     return booking
 
 
@@ -146,7 +153,7 @@ def takes_offer(world: Desk, v: VisitSpec) -> bool:
     return bool(u < world.scenario.demand.offer_acceptance)
 
 
-def _confirm(world: Desk, booking: Booking) -> None:
+def confirm(world: Desk, booking: Booking) -> None:
     task = booking.task
     vid = task.visit_id
     world.tasks[vid] = task

@@ -31,6 +31,8 @@ class Office(Protocol):
     def routes(self) -> dict[str, tuple[str, ...]]: ...
     @property
     def status(self) -> dict[str, TechnicianState]: ...
+    @property
+    def auto_repair(self) -> bool: ...
 
     def emit(self, cls: type[ev.Event], **fields: Any) -> ev.Event: ...
     def plan_state(self) -> PlanState: ...
@@ -40,8 +42,9 @@ class Office(Protocol):
 
 
 def rehome(world: Office, tid: str, orphans: Sequence[str], reason: str) -> None:
-    """Give ``tid``'s ``orphans`` to colleagues; move the rest to another day."""
-    if not orphans:
+    """Give ``tid``'s ``orphans`` to colleagues; move the rest to another day. Without
+    ``auto_repair`` (a trainee's day) they wait, off every route, for a person to act."""
+    if not orphans or not world.auto_repair:
         return
     routes = world.dispatcher.repair(world.plan_state(), f"{tid} unavailable", orphans)
     world.set_routes(routes, f"{tid} unavailable ({reason})")

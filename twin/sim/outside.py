@@ -84,17 +84,28 @@ def offers(world: Desk, job: JobRequest, limit: int = 10) -> list[SlotOffer] | N
 
 
 def book_outside(
-    world: Desk, rng: np.random.Generator, visit_id: str, job: JobRequest, window: Window | None
+    world: Desk,
+    rng: np.random.Generator,
+    visit_id: str,
+    job: JobRequest,
+    window: Window | None,
+    drawn: VisitSpec | None = None,
 ) -> Booking | NoOffer:
     """Book ``job`` as ``visit_id`` in ``window`` (one of the offered windows; None: the
-    best the planner finds inside the customer's availability, as for a device alert)."""
+    best the planner finds inside the customer's availability, as for a device alert).
+    ``drawn``: the visit as drawn when the customer called (a call answered later keeps
+    the random numbers of its moment)."""
     if window is None:
         ranked = offers(world, job, limit=1)
         if isinstance(ranked, NoOffer):
             window = job.available  # recorded and rejected with the planner's reason below
         else:
             window = (ranked[0].window_start, ranked[0].window_end)
-    spec = outside_visit(world, rng, visit_id, job, window)
+    if drawn is None:
+        spec = outside_visit(world, rng, visit_id, job, window)
+    else:
+        available = window if job.job_type != "emergency" else drawn.available
+        spec = replace(drawn, preferred=window, available=available)
     world.visit_specs[visit_id] = spec
     return book(world, spec)
 

@@ -94,6 +94,7 @@ class World:
         self._gps_watch: set[str] = set()  # technicians whose position may have changed
         self._wake: dict[str, simpy.Event] = {}
         self.plan_version = 0
+        self.auto_repair = True  # False: orphaned visits wait for a person (a trainee's day)
         self._start()
 
     # ------------------------------------------------------------------ set-up

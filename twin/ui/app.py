@@ -1,4 +1,5 @@
-"""The what-if cockpit: a Dash app with pages Compare, Trade-off, Day, Model and Runs.
+"""The what-if cockpit: a Dash app with pages Compare, Trade-off, Day, Model, Runs, Shadow
+and Training.
 
 ``create_app(store_path)`` builds the app on an embedded run store (one DuckDB file). Pages
 live in ``twin/ui/pages`` and are imported here after the app exists (Dash requires that of
@@ -22,7 +23,7 @@ from twin.ui.context import DELETIONS_KEY, JOBS_KEY, SCENARIOS_KEY, STORE_KEY
 from twin.ui.guard import MAX_DELETES_PER_MINUTE, RateLimit
 from twin.ui.jobs import Jobs
 
-PAGES = ("compare", "tradeoff", "day", "model", "runs", "shadow")
+PAGES = ("compare", "tradeoff", "day", "model", "runs", "shadow", "training")
 
 
 def create_app(

@@ -101,6 +101,7 @@ class LiveDay:
         self.behind_s = 0.0  # the most the paced day fell behind the wall clock
         # outside requests waiting for a person's answer (a training exercise's calls)
         self.calls: dict[str, dict[str, Any]] = {}
+        self.emergencies: dict[str, dict[str, Any]] = {}  # by visit id (a trainee's day)
         # called (under the lock) at each tick's start with the day: a training session
         # applies its exercise's disturbances here, as journaled requests
         self.before_tick: Callable[[LiveDay], None] | None = None

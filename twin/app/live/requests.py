@@ -7,9 +7,16 @@ state only, so the replay gives the same log and the same answers.
 Kinds: ``book`` (a job in a chosen window, or the planner's best; ``call_id`` answers a
 waiting call), ``device_alert`` (a fault from a connected product: booked at once or
 answered with offers, by policy), ``reschedule``, ``cancel`` and ``feedback`` (a rating
-through the info link); a dispatcher's ``move``, ``defer`` and ``warn``; and a training
-exercise's disturbances ``sick``, ``breakdown``, ``storm``, ``emergency`` and ``call``
-(queued for the trainee, or booked at once by the autopilot).
+through the info link); a dispatcher's ``move``, ``defer``, ``warn`` and ``message``, and
+answers to what waits in the queue: ``accept`` an emergency (onto a technician's route, or
+where the planner places it), ``make_room`` for it (another visit moves to another day),
+``refuse`` an emergency or a call (with a reason, logged); and a training exercise's
+disturbances ``sick``, ``breakdown``, ``storm``, ``emergency`` and ``call`` (queued for the
+trainee, or booked at once by the autopilot).
+
+An action the world cannot carry out is answered ``{"status": "refused", "reason": ...}``
+and changes nothing (a technician without the skill, a visit already finished, a window
+already over).
 """
 
 from __future__ import annotations
@@ -23,7 +30,8 @@ from twin.clock import DayClock, hhmm
 from twin.config import Scenario
 from twin.models.booking.desk import Booking
 from twin.models.routing.dispatch import NoOffer, SlotOffer
-from twin.sim import dispatching, outside
+from twin.sim import dispatching, emergency, outside
+from twin.sim.booking import announce
 from twin.sim.world import World
 
 
@@ -36,6 +44,7 @@ class LiveDay(Protocol):
     board: VisitBoard
     rng: np.random.Generator
     calls: dict[str, dict[str, Any]]
+    emergencies: dict[str, dict[str, Any]]
 
     def next_visit_id(self) -> str: ...
     def link(self, visit_id: str) -> str: ...
@@ -97,7 +106,16 @@ def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
     world = day.world
     if kind == "book":
         if record.get("call_id") is not None:
-            day.calls.pop(record["call_id"], None)
+            window = _window(record)
+            if window is not None and window[1] <= world.now:
+                span = f"{hhmm(window[0])}–{hhmm(window[1])}"
+                why = f"window: {span} is over (now {hhmm(world.now)}); offer a later one"
+                return {"status": "refused", "reason": why}
+            call = day.calls.pop(record["call_id"], None)
+            if call is not None and "drawn" in call:  # drawn when the customer called
+                vid, job, drawn = call["visit_id"], job_of(call), call["drawn"]
+                result = outside.book_outside(world, day.rng, vid, job, window, drawn)
+                return _booked(day, vid, result)
         vid = day.next_visit_id()
         result = outside.book_outside(world, day.rng, vid, job_of(record), _window(record))
         return _booked(day, vid, result)
@@ -155,7 +173,68 @@ def _warn(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
     return {"status": "warned", "visit_id": r["visit_id"]}
 
 
-DISPATCHER = {"move": _move, "defer": _defer, "warn": _warn}
+def _message(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    dispatching.message_customer(day.world, r["visit_id"], r.get("text", ""))
+    return {"status": "sent", "visit_id": r["visit_id"]}
+
+
+def _waiting(day: LiveDay, vid: str) -> dict[str, Any]:
+    found = day.emergencies.get(vid)
+    if found is None:
+        msg = f"visit_id: {vid} is no emergency waiting for an answer"
+        raise dispatching.ActionRefused(msg)
+    return found
+
+
+def _accept(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    vid = r["visit_id"]
+    w = _waiting(day, vid)
+    spec = day.world.visit_specs[vid]
+    b = emergency.accept(day.world, spec, w["due"], r.get("technician_id"), r.get("position"))
+    day.emergencies.pop(vid)
+    return {**_booked(day, vid, b), "status": "accepted"}
+
+
+def _make_room(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    vid = r["visit_id"]
+    w = _waiting(day, vid)
+    spec = day.world.visit_specs[vid]
+    b = emergency.make_room(day.world, spec, w["due"], r["give_way"])
+    day.emergencies.pop(vid)
+    return {**_booked(day, vid, b), "status": "accepted", "gave_way": r["give_way"]}
+
+
+def _refuse(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    """Turn down a waiting emergency (``visit_id``) or call (``call_id``)."""
+    reason = str(r.get("reason", ""))
+    if r.get("call_id") is not None:
+        call = day.calls.get(r["call_id"])
+        if call is None:
+            raise dispatching.ActionRefused(f"call_id: no call {r['call_id']!r} waiting")
+        if not reason.strip():
+            raise dispatching.ActionRefused("reason: a refusal needs a reason (it is logged)")
+        vid, spec = call["visit_id"], call["drawn"]  # recorded, as the autopilot's booking is
+        day.world.visit_specs[vid] = spec
+        announce(day.world, spec)
+        emergency.refuse(day.world, vid, reason)
+        day.calls.pop(r["call_id"])
+        return {"status": "refused_by_dispatcher", "call_id": r["call_id"], "visit_id": vid}
+    vid = r.get("visit_id") or ""
+    _waiting(day, vid)
+    emergency.refuse(day.world, vid, reason)
+    day.emergencies.pop(vid)
+    return {"status": "refused_by_dispatcher", "visit_id": vid}
+
+
+DISPATCHER = {
+    "move": _move,
+    "defer": _defer,
+    "warn": _warn,
+    "message": _message,
+    "accept": _accept,
+    "make_room": _make_room,
+    "refuse": _refuse,
+}
 
 
 # ---------------------------------------------------------------- an exercise's script
@@ -172,19 +251,29 @@ def _storm(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _emergency(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
+    """An emergency: the autopilot books it at once (the planner's place); a trainee's waits
+    in the queue, its response target running, until accepted, given room or refused."""
     vid = day.next_visit_id()
-    result = outside.book_outside(day.world, day.rng, vid, job_of(r), None)
-    return _booked(day, vid, result)
+    job = job_of(r)
+    if r.get("answer", "book") == "book":
+        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job, None))
+    spec = outside.outside_visit(day.world, day.rng, vid, job, job.available)
+    due = emergency.request_emergency(day.world, spec)
+    day.emergencies[vid] = {**r, "visit_id": vid, "since": day.world.now, "due": due}
+    return {"status": "queued", "visit_id": vid}
 
 
 def _call(day: LiveDay, r: dict[str, Any]) -> dict[str, Any]:
     """A customer calls for a slot: the autopilot books the planner's best at once; a
-    trainee's call waits in the queue until answered (a ``book`` with its ``call_id``)."""
+    trainee's call waits in the queue until answered (a ``book`` with its ``call_id``, in
+    the call's job: only the window is the trainee's) or refused."""
+    vid, job = day.next_visit_id(), job_of(r)
     if r.get("answer") == "book":
-        vid = day.next_visit_id()
-        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job_of(r), None))
-    day.calls[r["call_id"]] = {**r, "since": day.world.now}
-    return {"status": "queued", "call_id": r["call_id"]}
+        return _booked(day, vid, outside.book_outside(day.world, day.rng, vid, job, None))
+    # the visit's random numbers are drawn now, in the order the autopilot's day draws them
+    drawn = outside.outside_visit(day.world, day.rng, vid, job, job.available)
+    day.calls[r["call_id"]] = {**r, "since": day.world.now, "visit_id": vid, "drawn": drawn}
+    return {"status": "queued", "call_id": r["call_id"], "visit_id": vid}
 
 
 EXERCISE = {

@@ -114,7 +114,9 @@ def _is_decision(entry: dict[str, Any]) -> bool:
 def _branch(session: Session, entries: list[dict[str, Any]]) -> Kpis:
     """The day fed ``entries`` and then run to its end with the exercise's script only."""
     with tempfile.TemporaryDirectory(prefix="branch-") as tmp:
-        branch = Session(session.exercise, Path(tmp))
+        branch = Session(
+            session.exercise, Path(tmp), session.autopilot, assistance=session.assistance
+        )
         branch.day.feed(entries)
         branch.applied = sum(1 for e in entries if e.get("by") == "exercise")
         branch.run_to_end()
@@ -123,11 +125,19 @@ def _branch(session: Session, entries: list[dict[str, Any]]) -> Kpis:
 
 
 def _describe(entry: dict[str, Any]) -> str:
-    if entry["kind"] == "book":
+    kind = entry["kind"]
+    if kind == "book":
         job = entry["job"]
         return f"booked {job['job_type']} for {job['customer_id']}"
+    if kind == "make_room":
+        return f"make_room {entry['visit_id']}: {entry['give_way']} to another day"
+    if kind == "refuse":
+        what = entry.get("call_id") or entry.get("visit_id")
+        return f"refuse {what}: {entry.get('reason', '')}"
     target = entry.get("technician_id")
-    return f"{entry['kind']} {entry.get('visit_id', '')}" + (f" to {target}" if target else "")
+    if kind == "accept" and not target:
+        target = "the planner's choice"
+    return f"{kind} {entry.get('visit_id', '')}" + (f" to {target}" if target else "")
 
 
 def decision_effects(

@@ -5,6 +5,15 @@ The exercise's disturbances enter each copy as journaled requests at their local
 (``by: "exercise"``), so the trainee's day and the autopilot's meet the same sick calls,
 storms, emergencies and calls; what the trainee does (answering calls, moving visits,
 moving them to another day, warning customers) enters as requests ``by: "trainee"``.
+
+Assistance: with ``autopilot`` the trainee's day is the autopilot's (calls and
+emergencies booked by the planner, sick colleagues' visits re-planned by the world's
+dispatcher, the brain's repairs and deferrals applied). With ``none`` and ``suggest`` the
+plan changes only by the trainee's hand and the world's physical facts: calls and
+emergencies wait in the queue, a sick colleague's visits wait without a technician, and
+the brain estimates, alerts and messages customers but neither repairs nor defers
+(``policy.replanning`` and ``policy.defer_unreachable`` off); ``suggest`` shows in the
+queue what the autopilot would do.
 """
 
 from __future__ import annotations
@@ -16,9 +25,12 @@ from typing import Any
 from twin.app.live import LiveDay
 from twin.app.live.pace import PaceSetting
 from twin.app.training.exercise import Disturbance, Exercise
+from twin.config import Scenario
 from twin.models.decisions.links import LinkSigner
 
-TRAINEE_KINDS = frozenset({"move", "defer", "warn", "book"})
+TRAINEE_KINDS = frozenset(
+    {"move", "defer", "warn", "message", "book", "accept", "make_room", "refuse"}
+)
 # how much the autopilot helps the trainee: nothing shown, its suggestions shown in the
 # queue, or it answers calls itself (the trainee watches and may override)
 ASSISTANCE = ("none", "suggest", "autopilot")
@@ -42,9 +54,18 @@ def disturbance_record(d: Disturbance, n: int, autopilot: bool) -> dict[str, Any
             "available_from": 0.0,
             "available_until": 24 * 60.0,
         }
+        record["answer"] = "book" if autopilot else "queue"
         if d.kind == "call":
-            record.update(call_id=f"call-{n}", answer="book" if autopilot else "queue")
+            record["call_id"] = f"call-{n}"
     return record
+
+
+def by_hand(scenario: Scenario) -> Scenario:
+    """The scenario with the brain's own re-planning off: it estimates, alerts and tells
+    customers, and leaves every change of plan to the trainee."""
+    return scenario.with_overrides(
+        **{"policy.replanning": False, "policy.defer_unreachable": False}
+    )
 
 
 class Session:
@@ -66,8 +87,14 @@ class Session:
         self.exercise = exercise
         self.assistance = assistance
         self.autopilot = autopilot or assistance == "autopilot"
-        self.day = LiveDay(exercise.load_scenario(), exercise.seed, state_dir, links, pace)
+        scenario = exercise.load_scenario()
+        if not self.autopilot:
+            scenario = by_hand(scenario)
+        self.day = LiveDay(scenario, exercise.seed, state_dir, links, pace)
+        self.day.world.auto_repair = self.autopilot
         self.script = sorted(exercise.disturbance, key=lambda d: d.minute)
+        # the autopilot's suggestions of this tick (twin.app.training.suggest)
+        self.suggested: dict[tuple[int, str, str], str] = {}
         self.applied = 0
         self.day.before_tick = self._disturb
 

@@ -1,0 +1,146 @@
+"""Training page: the exercises, a trainee's session started (the desk's server, as
+``twin train`` starts it), and the trainer's view of stored debriefs: the trainees of an
+exercise side by side with the autopilot, and their score parts as a chart.
+
+Debriefs come from the run store (``twin train --debrief STATE ...`` stores them). The
+exercises are the ``exercises`` folder beside the cockpit's scenarios; sessions started
+here keep their folders in ``train/EXERCISE/TRAINEE`` beside the run store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from twin.app.training.launch import launch
+from twin.app.training.session import ASSISTANCE
+from twin.app.training.stored import DebriefRecord, debriefs
+from twin.config import ConfigError
+from twin.ui import context
+from twin.ui.training_view import exercise_table, exercises, parts_figure, side_by_side
+from twin.ui.widgets import control, data_attrs
+
+
+def _folder() -> Path:
+    return context.scenarios_dir().parent / "exercises"
+
+
+def latest_per_trainee(records: list[DebriefRecord]) -> list[DebriefRecord]:
+    """Each trainee's latest debrief, best score first."""
+    latest: dict[str, DebriefRecord] = {}
+    for r in sorted(records, key=lambda r: r.created, reverse=True):
+        latest.setdefault(r.trainee, r)
+    return sorted(latest.values(), key=lambda r: (-r.score, r.trainee))
+
+
+def layout(**_: Any) -> html.Div:
+    found = exercises(_folder())
+    names = [{"label": f"{e.name} — {e.title}", "value": str(p)} for p, e in found]
+    stored = sorted({r.exercise for r in debriefs(context.store())})
+    return html.Div(
+        [
+            html.H2("Dispatcher training"),
+            html.P(
+                "A trainee dispatches an exercise's day at the desk; the debrief compares "
+                "the day with the autopilot's on the same random numbers.",
+                className="lead",
+            ),
+            exercise_table(found),
+            html.H3("Start a session"),
+            html.Div(
+                [
+                    control(
+                        "Exercise",
+                        dcc.Dropdown(
+                            id="training-exercise",
+                            options=names,
+                            value=names[0]["value"] if names else None,
+                            clearable=False,
+                        ),
+                    ),
+                    control("Trainee", dcc.Input(id="training-trainee", value="", type="text")),
+                    control(
+                        "Assistance",
+                        dcc.Dropdown(
+                            id="training-assist",
+                            options=ASSISTANCE,
+                            value="suggest",
+                            clearable=False,
+                        ),
+                    ),
+                    html.Button("Start", id="training-start", n_clicks=0),
+                ],
+                className="controls",
+            ),
+            html.Div(id="training-started"),
+            html.H3("Debriefs"),
+            control(
+                "Exercise",
+                dcc.Dropdown(
+                    id="training-debrief-exercise",
+                    options=stored,
+                    value=stored[0] if stored else None,
+                    clearable=False,
+                ),
+            ),
+            html.Div(id="training-debriefs"),
+        ]
+    )
+
+
+def start(exercise: str | None, trainee: str, assistance: str) -> html.Div:
+    """Start the session; the desk's link with its key, or the reason it cannot start."""
+    if not exercise:
+        return html.Div("Choose an exercise.", id="training-error", className="error")
+    try:
+        store = context.store().path
+        s = launch(exercise, trainee.strip(), assistance, root=store.parent / "train", store=store)
+    except (ValueError, ConfigError) as exc:
+        return html.Div(str(exc), id="training-error", className="error")
+    return html.Div(
+        [
+            html.Span(f"{s.trainee}'s session of {s.exercise} (paused): "),
+            html.A("open the desk", href=s.link, target="_blank", id="training-desk"),
+            html.Span(f" · API key {s.key} · folder {s.state}"),
+        ],
+        **data_attrs(pid=str(s.process.pid)),
+        id="training-session",
+    )
+
+
+@callback(
+    Output("training-started", "children"),
+    Input("training-start", "n_clicks"),
+    State("training-exercise", "value"),
+    State("training-trainee", "value"),
+    State("training-assist", "value"),
+    prevent_initial_call=True,
+)
+def on_start(_: int, exercise: str | None, trainee: str | None, assistance: str) -> html.Div:
+    return start(exercise, trainee or "", assistance)
+
+
+def debrief_view(exercise: str | None) -> list[Any]:
+    if not exercise:
+        text = "No debriefs stored yet: `twin train --debrief STATE ...` stores them."
+        return [html.P(text, id="training-no-debriefs", className="note")]
+    records = latest_per_trainee(debriefs(context.store(), exercise))
+    return [
+        side_by_side(records),
+        dcc.Graph(id="training-parts", figure=parts_figure(records), config={"displaylogo": False}),
+    ]
+
+
+@callback(Output("training-debriefs", "children"), Input("training-debrief-exercise", "value"))
+def on_debriefs(exercise: str | None) -> list[Any]:
+    return debrief_view(exercise)
+
+
+# registered last: with pages imported by create_app, Dash needs the layout given here
+dash.register_page(
+    __name__, path="/training", name="Training", title="Training · FieldTwin", order=6,
+    layout=layout,
+)  # fmt: skip
