@@ -17,6 +17,7 @@ time integration (``bench/roads_travel.py`` measures it against the synthetic mo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,37 @@ class RoadTravelModel(TravelModel):
                 [z.name for z in zones], self._speeds,
             )  # fmt: skip
             object.__setattr__(self, "minutes_for", kernel.minutes_for)
+        self._bind_hot_methods()
+
+    def _bind_hot_methods(self) -> None:
+        """``leg`` and ``travel_min`` as closures over the leg cache: one Python frame per
+        look-up instead of three (the planner calls them in its innermost loops)."""
+        cache_get = self._leg_cache.get
+        slow = self._leg
+        minutes_for = self.minutes_for
+
+        def leg(
+            ax: float, ay: float, bx: float, by: float,
+            incidents: Mapping[str, float] = NO_INCIDENTS,
+        ) -> tuple[float, float]:  # fmt: skip
+            hit = cache_get((ax, ay, bx, by)) or slow(ax, ay, bx, by)
+            if incidents:
+                worst = min(incidents.get(hit[2], 1.0), incidents.get(hit[3], 1.0))
+                return hit[0], hit[1] * worst
+            return hit[0], hit[1]
+
+        def travel_min(
+            ax: float, ay: float, bx: float, by: float, depart_min: float,
+            incidents: Mapping[str, float] = NO_INCIDENTS,
+        ) -> float:  # fmt: skip
+            hit = cache_get((ax, ay, bx, by)) or slow(ax, ay, bx, by)
+            factor = hit[1]
+            if incidents:
+                factor *= min(incidents.get(hit[2], 1.0), incidents.get(hit[3], 1.0))
+            return minutes_for(hit[0], depart_min, factor)
+
+        object.__setattr__(self, "leg", leg)
+        object.__setattr__(self, "travel_min", travel_min)
 
     def __reduce__(self) -> Any:
         return (_rebuild, (self.city, self.traffic, self.graph))
