@@ -33,7 +33,7 @@ from twin.models.routing.roads.read import RawRoads, read_roads
 log = logging.getLogger(__name__)
 FORMAT = 1  # bump when the cached arrays change meaning
 KM_PER_DEG_LAT = 111.32
-_ROWS_KEPT = 4096  # per-source shortest-path rows kept in memory
+_ROWS_BYTES = 256 << 20  # memory for the shortest-path rows kept (3 arrays per source)
 
 
 def cache_dir() -> Path:
@@ -106,8 +106,8 @@ class RoadGraph:
         step = np.asarray(self._by_km[pred[reached], reached]).ravel()
         for v, p, s in zip(reached.tolist(), pred[reached].tolist(), step.tolist(), strict=True):
             km[v] = km[p] + s
-        if len(self._rows) >= _ROWS_KEPT:
-            self._rows.clear()
+        if len(self._rows) >= max(16, _ROWS_BYTES // (24 * self.n_nodes)):
+            self._rows.clear()  # a region's graph: rows are big, the sites few
         self._rows[source] = (minutes, km, pred)
         return minutes, km, pred
 
