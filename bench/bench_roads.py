@@ -11,7 +11,9 @@ travel look-up on the streets against the synthetic plane's, measured in the sam
   again and again at changing departure times, after one warm-up pass. CPU and wall time
   per look-up, interleaved, ``--repeats`` times; the ratio roads / synthetic.
 * ``day``: a day of ``helsinki.toml`` without the brain on the streets and on the plane of
-  the same size; the dispatcher's time per call (the planner's share of a day).
+  the same size (with and without the compiled kernels in the planner: on real roads the
+  planner prices insertions in Python, the kernels know only the plane's geometry); the
+  dispatcher's time per call (the planner's share of a day).
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_roads.py [--parts graphs cache legs day]``
 """
@@ -35,6 +37,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.config import Scenario, load_scenario
 from twin.models.routing.dispatch import BaselineDispatcher
+from twin.models.routing.plan import BreakRule
 from twin.models.routing.roads import resolve, road_graph, travel_model
 from twin.models.routing.roads.graph import RoadGraph, build_graph, load_graph
 from twin.models.routing.roads.read import read_roads
@@ -132,12 +135,26 @@ def leg_costs(sc: Scenario, n_sites: int, repeats: int) -> list[list[object]]:
     return rows
 
 
+class PythonTravel(TravelModel):
+    """The synthetic model without its compiled twin (a subclass keeps the Python methods),
+    so that the planner prices insertions in Python, as it must on real roads."""
+
+
+def _python_planner(travel: TravelModel, brk: BreakRule) -> BaselineDispatcher:
+    return BaselineDispatcher(PythonTravel(travel.city, travel.traffic), brk)
+
+
 def day_costs(sc: Scenario, repeats: int) -> list[list[object]]:
     rows: list[list[object]] = []
-    arms = {"roads": sc, "plane, same size": sc.with_overrides(**{"city.roads": None})}
+    plane = sc.with_overrides(**{"city.roads": None})
+    arms: dict[str, tuple[Scenario, Any]] = {
+        "roads": (sc, BaselineDispatcher),
+        "plane, same size": (plane, BaselineDispatcher),
+        "plane, planner without compiled kernels": (plane, _python_planner),
+    }
     for _ in range(repeats):
-        for name, arm in arms.items():
-            make = timed(BaselineDispatcher)
+        for name, (arm, factory) in arms.items():
+            make = timed(factory)
             cpu, wall, world = clocks(lambda a=arm, m=make: World(a, m))  # type: ignore[misc]
             cpu2, wall2, events = clocks(world.run)
             d = world.dispatcher
