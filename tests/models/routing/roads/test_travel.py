@@ -4,9 +4,11 @@ import math
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from twin.config import City, ConfigError, Scenario, Traffic, Zone
+from twin.models.planner.matrix import minutes_matrix
 from twin.models.routing.roads import resolve, travel_model
 from twin.models.routing.roads.graph import load_graph
 from twin.models.routing.roads.travel import RoadTravelModel
@@ -101,3 +103,19 @@ def test_without_roads_the_synthetic_model(grid_pbf: Path) -> None:
     assert type(travel_model(City(), Traffic())) is TravelModel
     city = City(roads=str(grid_pbf))
     assert isinstance(travel_model(city, Traffic()), RoadTravelModel)
+
+
+def test_the_solvers_static_matrix_uses_the_streets(grid_pbf: Path) -> None:
+    m = model(grid_pbf)
+    xy = np.array([corner(m, x, y) for x, y in [(0, 0), (9, 9), (0, 9), (9, 0), (0.2, 0.2)]])
+    pace = 1.5
+    got = minutes_matrix(m, xy, pace, {"all": 0.5})
+    for i, a in enumerate(xy):
+        for j, b in enumerate(xy):
+            dist, factor = m.leg(*a, *b, {"all": 0.5})
+            assert got[i, j] == pytest.approx(dist * pace / factor)
+
+
+def test_a_square_smaller_than_the_network_is_refused(grid_pbf: Path) -> None:
+    with pytest.raises(ConfigError, match=r"city\.size_km: 0\.3 km is smaller than the street"):
+        model(grid_pbf, size_km=0.3)  # the grid is 0.4 x 0.4 km

@@ -40,6 +40,15 @@ class RoadTravelModel(TravelModel):
         super().__post_init__()
         if self.graph is None:
             raise ValueError("RoadTravelModel needs a road graph")
+        w, h = self.graph.extent_km
+        if max(w, h) > self.city.size_km:
+            msg = (
+                f"city.size_km: {self.city.size_km:g} km is smaller than the street network "
+                f"of {self.graph.source} ({w:.2f} x {h:.2f} km; allowed: at least "
+                f"{math.ceil(max(w, h) * 10) / 10:g} km, the side of the square its events "
+                "are checked against)"
+            )
+            raise ConfigError(msg)
         object.__setattr__(self, "_ref_kmh", max(self._speeds))
         if KERNELS is not None:  # the compiled time integration, same bits as the reference
             zones = self.city.zones
