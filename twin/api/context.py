@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from twin.api import schemas
 from twin.app.live import LiveDay
 from twin.clock import hhmm, parse_hhmm
+from twin.config import ConfigError
 from twin.models.decisions.links import LinkError
 
 
@@ -64,6 +65,12 @@ class Api:
         if job.x > size or job.y > size:
             field = "x" if job.x > size else "y"
             raise Refusal(422, [*loc, field], f"outside the city (0 to {size:g} km)")
+        on_streets = getattr(self.day.world.company.travel, "node", None)
+        if on_streets is not None:  # real roads: the site must lie near a street
+            try:
+                on_streets(job.x, job.y)
+            except ConfigError as exc:
+                raise Refusal(422, [*loc, "x"], str(exc)) from None
         if job.job_type not in scenario.demand.jobs:
             allowed = ", ".join(sorted(scenario.demand.jobs))
             raise Refusal(422, [*loc, "job_type"], f"not offered; allowed: {allowed}")

@@ -43,6 +43,12 @@ class City(_Model):
         Zone(name="inner", outer_radius_km=7.0, speed_factor=0.95),
         Zone(name="suburbs", outer_radius_km=1e9, speed_factor=1.15),
     )
+    # real streets instead of the synthetic plane: an .osm.pbf path, or "packaged:helsinki"
+    # (twin/models/routing/roads); sites drawn in the size_km square are scaled onto the
+    # network's box and moved to the nearest street node
+    roads: str | None = Field(default=None, min_length=1, max_length=1000)
+    # a point farther than this from every street is off the network (an error)
+    max_snap_km: float = Field(default=0.5, gt=0, le=50)
 
     @model_validator(mode="after")
     def _zones_ordered(self) -> City:
@@ -51,6 +57,17 @@ class City(_Model):
             msg = f"zones must be non-empty and ordered by outer_radius_km, got {radii}"
             raise ValueError(msg)
         return self
+
+    @field_validator("roads")
+    @classmethod
+    def _roads_file(cls, roads: str | None) -> str | None:
+        if roads is not None and not (roads.startswith("packaged:") or roads.endswith(".pbf")):
+            msg = (
+                f"{roads!r} is neither an .osm.pbf file nor a packaged extract "
+                "(allowed: a path ending in .osm.pbf, or packaged:helsinki)"
+            )
+            raise ValueError(msg)
+        return roads
 
 
 class Traffic(_Model):

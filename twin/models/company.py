@@ -16,6 +16,7 @@ from twin.clock import DayClock
 from twin.config import ConfigError, Scenario
 from twin.models.booking.windows import Window, offered_windows
 from twin.models.routing.plan import BreakRule, TechnicianSpec
+from twin.models.routing.roads import travel_model
 from twin.models.routing.travel import TravelModel
 
 
@@ -36,7 +37,7 @@ class Company:
     def __post_init__(self) -> None:
         sc = self.scenario
         object.__setattr__(self, "clock", DayClock(sc.date, sc.time_zone))
-        object.__setattr__(self, "travel", TravelModel(sc.city, sc.traffic))
+        object.__setattr__(self, "travel", travel_model(sc.city, sc.traffic))
         object.__setattr__(self, "break_rule", break_rule(sc))
         object.__setattr__(self, "windows", offered_windows(sc))
 

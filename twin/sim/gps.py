@@ -2,7 +2,8 @@
 
 ``on_shift`` holds each technician's current leg (from, to, start and end time); ``watch``
 names those whose position may have changed since the last round. Positions in between
-are interpolated along the leg.
+are interpolated along the leg: a straight line on the synthetic plane, the streets of
+the leg's path on real roads (``city.roads``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import simpy
 
 from twin.config import Scenario
+from twin.models.routing.roads import RoadTravelModel, travel_model
 from twin.sim.recorder import Recorder
 
 
@@ -35,6 +37,8 @@ def pings(
     yield env.timeout(interval * (first_shift // interval))
     last: dict[str, tuple[float, float, float]] = {}  # tid -> (x, y, time) of last ping
     heartbeats: list[tuple[float, str]] = []  # (time of last ping + parked, tid)
+    roads = travel_model(scenario.city, scenario.traffic) if scenario.city.roads else None
+    along = roads.position if isinstance(roads, RoadTravelModel) else None
     while True:
         now = env.now
         due = {tid for tid in watch if tid in on_shift}
@@ -46,7 +50,11 @@ def pings(
         for tid in sorted(due):
             x0, y0, x1, y1, t0, t1 = on_shift[tid]
             f = 1.0 if t1 <= t0 else min(1.0, max(0.0, (now - t0) / (t1 - t0)))
-            x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
+            if along is None or f >= 1.0:
+                x, y = round(x0 + f * (x1 - x0), 3), round(y0 + f * (y1 - y0), 3)
+            else:
+                px, py = along(x0, y0, x1, y1, f)
+                x, y = round(px, 3), round(py, 3)
             if f >= 1.0:
                 watch.discard(tid)  # parked: only heartbeats until the next move
             prev = last.get(tid)

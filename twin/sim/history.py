@@ -25,7 +25,7 @@ from twin.models.duration.baselines import OraclePredictor
 from twin.models.duration.data import HistoryRow
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.models.routing.plan import TechnicianSpec
-from twin.models.routing.travel import TravelModel
+from twin.models.routing.roads import travel_model
 from twin.sim.truth import true_duration_distribution
 from twin.sim.world import World
 
@@ -185,4 +185,4 @@ def simulate_test_days(
 
 def zone_function(scenario: Scenario) -> Callable[[float, float], str]:
     """The zone of a site, as the company's own map knows it."""
-    return TravelModel(scenario.city, scenario.traffic).zone_name
+    return travel_model(scenario.city, scenario.traffic).zone_name

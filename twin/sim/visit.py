@@ -8,9 +8,13 @@ the same visit (common random numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from twin.config import City
+from twin.models.routing.roads import on_roads
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +54,14 @@ def customer_site(rng: np.random.Generator, size: float) -> tuple[float, float]:
         round(float(np.clip(x, 0.2, size - 0.2)), 3),
         round(float(np.clip(y, 0.2, size - 0.2)), 3),
     )
+
+
+def sites_on_roads(city: City, visits: Sequence[VisitSpec]) -> tuple[VisitSpec, ...]:
+    """``visits`` with their sites moved onto ``city.roads`` (the same without roads)."""
+    if city.roads is None:
+        return tuple(visits)
+    out = []
+    for v in visits:
+        x, y = on_roads(city, v.x, v.y)
+        out.append(replace(v, x=x, y=y))
+    return tuple(out)

@@ -15,6 +15,7 @@ import numpy as np
 
 from twin.config import Scenario
 from twin.models.routing.plan import TechnicianSpec
+from twin.models.routing.roads import on_roads
 
 EXPERIENCE_MEAN = {"junior": 1.25, "regular": 1.0, "senior": 0.9}
 EXPERIENCE_VAR = {"junior": 1.3, "regular": 1.0, "senior": 0.85}
@@ -57,7 +58,7 @@ def make_workforce(
     out = []
     width = max(3, len(str(wf.technicians)))
     for i in range(wf.technicians):
-        hx, hy = home_location(rng, scenario.city.size_km)
+        hx, hy = on_roads(scenario.city, *home_location(rng, scenario.city.size_km))
         skills = frozenset(skill_sets[int(rng.choice(len(skill_sets), p=skill_p))].split(","))
         level = levels[int(rng.choice(len(levels), p=level_p))]
         # shift starts staggered by up to 30 min around the nominal start

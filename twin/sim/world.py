@@ -39,7 +39,7 @@ from twin.sim.rng import stream
 from twin.sim.technician import technician
 from twin.sim.traffic import make_incidents, traffic
 from twin.sim.truth import true_duration
-from twin.sim.visit import VisitSpec
+from twin.sim.visit import VisitSpec, sites_on_roads
 from twin.sim.workforce import TechnicianProfile, make_workforce
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class World:
         self.specs = {p.id: p.spec for p in team}
         self._specs_view = MappingProxyType(self.specs)
         demand = given.demand if given else make_demand(scenario, stream(self.seed, "demand"))
+        demand = sites_on_roads(scenario.city, demand)  # unchanged on the synthetic plane
         self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
         self.incidents: dict[str, float] = {}
         self.tasks: dict[str, VisitTask] = {}

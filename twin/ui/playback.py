@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from twin import events as ev
+from twin.analysis.report.streets import ATTRIBUTION, STREET_LINE, Streets, streets
 from twin.clock import hhmm
 from twin.config import Scenario
 from twin.ui.metrics import Positions, minutes, positions
@@ -60,6 +61,8 @@ class Leg:
     end: float  # INF while under way at the end of the log
     from_xy: tuple[float, float]
     to_xy: tuple[float, float]
+    # on real roads: the streets it follows (x and y points), else a straight line
+    path: tuple[tuple[float | None, ...], tuple[float | None, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class Playback:
     where: Positions
     feed: tuple[FeedItem, ...]
     city_km: float
+    # on real roads: the street segments to draw and the network's width and height (km)
+    streets: tuple[list[float | None], list[float | None]] | None = None
+    extent_km: tuple[float, float] | None = None
 
     def states(self, minute: float) -> np.ndarray:
         """Each visit's state at ``minute`` ('' while not yet booked)."""
@@ -162,6 +168,9 @@ def playback(events: Sequence[ev.Event], scenario: Scenario) -> Playback:
         a, b = (start.from_x, start.from_y), (start.to_x, start.to_y)
         legs.append(Leg(tech, begin, INF, a, b))
     ids = tuple(sorted(v for v in seen["booked"] if v in xy))
+    roads = streets(scenario)
+    if roads is not None:
+        legs = [replace(leg, path=_along(roads, leg)) for leg in legs]
     return Playback(
         visit_ids=ids,
         xy=np.array([xy[v] for v in ids], dtype=float).reshape(-1, 2),
@@ -172,13 +181,24 @@ def playback(events: Sequence[ev.Event], scenario: Scenario) -> Playback:
         where=positions(events, scenario),
         feed=tuple(feed),
         city_km=scenario.city.size_km,
+        streets=roads.travel.graph.edges_xy() if roads is not None else None,
+        extent_km=roads.extent_km if roads is not None else None,
     )
+
+
+def _along(roads: Streets, leg: Leg) -> tuple[tuple[float | None, ...], tuple[float | None, ...]]:
+    xs, ys = roads.along([leg.from_xy[0], leg.to_xy[0]], [leg.from_xy[1], leg.to_xy[1]])
+    return tuple(xs), tuple(ys)
 
 
 def _leg_trace(legs: list[Leg], name: str, line: dict[str, Any]) -> dict[str, Any]:
     xs: list[float | None] = []
     ys: list[float | None] = []
     for leg in legs:
+        if leg.path is not None:
+            xs += [*leg.path[0], None]
+            ys += [*leg.path[1], None]
+            continue
         xs += [leg.from_xy[0], leg.to_xy[0], None]
         ys += [leg.from_xy[1], leg.to_xy[1], None]
     return {
@@ -192,11 +212,24 @@ def _leg_trace(legs: list[Leg], name: str, line: dict[str, Any]) -> dict[str, An
     }
 
 
+def _streets_trace(xy: tuple[list[float | None], list[float | None]]) -> dict[str, Any]:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": xy[0],
+        "y": xy[1],
+        "name": f"streets ({ATTRIBUTION})",
+        "line": STREET_LINE,
+        "hoverinfo": "skip",
+    }
+
+
 def map_figure(p: Playback, minute: float) -> dict[str, Any]:
     """Visits by state, legs driven (grey) and under way (blue), technicians at ``minute``."""
     done = [leg for leg in p.legs if leg.end <= minute]
     driving = [leg for leg in p.legs if leg.start <= minute < leg.end]
-    data = [
+    data = [] if p.streets is None else [_streets_trace(p.streets)]
+    data += [
         _leg_trace(done, "legs driven", {"color": "rgba(90,90,90,0.35)", "width": 1}),
         _leg_trace(driving, "legs under way", {"color": STATE_COLOURS["under way"], "width": 3}),
     ]
@@ -240,6 +273,7 @@ def map_figure(p: Playback, minute: float) -> dict[str, Any]:
             }
         )
     side = p.city_km
+    width, height = p.extent_km or (side, side)
     return {
         "data": data,
         "layout": {
@@ -250,13 +284,13 @@ def map_figure(p: Playback, minute: float) -> dict[str, Any]:
             "margin": {"l": 50, "r": 10, "t": 50, "b": 40},
             "legend": {"orientation": "v", "x": 1.02, "y": 1},
             "xaxis": {
-                "range": [0, side],
+                "range": [0, width],
                 "title": {"text": "km"},
                 "constrain": "domain",
                 "gridcolor": "#eee",
             },
             "yaxis": {
-                "range": [0, side],
+                "range": [0, height],
                 "title": {"text": "km"},
                 "scaleanchor": "x",
                 "gridcolor": "#eee",

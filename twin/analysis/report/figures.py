@@ -15,6 +15,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 
 from twin.analysis.daylog import Activity, TechnicianDay, VisitOutcome, activities
+from twin.analysis.report.streets import ATTRIBUTION, Streets, streets
 from twin.config import Scenario
 from twin.events import Event
 
@@ -150,7 +151,9 @@ def utilisation_by_technician(
     return _layout(fig, "Utilisation by technician")
 
 
-def _routes(outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay]) -> go.Scatter:
+def _routes(
+    outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay], roads: Streets | None = None
+) -> go.Scatter:
     """All routes in one trace, separated by gaps: one trace per technician is too slow."""
     stops: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for o in outcomes:
@@ -165,6 +168,8 @@ def _routes(outcomes: Sequence[VisitOutcome], days: Sequence[TechnicianDay]) -> 
             points.insert(0, homes[tech])
         xs += [x for x, _ in points] + [None]
         ys += [y for _, y in points] + [None]
+    if roads is not None:
+        xs, ys = roads.along(xs, ys)
     line = {"color": "rgba(90,90,90,0.35)", "width": 1}
     return go.Scatter(x=xs, y=ys, mode="lines", name="routes", line=line, hoverinfo="skip")
 
@@ -195,7 +200,9 @@ def visit_map(
     for more than ``max_technicians`` a sample of them (the title says which)."""
     total = len(days)
     outcomes, days, k = _sample(outcomes, days, max_technicians)
-    fig = go.Figure(_routes(outcomes, days))
+    roads = streets(scenario)
+    fig = go.Figure([roads.trace()] if roads is not None else [])
+    fig.add_trace(_routes(outcomes, days, roads))
     # thousands of visits bury each other at the size that suits a hundred
     size = 7 if len(outcomes) <= 1000 else 4
     for status, colour in STATUS_COLOURS.items():
@@ -223,9 +230,12 @@ def visit_map(
         )
     )
     side = scenario.city.size_km
-    fig.update_xaxes(range=[0, side], title="km", constrain="domain")
-    fig.update_yaxes(range=[0, side], title="km", scaleanchor="x", scaleratio=1)
+    width, height = roads.extent_km if roads is not None else (side, side)
+    fig.update_xaxes(range=[0, width], title="km", constrain="domain")
+    fig.update_yaxes(range=[0, height], title="km", scaleanchor="x", scaleratio=1)
     title = f"Visits and routes ({scenario.city.size_km:g} km city)"
+    if roads is not None:
+        title = f"Visits and routes on the streets of {scenario.city.roads} ({ATTRIBUTION})"
     if k > 1:
         title += f" - 1 in {k} technicians: {len(days):,d} of {total:,d}"
     return _layout(fig, title, height=700)

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twin.config import City, Traffic
+from twin.models.routing.roads import RoadTravelModel
 from twin.models.routing.travel import NO_INCIDENTS, TravelModel
 
 
@@ -109,6 +110,10 @@ def minutes_matrix(
             unit = 10.0**travel.decimals
             dist = np.floor(unit * euclid) / unit
         factor = np.ones_like(dist)
+    elif isinstance(travel, RoadTravelModel):  # real roads: the legs themselves (cached)
+        pts = [(float(x), float(y)) for x, y in xy]
+        legs = np.array([[travel.leg(*a, *b, incidents) for b in pts] for a in pts])
+        dist, factor = legs[..., 0].reshape(euclid.shape), legs[..., 1].reshape(euclid.shape)
     else:
         dist = euclid * travel.city.detour_factor
         zones = travel.city.zones
