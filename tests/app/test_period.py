@@ -141,3 +141,12 @@ def test_the_brain_starts_each_day_from_what_it_learned() -> None:
     # a technician who worked both days has seen the visits of both
     both = [t for t in learned if period.learned[t][1] > learned[t][1]]
     assert both
+
+
+def test_a_week_on_real_streets_runs_and_loses_nothing() -> None:
+    helsinki = load_scenario(Path("data/scenarios/helsinki.toml")).with_overrides(
+        **{"period.days": 2}
+    )
+    result = run_period(helsinki, 1, None)
+    assert result.kpis["accounted"] is True and result.kpis["done"] > 0
+    assert len(result.days) == 2
