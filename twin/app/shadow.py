@@ -53,6 +53,7 @@ partitions.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -61,10 +62,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin import events as ev
+from twin.app.live_score import SCORE_EVERY_MIN
 
 if TYPE_CHECKING:
     from bytewax.dataflow import Dataflow
 
+    from twin.app.live_score import LiveScorer
     from twin.stream.connectors.kafka import ShadowStats
     from twin.stream.connectors.publish import Publisher
     from twin.stream.params import BrainParams
@@ -135,6 +138,7 @@ def shadow_flow(
     barrier: bool = True,
     stats: ShadowStats | None = None,
     publisher: Publisher | None = None,
+    scorer: LiveScorer | None = None,
 ) -> Dataflow:
     """The brain's dataflow between Kafka topics (also the entry point for ``bytewax.run``).
 
@@ -161,8 +165,16 @@ def shadow_flow(
         stats=stats,
         rules=rules_for(params),  # the same rules as the flow's own parse step
         group_id=prefix,  # progress committed per tick delivered: lag in the usual tools
+        observe=scorer.saw if scorer is not None else None,
     )
-    sink = DecisionTopicsSink(addresses, prefix, publisher=publisher, gate=gate, stats=stats)
+    sink = DecisionTopicsSink(
+        addresses,
+        prefix,
+        publisher=publisher,
+        gate=gate,
+        stats=stats,
+        observe=scorer.decided if scorer is not None else None,
+    )
     return build_flow(source, sink, params, name="fieldtwin-shadow")
 
 
@@ -179,6 +191,7 @@ class ShadowSummary:
     interrupted: bool = False
     already_published: int = 0  # by an earlier run on the same prefix: not sent again
     not_delivered: int = 0  # delivery failed or still queued at the end
+    scorecards: int = 0  # live scorecards published to <prefix>.scores
 
     @property
     def messages_per_s(self) -> float:
@@ -219,11 +232,15 @@ def run_shadow(
     reorder_bound_min: float = SHADOW_BOUND_MIN,
     idle_s: float | None = 10.0,
     create_topics: bool = True,
+    score_every_min: float | None = SCORE_EVERY_MIN,
 ) -> ShadowSummary:
-    """Run shadow mode in this process (``workers`` threads); returns what went through."""
+    """Run shadow mode in this process (``workers`` threads); returns what went through.
+
+    Every ``score_every_min`` simulated minutes and at the end, the scorecard so far goes
+    to ``<prefix>.scores`` (:mod:`twin.app.live_score`; None: no live scorecard)."""
     from twin.stream.connectors.kafka import ShadowStats
     from twin.stream.connectors.publish import Publisher
-    from twin.stream.connectors.topics import OUTPUTS, ensure_topics, output_topic
+    from twin.stream.connectors.topics import OUTPUTS, SCORES, ensure_topics, output_topic
 
     if workers < 1:
         msg = f"workers must be >= 1, got {workers}"
@@ -232,6 +249,10 @@ def run_shadow(
     outputs = [output_topic(prefix, k) for k in OUTPUTS]
     stats = ShadowStats()
     publisher = Publisher(addresses, outputs)
+    scorer = None
+    if score_every_min is not None:
+        scores = output_topic(prefix, SCORES)
+        scorer = _scorer(scenario, roster, publisher, scores, topic, score_every_min)
     flow = shadow_flow(  # reads the scenario and the roster: fail on them before Kafka
         addresses,
         topic,
@@ -243,6 +264,7 @@ def run_shadow(
         idle_s=idle_s,
         stats=stats,
         publisher=publisher,
+        scorer=scorer,
     )
     if create_topics:
         created = ensure_topics(addresses, outputs)
@@ -255,11 +277,33 @@ def run_shadow(
     interrupted = False
     try:
         interrupted = _run(flow, workers)
+        if scorer is not None:
+            scorer.publish(final=True)  # the day's last card, however the run ended
     finally:
         left = publisher.close() + publisher.failed  # flush on shutdown, however it ends
     summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted, left)
+    summary = dataclasses.replace(summary, scorecards=scorer.published if scorer else 0)
     log.info("shadow run: %s", summary)
     return summary
+
+
+def _scorer(
+    scenario: str | Path,
+    roster: str | Path,
+    publisher: Publisher,
+    scores: str,
+    topic: str,
+    every_min: float,
+) -> LiveScorer:
+    from twin.app.live_score import LiveScorer
+    from twin.app.roster import read_roster
+    from twin.app.wiring import company_from_roster
+    from twin.config import load_scenario
+
+    loaded = load_scenario(scenario)
+    company = company_from_roster(loaded, read_roster(Path(roster)))
+    about = {"log": topic, "brain": f"shadow → {scores}", "scenario": loaded.name}
+    return LiveScorer(company, publisher, scores, every_min=every_min, about=about)
 
 
 def _run(flow: Dataflow, workers: int) -> bool:
