@@ -9,7 +9,8 @@ minute, so visits whose window is still open are not counted late; the replan pr
 left to ``twin score``, it costs a planner run per replan) and publishes it as one JSON
 message, id ``score-HHMM`` (``score-end-HHMM`` for the last): a restarted shadow that
 rebuilds the same day sends none twice. Dead letters are on the card as an input warning
-counted by reason, so a stream of the wrong day or of a newer schema shows there.
+counted by reason, so a stream of the wrong day or of a newer schema shows there; the
+scores rest on what the brain admitted (an event refused as late is not scored either).
 
 :func:`latest_scorecard` reads the newest card back (the cockpit's Shadow page polls it).
 """
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCORE_EVERY_MIN = 30.0
+LATE = "out of order beyond the tolerated bound"  # twin.stream.order's reason for late events
 DAY_MIN = 24 * 60.0
 
 
@@ -67,6 +69,7 @@ class LiveScorer:
         self.production: list[ev.Event] = []
         self.brain: list[ev.Event] = []
         self.dead_letters: list[str] = []
+        self.refused: set[str] = set()  # ids of valid events the brain refused as late
         self.closed: float | None = None  # the latest minute the sink saw closed
         self.next_at: float | None = None
         self.published = 0
@@ -90,6 +93,8 @@ class LiveScorer:
                     self.brain.append(item)
                 elif isinstance(item, DeadLetter):
                     self.dead_letters.append(item.reason)
+                    if item.line is None and LATE in item.reason:
+                        self.refused.add(_event_id(item.raw))
                 elif isinstance(item, TickClosed):
                     self.closed = max(item.minute, self.closed or item.minute)
             if self.closed is not None:
@@ -111,7 +116,8 @@ class LiveScorer:
             if self.closed is None:
                 return None
             minute = self.closed
-            world, _ = split_events(self.world)
+            # what the brain admitted: an event it refused as late is not scored either
+            world, _ = split_events(e for e in self.world if e.id not in self.refused)
             _, production = split_events(self.production)
             brain, letters = list(self.brain), list(self.dead_letters)
         as_of = self.company.clock.at(minute)  # events up to it are decided
@@ -149,6 +155,13 @@ class LiveScorer:
             self.published += 1
         log.info("scorecard as of %s published to %s", card["as_of"], self.topic)
         return True
+
+
+def _event_id(raw: str) -> str:
+    try:
+        return str(json.loads(raw)["id"])
+    except (ValueError, KeyError, TypeError):
+        return ""
 
 
 def scores_topic(prefix: str) -> str:
