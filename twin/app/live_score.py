@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from twin import events as ev
@@ -73,7 +74,34 @@ class LiveScorer:
         self.closed: float | None = None  # the latest minute the sink saw closed
         self.next_at: float | None = None
         self.published = 0
+        self.warned_day = False
         self.lock = threading.Lock()
+
+    @staticmethod
+    def of(
+        scenario: str | Path,
+        roster: str | Path,
+        publisher: Publisher,
+        scores: str,
+        topic: str,
+        every_min: float = SCORE_EVERY_MIN,
+    ) -> LiveScorer:
+        """The scorer of a shadow run on ``topic`` (the scenario's company, the roster)."""
+        from twin.app.roster import read_roster
+        from twin.app.wiring import company_from_roster
+        from twin.config import load_scenario
+
+        loaded = load_scenario(scenario)
+        company = company_from_roster(loaded, read_roster(Path(roster)))
+        about = {"log": topic, "brain": f"shadow → {scores}", "scenario": loaded.name}
+        return LiveScorer(company, publisher, scores, every_min=every_min, about=about)
+
+    def reasons(self) -> tuple[tuple[str, int], ...]:
+        """The dead letters so far, counted by the kind of their reason."""
+        from twin.analysis.scorecard import count_reasons
+
+        with self.lock:
+            return count_reasons(self.dead_letters)
 
     def saw(self, items: Iterable[Any]) -> None:
         from twin.analysis.scorecard.inputs import is_decision
@@ -107,15 +135,17 @@ class LiveScorer:
             self.publish(final=False)
 
     def card(self, final: bool) -> dict[str, Any] | None:
-        """The scorecard so far as JSON (None before the first minute closed)."""
+        """The scorecard so far as JSON (None before the first minute closed, unless
+        ``final`` and something was seen)."""
         from twin.analysis.scorecard import build_scorecard
         from twin.analysis.scorecard.inputs import split_events
         from twin.clock import hhmm
 
         with self.lock:
-            if self.closed is None:
+            if self.closed is None and not (final and (self.world or self.dead_letters)):
                 return None
-            minute = self.closed
+            # a stream refused whole (another day's) closes no minute: its card is as of 00:00
+            minute = self.closed if self.closed is not None else 0.0
             # what the brain admitted: an event it refused as late is not scored either
             world, _ = split_events(e for e in self.world if e.id not in self.refused)
             _, production = split_events(self.production)
@@ -145,6 +175,11 @@ class LiveScorer:
         card = self.card(final)
         if card is None:
             return False
+        for warned in card["input_warnings"]:
+            off = warned.get("by_reason", {}).get("off the day", 0)
+            if off > len(self.world) and not self.warned_day:
+                self.warned_day = True
+                log.warning("%s: %s; is the scenario of this day?", self.topic, warned["message"])
         hhmm = str(card["as_of"]).replace(":", "")
         mid = f"score-end-{hhmm}" if final else f"score-{hhmm}"
         body = json.dumps(card, allow_nan=False).encode()

@@ -192,6 +192,7 @@ class ShadowSummary:
     already_published: int = 0  # by an earlier run on the same prefix: not sent again
     not_delivered: int = 0  # delivery failed or still queued at the end
     scorecards: int = 0  # live scorecards published to <prefix>.scores
+    dead_letter_reasons: tuple[tuple[str, int], ...] = ()  # (kind of reason, count)
 
     @property
     def messages_per_s(self) -> float:
@@ -238,6 +239,7 @@ def run_shadow(
 
     Every ``score_every_min`` simulated minutes and at the end, the scorecard so far goes
     to ``<prefix>.scores`` (:mod:`twin.app.live_score`; None: no live scorecard)."""
+    from twin.app.live_score import LiveScorer
     from twin.stream.connectors.kafka import ShadowStats
     from twin.stream.connectors.publish import Publisher
     from twin.stream.connectors.topics import OUTPUTS, SCORES, ensure_topics, output_topic
@@ -252,7 +254,7 @@ def run_shadow(
     scorer = None
     if score_every_min is not None:
         scores = output_topic(prefix, SCORES)
-        scorer = _scorer(scenario, roster, publisher, scores, topic, score_every_min)
+        scorer = LiveScorer.of(scenario, roster, publisher, scores, topic, score_every_min)
     flow = shadow_flow(  # reads the scenario and the roster: fail on them before Kafka
         addresses,
         topic,
@@ -282,28 +284,12 @@ def run_shadow(
     finally:
         left = publisher.close() + publisher.failed  # flush on shutdown, however it ends
     summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted, left)
-    summary = dataclasses.replace(summary, scorecards=scorer.published if scorer else 0)
+    if scorer is not None:
+        summary = dataclasses.replace(
+            summary, scorecards=scorer.published, dead_letter_reasons=scorer.reasons()
+        )
     log.info("shadow run: %s", summary)
     return summary
-
-
-def _scorer(
-    scenario: str | Path,
-    roster: str | Path,
-    publisher: Publisher,
-    scores: str,
-    topic: str,
-    every_min: float,
-) -> LiveScorer:
-    from twin.app.live_score import LiveScorer
-    from twin.app.roster import read_roster
-    from twin.app.wiring import company_from_roster
-    from twin.config import load_scenario
-
-    loaded = load_scenario(scenario)
-    company = company_from_roster(loaded, read_roster(Path(roster)))
-    about = {"log": topic, "brain": f"shadow → {scores}", "scenario": loaded.name}
-    return LiveScorer(company, publisher, scores, every_min=every_min, about=about)
 
 
 def _run(flow: Dataflow, workers: int) -> bool:

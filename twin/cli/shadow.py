@@ -12,6 +12,7 @@ from twin.app.shadow import DEFAULT_PREFIX, SHADOW_BOUND_MIN, input_topic, run_s
 
 def cmd_shadow(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -61,6 +62,17 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         f"{summary.messages:,d} messages in {summary.wall_s:.2f} s "
         f"({summary.messages_per_s:,.0f} messages/s)" + (", stopped" if summary.interrupted else "")
     )
+    if summary.dead_letter_reasons:
+        by = ", ".join(f"{kind} {n:,d}" for kind, n in summary.dead_letter_reasons)
+        console.print(f"[yellow]dead letters by reason:[/yellow] {escape(by)}")
+    off = dict(summary.dead_letter_reasons).get("off the day", 0)
+    if off > summary.events:  # most of the stream refused for its dates: not this day
+        console.print(
+            f"[red]error:[/red] the stream is not of the scenario's day: {off:,d} events "
+            f"dated off it were refused, {summary.events:,d} admitted; pass the scenario of "
+            "the stream's day (--scenario)"
+        )
+        return 130 if summary.interrupted else 2
     return 130 if summary.interrupted else 0
 
 

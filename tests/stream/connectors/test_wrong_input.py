@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.broker import Broker
 from tests.stream.connectors.conftest import SMALL, Day, decisions
+from tests.stream.connectors.shadow_process import produce, read_messages
 from twin.analysis.scorecard import count_reasons
+from twin.app.live_score import latest_scorecard
 from twin.cli import main
 
 pytestmark = pytest.mark.timeout(60)
@@ -87,3 +90,24 @@ def test_a_newer_schema_and_an_unknown_technician_are_named_and_counted(
     assert "dead letters by reason: malformed 1, newer schema version 1, unknown technician 1" in (
         said
     )
+
+
+@pytest.mark.slow  # a shadow run over the broker: ~10 s
+def test_shadow_refuses_a_stream_of_another_day_and_its_scorecard_says_why(
+    broker: Broker, small_day: Day, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _shifted(small_day, 1)
+    broker.create_topics(["nextday.events"])
+    produce(broker, "nextday.events", lines)
+    args = ["shadow", "--brokers", broker.address, "--prefix", "nextday", "--until-eof"]
+    code = main([*args, "--scenario", str(SMALL), "--roster", str(small_day.roster)])
+    said = " ".join(capsys.readouterr().out.split())
+    assert code == 2, said
+    assert f"dead letters by reason: off the day {len(lines):,d}" in said
+    assert "the stream is not of the scenario's day" in said
+    assert read_messages(broker, "nextday.decisions") == []  # nothing decided on it
+    assert len(read_messages(broker, "nextday.dead-letters")) == len(lines)
+    card = latest_scorecard(broker.address, "nextday.scores")
+    assert card is not None and card["final"]
+    (warned,) = card["input_warnings"]
+    assert warned["by_reason"] == {"off the day": len(lines)}
