@@ -41,7 +41,8 @@ class LiveScorer:
     """Scorecards of a shadow run so far, to ``topic`` through ``publisher``.
 
     ``saw`` takes the source's items, ``decided`` the sink's (any thread: one lock);
-    ``finish`` publishes the last card. Building a card reads everything seen so far
+    ``publish(final=True)`` publishes the last card. Without a ``publisher`` the cards
+    are only kept (``last``). Building a card reads everything seen so far
     (tens of milliseconds for a day of a 50-technician company), every ``every_min``
     simulated minutes: it delays the sink, never changes a decision.
     """
@@ -49,7 +50,7 @@ class LiveScorer:
     def __init__(
         self,
         company: Company,
-        publisher: Publisher,
+        publisher: Publisher | None,
         topic: str,
         *,
         every_min: float = SCORE_EVERY_MIN,
@@ -75,6 +76,7 @@ class LiveScorer:
         self.next_at: float | None = None
         self.published = 0
         self.warned_day = False
+        self.last: dict[str, Any] | None = None  # the card published last
         self.lock = threading.Lock()
 
     @staticmethod
@@ -124,7 +126,8 @@ class LiveScorer:
                     if item.line is None and LATE in item.reason:
                         self.refused.add(_event_id(item.raw))
                 elif isinstance(item, TickClosed):
-                    self.closed = max(item.minute, self.closed or item.minute)
+                    m = item.minute
+                    self.closed = m if self.closed is None else max(self.closed, m)
             if self.closed is not None:
                 if self.next_at is None:  # the first multiple after the first minute seen
                     self.next_at = (self.closed // self.every_min + 1) * self.every_min
@@ -184,6 +187,9 @@ class LiveScorer:
         mid = f"score-end-{hhmm}" if final else f"score-{hhmm}"
         body = json.dumps(card, allow_nan=False).encode()
         message = OutMessage(self.topic, body, mid, "scores")
+        self.last = card
+        if self.publisher is None:  # kept as ``last`` only (tests, a run without Kafka)
+            return True
         fresh = self.publisher.fresh([message])
         if fresh:
             self.publisher.send(fresh)
