@@ -5,7 +5,9 @@ production event stream comes in from one topic (:class:`~twin.stream.kafka.Even
 ticks from the event-time watermark, a reordering bound of 2 minutes by default), and the
 brain's decisions, dead letters and ops windows go out to ``<prefix>.decisions``,
 ``<prefix>.dead-letters`` and ``<prefix>.ops``. Nothing flows back to the world: comparing
-those decisions with what the dispatchers actually did is the point of a shadow run.
+those decisions with what the dispatchers actually did is the point of a shadow run, and
+the scorecard so far goes to ``<prefix>.scores`` every ``--score-every`` simulated minutes
+and at the end (:mod:`twin.app.live_score`), which the cockpit's Shadow page follows.
 
 ::
 
