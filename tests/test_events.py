@@ -57,7 +57,8 @@ def test_naive_time_is_refused() -> None:
             "type",
             "unknown event type",
         ),
-        ('{"v":2,"type":"arrived"}', "v", "unsupported schema version"),
+        ('{"v":2,"type":"arrived"}', "v", "newer schema version 2 than this build reads (1)"),
+        ('{"v":0,"type":"arrived"}', "v", "unsupported schema version 0"),
         (
             '{"v":1,"type":"shift_ended","id":"a","time":"2026-11-23T08:00:00","technician_id":"T1","x":1,"y":1}',
             "time",

@@ -9,7 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from twin import events as ev
-from twin.analysis.scorecard import input_warnings, score_etas, score_warnings
+from twin.analysis.scorecard import (
+    count_reasons,
+    input_warnings,
+    reason_kind,
+    score_etas,
+    score_warnings,
+)
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -127,9 +133,36 @@ def test_input_warnings_name_the_value_and_what_was_expected() -> None:
     )  # fmt: skip
     by = {w.kind: w for w in found}
     assert list(by) == ["unreadable", "dead_letters", "dates", "unknown_technicians"]
-    assert by["dead_letters"].count == 2 and "field 'time' (2)" in by["dead_letters"].message
+    assert by["dead_letters"].count == 2 and "off the day (2)" in by["dead_letters"].message
+    assert by["dead_letters"].to_dict()["by_reason"] == {"off the day": 2}
+    assert by["unreadable"].by_reason == (("malformed", 1),)
     assert by["dates"].count == 1 and "2026-11-24 (1)" in by["dates"].message
     assert "scenario's day 2026-11-23" in by["dates"].message
     assert by["unknown_technicians"].examples == ("T7", "T8")
     assert "(1 known)" in by["unknown_technicians"].message
     assert input_warnings(date(2026, 11, 23), world[:1], [], roster={"T1"}) == []
+
+
+REASONS = [
+    ("line 3: not valid JSON: Expecting value", "malformed"),
+    ("line 4: not UTF-8: byte 0xff at position 0", "malformed"),
+    ("line 5, field 'v': newer schema version 2 than this build reads (1)", "newer schema version"),
+    (
+        "field 'v': unsupported schema version None (this build reads 1)",
+        "unsupported schema version",
+    ),
+    ("line 6, field 'type': unknown event type 'x'; known: arrived", "unknown event type"),
+    ("field 'technician_id': unknown technician 'T9' (not in the roster)", "unknown technician"),
+    ("line 8, field 'time': 2026-11-24T07:00:00Z is not within the day", "off the day"),
+    ("out of order beyond the tolerated bound: field 'time' 08:00", "late beyond the bound"),
+    ("duplicate event id 'w1'", "duplicate"),
+    ("line 9, field 'x': 99 km is outside the city", "invalid field 'x'"),
+    ("something else", "other"),
+]
+
+
+@pytest.mark.parametrize(("reason", "kind"), REASONS)
+def test_dead_letters_are_counted_by_the_kind_of_their_reason(reason: str, kind: str) -> None:
+    assert reason_kind(reason) == kind
+    twice = 2 + (kind == "duplicate")
+    assert count_reasons([reason, reason, "duplicate event id 'a'"])[0] == (kind, twice)

@@ -5,7 +5,9 @@ production event stream comes in from one topic (:class:`~twin.stream.kafka.Even
 ticks from the event-time watermark, a reordering bound of 2 minutes by default), and the
 brain's decisions, dead letters and ops windows go out to ``<prefix>.decisions``,
 ``<prefix>.dead-letters`` and ``<prefix>.ops``. Nothing flows back to the world: comparing
-those decisions with what the dispatchers actually did is the point of a shadow run.
+those decisions with what the dispatchers actually did is the point of a shadow run, and
+the scorecard so far goes to ``<prefix>.scores`` every ``--score-every`` simulated minutes
+and at the end (:mod:`twin.app.live_score`), which the cockpit's Shadow page follows.
 
 ::
 
@@ -53,6 +55,7 @@ partitions.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -61,10 +64,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin import events as ev
+from twin.app.live_score import SCORE_EVERY_MIN
 
 if TYPE_CHECKING:
     from bytewax.dataflow import Dataflow
 
+    from twin.app.live_score import LiveScorer
     from twin.stream.connectors.kafka import ShadowStats
     from twin.stream.connectors.publish import Publisher
     from twin.stream.params import BrainParams
@@ -135,6 +140,7 @@ def shadow_flow(
     barrier: bool = True,
     stats: ShadowStats | None = None,
     publisher: Publisher | None = None,
+    scorer: LiveScorer | None = None,
 ) -> Dataflow:
     """The brain's dataflow between Kafka topics (also the entry point for ``bytewax.run``).
 
@@ -161,8 +167,16 @@ def shadow_flow(
         stats=stats,
         rules=rules_for(params),  # the same rules as the flow's own parse step
         group_id=prefix,  # progress committed per tick delivered: lag in the usual tools
+        observe=scorer.saw if scorer is not None else None,
     )
-    sink = DecisionTopicsSink(addresses, prefix, publisher=publisher, gate=gate, stats=stats)
+    sink = DecisionTopicsSink(
+        addresses,
+        prefix,
+        publisher=publisher,
+        gate=gate,
+        stats=stats,
+        observe=scorer.decided if scorer is not None else None,
+    )
     return build_flow(source, sink, params, name="fieldtwin-shadow")
 
 
@@ -179,6 +193,8 @@ class ShadowSummary:
     interrupted: bool = False
     already_published: int = 0  # by an earlier run on the same prefix: not sent again
     not_delivered: int = 0  # delivery failed or still queued at the end
+    scorecards: int = 0  # live scorecards published to <prefix>.scores
+    dead_letter_reasons: tuple[tuple[str, int], ...] = ()  # (kind of reason, count)
 
     @property
     def messages_per_s(self) -> float:
@@ -219,11 +235,16 @@ def run_shadow(
     reorder_bound_min: float = SHADOW_BOUND_MIN,
     idle_s: float | None = 10.0,
     create_topics: bool = True,
+    score_every_min: float | None = SCORE_EVERY_MIN,
 ) -> ShadowSummary:
-    """Run shadow mode in this process (``workers`` threads); returns what went through."""
+    """Run shadow mode in this process (``workers`` threads); returns what went through.
+
+    Every ``score_every_min`` simulated minutes and at the end, the scorecard so far goes
+    to ``<prefix>.scores`` (:mod:`twin.app.live_score`; None: no live scorecard)."""
+    from twin.app.live_score import LiveScorer
     from twin.stream.connectors.kafka import ShadowStats
     from twin.stream.connectors.publish import Publisher
-    from twin.stream.connectors.topics import OUTPUTS, ensure_topics, output_topic
+    from twin.stream.connectors.topics import OUTPUTS, SCORES, ensure_topics, output_topic
 
     if workers < 1:
         msg = f"workers must be >= 1, got {workers}"
@@ -232,6 +253,10 @@ def run_shadow(
     outputs = [output_topic(prefix, k) for k in OUTPUTS]
     stats = ShadowStats()
     publisher = Publisher(addresses, outputs)
+    scorer = None
+    if score_every_min is not None:
+        scores = output_topic(prefix, SCORES)
+        scorer = LiveScorer.of(scenario, roster, publisher, scores, topic, score_every_min)
     flow = shadow_flow(  # reads the scenario and the roster: fail on them before Kafka
         addresses,
         topic,
@@ -243,6 +268,7 @@ def run_shadow(
         idle_s=idle_s,
         stats=stats,
         publisher=publisher,
+        scorer=scorer,
     )
     if create_topics:
         created = ensure_topics(addresses, outputs)
@@ -255,9 +281,15 @@ def run_shadow(
     interrupted = False
     try:
         interrupted = _run(flow, workers)
+        if scorer is not None:
+            scorer.publish(final=True)  # the day's last card, however the run ended
     finally:
         left = publisher.close() + publisher.failed  # flush on shutdown, however it ends
     summary = ShadowSummary.of(stats, time.perf_counter() - started, interrupted, left)
+    if scorer is not None:
+        summary = dataclasses.replace(
+            summary, scorecards=scorer.published, dead_letter_reasons=scorer.reasons()
+        )
     log.info("shadow run: %s", summary)
     return summary
 

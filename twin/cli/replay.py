@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from rich.markup import escape
 from rich.table import Table
@@ -19,6 +23,7 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0  # the log was replayed; dead letters (bad lines) are part of a normal result
 EXIT_BAD_INPUT = 2  # fatal: the log, the roster or the scenario cannot be used
+_TIME = re.compile(r'"time"\s*:\s*"([^"]{1,40})"')
 
 
 def _fail(message: str) -> int:
@@ -57,6 +62,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             result = replay(log_path, params)
     except OSError as exc:
         return _fail(f"cannot read the event log {log_path}: {exc}")
+    if refusal := day_mismatch(result, scenario.date, scenario.time_zone):
+        return _fail(escape(refusal))
     out = Path(args.out)
     # what happened (the log's world events) against this replay's decisions only: the
     # log's own decisions would be measured as if they were the replay's
@@ -68,7 +75,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(f"cannot write the outputs to {out}: {exc}")
     console.print(_summary(log_path, result))
     if result.dead_letters:
+        from twin.analysis.scorecard import count_reasons
+
         first = result.dead_letters[0]
+        counts = count_reasons(d.reason for d in result.dead_letters)
+        by = ", ".join(f"{kind} {n:,d}" for kind, n in counts)
+        console.print(f"[yellow]dead letters by reason:[/yellow] {escape(by)}")
         console.print(f"first dead letter: {escape(first.reason)}")
     console.print(
         "ETA MAE 60/30/15 min before arrival: "
@@ -77,6 +89,31 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     console.print(f"→ {out}/decisions.jsonl, ops.jsonl, dead_letters.jsonl, quality.json")
     return EXIT_OK
+
+
+def day_mismatch(result: ReplayResult, day: date, zone: str) -> str | None:
+    """Why a log is not of the scenario's ``day`` (more of its events refused as off the
+    day than admitted), or None: its decisions would rest on a fraction of the day."""
+    from twin import events as ev
+    from twin.analysis.scorecard import reason_kind
+
+    off = [d for d in result.dead_letters if reason_kind(d.reason) == "off the day"]
+    if not off or len(off) <= len(result.world):
+        return None
+    dates: Counter[str] = Counter()
+    for d in off:
+        found = _TIME.search(d.raw)
+        try:
+            local = ev.parse_time(found.group(1)).astimezone(ZoneInfo(zone)) if found else None
+        except ev.EventParseError:
+            local = None
+        dates[local.date().isoformat() if local else "?"] += 1
+    listed = ", ".join(f"{k} ({n:,d})" for k, n in sorted(dates.items()))
+    return (
+        f"the log is not of the scenario's day {day.isoformat()}: {len(off):,d} events are "
+        f"dated off it ({listed}; local dates, {zone}), {len(result.world):,d} on it; pass "
+        "the scenario of the log's day (--scenario, its date)"
+    )
 
 
 def _summary(log_path: Path, result: ReplayResult) -> Table:

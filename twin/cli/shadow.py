@@ -6,11 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from twin.app.live_score import SCORE_EVERY_MIN
 from twin.app.shadow import DEFAULT_PREFIX, SHADOW_BOUND_MIN, input_topic, run_shadow
 
 
 def cmd_shadow(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -19,7 +21,8 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         args.topic = input_topic(prefix)
     mode = "until the end of the topic" if args.until_eof else "following the topic (Ctrl-C stops)"
     console.print(
-        f"shadow mode: {args.topic} on {args.brokers} → {prefix}.{{decisions,dead-letters,ops}}, "
+        f"shadow mode: {args.topic} on {args.brokers} → "
+        f"{prefix}.{{decisions,dead-letters,ops,scores}}, "
         f"{mode}"
     )
     try:
@@ -32,6 +35,7 @@ def cmd_shadow(args: argparse.Namespace) -> int:
             until_eof=args.until_eof,
             workers=args.workers,
             reorder_bound_min=args.bound,
+            score_every_min=args.score_every or None,
         )
     except (ValueError, RuntimeError) as exc:
         console.print(f"[red]error:[/red] {exc}")
@@ -49,6 +53,7 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         ("ops windows", summary.ops_windows),
         ("already published by an earlier run (not sent again)", summary.already_published),
         ("not delivered", summary.not_delivered),
+        (f"live scorecards ({prefix}.scores)", summary.scorecards),
     ]
     for label, n in rows:
         table.add_row(label, f"{n:,d}")
@@ -57,6 +62,17 @@ def cmd_shadow(args: argparse.Namespace) -> int:
         f"{summary.messages:,d} messages in {summary.wall_s:.2f} s "
         f"({summary.messages_per_s:,.0f} messages/s)" + (", stopped" if summary.interrupted else "")
     )
+    if summary.dead_letter_reasons:
+        by = ", ".join(f"{kind} {n:,d}" for kind, n in summary.dead_letter_reasons)
+        console.print(f"[yellow]dead letters by reason:[/yellow] {escape(by)}")
+    off = dict(summary.dead_letter_reasons).get("off the day", 0)
+    if off > summary.events:  # most of the stream refused for its dates: not this day
+        console.print(
+            f"[red]error:[/red] the stream is not of the scenario's day: {off:,d} events "
+            f"dated off it were refused, {summary.events:,d} admitted; pass the scenario of "
+            "the stream's day (--scenario)"
+        )
+        return 130 if summary.interrupted else 2
     return 130 if summary.interrupted else 0
 
 
@@ -96,6 +112,14 @@ def register(sub: Any) -> None:
         type=float,
         default=SHADOW_BOUND_MIN,
         help=f"tolerated reordering in minutes of event time (default: {SHADOW_BOUND_MIN})",
+    )
+    p.add_argument(
+        "--score-every",
+        type=float,
+        default=SCORE_EVERY_MIN,
+        metavar="MIN",
+        help="publish the scorecard so far to <prefix>.scores every MIN simulated minutes "
+        f"and at the end, for the cockpit's Shadow page (default: {SCORE_EVERY_MIN:g}; 0: none)",
     )
     p.add_argument("--workers", type=int, default=1, help="Bytewax workers in this process")
     p.set_defaults(func=cmd_shadow)

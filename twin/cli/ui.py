@@ -38,6 +38,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         access_key=key,
+        shadow=(args.shadow_brokers, args.shadow_prefix),
     )
     guarded = " (access key required)" if key else ""
     console.print(
@@ -57,6 +58,17 @@ def register(sub: Any) -> None:
         description="Serve the Dash cockpit: Compare, Trade-off, Day, Model and Runs pages.",
     )
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default: {DEFAULT_PORT}")
+    p.add_argument(
+        "--shadow-brokers",
+        default=None,
+        metavar="HOST:PORT",
+        help="Kafka brokers of a `twin shadow` run: the Shadow page follows its live scorecard",
+    )
+    p.add_argument(
+        "--shadow-prefix",
+        default="fieldtwin",
+        help="topic prefix of that run (its scorecards: <prefix>.scores; default: fieldtwin)",
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",

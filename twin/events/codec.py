@@ -253,6 +253,11 @@ def from_dict(data: Any) -> Event:
     version = data.get("v")
     if type(version) is not int or version != SCHEMA_VERSION:
         msg = f"unsupported schema version {version!r} (this build reads {SCHEMA_VERSION})"
+        if type(version) is int and version > SCHEMA_VERSION:
+            msg = (
+                f"newer schema version {version} than this build reads ({SCHEMA_VERSION}): "
+                "upgrade FieldTwin to read it"
+            )
         raise EventParseError(msg, field="v")
     kind = data.get("type")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None

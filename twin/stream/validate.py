@@ -9,8 +9,9 @@ then checked by :func:`check` against :class:`EventRules`, per field and across 
 * numbers are finite and in range: coordinates inside the city square (with a margin),
   distances no longer than a drive across it, traffic factors in (0, 1], durations within
   a day, priorities, ratings and probabilities in their scales;
-* the ``time`` of an event lies within the scenario's day, other timestamps (windows,
-  availability, ends) within the day or the night after it; windows end after they start;
+* the ``time`` of an event lies within the scenario's day (local midnight to midnight, the
+  last instant excluded), other timestamps (windows, availability, ends) within the day or
+  the night after it; windows end after they start;
 * technicians are known (the roster is master data: an unknown id is refused, never a
   new key), zones are the city's; ids and texts are printable, bounded in length, and
   hold no lone surrogates (they could not be written as UTF-8).
@@ -189,7 +190,9 @@ def _text(value: Any, rules: EventRules, name: str) -> None:
 
 
 def _event_time(value: Any, rules: EventRules, name: str) -> None:
-    if not rules.day_start <= value <= rules.day_end:
+    # half open: local midnight at its end is the next day's first instant (a stream of the
+    # next day starts with bookings stamped then, which must not pass as tonight's)
+    if not rules.day_start <= value < rules.day_end:
         _fail(
             f"{ev.format_time(value)} is not within the day "
             f"({ev.format_time(rules.day_start)} to {ev.format_time(rules.day_end)})",

@@ -19,7 +19,7 @@ from dash import Dash, dcc, html
 
 from twin.app.store import DEFAULT_STORE, RunStore
 from twin.ui.access import require_key
-from twin.ui.context import DELETIONS_KEY, JOBS_KEY, SCENARIOS_KEY, STORE_KEY
+from twin.ui.context import DELETIONS_KEY, JOBS_KEY, SCENARIOS_KEY, SHADOW_KEY, STORE_KEY
 from twin.ui.guard import MAX_DELETES_PER_MINUTE, RateLimit
 from twin.ui.jobs import Jobs
 
@@ -33,11 +33,13 @@ def create_app(
     workers: int | None = None,
     scheduler: str | None = None,
     access_key: str | None = None,
+    shadow: tuple[str | None, str] = (None, "fieldtwin"),
 ) -> Dash:
     """The cockpit on the store at ``store_path``; comparisons run on an embedded Dask
     cluster of ``workers`` processes, or on the Dask cluster at ``scheduler``.
     With ``access_key``, every request (pages, assets, callbacks) must carry it
-    (:mod:`twin.ui.access`)."""
+    (:mod:`twin.ui.access`). ``shadow`` (brokers, prefix): the shadow run whose live
+    scorecard the Shadow page follows."""
     store = RunStore(store_path)
     app = Dash(
         __name__,
@@ -53,6 +55,7 @@ def create_app(
     app.server.config[JOBS_KEY] = Jobs(store, n, scheduler)
     app.server.config[SCENARIOS_KEY] = str(scenarios_dir)
     app.server.config[DELETIONS_KEY] = RateLimit(MAX_DELETES_PER_MINUTE)
+    app.server.config[SHADOW_KEY] = shadow
     if access_key is not None:
         require_key(app.server, access_key)
     for page in PAGES:

@@ -23,6 +23,7 @@ STORE_KEY = "TWIN_STORE"
 JOBS_KEY = "TWIN_JOBS"
 SCENARIOS_KEY = "TWIN_SCENARIOS"
 DELETIONS_KEY = "TWIN_DELETIONS"
+SHADOW_KEY = "TWIN_SHADOW"  # (brokers or None, prefix): where the live scorecard is read
 
 
 def store() -> RunStore:
@@ -39,6 +40,12 @@ def deletions() -> RateLimit:
     """The cockpit's budget of deletions (:mod:`twin.ui.guard`)."""
     value: RateLimit = flask.current_app.config[DELETIONS_KEY]
     return value
+
+
+def shadow_source() -> tuple[str | None, str]:
+    """The brokers (None: not configured) and topic prefix of a shadow run to follow."""
+    brokers, prefix = flask.current_app.config.get(SHADOW_KEY, (None, "fieldtwin"))
+    return brokers, prefix
 
 
 def scenarios_dir() -> Path:

@@ -20,6 +20,7 @@ import resource
 import sys
 import types
 import typing
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -298,17 +299,18 @@ def main(argv: list[str]) -> None:
         reorder_bound_min=BOUND_MIN,
     )
     result = replay(log, params)
-    found = {"replay": _found(result.decisions, result.dead_letters)}
+    found = {"replay": _found(result.decisions, result.dead_letters, result.ops)}
     if argv[5:]:
         found["kafka"] = _as_messages(log, params)
         found["kafka_clean"] = _as_messages(Path(argv[5]), params)
     out.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
 
 
-def _found(decisions: list[Any], dead: list[Any]) -> dict[str, list[Any]]:
+def _found(decisions: list[Any], dead: list[Any], ops: Sequence[Any] = ()) -> dict[str, list[Any]]:
     return {
         "decisions": [ev.to_json(d) for d in decisions],
         "dead": [[d.reason, d.line, d.raw] for d in dead],
+        "ops": [json.dumps(o.to_dict()) for o in ops],  # the operational KPIs, per window
     }
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from tests.stream.connectors import fuzz_corpus
 from tests.stream.connectors.conftest import SMALL, Day, decisions
+from twin.analysis.scorecard import count_reasons
 from twin.stream.validate import MAX_LINE_BYTES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -84,6 +85,9 @@ def _check(found: Found, numbered: dict[int, fuzz_corpus.Bad]) -> None:
     reasons = {b.kind: by_line.get(no, "") for no, b in numbered.items()}
     assert "not UTF-8" in reasons["bytes"] and "nested too deeply" in reasons["nesting"]
     assert len(dead) == len(numbered)
+    # the scorecard's warning counts them by reason: every reason has a kind
+    kinds = dict(count_reasons(reason for reason, _, _ in dead))
+    assert sum(kinds.values()) == len(dead) and "other" not in kinds, kinds
 
 
 @pytest.mark.slow
@@ -96,6 +100,7 @@ def test_bad_lines_are_dead_letters_and_change_no_decision(
     found = _run(small_day, log, tmp_path / "found.json")["replay"]
     _check(found, numbered)
     assert found["decisions"] == decisions(small_day.clean)
+    assert found["ops"] == [json.dumps(o.to_dict()) for o in small_day.clean.ops]  # KPIs too
     kinds = Counter(b.kind.split(":")[0] for b in numbered.values())
     assert sum(kinds.values()) >= PER_BATCH and len(kinds) >= 15
 

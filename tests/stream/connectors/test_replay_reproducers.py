@@ -233,10 +233,10 @@ def test_reordering_just_past_the_bound(small_day: Day, tmp_path: Path, late_min
 def test_one_valid_line_dated_later_today_affects_only_itself(
     small_day: Day, tmp_path: Path
 ) -> None:
-    # a real ping re-dated to 23:00 (a wrong clock) early in the day: valid, so it is
+    # a real ping re-dated to 23:59:59 (a wrong clock) early in the day: valid, so it is
     # processed, at its time; the watermark waits for a second witness and loses nothing
     at = small_day.first_at(8, 0)
-    bad = _event(small_day, "position", at, time="2026-11-23T23:00:00Z")
+    bad = _event(small_day, "position", at, time="2026-11-23T22:59:59Z")
     result = _inject(small_day, tmp_path, [bad], at=at)
     assert result.dead_letters == []
     assert decisions(result) == decisions(small_day.clean)

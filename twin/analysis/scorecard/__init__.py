@@ -7,8 +7,10 @@ from twin.analysis.scorecard.etas import LEAD_EDGES_MIN, EtaBucket, EtaScore, sc
 from twin.analysis.scorecard.inputs import (
     DayLog,
     InputWarning,
+    count_reasons,
     input_warnings,
     read_day_log,
+    reason_kind,
     split_events,
 )
 from twin.analysis.scorecard.plans import PlanPrice, ReplanScore, score_replans
@@ -27,8 +29,10 @@ __all__ = [
     "Scorecard",
     "WarningScore",
     "build_scorecard",
+    "count_reasons",
     "input_warnings",
     "read_day_log",
+    "reason_kind",
     "score_etas",
     "score_replans",
     "score_warnings",

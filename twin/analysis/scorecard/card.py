@@ -91,14 +91,21 @@ def build_scorecard(
     dead_letters: Sequence[str] = (),
     about: dict[str, Any] | None = None,
     plans: bool = True,
+    as_of: datetime | None = None,
 ) -> Scorecard:
     """Score ``brain`` and ``production`` (decisions) against ``world`` (what happened) on
-    the day of ``company.scenario``; ``plans=False`` leaves out the replan pricing."""
+    the day of ``company.scenario``; ``plans=False`` leaves out the replan pricing. With
+    ``as_of`` (a live scorecard during the day) only visits whose window has closed by then
+    are scored: the others are not late yet."""
     day = company.scenario.date
     ix = index_log(world)
     local = company.clock.local
     booked_today = {v for v, b in ix.booked.items() if local(b.window_start).date() == day}
-    today = {v: ix.booked[v].window_end for v in booked_today if v not in ix.cancelled}
+    today = {
+        v: ix.booked[v].window_end
+        for v in booked_today
+        if v not in ix.cancelled and (as_of is None or ix.booked[v].window_end <= as_of)
+    }
     late = {v for v, end in today.items() if v not in ix.arrived or ix.arrived[v].time > end}
     arrivals = _arrivals(world)
     sources = {"brain": brain, "production": production}

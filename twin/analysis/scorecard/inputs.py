@@ -8,7 +8,9 @@ alerts, notifications: production's, when the log is production's), each id once
 :func:`input_warnings` names input the scores must not silently rest on: lines that are
 not events, the brain's dead letters, events dated off the scenario's day, and
 technicians the roster does not know. Each warning is a count, a message naming the
-value and what was expected, and a few examples.
+value and what was expected, and a few examples; dead letters and unreadable lines are
+also counted by reason (:func:`reason_kind`: malformed, newer schema version, off the
+day, unknown technician, late beyond the bound, duplicate, ...).
 """
 
 from __future__ import annotations
@@ -25,6 +27,22 @@ from twin import events as ev
 
 MAX_EXAMPLES = 5
 _LINE = re.compile(r"^line \d+,?\s*")  # "line 706, field 'time': ..." -> "field 'time'"
+_FIELD = re.compile(r"^field '([^']*)'")
+# (what a reason says, its kind), first match wins; the wording is that of twin.events'
+# parser, twin.stream.validate and twin.stream.order
+REASON_KINDS = (
+    ("not valid JSON", "malformed"),
+    ("not UTF-8", "malformed"),
+    ("expected a JSON object", "malformed"),
+    ("bytes or more", "malformed"),
+    ("newer schema version", "newer schema version"),
+    ("schema version", "unsupported schema version"),
+    ("unknown event type", "unknown event type"),
+    ("unknown technician", "unknown technician"),
+    ("is not within the day", "off the day"),
+    ("out of order beyond the tolerated bound", "late beyond the bound"),
+    ("duplicate event id", "duplicate"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,7 @@ class InputWarning:
     count: int
     message: str
     examples: tuple[str, ...] = ()
+    by_reason: tuple[tuple[str, int], ...] = ()  # (reason_kind, count), most frequent first
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -47,7 +66,30 @@ class InputWarning:
             "count": self.count,
             "message": self.message,
             "examples": list(self.examples),
+            "by_reason": dict(self.by_reason),
         }
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of a dead letter's (or an unreadable line's) reason, to count them by:
+    ``"off the day"``, ``"unknown technician"``, ``"malformed"``, ... or, for any other
+    refused value, ``"invalid field 'x'"``."""
+    for said, kind in REASON_KINDS:
+        if said in reason:
+            return kind
+    found = _FIELD.match(_LINE.sub("", reason))
+    return f"invalid field {found.group(1)!r}" if found else "other"
+
+
+def count_reasons(reasons: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """Reasons counted by :func:`reason_kind`, most frequent first (ties by name)."""
+    counts = Counter(map(reason_kind, reasons))
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _listed(counts: Sequence[tuple[str, int]], top: int = 4) -> str:
+    shown = ", ".join(f"{r} ({n:,d})" for r, n in counts[:top])
+    return shown + (f" and {len(counts) - top} more reasons" if len(counts) > top else "")
 
 
 def is_decision(e: ev.Event) -> bool:
@@ -99,23 +141,26 @@ def input_warnings(
 
     out: list[InputWarning] = []
     if unreadable:
+        counts = count_reasons(unreadable)
         out.append(
             InputWarning(
                 "unreadable",
                 len(unreadable),
-                f"{len(unreadable):,d} lines of the log are not valid events and were left out",
+                f"{len(unreadable):,d} lines of the log are not valid events and were left "
+                f"out: {_listed(counts)}",
                 tuple(unreadable[:MAX_EXAMPLES]),
+                counts,
             )
         )
     if dead_letters:
-        reasons = Counter(_LINE.sub("", r).split(":")[0] for r in dead_letters)
-        top = ", ".join(f"{r} ({n:,d})" for r, n in reasons.most_common(3))
+        counts = count_reasons(dead_letters)
         out.append(
             InputWarning(
                 "dead_letters",
                 len(dead_letters),
-                f"the brain dead-lettered {len(dead_letters):,d} inputs: {top}",
+                f"the brain dead-lettered {len(dead_letters):,d} inputs: {_listed(counts)}",
                 tuple(dead_letters[:MAX_EXAMPLES]),
+                counts,
             )
         )
     off = Counter(d for e in (*world, *decisions) if (d := local_day(e)) != day)

@@ -56,7 +56,7 @@ import math
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,7 +141,9 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         gate: TickGate | None,
         stats: ShadowStats | None,
         commit_s: float | None = None,
+        observe: Callable[[list[Any]], None] | None = None,
     ) -> None:
+        self.observe = observe
         self.inner = inner
         self.commit_s = commit_s if gate is not None else None  # "done" needs the barrier
         self.last_commit = -math.inf
@@ -225,6 +227,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
             self.stats.add("malformed", malformed)
             self.stats.add("ticks", ticks)
             self.stats.add("events", len(out) - ticks - malformed)
+        if self.observe is not None and out:
+            self.observe(out)
         return out
 
     def next_batch(self) -> list[Any]:
@@ -288,7 +292,10 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         rules: EventRules | None = None,
         group_id: str | None = None,
         commit_s: float = 1.0,
+        observe: Callable[[list[Any]], None] | None = None,
     ) -> None:
+        """``observe`` sees every batch of items polled (events, raw lines, ticks), e.g.
+        for the live scorecard (:mod:`twin.app.live_score`)."""
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
             raise TypeError(msg)
@@ -309,6 +316,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         self.gate = gate
         self.stats = stats
         self.rules = rules
+        self.observe = observe
 
     def list_parts(self) -> list[str]:
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
@@ -370,4 +378,5 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
             self.gate,
             self.stats,
             commit_s,
+            self.observe,
         )

@@ -3,7 +3,8 @@
 :class:`DecisionTopicsSink` publishes through a shared
 :class:`~twin.stream.connectors.publish.Publisher`: decisions to ``<prefix>.decisions``
 (``twin.events.to_json``), dead letters to ``<prefix>.dead-letters`` (``{"reason", "raw",
-"line"}``), ops windows to ``<prefix>.ops``. Every message is keyed by its deterministic id
+"line"}``), ops windows to ``<prefix>.ops``; ``<prefix>.scores`` holds the live scorecard
+(:mod:`twin.app.live_score`, through ``observe``). Every message is keyed by its deterministic id
 (a decision's event id, ``dl-<hash>``, ``ops-<window start>``; see
 :mod:`twin.stream.connectors.dedup`), which is also its ``fieldtwin-id`` header; the
 ``visit_id`` or ``technician_id`` a consumer may want to group by is in the body. The
@@ -19,7 +20,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 DECISIONS = "decisions"
 DEAD_LETTERS = "dead-letters"
 OPS = "ops"
-OUTPUTS = (DECISIONS, DEAD_LETTERS, OPS)
+SCORES = "scores"  # the live scorecard (twin.app.live_score), published beside the sink
+OUTPUTS = (DECISIONS, DEAD_LETTERS, OPS, SCORES)
 
 
 def output_topic(prefix: str, kind: str) -> str:
@@ -81,11 +83,13 @@ class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
         prefix: str,
         gate: TickGate | None,
         stats: ShadowStats | None,
+        observe: Callable[[list[Any]], None] | None = None,
     ) -> None:
         self.publisher = publisher
         self.prefix = prefix
         self.gate = gate
         self.stats = stats
+        self.observe = observe
 
     def write_batch(self, items: list[Any]) -> None:
         messages = []
@@ -100,6 +104,8 @@ class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
         fresh = self.publisher.fresh(messages)  # not what a previous run published
         if fresh:
             self.publisher.send(fresh)  # returns when delivered (or failed, counted)
+        if self.observe is not None:
+            self.observe(items)  # before the gate opens: a live scorecard of this minute
         if closed is not None and self.gate is not None:
             self.gate.close(closed)  # after delivery: the tick's decisions are out
         if self.stats is not None:
@@ -129,6 +135,7 @@ class DecisionTopicsSink(DynamicSink[Any]):
         publisher: Publisher | None = None,
         gate: TickGate | None = None,
         stats: ShadowStats | None = None,
+        observe: Callable[[list[Any]], None] | None = None,
     ) -> None:
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
@@ -141,6 +148,7 @@ class DecisionTopicsSink(DynamicSink[Any]):
         self.publisher = publisher
         self.gate = gate
         self.stats = stats
+        self.observe = observe  # sees each batch of the flow's outputs, once delivered
         self.lock = threading.Lock()  # workers build their partitions in their own threads
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _DecisionTopicsPartition:
@@ -150,4 +158,6 @@ class DecisionTopicsSink(DynamicSink[Any]):
                 ensure_topics(self.brokers, outputs)
                 self.publisher = Publisher(self.brokers, outputs)
                 self.publisher.remember(outputs)
-        return _DecisionTopicsPartition(self.publisher, self.prefix, self.gate, self.stats)
+        return _DecisionTopicsPartition(
+            self.publisher, self.prefix, self.gate, self.stats, self.observe
+        )

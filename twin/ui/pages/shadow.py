@@ -1,11 +1,14 @@
-"""Shadow page: a stored scorecard (``twin score``) — the brain against production.
+"""Shadow page: the brain against production — live during a shadow run, and stored.
 
-Shows one scorecard from the run store: ETA error and interval coverage by minutes before
-the actual arrival, delay-warning precision and recall, the plans at the brain's replans
-and the warnings about the input. The two figures are pure functions of the scorecard's
-JSON (:mod:`twin.ui.scorecard_figures`: page modules register themselves with Dash on
-import, so what tests call directly lives outside them). A live view following a scores topic
-during a shadow run is not here yet: this page reads what the store holds.
+**Live**: the scorecard a running ``twin shadow`` publishes to ``<prefix>.scores`` every few
+simulated minutes (:mod:`twin.app.live_score`), polled every two seconds from the brokers
+given to ``twin ui --shadow-brokers`` (or typed here, or ``?brokers=HOST:PORT&prefix=P``):
+as of which minute, the visits settled so far, input warnings counted by reason, and the
+two figures. **Stored**: one scorecard from the run store (``twin score``): ETA error and
+interval coverage by minutes before the actual arrival, delay-warning precision and
+recall, the plans at the brain's replans and the warnings about the input. The figures are
+pure functions of the scorecard's JSON (:mod:`twin.ui.scorecard_figures`: page modules
+register themselves with Dash on import, so what tests call directly lives outside them).
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from twin.app.counterfactual import describe
+from twin.app.live_score import latest_scorecard, scores_topic
 from twin.app.scorecards import ScorecardRecord, scorecard, scorecards
+from twin.app.shadow import broker_list
 from twin.app.store import StoreError
 from twin.ui import context
 from twin.ui.scorecard_figures import eta_figure, warning_figure
 from twin.ui.widgets import control, data_attrs
 
 Card = Mapping[str, Any]
+LIVE_POLL_MS = 2000
+LIVE_TIMEOUT_S = 1.5
 
 
 def _label(r: ScorecardRecord) -> str:
@@ -62,12 +69,32 @@ def plan_table(card: Card) -> html.Table:
     )
 
 
+def warning_list(card: Card, prefix: str = "shadow") -> html.Ul | html.Div:
+    """The input warnings of a card (none: an empty Div), each with its count by reason."""
+    items = []
+    for w in card["input_warnings"]:
+        by = w.get("by_reason") or {}
+        reasons = [html.Li(f"{r}: {n:,d}", **data_attrs(reason=r)) for r, n in by.items()]
+        text = f"{w['kind']}: {w['message']}"
+        items.append(
+            html.Li([text, html.Ul(reasons)] if reasons else text, **data_attrs(kind=w["kind"]))
+        )
+    if not items:
+        return html.Div()
+    return html.Ul(items, id=f"{prefix}-input-warnings", className="error")
+
+
+def figures(card: Card, prefix: str = "shadow") -> list[dcc.Graph]:
+    return [
+        dcc.Graph(id=f"{prefix}-eta", figure=eta_figure(card), config={"displaylogo": False}),
+        dcc.Graph(
+            id=f"{prefix}-warnings", figure=warning_figure(card), config={"displaylogo": False}
+        ),
+    ]
+
+
 def card_view(card: Card) -> list[Any]:
     """Everything the page shows of one scorecard."""
-    warnings = [
-        html.Li(f"{w['kind']}: {w['message']}", **data_attrs(kind=w["kind"]))
-        for w in card["input_warnings"]
-    ]
     return [
         html.P(
             f"{card.get('log', '?')} · day {card['day']} · {card['visits']} visits, "
@@ -75,11 +102,8 @@ def card_view(card: Card) -> list[Any]:
             id="shadow-about",
             className="lead",
         ),
-        html.Ul(warnings, id="shadow-input-warnings", className="error")
-        if warnings
-        else html.Div(),
-        dcc.Graph(id="shadow-eta", figure=eta_figure(card), config={"displaylogo": False}),
-        dcc.Graph(id="shadow-warnings", figure=warning_figure(card), config={"displaylogo": False}),
+        warning_list(card),
+        *figures(card),
         html.H3(f"Plans at the brain's {card['plans']['replans']} replans"),
         html.P("Priced by the planner's objective; Δ = brain − production.", className="note"),
         plan_table(card),
@@ -93,18 +117,74 @@ def card_view(card: Card) -> list[Any]:
     ]
 
 
-def layout(score: str | None = None, **_: Any) -> html.Div:
+def live_view(card: Card | None, source: str) -> list[Any]:
+    """The live scorecard (None: none published yet on ``source``, the scores topic)."""
+    if card is None:
+        return [html.P(f"No scorecard on {source} yet.", id="shadow-live-about", className="note")]
+    state = "final" if card.get("final") else "live"
+    about = (
+        f"{state} · {source} · as of {card.get('as_of', '?')} · day {card['day']} · "
+        f"{card['visits']} visits settled, {card['late']} late"
+    )
+    return [
+        html.P(about, id="shadow-live-about", className="lead", **data_attrs(state=state)),
+        warning_list(card, "shadow-live"),
+        *figures(card, "shadow-live"),
+    ]
+
+
+def live_panel(brokers: str | None, prefix: str) -> html.Div:
+    return html.Div(
+        [
+            html.H3("Live: a running shadow"),
+            html.Div(
+                [
+                    control(
+                        "Brokers",
+                        dcc.Input(
+                            id="shadow-live-brokers",
+                            value=brokers or "",
+                            placeholder="HOST:PORT",
+                            style={"width": "18em"},
+                            debounce=True,
+                        ),
+                    ),
+                    control(
+                        "Prefix",
+                        dcc.Input(
+                            id="shadow-live-prefix",
+                            value=prefix,
+                            style={"width": "10em"},
+                            debounce=True,
+                        ),
+                    ),
+                ],
+                className="controls",
+            ),
+            dcc.Interval(id="shadow-live-tick", interval=LIVE_POLL_MS),
+            dcc.Store(id="shadow-live-seen"),
+            html.Div(id="shadow-live"),
+        ]
+    )
+
+
+def layout(
+    score: str | None = None, brokers: str | None = None, prefix: str | None = None, **_: Any
+) -> html.Div:
     stored = scorecards(context.store())
     options = [{"label": _label(r), "value": r.id} for r in stored]
     chosen = score if score in {r.id for r in stored} else (stored[0].id if stored else None)
+    configured, default_prefix = context.shadow_source()
     return html.Div(
         [
             html.H2("Shadow scorecard"),
             html.P(
-                "The brain's decisions against production's, both against what happened "
-                "(`twin score LOG` stores a scorecard here).",
+                "The brain's decisions against production's, both against what happened: "
+                "live from a running `twin shadow`, and stored by `twin score LOG`.",
                 className="lead",
             ),
+            live_panel(brokers or configured, prefix or default_prefix),
+            html.H3("Stored scorecards"),
             control(
                 "Scorecard",
                 dcc.Dropdown(id="shadow-card", options=options, value=chosen, clearable=False),
@@ -127,6 +207,36 @@ def view(score_id: str | None) -> Sequence[Any]:
 @callback(Output("shadow-view", "children"), Input("shadow-card", "value"))
 def on_card(score_id: str | None) -> Sequence[Any]:
     return view(score_id)
+
+
+def live(brokers: str | None, prefix: str | None, seen: str | None) -> tuple[Any, Any]:
+    """(children, seen) for the live panel; ``no_update`` while the newest card is the one
+    shown (``seen``: its topic, minute and state)."""
+    if not brokers:
+        note = "Not following a shadow run: give its brokers (`twin ui --shadow-brokers`)."
+        return [html.P(note, id="shadow-live-about", className="note")], None
+    try:
+        broker_list(brokers)
+        topic = scores_topic(prefix or "")
+        card = latest_scorecard(brokers, topic, timeout_s=LIVE_TIMEOUT_S)
+    except (ValueError, RuntimeError) as exc:
+        return [html.P(str(exc), id="shadow-live-about", className="error")], None
+    key = f"{topic} {card.get('as_of')} {card.get('final')}" if card else f"{topic} none"
+    if key == seen:
+        return dash.no_update, dash.no_update
+    return live_view(card, topic), key
+
+
+@callback(
+    Output("shadow-live", "children"),
+    Output("shadow-live-seen", "data"),
+    Input("shadow-live-tick", "n_intervals"),
+    Input("shadow-live-brokers", "value"),
+    Input("shadow-live-prefix", "value"),
+    State("shadow-live-seen", "data"),
+)
+def on_live(_: int | None, brokers: str | None, prefix: str | None, seen: str | None) -> Any:
+    return live(brokers, prefix, seen)
 
 
 # registered last: with pages imported by create_app, Dash needs the layout given here
