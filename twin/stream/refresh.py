@@ -180,6 +180,7 @@ def _publish(
     replan requests, as the delay rule (:mod:`twin.models.decisions.delay`) decides."""
     minute, now, at, tid = tick.minute, tick.time, params.clock.at, state.tid
     hysteresis, rule = params.eta_hysteresis_min, params.delay_rule
+    threshold = rule.threshold
     last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
@@ -199,6 +200,8 @@ def _publish(
                 )
             )
         was = alerted_by.get(vid, False)
+        if not was and e.p_late < threshold:
+            continue  # the rule's quiet case: no alert, no replan, nothing to remember
         last_replan = replan_at.get(vid, -math.inf)
         d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
         if d.alerted != was:
