@@ -76,8 +76,10 @@ def _replan_due(
     state: TechState, minute: float, chain: tuple[VisitTask, ...], params: BrainParams
 ) -> bool:
     """Whether a visit ahead is alerted and its replan cooldown ran out (as in ``refresh``)."""
-    current = state.current.visit_id if state.current is not None else None
     alerted, replan_at, rule = state.alerted, state.replan_at, params.delay_rule
+    if not alerted:  # only an alerted visit asks for a replan (most technicians: none)
+        return False
+    current = state.current.visit_id if state.current is not None else None
     return any(
         replan_due(
             rule,
