@@ -144,7 +144,7 @@ def _row(name: str, label: str, r: dict[str, Any], base: dict[str, Any] | None) 
     ratio = f"{base['cpu'] / r['cpu']:.2f}" if base is not None else "1.00"
     return (
         f"| {name} | {label} | {r['lines']:,d} | {r['cpu']:.2f} | {r['lines'] / r['cpu']:,.0f} | "
-        f"{r['wall']:.2f} | {r['load']:.1f} | {ratio} | {share['source']:.0f} | "
+        f"{r['wall']:.2f} | {r['load']:.1f} | {ratio} | {total:.2f} | {share['source']:.0f} | "
         f"{global_share:.0f} ({share['admit']:.0f}/{share['fleet']:.0f}/"
         f"{share['collector']:.0f}) | {share['technicians']:.0f} | {r['peak_mb']:.0f} | "
         f"{r['digest']} |"
@@ -167,10 +167,11 @@ def main() -> None:
     print(f"cores {os.cpu_count()}; seed {args.seed}; {args.repeats} repeat(s), least CPU kept")
     print(
         "| log | tree | events | CPU s | events/s (CPU) | wall s | load | speed-up | "
-        "source % | global steps % (admit/fleet/collector) | technicians % | peak MB | "
+        "steps alone CPU s | source % | global steps % (admit/fleet/collector) | "
+        "technicians % | peak MB | "
         "decisions sha256 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.scenarios:
         scenario = HERE.parents[1] / "data" / "scenarios" / f"{name}.toml"
         log = _log_of(scenario, args.seed, tmp / name)
