@@ -16,7 +16,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -168,78 +168,145 @@ def to_lines(events: Iterable[Event]) -> list[str]:
     return [to_json(e) for e in events]
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+# Decoding is compiled once per type (a closure per field type, a plan per class), so a
+# line costs no type introspection per field; it accepts, converts and refuses exactly as
+# a walk over the type hints would, with the same messages (tests/test_events_decode.py).
+Decoder = Callable[[Any, str], Any]
+_DECODERS: dict[Any, Decoder] = {}
+_PLANS: dict[type, tuple[tuple[tuple[str, bool, Decoder], ...], frozenset[str]]] = {}
+# a tick's events share their times: each distinct text is parsed once (refusals not cached)
+_parse_time = functools.lru_cache(maxsize=4096)(parse_time)
 
 
 def _decode(tp: Any, value: Any, field: str) -> Any:
+    """``value`` (from JSON) as a ``tp``; :class:`EventParseError` naming ``field`` if not."""
+    return _decoder(tp)(value, field)
+
+
+def _decoder(tp: Any) -> Decoder:
+    found = _DECODERS.get(tp)
+    if found is None:
+        found = _DECODERS[tp] = _compile(tp)
+    return found
+
+
+def _compile(tp: Any) -> Decoder:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _decode(inner[0], value, field)
+        optional = type(None) in args
+        inner = _decoder(next(a for a in args if a is not type(None)))
+        if not optional:
+            return inner
+
+        def union(value: Any, field: str) -> Any:
+            return None if value is None else inner(value, field)
+
+        return union
     if origin is Literal:
         allowed = typing.get_args(tp)
-        if value not in allowed:
-            msg = f"{value!r} is not one of {', '.join(map(repr, allowed))}"
-            raise EventParseError(msg, field=field)
-        return value
+
+        def literal(value: Any, field: str) -> Any:
+            if value not in allowed:
+                msg = f"{value!r} is not one of {', '.join(map(repr, allowed))}"
+                raise EventParseError(msg, field=field)
+            return value
+
+        return literal
     if origin is tuple:
-        if not isinstance(value, list):
-            raise EventParseError(f"expected a list, got {value!r}", field=field)
-        (item_tp, _ellipsis) = typing.get_args(tp)
-        return tuple(_decode(item_tp, v, f"{field}[{i}]") for i, v in enumerate(value))
+        item = _decoder(typing.get_args(tp)[0])
+
+        def sequence(value: Any, field: str) -> Any:
+            if not isinstance(value, list):
+                raise EventParseError(f"expected a list, got {value!r}", field=field)
+            return tuple(item(v, f"{field}[{i}]") for i, v in enumerate(value))
+
+        return sequence
     if tp is datetime:
-        if not isinstance(value, str):
-            raise EventParseError(f"expected a timestamp string, got {value!r}", field=field)
-        try:
-            return parse_time(value)
-        except ValueError as exc:
-            raise EventParseError(str(exc), field=field) from None
+        return _timestamp
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise EventParseError(f"expected a number, got {value!r}", field=field)
-        try:
-            return float(value)
-        except OverflowError:  # an integer beyond any float
-            raise EventParseError("number out of range", field=field) from None
+        return _number
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise EventParseError(f"expected an integer, got {value!r}", field=field)
-        return value
+        return _integer
     if tp is str:
-        if not isinstance(value, str):
-            raise EventParseError(f"expected a string, got {value!r}", field=field)
-        return value
+        return _string
     if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise EventParseError(f"expected an object, got {value!r}", field=field)
-        return _build(tp, value, prefix=f"{field}.")
-    msg = f"unsupported field type {tp!r}"
-    raise TypeError(msg)
+
+        def nested(value: Any, field: str) -> Any:
+            if not isinstance(value, dict):
+                raise EventParseError(f"expected an object, got {value!r}", field=field)
+            return _build(tp, value, prefix=f"{field}.")
+
+        return nested
+
+    def unsupported(value: Any, field: str) -> Any:
+        msg = f"unsupported field type {tp!r}"
+        raise TypeError(msg)
+
+    return unsupported
+
+
+def _timestamp(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise EventParseError(f"expected a timestamp string, got {value!r}", field=field)
+    try:
+        return _parse_time(value)
+    except ValueError as exc:
+        raise EventParseError(str(exc), field=field) from None
+
+
+def _number(value: Any, field: str) -> float:
+    if type(value) is float:  # the common case; float(value) is value itself
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EventParseError(f"expected a number, got {value!r}", field=field)
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float
+        raise EventParseError("number out of range", field=field) from None
+
+
+def _integer(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise EventParseError(f"expected an integer, got {value!r}", field=field)
+    return value
+
+
+def _string(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise EventParseError(f"expected a string, got {value!r}", field=field)
+    return value
+
+
+def _plan(cls: Any) -> tuple[tuple[tuple[str, bool, Decoder], ...], frozenset[str]]:
+    """Per field (in declaration order): name, whether it is required, its decoder; and
+    the names an object of ``cls`` may carry."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        fields = dataclasses.fields(cls)
+        steps = tuple(
+            (f.name, f.default is dataclasses.MISSING, _decoder(hints[f.name])) for f in fields
+        )
+        plan = _PLANS[cls] = (steps, frozenset(f.name for f in fields))
+    return plan
 
 
 def _build(cls: Any, data: dict[str, Any], prefix: str = "") -> Any:
-    hints = _hints(cls)
+    steps, names = _plan(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        name = prefix + f.name
-        if f.name not in data:
-            if f.default is not dataclasses.MISSING:
-                continue
-            raise EventParseError("missing", field=name)
-        kwargs[f.name] = _decode(hints[f.name], data[f.name], name)
-    known = {f.name for f in dataclasses.fields(cls)} | ({"v", "type"} if not prefix else set())
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise EventParseError("unknown field", field=prefix + unknown[0])
+    for name, required, decode in steps:
+        if name in data:
+            kwargs[name] = decode(data[name], prefix + name)
+        elif required:
+            raise EventParseError("missing", field=prefix + name)
+    # every decoded name is in ``data``: equal sizes leave no room for an unknown name
+    extra = 0 if prefix else ("v" in data) + ("type" in data)
+    if len(kwargs) + extra != len(data):
+        known = names | {"v", "type"} if not prefix else names
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise EventParseError("unknown field", field=prefix + unknown[0])
     try:
         return cls(**kwargs)
     except ValueError as exc:

@@ -52,6 +52,9 @@ class CollectorState:
     tick_time: dict[int, datetime] = field(default_factory=dict)
     version: int = 10_000
     ops: Ops = field(default_factory=Ops)
+    # the minute of the last time bucketed: a tick's decisions share their time
+    last_time: datetime | None = None
+    last_minute: int = 0
 
 
 def new_collector(params: BrainParams) -> CollectorState:
@@ -157,25 +160,33 @@ def _close(state: CollectorState, minute: int, params: BrainParams) -> list[obje
     return out
 
 
+def _minute(state: CollectorState, t: datetime, params: BrainParams) -> int:
+    """``_minute_of(t)``, remembered for the last time asked (a tick's items share it)."""
+    if t != state.last_time:
+        state.last_time, state.last_minute = t, _minute_of(t, params)
+    return state.last_minute
+
+
 def collector_step(state: CollectorState, item: object, params: BrainParams) -> list[object]:
-    if isinstance(item, DeadLetter):
-        return [item]
-    if isinstance(item, Observed):
-        state.observed[_minute_of(item.event.time, params)].append(item.event)
+    if type(item) is TickDone:  # the frequent kinds first: a technician's answer, a decision
+        state.done[round(item.minute)] += 1
+    elif isinstance(item, ev.Event):
+        state.buckets[_minute(state, item.time, params)].append(item)
         return []
-    if isinstance(item, Tick):
+    elif isinstance(item, DeadLetter):
+        return [item]
+    elif isinstance(item, Observed):
+        state.observed[_minute(state, item.event.time, params)].append(item.event)
+        return []
+    elif isinstance(item, Tick):
         state.tick_time[round(item.minute)] = item.time
         return []
-    if isinstance(item, TickSent):
-        minute = round(item.minute)
-        state.expected[minute] = item.keys
-    elif isinstance(item, TickDone):
-        minute = round(item.minute)
-        state.done[minute] += 1
     else:
-        assert isinstance(item, ev.Event)
-        state.buckets[_minute_of(item.time, params)].append(item)
-        return []
+        assert isinstance(item, TickSent | TickDone)
+        if isinstance(item, TickSent):
+            state.expected[round(item.minute)] = item.keys
+        else:
+            state.done[round(item.minute)] += 1
     # close minutes strictly in order: a minute is done only when all earlier ones are,
     # so what a close sees never depends on how the dataflow interleaved its paths
     out: list[object] = []

@@ -167,7 +167,10 @@ class Watermark:
             self.second = minutes
         if self.second == -math.inf:
             return []
-        return self._tick_to(math.floor(self.second - self.bound_min))
+        upto = math.floor(self.second - self.bound_min)
+        if self.last is not None and upto <= self.last:
+            return []  # nothing new to close: most events of a minute
+        return self._tick_to(upto)
 
     def _tick_to(self, upto: int) -> list[Tick]:
         if self.last is None:  # from the earliest event on, even if it came second

@@ -73,9 +73,17 @@ class BrainParams:
     def signer(self) -> LinkSigner:
         return self.links if self.links is not None else LinkSigner.for_simulation(0)
 
+    @functools.cached_property
+    def _links(self) -> dict[str, str]:
+        return {}
+
     def link(self, visit_id: str) -> str:
-        """The info link of one of the day's visits."""
-        return self.signer.url(visit_id, self.clock.midnight)
+        """The info link of one of the day's visits (signed once per visit: a visit's
+        messages all carry the same link)."""
+        found = self._links.get(visit_id)
+        if found is None:
+            found = self._links[visit_id] = self.signer.url(visit_id, self.clock.midnight)
+        return found
 
     @functools.cached_property
     def delay_rule(self) -> DelayRule:

@@ -76,8 +76,10 @@ def _replan_due(
     state: TechState, minute: float, chain: tuple[VisitTask, ...], params: BrainParams
 ) -> bool:
     """Whether a visit ahead is alerted and its replan cooldown ran out (as in ``refresh``)."""
-    current = state.current.visit_id if state.current is not None else None
     alerted, replan_at, rule = state.alerted, state.replan_at, params.delay_rule
+    if not alerted:  # only an alerted visit asks for a replan (most technicians: none)
+        return False
+    current = state.current.visit_id if state.current is not None else None
     return any(
         replan_due(
             rule,
@@ -180,6 +182,7 @@ def _publish(
     replan requests, as the delay rule (:mod:`twin.models.decisions.delay`) decides."""
     minute, now, at, tid = tick.minute, tick.time, params.clock.at, state.tid
     hysteresis, rule = params.eta_hysteresis_min, params.delay_rule
+    threshold = rule.threshold
     last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
@@ -199,6 +202,8 @@ def _publish(
                 )
             )
         was = alerted_by.get(vid, False)
+        if not was and e.p_late < threshold:
+            continue  # the rule's quiet case: no alert, no replan, nothing to remember
         last_replan = replan_at.get(vid, -math.inf)
         d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
         if d.alerted != was:
