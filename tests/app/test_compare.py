@@ -158,3 +158,24 @@ def test_window_widths_with_a_gap_or_out_of_range_are_refused_with_a_reason(
             widths.parse(raw)
     message = knob_error(small, widths, "100")  # parses, but no day has 100 h
     assert message is not None and "window_widths_h" in message
+
+
+def test_a_cancelled_comparison_keeps_its_stored_runs_and_says_so(
+    small: Scenario, tmp_path: Path
+) -> None:
+    import threading
+
+    store = RunStore(tmp_path / "s.duckdb")
+    cancel = threading.Event()
+    arms = [Arm("A"), Arm("B", {"workforce.technicians": 10})]
+
+    def progress(done: int, total: int) -> None:
+        if done == 2:
+            cancel.set()
+
+    result = run_comparison(
+        small, arms, [1, 2, 3], store, workers=1, progress=progress, cancel=cancel
+    )
+    assert len(result.run_ids) == 2 and len(store.runs(result.comparison_id)) == 2
+    record = store.comparison(result.comparison_id)
+    assert (record.status, record.message) == ("cancelled", "cancelled after 2 of 6 runs")

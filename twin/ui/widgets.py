@@ -43,6 +43,8 @@ def progress_view(status: JobStatus | None, prefix: str) -> html.Div:
         return html.Div(id=f"{prefix}-progress-text")
     if status.error:
         text = f"Failed: {status.error}"
+    elif status.cancelled:
+        text = f"Cancelled after {status.done} of {status.total} simulated days."
     elif status.finished:
         text = f"Done: {status.total} simulated days."
     else:
