@@ -77,13 +77,13 @@ def _controls(files: dict[str, Any], base_name: str, n_arms: int, seeds: int) ->
             ),
             control(
                 "Seeds (simulated days per arm)",
+                # text, not number: a browser hands a number field's bad input over as
+                # nothing ("got None"), and the message must name what was typed
                 dcc.Input(
                     id="compare-seeds",
-                    type="number",
-                    min=1,
-                    max=MAX_SEEDS,
-                    step=1,
-                    value=seeds,
+                    type="text",
+                    inputMode="numeric",
+                    value=str(seeds),
                     style={"width": "80px"},
                 ),
             ),
