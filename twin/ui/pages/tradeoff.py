@@ -215,7 +215,6 @@ def on_cancel(_: int, job: Any) -> str:
 
 @callback(
     Output("tradeoff-progress", "children"),
-    Output("tradeoff-graph", "figure"),
     Output("tradeoff-poll", "disabled", allow_duplicate=True),
     Output("tradeoff-shown", "data"),
     Output("tradeoff-start", "disabled"),
@@ -227,20 +226,33 @@ def on_cancel(_: int, job: Any) -> str:
     prevent_initial_call=True,
 )
 def on_poll(_: int, job: str | None, shown: Any) -> tuple[Any, ...]:
-    """Progress each tick; the chart again only when more days have finished (cheap ticks:
-    Dash drops an answer overtaken by the next request of the same callback)."""
+    """Progress only, each tick: cheap, so that each answer arrives before the next tick
+    asks again (Dash drops an answer overtaken by a newer request of the same callback).
+    The count of finished days changes ``tradeoff-shown``, which redraws the chart."""
     status = context.jobs().status(job) if job else None
     nothing = dash.no_update
     if status is None:
-        return html.Div(), nothing, True, nothing, False, True, nothing
+        return html.Div(), True, nothing, False, True, nothing
     view = progress_view(status, "tradeoff")
-    cid = status.comparison_id
+    count = nothing if status.done == shown else status.done
     if status.finished:
-        fig = nothing if status.error else sweep_figure(context.store(), cid)
-        return view, fig, True, status.done, False, True, cid
-    if status.done == shown:
-        return view, nothing, False, nothing, True, False, nothing
-    return view, sweep_figure(context.store(), cid), False, status.done, True, False, nothing
+        ended = f"{status.comparison_id}:{status.done}"  # a new value: the chart once more
+        return view, True, ended, False, True, status.comparison_id
+    return view, False, count, True, False, nothing
+
+
+@callback(
+    Output("tradeoff-graph", "figure"),
+    Input("tradeoff-shown", "data"),
+    State("tradeoff-job", "data"),
+    prevent_initial_call=True,
+)
+def on_points(_: Any, job: Any) -> go.Figure:
+    """The chart from the store, whenever more days have finished (and at the end)."""
+    cid = store_id(job)
+    if cid is None:
+        raise PreventUpdate
+    return sweep_figure(context.store(), cid)
 
 
 # the sweep goes into the address without a page change (at its start, so leaving and
