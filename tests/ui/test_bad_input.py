@@ -14,6 +14,7 @@ def _cell(page, kind: str, arm: int, knob: str):  # type: ignore[no-untyped-def]
 
 
 def test_seeds_and_window_widths_are_refused_with_their_reasons(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(90_000)  # may be the session's first page, on a loaded machine
     page.goto(cockpit.url + "/")
     before = len(cockpit.store.comparisons())
     error = page.locator("#compare-start-error")
