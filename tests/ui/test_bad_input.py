@@ -18,6 +18,7 @@ def test_seeds_and_window_widths_are_refused_with_their_reasons(page, cockpit: C
     page.goto(cockpit.url + "/")
     before = len(cockpit.store.comparisons())
     error = page.locator("#compare-start-error")
+    page.wait_for_selector("#compare-start")  # the page is drawn (a first page is slower)
     page.wait_for_function("() => !document.querySelector('#compare-start').disabled")
     for seeds, says in [("abc", "got 'abc'"), ("2.5", "got '2.5'"), ("", "got an empty field")]:
         page.fill("#compare-seeds", seeds)
