@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -153,8 +154,37 @@ def test_window_widths_with_a_gap_or_out_of_range_are_refused_with_a_reason(
 
     widths = KNOBS_BY_NAME["window_widths_h"]
     assert widths.parse("2, 4/8") == (2.0, 4.0, 8.0)
-    for raw in ("2,,4", "2,", "", "inf", "-2"):
-        with pytest.raises(ConfigError, match="window widths in hours"):
+    for raw, says in [
+        ("2,,4", "a width is missing next to a comma; give e.g. 2, 4, 8, got '2,,4'"),
+        ("2,", "a width is missing next to a comma"),
+        ("", "expected window widths in hours"),
+        ("inf", "expected window widths in hours"),
+        ("-2", "window widths are hours and must be above 0, got '-2'"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(f"policy.window_widths_h: {says}")):
             widths.parse(raw)
     message = knob_error(small, widths, "100")  # parses, but no day has 100 h
-    assert message is not None and "window_widths_h" in message
+    assert message == (
+        "policy.window_widths_h.0: allowed: a window width from 0.5 to 24 hours (got 100.0)"
+    )
+
+
+def test_a_cancelled_comparison_keeps_its_stored_runs_and_says_so(
+    small: Scenario, tmp_path: Path
+) -> None:
+    import threading
+
+    store = RunStore(tmp_path / "s.duckdb")
+    cancel = threading.Event()
+    arms = [Arm("A"), Arm("B", {"workforce.technicians": 10})]
+
+    def progress(done: int, total: int) -> None:
+        if done == 2:
+            cancel.set()
+
+    result = run_comparison(
+        small, arms, [1, 2, 3], store, workers=1, progress=progress, cancel=cancel
+    )
+    assert len(result.run_ids) == 2 and len(store.runs(result.comparison_id)) == 2
+    record = store.comparison(result.comparison_id)
+    assert (record.status, record.message) == ("cancelled", "cancelled after 2 of 6 runs")

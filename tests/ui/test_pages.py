@@ -182,6 +182,8 @@ def test_tradeoff_sweeps_and_a_click_opens_the_day(page, cockpit: Cockpit) -> No
         ".length >= 3"
     )
     assert "Pareto front" in (page.locator("#tradeoff-graph .legend").text_content() or "")
+    cid = page.evaluate("() => window.location.search").removeprefix("?comparison=")
+    assert cockpit.store.comparison(cid).status == "done"  # the address names the sweep
     shot(page, "tradeoff")
     points.first.click(force=True)
     page.wait_for_url(re.compile(r"/day\?run="))

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, as_completed, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,15 +93,28 @@ def default_executor(workers: int, scheduler: str | None = None) -> Executor:
     return dask_executor(workers, scheduler)
 
 
-def outputs(pool: Executor, tasks: Sequence[RunTask]) -> Iterator[RunOutput]:
-    """The tasks' outputs as they finish (in this process: one by one, so progress moves)."""
+def outputs(
+    pool: Executor, tasks: Sequence[RunTask], cancel: threading.Event | None = None
+) -> Iterator[RunOutput]:
+    """The tasks' outputs as they finish (in this process: one by one, so progress moves).
+    Once ``cancel`` is set no more are yielded (within a quarter of a second); the caller
+    cancels what is still pending by shutting ``pool`` down."""
     if isinstance(pool, InlineExecutor):
         for task in tasks:
+            if cancel is not None and cancel.is_set():
+                return
             yield pool.submit(execute, task).result()
         return
     futures: list[Future[RunOutput]] = [pool.submit(execute, t) for t in tasks]
-    for future in as_completed(futures):
-        yield future.result()
+    if cancel is None:
+        for future in as_completed(futures):
+            yield future.result()
+        return
+    pending = set(futures)
+    while pending and not cancel.is_set():
+        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future.result()
 
 
 # ---------------------------------------------------------------- a whole comparison
@@ -125,12 +139,15 @@ def run_comparison(
     progress: ProgressFn | None = None,
     executor: ExecutorFactory = default_executor,
     comparison_id: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> ComparisonResult:
     """Run every arm on every seed and store each run as it finishes.
 
     ``arms`` are :class:`Arm` (applied to ``base``) or ``(Arm, scenario)`` pairs (a full
     scenario per arm, as ``twin compare A.toml B.toml`` gives). ``store`` is a
     :class:`twin.store.RunStore`. The first arm is the reference of the statistics.
+    Setting ``cancel`` stops it: the runs still pending are cancelled, those stored stay,
+    and the comparison's status becomes ``cancelled``.
     """
     if len(arms) < 1:
         raise ValueError("a comparison needs at least one arm")
@@ -161,7 +178,7 @@ def run_comparison(
         progress(0, len(tasks))
     pool = executor(workers)
     try:
-        for done, out in enumerate(outputs(pool, tasks), start=1):
+        for done, out in enumerate(outputs(pool, tasks, cancel), start=1):
             t = out.task
             run_ids[t.arm_index, t.seed] = store.add_run(
                 scenario=scenarios[t.arm_index],
@@ -180,6 +197,9 @@ def run_comparison(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    store.set_status(cid, "done")
+    if cancel is not None and cancel.is_set() and len(run_ids) < len(tasks):
+        store.set_status(cid, "cancelled", f"cancelled after {len(run_ids)} of {len(tasks)} runs")
+    else:
+        store.set_status(cid, "done")
     wall = time.perf_counter() - started
     return ComparisonResult(cid, tuple(labels), tuple(seeds), run_ids, wall)

@@ -42,6 +42,9 @@ class Knob:
         """A value from user input (text, number, bool); ConfigError naming the field if bad."""
         try:
             return _parse(self, raw)
+        except _Refused as exc:  # a reason more precise than the kind's
+            msg = f"{self.path}: {exc}, got {raw!r}"
+            raise ConfigError(msg) from None
         except (TypeError, ValueError):
             msg = f"{self.path}: {_EXPECTED[self.kind]}, got {raw!r}"
             raise ConfigError(msg) from None
@@ -63,6 +66,10 @@ _EXPECTED = {
     "choice": "expected one of the listed choices",
     "widths": "expected window widths in hours, e.g. 2, 4, 8",
 }
+
+
+class _Refused(ValueError):
+    """A value refused for a reason of its own (the message says which)."""
 
 
 def _parse(knob: Knob, raw: Any) -> Any:
@@ -91,11 +98,13 @@ def _parse(knob: Knob, raw: Any) -> Any:
             raise ValueError(raw)
         return raw
     parts = raw if isinstance(raw, list | tuple) else str(raw).replace("/", ",").split(",")
-    if any(not str(p).strip() for p in parts):  # "2,,4": a width left out is a typo
-        raise ValueError(raw)
+    if len(parts) > 1 and any(not str(p).strip() for p in parts):  # "2,,4": a typo
+        raise _Refused("a width is missing next to a comma; give e.g. 2, 4, 8")
     widths = tuple(float(p) for p in parts)
-    if not widths or min(widths) <= 0 or not all(math.isfinite(w) for w in widths):
+    if not widths or not all(math.isfinite(w) for w in widths):
         raise ValueError(raw)
+    if min(widths) <= 0:
+        raise _Refused("window widths are hours and must be above 0")
     return widths
 
 

@@ -3,7 +3,8 @@
 Three tables:
 
 * ``comparisons``: one row per what-if comparison or sweep (id, label, kind, base scenario,
-  the arms with their overrides as JSON, the seeds, status ``running``/``done``/``failed``).
+  the arms with their overrides as JSON, the seeds, status ``running``/``done``/``failed``/
+  ``cancelled``, and the manager's own ``name`` and ``note``, editable afterwards).
 * ``runs``: one row per simulated day: id, created (UTC), comparison id and arm (label and
   index; NULL for a lone run), scenario name, the full scenario as JSON, seed, dispatcher,
   wall time, number of events, and **one column per KPI** (named as in ``KPI_SPECS``).
@@ -72,6 +73,10 @@ _RUN_COLUMNS = (
 )
 
 
+_COMPARISON_COLUMNS = (
+    "id, created, label, kind, base_scenario, arms, seeds, status, message, name, note"
+)
+
 _OPEN_CLOSE = threading.Lock()
 
 
@@ -109,6 +114,8 @@ class ComparisonRecord:
     seeds: tuple[int, ...]
     status: str
     message: str
+    name: str = ""  # the manager's (twin.app.notes)
+    note: str = ""
 
     @property
     def arm_labels(self) -> tuple[str, ...]:
@@ -167,6 +174,8 @@ class RunStore:
             # KPIs added to kpi.py after the store was created become new columns
             for name in KPI_NAMES:
                 con.execute(f'ALTER TABLE runs ADD COLUMN IF NOT EXISTS "{name}" DOUBLE')
+            for column in ("name", "note"):  # added in session 8: older stores get them
+                con.execute(f"ALTER TABLE comparisons ADD COLUMN IF NOT EXISTS {column} VARCHAR")
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -210,7 +219,8 @@ class RunStore:
         cid = comparison_id or new_id("c")
         with self.connect() as con:
             con.execute(
-                "INSERT INTO comparisons VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '')",
+                f"INSERT INTO comparisons ({_COMPARISON_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', '', '')",
                 [
                     cid,
                     _now(),
@@ -332,13 +342,15 @@ class RunStore:
         """All comparisons, newest first."""
         with self.connect() as con:
             rows = con.execute(
-                "SELECT * FROM comparisons ORDER BY created DESC, id DESC"
+                f"SELECT {_COMPARISON_COLUMNS} FROM comparisons ORDER BY created DESC, id DESC"
             ).fetchall()
         return [_comparison(r) for r in rows]
 
     def comparison(self, comparison_id: str) -> ComparisonRecord:
         with self.connect() as con:
-            row = con.execute("SELECT * FROM comparisons WHERE id = ?", [comparison_id]).fetchone()
+            row = con.execute(
+                f"SELECT {_COMPARISON_COLUMNS} FROM comparisons WHERE id = ?", [comparison_id]
+            ).fetchone()
         if row is None:
             raise StoreError(f"no comparison {comparison_id!r} in {self.path}")
         return _comparison(row)
@@ -355,24 +367,13 @@ class RunStore:
 
 def _run(row: Sequence[Any]) -> RunRecord:
     n = len(_RUN_COLUMNS)
-    rid, created, cid, arm, arm_index, name, seed, dispatcher, wall, n_events = row[:n]
-    return RunRecord(
-        rid,
-        _utc(created),
-        cid,
-        arm,
-        arm_index,
-        name,
-        seed,
-        dispatcher,
-        wall,
-        n_events,
-        kpis=_kpis(row[n:]),
-    )
+    rid, created, cid, arm, index, name, seed, dispatcher, wall, events = row[:n]
+    args = (cid, arm, index, name, seed, dispatcher, wall, events)
+    return RunRecord(rid, _utc(created), *args, kpis=_kpis(row[n:]))
 
 
 def _comparison(row: Sequence[Any]) -> ComparisonRecord:
-    cid, created, label, kind, base, arms, seeds, status, message = row
+    cid, created, label, kind, base, arms, seeds, status, message, name, note = row
     return ComparisonRecord(
         id=cid,
         created=_utc(created),
@@ -383,4 +384,6 @@ def _comparison(row: Sequence[Any]) -> ComparisonRecord:
         seeds=tuple(json.loads(seeds)),
         status=status,
         message=message or "",
+        name=name or "",
+        note=note or "",
     )

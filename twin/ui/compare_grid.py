@@ -65,7 +65,20 @@ def knob_grid(base: Scenario, n_arms: int, shown: Shown | None = None) -> html.T
     """The grid of ``n_arms`` arms; a cell shows ``shown[arm, knob]`` or its default."""
     shown = shown or {}
     head = [html.Th("Policy knob")] + [
-        html.Th(f"Arm {string.ascii_uppercase[i]}" + (" (reference)" if i == 0 else ""))
+        html.Th(
+            [
+                f"Arm {string.ascii_uppercase[i]}" + (" (reference)" if i == 0 else ""),
+                html.Button(
+                    "duplicate",
+                    id={"type": "compare-dup", "arm": i},
+                    className="small-button",
+                    disabled=n_arms >= MAX_ARMS,
+                    title="a new arm with this arm's settings, to change one of them"
+                    if n_arms < MAX_ARMS
+                    else f"at most {MAX_ARMS} arms",
+                ),
+            ]
+        )
         for i in range(n_arms)
     ]
     rows = []
@@ -91,6 +104,15 @@ def knob_grid(base: Scenario, n_arms: int, shown: Shown | None = None) -> html.T
             )
         rows.append(html.Tr(cells))
     return html.Table([html.Thead(html.Tr(head)), html.Tbody(rows)], className="knobs")
+
+
+def duplicated(shown: Shown, arm: int, n_arms: int) -> Shown:
+    """``shown`` with arm ``arm``'s values copied into a new last arm (index ``n_arms``)."""
+    if not 0 <= arm < n_arms < MAX_ARMS:
+        raise ConfigError(f"arms: cannot duplicate arm {arm!r} of {n_arms} (at most {MAX_ARMS})")
+    out = {k: v for k, v in shown.items() if k[0] < n_arms}
+    out.update({(n_arms, name): v for (a, name), v in shown.items() if a == arm})
+    return out
 
 
 def check_cells(cells: Cells) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 from dash import dcc, html
 
 from twin.analysis.stats import KpiRow, summarise, verdict
-from twin.app.store import RunStore, StoreError
+from twin.app.notes import MAX_NAME, MAX_NOTE, title
+from twin.app.store import ComparisonRecord, RunStore, StoreError
 from twin.ui.verdict import (
     arm_verdicts,
     difference_chart,
@@ -22,7 +23,7 @@ from twin.ui.verdict import (
     estimate_text,
     too_few_seeds,
 )
-from twin.ui.widgets import HEADLINE, data_attrs
+from twin.ui.widgets import HEADLINE, control, data_attrs
 
 
 def _diff_cell(row: KpiRow, i: int) -> html.Td:
@@ -85,6 +86,38 @@ def verdict_block(headline: list[KpiRow], seeds: int) -> html.Div:
     return html.Div(parts)
 
 
+def note_form(record: ComparisonRecord) -> html.Div:
+    """The manager's name and note on the comparison, saved to the store by a button."""
+    return html.Div(
+        [
+            dcc.Store(id="compare-note-target", data=record.id),
+            control(
+                "Name",
+                dcc.Input(
+                    id="compare-name",
+                    type="text",
+                    value=record.name,
+                    placeholder=record.label[:60],
+                    maxLength=MAX_NAME,
+                    style={"width": "320px"},
+                ),
+            ),
+            control(
+                "Note",
+                dcc.Textarea(
+                    id="compare-note",
+                    value=record.note,
+                    maxLength=MAX_NOTE,
+                    style={"width": "520px", "height": "40px"},
+                ),
+            ),
+            html.Button("Save name and note", id="compare-note-save", className="button"),
+            html.Span(id="compare-note-saved", className="note"),
+        ],
+        className="controls",
+    )
+
+
 def comparison_view(store: RunStore, comparison_id: str) -> html.Div:
     """The stored comparison: verdict and chart, the headline table, all KPIs folded away."""
     try:
@@ -103,7 +136,8 @@ def comparison_view(store: RunStore, comparison_id: str) -> html.Div:
     nan_free = all(not math.isnan(e.mean) for r in headline for e in r.estimates)
     return html.Div(
         [
-            html.H3(f"Result: {record.label}"),
+            html.H3(f"Result: {title(record)}", id="compare-title"),
+            note_form(record),
             verdict_block(headline, n),
             html.P(
                 f"Base scenario {record.base_scenario} · {n} seeds per arm · "

@@ -1,14 +1,13 @@
 """Cockpit-only figures: pure functions from measured values to plotly Figures.
 
 The day's report figures (Gantt, map) live in :mod:`twin.analysis.report.figures`; these extend them
-(planned bars, sick rows) or show what only the cockpit shows: comparisons,
-trade-offs with their Pareto front, decisions over the day, model errors.
+(planned bars, sick rows) or show what only the cockpit shows: decisions over the day,
+model errors (the trade-off chart is :mod:`twin.ui.tradeoff_figure`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +22,6 @@ from twin.ui.metrics import DurationError, PlannedStop, midnight, minutes
 
 PLANNED_COLOUR = "rgba(148,103,189,0.55)"  # purple: breaks are grey
 UNAVAILABLE_COLOUR = "rgba(40,40,40,0.18)"
-FRONT_COLOUR = "#d62728"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -209,81 +207,3 @@ def duration_scatter(
     fig.update_yaxes(title="actual work (min)", range=[0, top])
     mae = sum(abs(e.error_min) for e in errors) / len(errors) if errors else 0.0
     return _layout(fig, f"{title} (mean abs. error {mae:.0f} min, {len(errors)} visits)")
-
-
-# ---------------------------------------------------------------- trade-offs
-@dataclass(frozen=True, slots=True)
-class TradeoffPoint:
-    """One arm's means (and 95 % CI half-widths) over seeds; ``run_id`` opens its first day."""
-
-    label: str
-    cost: float
-    cost_ci: float
-    customer: float
-    customer_ci: float
-    employee: float
-    run_id: str
-
-
-def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
-    """Indices of the points no other point beats: lower cost and higher satisfaction.
-
-    A point is dominated when another is at most as costly and at least as satisfying, and
-    strictly better in one. Returned in order of cost.
-    """
-    front = []
-    for i, (c, s) in enumerate(points):
-        dominated = any(
-            (c2 <= c and s2 >= s) and (c2 < c or s2 > s)
-            for j, (c2, s2) in enumerate(points)
-            if j != i
-        )
-        if not dominated:
-            front.append(i)
-    return sorted(front, key=lambda i: points[i])
-
-
-def tradeoff_scatter(points: Sequence[TradeoffPoint]) -> go.Figure:
-    """Cost against customer satisfaction per arm, coloured by employee satisfaction."""
-    front = pareto_front([(p.cost, p.customer) for p in points])
-    fig = go.Figure()
-    if front:
-        fig.add_trace(
-            go.Scatter(
-                x=[points[i].cost for i in front],
-                y=[points[i].customer for i in front],
-                mode="lines",
-                name="Pareto front (no arm is cheaper and more satisfying)",
-                line={"color": FRONT_COLOUR, "width": 2, "dash": "dash"},
-                hoverinfo="skip",
-            )
-        )
-    on_front = set(front)
-    fig.add_trace(
-        go.Scatter(
-            x=[p.cost for p in points],
-            y=[p.customer for p in points],
-            error_x={"type": "data", "array": [p.cost_ci for p in points], "thickness": 1},
-            error_y={"type": "data", "array": [p.customer_ci for p in points], "thickness": 1},
-            mode="markers+text",
-            name="arms (mean ± 95% CI); click to open a day",
-            text=[p.label for p in points],
-            textposition="top center",
-            customdata=[[p.run_id, p.employee] for p in points],
-            marker={
-                "size": [18 if i in on_front else 12 for i in range(len(points))],
-                "color": [p.employee for p in points],
-                "colorscale": "Viridis",
-                "colorbar": {"title": {"text": "employee<br>satisfaction"}},
-                "line": {
-                    "width": [3 if i in on_front else 0 for i in range(len(points))],
-                    "color": FRONT_COLOUR,
-                },
-            },
-            hovertemplate="%{text}<br>cost %{x:,.0f} EUR<br>customer %{y:.0f}/1000"
-            "<br>employee %{customdata[1]:.0f}/100<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title="total cost per day (EUR)")
-    fig.update_yaxes(title="customer satisfaction (/1000)")
-    return _layout(fig, "Trade-off: cost vs customer satisfaction", height=560)

@@ -48,7 +48,8 @@ def whole_number(field: str, raw: Any, low: int, high: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"{field}: choose a whole number from {low} to {high}, got {raw!r}")
+        got = "an empty field" if raw is None or raw == "" else repr(raw)
+        raise ConfigError(f"{field}: choose a whole number from {low} to {high}, got {got}")
     return value
 
 

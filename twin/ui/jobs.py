@@ -33,6 +33,7 @@ class JobStatus:
     total: int
     finished: bool
     error: str | None
+    cancelled: bool = False
 
     @property
     def fraction(self) -> float:
@@ -51,6 +52,7 @@ class Jobs:
         self._threads: dict[str, threading.Thread] = {}
         self._keys: dict[str, str] = {}  # job id -> what it runs (base, arms, seeds, kind)
         self._kinds: dict[str, str] = {}
+        self._cancels: dict[str, threading.Event] = {}
 
     def start(
         self,
@@ -78,6 +80,7 @@ class Jobs:
                 raise ConfigError(msg)
             self._status[cid] = JobStatus(cid, 0, total, False, None)
             self._keys[cid], self._kinds[cid] = key, kind
+            cancel = self._cancels[cid] = threading.Event()
 
         def progress(done: int, n: int) -> None:
             self._set(JobStatus(cid, done, n, False, None))
@@ -95,12 +98,17 @@ class Jobs:
                     progress=progress,
                     executor=self._executor,
                     comparison_id=cid,
+                    cancel=cancel,
                 )
             except Exception as exc:
                 log.exception("comparison %s failed", cid)
                 self._set(JobStatus(cid, 0, total, True, f"{type(exc).__name__}: {exc}"))
             else:
-                self._set(JobStatus(cid, total, total, True, None))
+                done = self.status(cid)
+                if cancel.is_set() and done is not None and done.done < total:
+                    self._set(JobStatus(cid, done.done, total, True, None, cancelled=True))
+                else:
+                    self._set(JobStatus(cid, total, total, True, None))
 
         thread = threading.Thread(target=work, name=f"compare-{cid}", daemon=True)
         with self._lock:
@@ -115,6 +123,17 @@ class Jobs:
         """Stop the cluster's worker processes (after :meth:`join`)."""
         if self.cluster is not None:
             self.cluster.close()
+
+    def cancel(self, job_id: str) -> bool:
+        """Ask a running job to stop: its pending runs are cancelled on the cluster, the
+        stored ones stay. False when no such job runs here."""
+        with self._lock:
+            event = self._cancels.get(job_id)
+            status = self._status.get(job_id)
+        if event is None or status is None or status.finished:
+            return False
+        event.set()
+        return True
 
     def status(self, job_id: str) -> JobStatus | None:
         with self._lock:

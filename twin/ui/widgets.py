@@ -8,6 +8,7 @@ from typing import Any
 from dash import dcc, html
 
 from twin.analysis.kpi import KPI_SPECS
+from twin.app.notes import title
 from twin.app.store import ComparisonRecord, RunRecord
 from twin.ui.jobs import JobStatus
 
@@ -43,6 +44,8 @@ def progress_view(status: JobStatus | None, prefix: str) -> html.Div:
         return html.Div(id=f"{prefix}-progress-text")
     if status.error:
         text = f"Failed: {status.error}"
+    elif status.cancelled:
+        text = f"Cancelled after {status.done} of {status.total} simulated days."
     elif status.finished:
         text = f"Done: {status.total} simulated days."
     else:
@@ -107,7 +110,7 @@ def comparison_links(comparisons: Sequence[ComparisonRecord], path: str, kind: s
                 [
                     html.Li(
                         dcc.Link(
-                            f"{c.created:%Y-%m-%d %H:%M} · {c.label} · {len(c.seeds)} seeds "
+                            f"{c.created:%Y-%m-%d %H:%M} · {title(c)} · {len(c.seeds)} seeds "
                             f"({c.status})",
                             href=f"{path}?comparison={c.id}",
                         )

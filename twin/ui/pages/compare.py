@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from twin.app.arms import knob_error
 from twin.app.knobs import KNOBS_BY_NAME
+from twin.app.notes import set_note
 from twin.app.store import ComparisonRecord, StoreError
 from twin.config import ConfigError, Scenario
 from twin.ui import context
@@ -26,13 +27,14 @@ from twin.ui.compare_grid import (
     Cells,
     build_arms,
     check_cells,
+    duplicated,
     idle_cells,
     knob_grid,
     restored,
     shown_of,
 )
 from twin.ui.compare_result import comparison_view
-from twin.ui.guard import whole_number
+from twin.ui.guard import store_id, whole_number
 from twin.ui.jobs import Jobs
 from twin.ui.widgets import comparison_links, control, progress_view
 
@@ -77,13 +79,13 @@ def _controls(files: dict[str, Any], base_name: str, n_arms: int, seeds: int) ->
             ),
             control(
                 "Seeds (simulated days per arm)",
+                # text, not number: a browser hands a number field's bad input over as
+                # nothing ("got None"), and the message must name what was typed
                 dcc.Input(
                     id="compare-seeds",
-                    type="number",
-                    min=1,
-                    max=MAX_SEEDS,
-                    step=1,
-                    value=seeds,
+                    type="text",
+                    inputMode="numeric",
+                    value=str(seeds),
                     style={"width": "80px"},
                 ),
             ),
@@ -155,9 +157,36 @@ def on_setup(base_name: str, n_arms: Any, values: list[Any]) -> html.Table:
         if ctx.triggered_id == "compare-base":
             return knob_grid(base, arms)
         ids = [i["id"] for i in ctx.states_list[0]]
+        if {i["arm"] for i in ids} == set(range(arms)):  # drawn already (a duplicate)
+            raise PreventUpdate
         return knob_grid(base, arms, shown_of(list(zip(ids, values, strict=True))))
     except ConfigError:  # not a choice of the form: a forged request
         raise PreventUpdate from None
+
+
+@callback(
+    Output("compare-n-arms", "value", allow_duplicate=True),
+    Output("compare-grid", "children", allow_duplicate=True),
+    Input({"type": "compare-dup", "arm": ALL}, "n_clicks"),
+    State("compare-base", "value"),
+    State(KNOB, "value"),
+    prevent_initial_call=True,
+)
+def on_duplicate(clicks: list[Any], base_name: str, values: list[Any]) -> tuple[int, Any]:
+    """A new last arm with the clicked arm's settings (as shown, edits included)."""
+    arm = ctx.triggered_id.get("arm") if isinstance(ctx.triggered_id, dict) else None
+    if not isinstance(arm, int) or not ctx.triggered or not ctx.triggered[0].get("value"):
+        raise PreventUpdate  # buttons of a grid just drawn, or a forged arm
+    ids = [i["id"] for i in ctx.states_list[1]]
+    try:
+        shown = shown_of(list(zip(ids, values, strict=True)))
+        n_arms = len({a for a, _ in shown})
+        grid = knob_grid(
+            context.base_scenario(base_name), n_arms + 1, duplicated(shown, arm, n_arms)
+        )
+    except ConfigError:  # full, or not a grid this page draws
+        raise PreventUpdate from None
+    return n_arms + 1, grid
 
 
 def knob_errors(base: Scenario, cells: Cells) -> dict[str, str]:
@@ -290,6 +319,29 @@ def on_done(job: str | None) -> tuple[Any, Any]:
         raise PreventUpdate
     earlier = comparison_links(context.store().comparisons(), "/", "compare")
     return comparison_view(context.store(), job), earlier
+
+
+@callback(
+    Output("compare-note-saved", "children"),
+    Output("compare-title", "children"),
+    Output("compare-earlier", "children", allow_duplicate=True),
+    Input("compare-note-save", "n_clicks"),
+    State("compare-note-target", "data"),
+    State("compare-name", "value"),
+    State("compare-note", "value"),
+    prevent_initial_call=True,
+)
+def on_save_note(_: int, target: Any, name: Any, note: Any) -> tuple[Any, ...]:
+    """The manager's name and note into the store; the title and Earlier list show it."""
+    cid = store_id(target)
+    if cid is None:
+        raise PreventUpdate
+    try:
+        record = set_note(context.store(), cid, name or "", note or "")
+    except (ValueError, StoreError) as exc:
+        return str(exc), dash.no_update, dash.no_update
+    earlier = comparison_links(context.store().comparisons(), "/", "compare")
+    return "Saved.", f"Result: {record.name or record.label}", earlier
 
 
 # registered last: with pages imported by create_app, Dash needs the layout given here

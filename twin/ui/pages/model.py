@@ -4,7 +4,8 @@ Duration predictions (the run's duration model, as the brain asked it, vs the ac
 by job type and by technician experience), ETA errors (``EtaUpdated`` vs the actual
 arrival) and delay-alert precision/recall (``DelayDetected`` vs visits not on time)
 (definitions in :mod:`twin.ui.metrics`). A run whose policy names no duration model shows
-the booked durations, which is what its brain used.
+the booked durations, which is what its brain used. Below, on request, ETA interval coverage
+by lead time and alert precision/recall across the stored runs (:mod:`twin.ui.quality_runs`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import dash
 from dash import Input, Output, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from twin.analysis.quality import HORIZONS, eta_errors, measure
 from twin.app.store import StoreError
@@ -27,6 +29,7 @@ from twin.ui.metrics import (
     has_brain_decisions,
     predicted_durations,
 )
+from twin.ui.quality_runs import MAX_RUNS, quality_table, stored_quality
 from twin.ui.widgets import control, data_attrs, run_dropdown
 
 NO_BRAIN = "No brain decisions in this run: no ETA updates, delay alerts, replans or notices."
@@ -43,6 +46,14 @@ def layout(run: str | None = None, **_: Any) -> html.Div:
             ),
             control("Run", run_dropdown("model-run", context.store().runs(), run)),
             html.Div(id="model-content"),
+            html.H3("Across stored runs"),
+            html.P(
+                f"ETA intervals and delay alerts over the newest {MAX_RUNS} stored runs with "
+                "the brain: one day has few delays to alert, many days tell more.",
+                className="note",
+            ),
+            html.Button("Measure the stored runs", id="model-across-start", className="button"),
+            dcc.Loading(html.Div(id="model-across-view")),
         ]
     )
 
@@ -145,6 +156,20 @@ def durations_section(events: list[Event], scenario: Scenario) -> list[Any]:
 @callback(Output("model-content", "children"), Input("model-run", "value"))
 def on_run(run_id: str | None) -> Any:
     return model_view(run_id)
+
+
+@callback(
+    Output("model-across-view", "children"),
+    Input("model-across-start", "n_clicks"),
+    prevent_initial_call=True,
+)
+def on_across(clicks: Any) -> Any:
+    if not clicks:
+        raise PreventUpdate
+    rows = stored_quality(context.store())
+    if not rows:
+        return html.P("No stored run has brain decisions yet.", className="note")
+    return quality_table(rows)
 
 
 # registered last: with pages imported by create_app, Dash needs the layout given here

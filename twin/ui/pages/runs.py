@@ -17,6 +17,7 @@ import dash
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 from twin.analysis.kpi import KPI_SPECS
+from twin.app.notes import title
 from twin.app.store import ComparisonRecord, RunRecord, RunStore, StoreError
 from twin.config import ConfigError
 from twin.ui import context
@@ -102,7 +103,7 @@ def matches(text: str, *fields: Any) -> bool:
 
 def shown_runs(store: RunStore, text: str, sort: str) -> list[RunRecord]:
     """The runs that match ``text``, in the order ``sort`` names."""
-    labels = {c.id: c.label for c in store.comparisons()}
+    labels = {c.id: f"{title(c)} {c.note}" for c in store.comparisons()}
     runs = [
         r
         for r in store.runs()
@@ -128,10 +129,12 @@ def _comparison_rows(comps: Sequence[ComparisonRecord]) -> list[html.Tr]:
                 html.Td(f"{c.created:%Y-%m-%d %H:%M}"),
                 html.Td(
                     dcc.Link(
-                        c.label,
+                        title(c),
                         href=("/tradeoff" if c.kind == "sweep" else "/") + f"?comparison={c.id}",
+                        title=c.label,
                     )
                 ),
+                html.Td(c.note, className="note"),
                 html.Td(c.kind),
                 html.Td(c.base_scenario),
                 html.Td(str(len(c.arms))),
@@ -185,11 +188,11 @@ def tables(store: RunStore, text: str = "", sort: str = "newest") -> list[Any]:
     comps = [
         c
         for c in store.comparisons()
-        if matches(text, c.id, c.label, c.kind, c.base_scenario, c.status)
+        if matches(text, c.id, c.label, c.name, c.note, c.kind, c.base_scenario, c.status)
     ]
     runs = shown_runs(store, text, sort)
-    labels = {c.id: c.label for c in store.comparisons()}
-    comp_head = ["created", "comparison", "kind", "base", "arms", "seeds", "status", ""]
+    labels = {c.id: title(c) for c in store.comparisons()}
+    comp_head = ["created", "comparison", "note", "kind", "base", "arms", "seeds", "status", ""]
     run_head = [
         "created",
         "comparison",

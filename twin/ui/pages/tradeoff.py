@@ -1,33 +1,33 @@
 """Trade-off page: sweep one or two knobs, see cost against customer satisfaction.
 
-Every combination of knob values is an arm, run on the same seeds. Each arm is one point
-(mean over seeds with 95 % CI bars), coloured by employee satisfaction; the Pareto front
-(arms no other arm beats on both cost and customer satisfaction) is drawn in red. Clicking
-a point opens that arm's first day on the Day page.
+Every combination of knob values is an arm, run on the same seeds; the first combination is
+the reference. Each arm is one point: its paired difference to the reference in cost (x)
+and customer satisfaction (y) with 95 % intervals, coloured by employee satisfaction
+(:mod:`twin.ui.tradeoff_figure`); the Pareto front is drawn in red. Points appear as their
+runs finish (the chart is redrawn whenever the job's count of finished days moves), a
+Cancel button stops the sweep's pending runs on the Dask cluster, and the sweep's id is
+written into the address (``/tradeoff?comparison=ID``) so the page can be shared, reloaded
+or left and found again. Clicking a point opens that arm's first day on the Day page.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 
-from twin.analysis.stats import mean_ci
-from twin.app.arms import sweep_arms
-from twin.app.knobs import KNOBS, KNOBS_BY_NAME
+from twin.app.knobs import KNOBS, KNOBS_BY_PATH
 from twin.app.store import RunStore, StoreError
-from twin.config import ConfigError, Scenario
+from twin.config import ConfigError
 from twin.ui import context
-from twin.ui.figures import TradeoffPoint, tradeoff_scatter
-from twin.ui.guard import whole_number
-from twin.ui.jobs import Jobs
+from twin.ui.guard import store_id
+from twin.ui.sweep import MAX_SEEDS, start_sweep, tradeoff_points
+from twin.ui.tradeoff_figure import tradeoff_scatter
 from twin.ui.widgets import comparison_links, control, progress_view
 
-MAX_ARMS = 16
-MAX_SEEDS = 20
 SWEEPABLE = [k for k in KNOBS if k.kind != "widths"]
 
 
@@ -36,32 +36,42 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
     base = "small" if "small" in files else next(iter(files), "")
     knob_opts = [{"label": k.label, "value": k.name} for k in SWEEPABLE]
     store = context.store()
+    job = store_id(comparison)
+    status = context.jobs().status(job) if job else None
+    running = status is not None and not status.finished
     return html.Div(
         [
             html.H2("Trade-off: cost against satisfaction"),
             html.P(
                 "Sweep one or two policy knobs over a few values; every combination runs on "
-                "the same seeds. Points on the red Pareto front are the sensible choices: "
-                "nothing else is both cheaper and more satisfying. Click a point to open a day.",
+                "the same seeds, and the first combination is the reference every other is "
+                "measured against, seed by seed. Points on the red Pareto front are the "
+                "sensible choices: nothing else is both cheaper and more satisfying. Points "
+                "appear as their days finish. Click a point to open a day.",
                 className="lead",
             ),
-            _controls(files, base, knob_opts),
+            _controls(files, base, knob_opts, running),
             html.Div(id="tradeoff-error", className="error"),
-            dcc.Store(id="tradeoff-job", data=comparison),
-            dcc.Interval(id="tradeoff-poll", interval=400, disabled=True),
-            dcc.Location(id="tradeoff-go", refresh=True),
-            html.Div(id="tradeoff-progress"),
+            dcc.Store(id="tradeoff-job", data=job),
+            dcc.Store(id="tradeoff-shown", data=-1),
+            dcc.Store(id="tradeoff-address"),
+            dcc.Store(id="tradeoff-ended"),
+            dcc.Interval(id="tradeoff-poll", interval=400, disabled=not running),
+            dcc.Store(id="tradeoff-clicked"),
+            html.Div(progress_view(status, "tradeoff") if status else [], id="tradeoff-progress"),
             dcc.Graph(
                 id="tradeoff-graph",
-                figure=sweep_figure(store, comparison) if comparison else _empty(),
+                figure=sweep_figure(store, job) if job else _empty(),
                 config={"displaylogo": False},
             ),
-            comparison_links(store.comparisons(), "/tradeoff", "sweep"),
+            html.Div(
+                comparison_links(store.comparisons(), "/tradeoff", "sweep"), id="tradeoff-earlier"
+            ),
         ]
     )
 
 
-def _controls(files: Any, base: str, knob_opts: list[dict[str, str]]) -> html.Div:
+def _controls(files: Any, base: str, knob_opts: list[dict[str, str]], running: bool) -> html.Div:
     """The sweep's form: base scenario, one or two knobs with their values, seeds, Run."""
     return html.Div(
         [
@@ -108,18 +118,21 @@ def _controls(files: Any, base: str, knob_opts: list[dict[str, str]]) -> html.Di
                 ),
             ),
             control(
-                "Seeds",
+                f"Seeds (1 to {MAX_SEEDS})",
+                # text, not number: a browser hands a number field's bad input over as
+                # nothing, and the message must name what was typed
                 dcc.Input(
                     id="tradeoff-seeds",
-                    type="number",
-                    min=1,
-                    max=MAX_SEEDS,
-                    step=1,
-                    value=3,
+                    type="text",
+                    inputMode="numeric",
+                    value="3",
                     style={"width": "70px"},
                 ),
             ),
-            html.Button("Run sweep", id="tradeoff-start", className="button"),
+            html.Button("Run sweep", id="tradeoff-start", className="button", disabled=running),
+            html.Button(
+                "Cancel", id="tradeoff-cancel", className="button cancel", disabled=not running
+            ),
         ],
         className="controls",
     )
@@ -133,78 +146,31 @@ def _empty() -> go.Figure:
     return fig
 
 
-def parse_values(knob_name: Any, text: Any) -> list[Any]:
-    if not isinstance(knob_name, str) or knob_name not in KNOBS_BY_NAME:
-        raise ConfigError(f"unknown policy knob {knob_name!r}")
-    knob = KNOBS_BY_NAME[knob_name]
-    if not isinstance(text, str | int | float | None) or len(str(text or "")) > 1000:
-        raise ConfigError(f"{knob.path}: give at most {MAX_ARMS} values, separated by commas")
-    parts = [p.strip() for p in str(text or "").split(",") if p.strip()]
-    if not parts:
-        raise ConfigError(f"{knob.path}: give at least one value")
-    if len(parts) > MAX_ARMS:
-        raise ConfigError(f"{knob.path}: {len(parts)} values; give at most {MAX_ARMS}")
-    return [knob.parse(p) for p in parts]
-
-
-def start_sweep(jobs: Jobs, base: Scenario, knobs: list[tuple[Any, Any]], seeds: Any) -> str:
-    grid = {}
-    for name, text in knobs:
-        if name:
-            values = parse_values(name, text)  # ConfigError for a knob the page has not
-            grid[KNOBS_BY_NAME[name].path] = values
-    combinations = math.prod(len(v) for v in grid.values())
-    if combinations > MAX_ARMS:
-        raise ConfigError(f"{combinations} combinations: keep it to {MAX_ARMS} or fewer")
-    arms = sweep_arms(grid)
-    n = whole_number("seeds", seeds, 1, MAX_SEEDS)
-    for arm in arms:
-        arm.scenario(base)  # ConfigError with the field's name
-    label = " × ".join(KNOBS_BY_NAME[n].label for n, _ in knobs if n)
-    return jobs.start(base, arms, list(range(1, n + 1)), kind="sweep", label=label)
-
-
-def tradeoff_points(store: RunStore, comparison_id: str) -> list[TradeoffPoint]:
-    first: dict[str, str] = {}
-    for r in store.runs(comparison_id):
-        if r.arm is not None:
-            first.setdefault(r.arm, r.id)
-    points = []
-    for arm, by_seed in store.kpis_by_arm(comparison_id).items():
-        if not by_seed or arm not in first:
-            continue
-        ks = [by_seed[s] for s in sorted(by_seed)]
-        cost = mean_ci([k.cost_total_eur for k in ks])
-        cust = mean_ci([k.customer_satisfaction for k in ks])
-        emp = mean_ci([k.employee_satisfaction for k in ks])
-        points.append(
-            TradeoffPoint(
-                arm,
-                cost.mean,
-                _hw(cost.half_width),
-                cust.mean,
-                _hw(cust.half_width),
-                emp.mean,
-                first[arm],
-            )
-        )
-    return points
-
-
-def _hw(value: float) -> float:
-    return 0.0 if value != value else value  # NaN (one seed): no bar
-
-
 def sweep_figure(store: RunStore, comparison_id: str) -> go.Figure:
+    """The sweep's chart from what the store holds now (all of it, or the runs so far)."""
     try:
         record = store.comparison(comparison_id)
+        points = tradeoff_points(store, comparison_id)
     except StoreError:
         return _empty()
-    fig = tradeoff_scatter(tradeoff_points(store, comparison_id))
+    if not points:
+        return _empty()
+    reference = record.arm_labels[0]
+    fig = tradeoff_scatter(points, reference)
+    knobs = [
+        KNOBS_BY_PATH[p].label for p in record.arms[0].get("overrides", {}) if p in KNOBS_BY_PATH
+    ]
+    stored = len(store.runs(comparison_id))
+    total = len(record.arms) * len(record.seeds)
+    done = (
+        f"{len(record.seeds)} seeds per arm"
+        if stored >= total
+        else f"{stored} of {total} days so far"
+    )
     fig.update_layout(
         title={
-            "text": f"Cost vs customer satisfaction: {record.label}, "
-            f"{len(record.seeds)} seeds per point"
+            "text": f"Paired differences to {reference}: {done}"
+            f"<br><sup>labels: {' · '.join(knobs)}; {record.status}</sup>"
         }
     )
     return fig
@@ -234,41 +200,103 @@ def on_start(
 
 
 @callback(
-    Output("tradeoff-progress", "children"),
-    Output("tradeoff-graph", "figure"),
-    Output("tradeoff-poll", "disabled", allow_duplicate=True),
-    Input("tradeoff-poll", "n_intervals"),
+    Output("tradeoff-error", "children", allow_duplicate=True),
+    Input("tradeoff-cancel", "n_clicks"),
     State("tradeoff-job", "data"),
     prevent_initial_call=True,
 )
-def on_poll(_: int, job: str | None) -> tuple[Any, Any, bool]:
-    if not job:
-        return html.Div(), dash.no_update, True
-    status = context.jobs().status(job)
-    if status is None or not status.finished:
-        return progress_view(status, "tradeoff"), dash.no_update, False
-    if status.error:
-        return progress_view(status, "tradeoff"), dash.no_update, True
-    return progress_view(status, "tradeoff"), sweep_figure(context.store(), job), True
-
-
-def clicked_run(click: dict[str, Any] | None) -> str | None:
-    """The run id behind a clicked arm point (None for the front line or no click)."""
-    for point in (click or {}).get("points", []):
-        data = point.get("customdata")
-        if isinstance(data, list) and data and isinstance(data[0], str):
-            return data[0]
-    return None
+def on_cancel(_: int, job: Any) -> str:
+    """Stop the sweep: the poll sees it end and says how many days were kept."""
+    ident = store_id(job)
+    if ident is None or not context.jobs().cancel(ident):
+        return "No sweep is running here to cancel."
+    return ""
 
 
 @callback(
-    Output("tradeoff-go", "href"),
+    Output("tradeoff-progress", "children"),
+    Output("tradeoff-poll", "disabled", allow_duplicate=True),
+    Output("tradeoff-shown", "data"),
+    Output("tradeoff-start", "disabled"),
+    Output("tradeoff-cancel", "disabled"),
+    Output("tradeoff-ended", "data"),
+    Input("tradeoff-poll", "n_intervals"),
+    State("tradeoff-job", "data"),
+    State("tradeoff-shown", "data"),
+    prevent_initial_call=True,
+)
+def on_poll(_: int, job: str | None, shown: Any) -> tuple[Any, ...]:
+    """Progress only, each tick: cheap, so that each answer arrives before the next tick
+    asks again (Dash drops an answer overtaken by a newer request of the same callback).
+    The count of finished days changes ``tradeoff-shown``, which redraws the chart."""
+    status = context.jobs().status(job) if job else None
+    nothing = dash.no_update
+    if status is None:
+        return html.Div(), True, nothing, False, True, nothing
+    view = progress_view(status, "tradeoff")
+    count = nothing if status.done == shown else status.done
+    if status.finished:
+        ended = f"{status.comparison_id}:{status.done}"  # a new value: the chart once more
+        return view, True, ended, False, True, status.comparison_id
+    return view, False, count, True, False, nothing
+
+
+@callback(
+    Output("tradeoff-graph", "figure"),
+    Input("tradeoff-shown", "data"),
+    State("tradeoff-job", "data"),
+    prevent_initial_call=True,
+)
+def on_points(_: Any, job: Any) -> go.Figure:
+    """The chart from the store, whenever more days have finished (and at the end)."""
+    cid = store_id(job)
+    if cid is None:
+        raise PreventUpdate
+    return sweep_figure(context.store(), cid)
+
+
+# the sweep goes into the address without a page change (at its start, so leaving and
+# coming back finds it, and again as it ends): the address can be shared or reloaded
+clientside_callback(
+    """function(job, ended) {
+        const want = job ? '?comparison=' + job : null;
+        if (want && window.location.search !== want) {
+            window.history.replaceState(null, '', '/tradeoff' + want);
+        }
+        return job || null;
+    }""",
+    Output("tradeoff-address", "data"),
+    Input("tradeoff-job", "data"),
+    Input("tradeoff-ended", "data"),
+)
+
+
+@callback(
+    Output("tradeoff-earlier", "children"),
+    Input("tradeoff-ended", "data"),
+    prevent_initial_call=True,
+)
+def on_ended(job: Any) -> Any:
+    """The Earlier list again when a sweep ends (it lists the new one)."""
+    if not job:
+        raise PreventUpdate
+    return comparison_links(context.store().comparisons(), "/tradeoff", "sweep")
+
+
+# a click on an arm's point opens its first day; done in the browser, not by a second
+# dcc.Location, which would take the page back to its own address once the sweep's id
+# has been written into it
+clientside_callback(
+    """function(click) {
+        const point = ((click || {}).points || []).find(
+            p => Array.isArray(p.customdata) && typeof p.customdata[0] === 'string');
+        if (point) { window.location.assign('/day?run=' + point.customdata[0]); }
+        return point ? point.customdata[0] : null;
+    }""",
+    Output("tradeoff-clicked", "data"),
     Input("tradeoff-graph", "clickData"),
     prevent_initial_call=True,
 )
-def on_click(click: dict[str, Any] | None) -> Any:
-    run_id = clicked_run(click)
-    return f"/day?run={run_id}" if run_id else dash.no_update
 
 
 # registered last: with pages imported by create_app, Dash needs the layout given here
