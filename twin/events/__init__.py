@@ -1,7 +1,7 @@
 """The event log is the contract between the world, the brain and everything that reads a
 log: the schema (:mod:`twin.events.schema`, one frozen dataclass per event type) and its
-versioned JSONL form (:mod:`twin.events.codec`). Import it as ``from twin import events
-as ev``.
+versioned JSONL form (:mod:`twin.events.codec`), written to and read from files by
+:mod:`twin.events.logfile`. Import it as ``from twin import events as ev``.
 """
 
 from twin.events.codec import (
@@ -9,16 +9,12 @@ from twin.events.codec import (
     format_time,
     from_dict,
     from_json,
-    iter_log,
     parse_time,
-    read_events,
-    read_log,
     to_dict,
     to_json,
     to_lines,
-    write_lines,
-    write_log,
 )
+from twin.events.logfile import iter_log, read_events, read_log, write_lines, write_log
 from twin.events.schema import (
     CHANNELS,
     EVENT_TYPES,
