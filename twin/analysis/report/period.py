@@ -128,6 +128,16 @@ def render_period_report(
     )
 
 
-def write_period_report(path: Path, *args: Any) -> Path:
-    path.write_text(render_period_report(*args), encoding="utf-8")
+def write_period_report(
+    path: Path,
+    title: str,
+    kpis: Mapping[str, Any],
+    days: Sequence[Mapping[str, Any]],
+    requests: Sequence[Request],
+    work_minutes: Mapping[str, Sequence[float]],
+    limit_min: float,
+) -> Path:
+    """Write the period's report to ``path`` (see :func:`render_period_report`)."""
+    text = render_period_report(title, kpis, days, requests, work_minutes, limit_min)
+    path.write_text(text, encoding="utf-8")
     return path

@@ -44,7 +44,3 @@ class Horizon:
                 self.booked[day] = self.booked.get(day, 0) + 1
                 return day
         return NoRoom(f"no room within {self.days} working days")
-
-    def release(self, day: int) -> None:
-        """A visit booked for ``day`` left it (cancelled, or rebooked elsewhere)."""
-        self.booked[day] = max(0, self.booked.get(day, 0) - 1)
