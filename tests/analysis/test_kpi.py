@@ -112,7 +112,7 @@ class DayLog:
 def basic_day() -> DayLog:
     """A on time, B 20 min late, C missed, D cancelled; one technician."""
     log = DayLog().shift("T1", 450, 960, 960)
-    log.visit("A", 480, 720).visit("B", 540, 600).visit("C", 600, 720).visit("D", 600, 720)
+    log.visit("A", 465, 720).visit("B", 540, 600).visit("C", 600, 720).visit("D", 600, 720)
     log.drive("T1", "A", 450, 470, 10).work("T1", "A", 470, 530)
     log.drive("T1", "B", 530, 620, 5).work("T1", "B", 620, 680, "follow_up")
     return log.cancel("D")
@@ -124,9 +124,23 @@ def test_punctuality_lateness_missed_and_cancelled() -> None:
     assert (k.visits_attended, k.visits_late, k.visits_missed, k.visits_cancelled) == (2, 1, 1, 1)
     assert k.punctuality == 0.5
     assert k.late_share == 0.5
+    assert k.early_share == 0.0
     assert k.lateness_mean_min == 10.0
     assert k.lateness_p95_min == pytest.approx(19.0)  # linear between 0 and 20 at 95 %
     assert (k.visits_completed, k.first_time_fix_rate) == (2, 0.5)
+
+
+def test_work_begun_before_the_window_is_early_not_on_time() -> None:
+    """J.D. Power's "arrival within the promised window" counts early and late apart."""
+    log = DayLog().shift("T1", 450, 960, 960)
+    log.visit("A", 480, 720).visit("B", 540, 600).visit("E", 600, 720)
+    log.drive("T1", "A", 450, 470, 10).work("T1", "A", 470, 530)  # begun 10 min early
+    log.drive("T1", "B", 530, 620, 5).work("T1", "B", 620, 680)  # 20 min late
+    log.drive("T1", "E", 680, 700, 5).work("T1", "E", 700, 760)  # on time
+    k = compute_kpis(log.events, SCENARIO)
+    assert (k.punctuality, k.late_share, k.early_share) == (1 / 3, 1 / 3, 1 / 3)
+    a = {o.visit_id: o for o in per_visit_outcomes(log.events, SCENARIO)}["A"]
+    assert a.early and a.status == "on_time"  # arrived in time; began before the window
 
 
 def test_outcomes_per_visit() -> None:

@@ -79,6 +79,7 @@ class VisitOutcome:
     outcome: str | None  # of the first WorkFinished
     x: float | None  # from the request, else the arrival
     y: float | None
+    early: bool = False  # work began before the window, the customer agreeing
 
     @property
     def status(self) -> Literal["on_time", "late", "missed"]:
@@ -128,6 +129,7 @@ class LogIndex:
     rejected: set[str] = field(default_factory=set)
     arrived: dict[str, Arrived] = field(default_factory=dict)  # first arrival
     finished: dict[str, WorkFinished] = field(default_factory=dict)  # first finish
+    started: dict[str, datetime] = field(default_factory=dict)  # first work start
     warned: dict[str, datetime] = field(default_factory=dict)  # first delay notice
     shifts: dict[str, ShiftStarted] = field(default_factory=dict)
     shift_end: dict[str, datetime] = field(default_factory=dict)
@@ -203,6 +205,8 @@ def index_log(events: Iterable[Event]) -> LogIndex:
             ix.rejected.add(ev.visit_id)
         elif isinstance(ev, Arrived) and ev.visit_id is not None:
             ix.arrived.setdefault(ev.visit_id, ev)
+        elif isinstance(ev, WorkStarted):
+            ix.started.setdefault(ev.visit_id, ev.time)
         elif isinstance(ev, WorkFinished):
             ix.finished.setdefault(ev.visit_id, ev)
         elif isinstance(ev, TravelStarted):
@@ -235,6 +239,7 @@ def visit_outcomes(ix: LogIndex, scenario: Scenario) -> list[VisitOutcome]:
             continue
         req, arr, fin = ix.requested.get(vid), ix.arrived.get(vid), ix.finished.get(vid)
         warned_at = ix.warned.get(vid)
+        began = ix.started.get(vid)
         where = req or arr
         out.append(
             VisitOutcome(
@@ -249,6 +254,7 @@ def visit_outcomes(ix: LogIndex, scenario: Scenario) -> list[VisitOutcome]:
                 outcome=fin.outcome if fin else None,
                 x=where.x if where else None,
                 y=where.y if where else None,
+                early=began is not None and began < b.window_start,
             )
         )
     out.sort(key=lambda o: (o.window_start_min, o.visit_id))

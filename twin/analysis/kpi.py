@@ -59,8 +59,9 @@ def _spec(name: str, label: str, unit: str, better: bool | None, definition: str
 
 # Ordered as in reports; names equal the fields of Kpis (a test checks it).
 KPI_SPECS: tuple[KpiSpec, ...] = (
-    _spec("punctuality", "Punctuality", "share", True, "attended visits arrived by window end"),
-    _spec("late_share", "Late share", "share", False, "1 - punctuality"),
+    _spec("punctuality", "Punctuality", "share", True, "attended visits begun within the window"),
+    _spec("late_share", "Late share", "share", False, "attended visits arrived after the window"),
+    _spec("early_share", "Early share", "share", False, "attended visits begun before the window"),
     _spec("lateness_mean_min", "Mean lateness", "min", False, "mean late minutes, attended"),
     _spec("lateness_p95_min", "Lateness p95", "min", False, "95th percentile of late minutes"),
     _spec("visits_booked_today", "Visits today", "count", None, "booked today, not cancelled"),
@@ -116,6 +117,7 @@ class Kpis:
     SPECS: ClassVar[tuple[KpiSpec, ...]] = KPI_SPECS
     punctuality: float
     late_share: float
+    early_share: float
     lateness_mean_min: float
     lateness_p95_min: float
     visits_booked_today: int
@@ -208,7 +210,9 @@ def _visit_kpis(
 ) -> dict[str, Any]:
     """Visits (counts over today's visits unless said otherwise):
 
-    * ``punctuality``: on-time attended / attended; ``late_share``: late attended / attended.
+    * ``punctuality``: attended within the window / attended (J.D. Power's "arrival within
+      the promised window": neither late nor begun early); ``late_share``: late attended /
+      attended; ``early_share``: begun before the window (the customer agreeing) / attended.
     * ``lateness_mean_min`` / ``lateness_p95_min``: mean / 95th percentile (numpy, linear) of
       late minutes over attended visits (on-time visits count as 0).
     * ``visits_booked_today``, ``visits_attended``, ``visits_late``, ``visits_missed``.
@@ -225,12 +229,14 @@ def _visit_kpis(
     attended = [o for o in outcomes if o.arrival_min is not None]
     late = [o.late_min for o in attended]
     n_late = sum(1 for m in late if m > 0)
+    n_early = sum(1 for o in attended if o.early)
     outcome = Counter(o.outcome for o in outcomes)
     completed = outcome["fixed"] + outcome["follow_up"]
     today = scenario.date
     return {
-        "punctuality": _share(len(attended) - n_late, len(attended)),
+        "punctuality": _share(len(attended) - n_late - n_early, len(attended)),
         "late_share": _share(n_late, len(attended)),
+        "early_share": _share(n_early, len(attended)),
         "lateness_mean_min": _mean(late),
         "lateness_p95_min": float(np.percentile(late, 95)) if late else 0.0,
         "visits_booked_today": len(outcomes),

@@ -17,6 +17,7 @@ re-derived where they are shares (punctuality over all attended visits of the pe
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,8 @@ PERIOD_ROWS: tuple[tuple[str, str, str], ...] = (
     ("time_to_service_p90_days", "Time to service (p90)", "{}"),
     ("faults_fixed_within_1_day", "Faults fixed within one working day", "{:.1%}"),
     ("punctuality", "On time (attended visits)", "{:.1%}"),
+    ("early_share", "Begun early, the customer agreeing", "{:.1%}"),
+    ("late_share", "Late (attended visits)", "{:.1%}"),
     ("missed_share", "Missed (booked visits)", "{:.1%}"),
     ("moved_share", "Moved by the company, with notice", "{:.1%}"),
     ("visits_per_technician_day", "Visits per technician-day", "{:.2f}"),
@@ -46,6 +49,7 @@ PERIOD_ROWS: tuple[tuple[str, str, str], ...] = (
     ("work_hours_average_max", "Highest average working day (h)", "{:.2f}"),
     ("technicians_over_average", "Technicians over the 8-hour average", "{:,d}"),
     ("shifts_over_10h", "Shifts over 10 hours", "{:,d}"),
+    ("work_hours_per_werktag_max", "Highest average per Werktag, Mon-Sat (h)", "{:.2f}"),
     ("cost_total_eur", "Total cost (EUR)", "{:,.0f}"),
 )
 
@@ -110,8 +114,13 @@ def _pooled(days: Sequence[Mapping[str, float]], break_hours: float) -> dict[str
     def mean(k: str) -> float:
         return statistics.fmean(d.get(k, 0.0) for d in days) if days else 0.0
 
+    early = sum(d.get("early_share", 0.0) * d.get("visits_attended", 0.0) for d in days)
     return {
-        "punctuality": _share(tot["visits_attended"] - tot["visits_late"], tot["visits_attended"]),
+        "punctuality": _share(
+            tot["visits_attended"] - tot["visits_late"] - early, tot["visits_attended"]
+        ),
+        "early_share": _share(early, tot["visits_attended"]),
+        "late_share": _share(tot["visits_late"], tot["visits_attended"]),
         "missed_share": _share(tot["visits_missed"], tot["visits_booked_today"]),
         "moved_share": _share(tot["visits_deferred"], tot["visits_booked_today"]),
         "driving_share": _share(tot["travel_hours"], tot["shift_hours"]),
@@ -139,13 +148,15 @@ def period_kpis(
     average_limit_min: float,
     backlog: Sequence[int],
     break_min: float = 0.0,
+    werktage: int | None = None,
 ) -> dict[str, Any]:
     """The period's KPIs from its requests, its days' KPIs and its working time.
 
     ``work_minutes``: per technician, minutes worked on each day they worked;
     ``technician_days``: shifts worked in all (each with a break of ``break_min``);
     ``backlog``: requests overdue at each day's end (pending although the day they asked
-    for has come).
+    for has come); ``werktage``: the Working Hours Act's working days (Monday to Saturday)
+    of the weeks the period covers (:func:`werktage`; default: the period's days).
     """
     reqs = list(requests.values())
     in_period = [r for r in reqs if r.made_day >= 0 and r.kind == "new"]
@@ -184,6 +195,18 @@ def period_kpis(
         "work_hours_average_max": max(averages.values(), default=0.0) / 60,
         "technicians_over_average": sum(1 for a in averages.values() if a > average_limit_min),
         "shifts_over_10h": sum(1 for m in work_minutes.values() for x in m if x > 600),
+        # ArbZG § 3: on average at most 8 hours per Werktag (Monday to Saturday)
+        "work_hours_per_werktag_max": max((sum(m) for m in work_minutes.values()), default=0.0)
+        / 60
+        / (werktage or len(days) or 1),
     }
     out.update(pooled)
     return out
+
+
+def werktage(first: dt.date, last: dt.date) -> int:
+    """The Working Hours Act's working days (Monday to Saturday) from ``first`` to the
+    Saturday that ends the week of ``last``: the weeks a period covers, whole."""
+    end = last + dt.timedelta(days=(5 - last.weekday()) % 7)
+    days = (end - first).days + 1
+    return sum(1 for i in range(days) if (first + dt.timedelta(days=i)).weekday() < 6)

@@ -20,6 +20,7 @@ from twin.analysis.kpi import Kpis
 WEIGHTS: dict[str, str] = {
     "punctuality": "visits_attended",
     "late_share": "visits_attended",
+    "early_share": "visits_attended",
     "lateness_mean_min": "visits_attended",
     "first_time_fix_rate": "visits_completed",
     "emergency_response_mean_min": "emergencies",

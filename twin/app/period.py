@@ -36,7 +36,7 @@ from twin import events as ev
 from twin.analysis.daylog import read_day
 from twin.analysis.fates import DONE, Fate, visit_fates
 from twin.analysis.kpi import Kpis, compute_kpis
-from twin.analysis.period import Request, period_kpis
+from twin.analysis.period import Request, period_kpis, werktage
 from twin.analysis.period_kpis import pool_kpis
 from twin.app.run import simulate, write_outputs
 from twin.app.wiring import build_brain, company_links, dispatcher_factory
@@ -349,6 +349,7 @@ def run_period(
             p.average_work_min,
             period.backlog,
             scenario.workforce.break_min,
+            werktage(period.date(0), period.date(days - 1)),
         )
         kpis["warnings"] = list(period.warnings)
         if folder is not None:

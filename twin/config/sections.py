@@ -169,6 +169,10 @@ class Demand(_Model):
     # customers who take the best-ranked offer (no wider than their wish) rather than insist
     # on their own window, when the desk grades offers (policy.window_choice; assumed)
     offer_acceptance: float = Field(default=0.6, ge=0, le=1)
+    # a technician early at a site calls ahead; customers who agree let work begin before
+    # the window (J.D. Power 2018: 5 % of visits early); 0 = always wait for the window
+    early_start_share: float = Field(default=0.0, ge=0, le=1)
+    early_start_max_min: float = Field(default=60.0, ge=0, le=24 * 60)
 
     @model_validator(mode="after")
     def _jobs(self) -> Demand:

@@ -54,6 +54,15 @@ def rehome(world: Office, tid: str, orphans: Sequence[str], reason: str) -> None
             world.move_to_another_day(vid, f"moved to another day: {tid} {reason}")
 
 
+def day_over(world: Office, tid: str, x: float, y: float) -> None:
+    """``tid`` has no time left today (at ``x, y``): off duty, and the rest of their route
+    goes to colleagues or to another day."""
+    route = world.routes[tid]
+    st = replace(world.status[tid], x=x, y=y, free_at=world.env.now, available=False)
+    world.status[tid], world.routes[tid] = st, ()
+    rehome(world, tid, route, "no time left today")
+
+
 def unavailable(world: Office, tid: str, at: float, reason: str) -> Any:
     """SimPy process: at ``at``, ``tid`` is off for the rest of the day."""
     yield world.env.timeout(max(0.0, at - world.env.now))

@@ -15,7 +15,8 @@ import numpy as np
 
 # "outside": the hidden truth of visits booked from outside (twin.sim.outside); a period's
 # (twin.app.period) "arrivals" and "rota", and per visit "rebook" (twin.sim.arrivals) and
-# "choice" (which offer a customer takes, twin.sim.booking)
+# "choice" (which offer a customer takes, twin.sim.booking), "early" (whether a customer
+# lets work begin before the window, twin.sim.technician)
 SUBSYSTEMS = (
     "workforce",
     "absence",
@@ -26,6 +27,7 @@ SUBSYSTEMS = (
     "rota",
     "rebook",
     "choice",
+    "early",
 )
 
 

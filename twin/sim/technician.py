@@ -21,11 +21,13 @@ from twin.config import Scenario
 from twin.models.routing.plan import BreakRule, VisitTask
 from twin.models.routing.travel import TravelModel
 from twin.sim.departures import Departures
+from twin.sim.office import Office, day_over
+from twin.sim.rng import keyed
 from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile
 
 
-class Workplace(Protocol):
+class Workplace(Office, Protocol):
     """What a technician's day needs of the world (``twin.sim.World`` is one): the clock
     and the truth of the visits, and the moves that change the shared state."""
 
@@ -92,10 +94,12 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
             world.emit(ev.BreakEnded, technician_id=tid)
             break_taken = True
         vid = world.take_next(tid, x, y)
-        if vid is None:
-            if env.now >= spec.shift_end or not world.is_available(tid):
+        if vid is None:  # wait for work here, but leave in time for the legal day
+            due = brk.length_min if not break_taken else 0.0
+            until = min(spec.shift_end, _legal_stop(world, tid, x, y, due))
+            if env.now >= until or not world.is_available(tid):
                 break
-            yield world.wake_event(tid) | env.timeout(spec.shift_end - env.now)
+            yield world.wake_event(tid) | env.timeout(until - env.now)
             continue
         visit = world.visit_specs[vid]
         dist = world.travel.distance_km(x, y, visit.x, visit.y)
@@ -121,7 +125,7 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
             world.release(tid, vid)
             continue
         task = world.tasks[vid]
-        if env.now < task.window_start:
+        if env.now < task.window_start and not _starts_early(world, vid, task.window_start):
             yield env.timeout(task.window_start - env.now)
         if not world.customer_home(vid):
             yield env.timeout(ABSENT_WAIT_MIN)
@@ -131,7 +135,7 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         world.emit(ev.WorkStarted, technician_id=tid, visit_id=vid)
         world.set_working(tid, vid)
         duration = world.true_duration(vid, tid)
-        stop = _legal_stop(world, tid, x, y)
+        stop = _legal_stop(world, tid, x, y, brk.length_min if not break_taken else 0.0)
         cut = env.now + duration > stop  # the job would break the legal day: come back
         yield env.timeout(max(0.0, stop - env.now) if cut else duration)
         fixed = visit.u_fix < world.scenario.demand.first_time_fix
@@ -143,6 +147,9 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         )
         world.release(tid, vid)
         world.after_visit(tid, vid, arrival)
+        if cut:  # the legal day is over: the rest of the route goes back to the office
+            day_over(world, tid, x, y)
+            break
     yield from _drive_home(world, tid, x, y)
     world.end_shift(tid)
 
@@ -154,19 +161,35 @@ def _wait_to_leave(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         yield world.wake_event(tid) | env.timeout(at - env.now)
 
 
+def _starts_early(world: Workplace, vid: str, window_start: float) -> bool:
+    """Early at the site, the technician calls ahead: may the work begin now? The
+    customer's answer comes from their own keyed draw, so policies share it."""
+    d = world.scenario.demand
+    if d.early_start_share <= 0 or window_start - world.env.now > d.early_start_max_min:
+        return False
+    return bool(keyed(world.scenario.seed, "early", vid).random() < d.early_start_share)
+
+
 LEGAL_MARGIN = 1.5  # the drive home may take this much longer than expected ...
 LEGAL_SLACK_MIN = 5.0  # ... plus this
 
 
-def _legal_stop(world: Workplace, tid: str, x: float, y: float) -> float:
+def _legal_stop(world: Workplace, tid: str, x: float, y: float, break_due: float) -> float:
     """When work on site must stop so that the drive home still ends within the legal
     working day (``workforce.max_work_min`` of work plus the break after the shift start,
     the Working Hours Act's ten hours): a job that would run longer is left for a
-    follow-up visit."""
-    wf, spec = world.scenario.workforce, world.profiles[tid].spec
+    follow-up visit. The drive home is priced at the hour it starts and as slow as a
+    traffic incident could make it, since one may begin while the work goes on; a break
+    not yet taken (``break_due`` minutes) is still to come before the drive."""
+    sc = world.scenario
+    wf, t, spec = sc.workforce, sc.traffic, world.profiles[tid].spec
     end = spec.shift_start + wf.max_work_min + wf.break_min
-    home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, world.env.now)
-    return end - LEGAL_MARGIN * home - LEGAL_SLACK_MIN  # the drive home is itself uncertain
+    margin = max(LEGAL_MARGIN, 1 / t.incident_factor_min if t.incidents_per_day > 0 else 0.0)
+    stop = end
+    for _ in range(2):  # evening traffic: price the drive at the stop, found by iterating
+        home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, stop)
+        stop = end - break_due - margin * home - LEGAL_SLACK_MIN
+    return stop
 
 
 def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any, Any, None]:

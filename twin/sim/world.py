@@ -32,7 +32,7 @@ from twin.sim.day_input import DayInput
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
 from twin.sim.gps import pings
-from twin.sim.office import rehome, unavailable
+from twin.sim.office import day_over, unavailable
 from twin.sim.rating import will_rate
 from twin.sim.recorder import Recorder
 from twin.sim.rng import stream
@@ -329,10 +329,8 @@ class World:
         back = self.travel.travel_min(
             task.x, task.y, spec.home_x, spec.home_y, start + task.duration_min
         )
-        if start + task.duration_min + back > spec.max_end:  # nothing more fits today:
-            st = replace(self.status[tid], x=x, y=y, free_at=self.now, available=False)
-            self.status[tid], self.routes[tid] = st, ()
-            rehome(self, tid, route, "no time left today")
+        if start + task.duration_min + back > spec.max_end:  # nothing more fits today
+            day_over(self, tid, x, y)
             return None
         self.routes[tid] = route[1:]
         self.committed[tid] = vid
