@@ -99,8 +99,23 @@ def test_predict_table_is_the_batch_prediction(model: DurationModel) -> None:
     assert table[("T001", "repair")] == one
 
 
-def test_unknown_technician_gets_the_experience_level_effect(model: DurationModel) -> None:
+@pytest.fixture(scope="module")
+def crew_model(town: Scenario) -> DurationModel:
+    """A model from a crew large enough that each (job type, level) quantile group has
+    its own residuals (``min_group``): the small town's two juniors have too few, and the
+    model then gives every level of a job the job's spread."""
+    crew = town.with_overrides(**{"workforce.technicians": 24})
+    return DurationModel.fit(simulate_history(crew, 20, first_seed=300))
+
+
+def test_unknown_technician_gets_the_experience_level_effect(
+    model: DurationModel, crew_model: DurationModel
+) -> None:
     junior, senior = model.predict(
+        [DurationQuery("new-1", "repair", "junior"), DurationQuery("new-2", "repair", "senior")]
+    )
+    assert junior.p50 > senior.p50 * 1.15  # true ratio 1.25 / 0.9
+    junior, senior = crew_model.predict(
         [DurationQuery("new-1", "repair", "junior"), DurationQuery("new-2", "repair", "senior")]
     )
     assert junior.p50 > senior.p50 * 1.15  # true ratio 1.25 / 0.9
