@@ -24,13 +24,13 @@ title = "A sick technician and a call"
 difficulty = 2
 scenario = "{scenario}"
 seed = 5
-goals = ["Answer the call", "Re-plan T002's visits"]
+goals = ["Answer the call", "Re-plan T001's visits"]
 
 [[disturbance]]
 at = "08:40"
 kind = "sick"
-technicians = ["T002"]
-note = "T002 calls in sick."
+technicians = ["T001"]
+note = "T001 calls in sick."
 
 [[disturbance]]
 at = "09:05"
@@ -109,6 +109,13 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
             "POST", "/dispatch/move", {"visit_id": "V999", "technician_id": other["id"]}
         )
         assert refused.status_code == 409 and "not open" in refused.json()["reason"]
+        orphan = next(q for q in after["queue"] if q["kind"] == "unassigned")
+        applied = orphan["apply"]  # the planner's place for a sick colleague's visit
+        assert (
+            applied["path"] == "/dispatch/move"
+            and applied["body"]["visit_id"] == orphan["visit_id"]
+        )
+        assert f"give it to {applied['body']['technician_id']} " in orphan["suggestion"]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
@@ -121,6 +128,11 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
             assert page.inner_text("#title") == "A sick technician and a call"
             assert page.locator("#map rect").count() == len(desk["technicians"])
             assert "absence" in page.inner_text("#queue")
+            page.click(f"#queue .unassigned[data-i='{after['queue'].index(orphan)}'] button.apply")
+            page.wait_for_function(
+                "(t) => document.getElementById('answer').textContent.includes(t)",
+                arg=f"moved {orphan['visit_id']}",
+            )
             page.screenshot(path=str(tmp_path / "desk.png"))
             browser.close()
         assert errors == []
@@ -136,8 +148,15 @@ def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
     assert f"move {vid} to {other['id']}" in done.stdout
     assert "book" in done.stdout  # the answered call, priced both ways
     brief = json.loads((served.state / "debrief.json").read_text())
-    assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 2
+    assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 3
+    journal = [json.loads(x) for x in (served.state / "requests.jsonl").read_text().splitlines()]
+    by_hand = [e for e in journal if e.get("by") == "trainee"]  # the applied suggestion too
+    assert {k: by_hand[-1][k] for k in ("kind", *applied["body"])} == {
+        "kind": "move",
+        **applied["body"],
+    }
+    assert brief["decisions"][-1]["what"].startswith(f"move {orphan['visit_id']} to ")
     stored = debriefs(RunStore(tmp_path / "store.duckdb"), "test-exercise")
     assert [(d.trainee, round(d.score, 1)) for d in stored] == [("state", brief["score"])]
     log = [json.loads(x) for x in (served.out / "events.jsonl").read_text().splitlines()]
-    assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T002" for e in log)
+    assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T001" for e in log)

@@ -70,7 +70,8 @@ def _parts(trainee: Kpis, auto: Kpis) -> dict[str, float]:
     }
 
 
-def _play(served: Served, tmp_path: Path) -> None:
+def _play(served: Served, tmp_path: Path) -> list[list[str]]:
+    """Plays the exercise; returns the priced timeline's rows as the desk shows them."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -109,14 +110,20 @@ def _play(served: Served, tmp_path: Path) -> None:
         page.click("#queue .call")
         page.wait_for_selector("#call .offer")
         answer_after("#call .offer >> nth=0", "booked")
-        page.click("text=Debrief")
-        page.wait_for_function(
-            "document.getElementById('debrief').textContent.includes('Score')", timeout=60_000
+        page.click("#do-timeline")  # the debrief with each decision priced
+        page.wait_for_selector("#timeline", timeout=120_000)
+        assert "Score" in page.inner_text("#debrief")
+        bars = page.locator("#timeline-chart rect.cost").count()
+        rows = page.eval_on_selector_all(
+            "#timeline tr",
+            "(trs) => trs.slice(1).map((tr) => [...tr.cells].map((c) => c.innerText))",
         )
         page.screenshot(path=str(tmp_path / "desk.png"))
         browser.close()
     refused = [e for e in errors if "409 (Conflict)" in e]  # the refused action's answer
     assert len(refused) == 1 and len(errors) == 1, errors
+    assert bars == len(rows) == 3
+    return rows
 
 
 def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
@@ -132,7 +139,7 @@ def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
             "POST", "/dispatch/make-room", {"visit_id": "A0009", "give_way": "V001"}
         )
         assert unknown.status_code == 409 and "A0009 is no emergency waiting" in unknown.text
-        _play(served, tmp_path)
+        timeline = _play(served, tmp_path)
         assert served.finish() == 0
     finally:
         served.stop()
@@ -145,7 +152,7 @@ def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
         ("move", "moved"),
     ]  # the call's booking came through the booking API
     cmd = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
-           "train", "--debrief", str(served.state), "--no-store"]  # fmt: skip
+           "train", "--debrief", str(served.state), "--effects", "--no-store"]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     brief = json.loads((served.state / "debrief.json").read_text())
@@ -168,3 +175,14 @@ def test_a_trainee_plays_an_exercise_in_the_browser(tmp_path: Path) -> None:
     assert brief["parts"] == {k: round(v, 2) for k, v in parts.items()}
     assert brief["score"] == round(100 + sum(parts.values()), 1)
     assert brief["unanswered_calls"] == 0
+    # the desk's timeline (priced at 09:45) is the debrief's at the day's end: a decision is
+    # priced by the day continued from it, whatever the trainee did later
+    assert [[r[0], r[1], r[3]] for r in timeline] == [
+        [f"{int(d['minute']) // 60:02d}:{int(d['minute']) % 60:02d}", d["what"], d["instead"]]
+        for d in brief["decisions"]
+    ]
+    for r, d in zip(timeline, brief["decisions"], strict=True):  # shown rounded to 0 or 1 digit
+        for cell, name, digits in ((r[4], "cost_eur", 0), (r[5], "late", 0), (r[6], "km", 1),
+                                   (r[7], "points", 1)):  # fmt: skip
+            assert abs(float(cell) - d[name]) <= 0.5 * 10**-digits + 1e-9, (name, cell, d)
+    assert [d["kind"] for d in brief["decisions"]] == ["accept", "move", "book"]
