@@ -76,12 +76,21 @@ def _branch(session: Session, entries: list[dict[str, Any]]) -> Kpis:
         return compute_kpis(branch.day.world.log, branch.day.scenario)
 
 
+def autopilot_kpis(session: Session) -> Kpis:
+    """The KPIs of the autopilot's day of ``session``'s exercise."""
+    return compute_kpis(autopilot_day(session.exercise).world.log, session.day.scenario)
+
+
 def debrief(
-    session: Session, effects: bool = True, progress: Callable[[int, int], None] | None = None
+    session: Session,
+    effects: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    autopilot: Kpis | None = None,
 ) -> Debrief:
     """The session's debrief (at the end of its day, or at any time: the trainee's day so
-    far is run to its end with the script only, as the autopilot's is)."""
-    auto = compute_kpis(autopilot_day(session.exercise).world.log, session.day.scenario)
+    far is run to its end with the script only, as the autopilot's is); ``autopilot``: the
+    KPIs of the exercise's autopilot day, if known already (:func:`autopilot_kpis`)."""
+    auto = autopilot if autopilot is not None else autopilot_kpis(session)
     entries = list(session.day.journal.entries())
     if session.day.over:
         trainee = compute_kpis(session.day.world.log, session.day.scenario)
