@@ -13,9 +13,14 @@ emergency waiting is accepted where the planner places it, a call gets the plann
 window, visits without a technician are re-planned by the dispatcher, a planned visit stays
 where it is). The difference of the two continued days (trainee's minus autopilot's) in
 total cost, late visits and km is what the decision cost (negative: saved), and the trainee's
-continued day scored against the autopilot's (:mod:`.score`) the points it won or lost: a
-refused emergency may save driving and still lose points. A decision the same as the
-autopilot's costs exactly 0.
+continued day scored against the autopilot's (:mod:`.score`) the points it won or lost (the
+score also weighs what costs no money: emergencies in target, satisfaction). A decision the
+same as the autopilot's costs exactly 0.
+
+This is :mod:`twin.app.counterfactual`'s idea (continue a day from a moment with another
+decision on the same random numbers) for a served day: there the production world is
+rebuilt and a plan applied at its time; here the trainee's journal is replayed to the
+moment, which rebuilds the day exactly (as a resumed session does).
 """
 
 from __future__ import annotations
@@ -90,10 +95,10 @@ def unassigned(day: LiveDay) -> list[str]:
 
 def hand_over(session: Session, policy: Policy) -> dict[str, str]:
     """The autopilot takes the day from now, as its own day would have it: waiting
-        emergencies accepted where the planner places them, waiting calls booked in the
-        planner's best window, visits without a technician re-planned by the dispatcher (those
-        with no place moved to another day), and from here on the brain repairs and defers
-        under ``policy``, later calls and emergencies are booked at once. Returns what it did,
+    emergencies accepted where the planner places them, waiting calls booked in the
+    planner's best window, visits without a technician re-planned by the dispatcher (those
+    with no place moved to another day); from here on the brain repairs and defers under
+    ``policy``, and later calls and emergencies are booked at once. Returns what it did,
     by visit."""
     day, world = session.day, session.day.world
     session.autopilot = True
