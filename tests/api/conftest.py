@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.served import Served
+from tests.api.training_day import TrainingDay, play
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +18,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def training_day(tmp_path_factory: pytest.TempPathFactory) -> TrainingDay:
+    """One training day played for test_training.py and test_training_browser.py."""
+    return play(tmp_path_factory.mktemp("training"))
 
 
 def token_of(link: str) -> str:

@@ -5,41 +5,16 @@ desk page in Chromium, and the debrief against the autopilot with each decision 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.api.served import KEY, ROOT, Served, job
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.api.served import ROOT
+from tests.api.training_day import TrainingDay
 from twin.app.store import RunStore
 from twin.app.training.exercise import load_exercise
 from twin.app.training.stored import debriefs
 from twin.config import ConfigError
-
-EXERCISE = """
-name = "test-exercise"
-title = "A sick technician and a call"
-difficulty = 2
-scenario = "{scenario}"
-seed = 5
-goals = ["Answer the call", "Re-plan T002's visits"]
-
-[[disturbance]]
-at = "08:40"
-kind = "sick"
-technicians = ["T002"]
-note = "T002 calls in sick."
-
-[[disturbance]]
-at = "09:05"
-kind = "call"
-customer_id = "C-CALLER"
-x = 4.0
-y = 6.0
-note = "A customer asks for a repair today."
-"""
 
 
 def test_shipped_exercises_load_and_bad_ones_are_refused(tmp_path: Path) -> None:
@@ -62,82 +37,49 @@ def test_assistance_levels_are_checked(tmp_path: Path) -> None:
     assert Session(exercise, tmp_path / "a", assistance="autopilot").autopilot
 
 
-def test_a_session_from_desk_to_debrief(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    served = Served(tmp_path)  # writes the scenario the exercise names
-    exercise = tmp_path / "exercise.toml"
-    exercise.write_text(EXERCISE.format(scenario=served.scenario))
-    served = Served(tmp_path, exercise=exercise).start("--paused")
-    try:
-        served.run_until("09:20")
-        desk = served.api("GET", "/desk").json()
-        kinds = {q["kind"] for q in desk["queue"]}
-        assert {"call", "absence"} <= kinds, desk["queue"]
-        call = next(q for q in desk["queue"] if q["kind"] == "call")
-        assert desk["assistance"] == "suggest" and call["suggestion"]
-        offers = served.api(
-            "POST",
-            "/offers",
-            {"channel": "call_centre", "job": job(customer_id="C-CALLER", x=4.0, y=6.0)},
-        ).json()["offers"]
-        start, end = offers[0]["local"].split("–")
-        body = {
-            "channel": "call_centre",
-            "call_id": call["call_id"],
-            "window_start": start,
-            "window_end": end,
-            "job": job(customer_id="C-CALLER", x=4.0, y=6.0),
-        }
-        assert served.api("POST", "/bookings", body).status_code == 201
-        assert not any(q["kind"] == "call" for q in served.api("GET", "/desk").json()["queue"])
-        tech = next(t for t in desk["technicians"] if t["available"] and t["route"])
-        other = next(t for t in desk["technicians"] if t["available"] and t["id"] != tech["id"])
-        vid = tech["route"][-1]["visit_id"]
-        moved = served.api(
-            "POST", "/dispatch/move", {"visit_id": vid, "technician_id": other["id"], "position": 0}
-        )
-        assert moved.status_code == 200, moved.text
-        after = served.api("GET", "/desk").json()
-        assert vid in [
-            s["visit_id"]
-            for t in after["technicians"]
-            if t["id"] == other["id"]
-            for s in t["route"]
-        ]
-        refused = served.api(
-            "POST", "/dispatch/move", {"visit_id": "V999", "technician_id": other["id"]}
-        )
-        assert refused.status_code == 409 and "not open" in refused.json()["reason"]
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.goto(f"{served.base}/desk")
-            page.fill("#key", KEY)
-            page.dispatch_event("#key", "change")
-            page.wait_for_selector("#nowline", state="attached")
-            assert page.inner_text("#title") == "A sick technician and a call"
-            assert page.locator("#map rect").count() == len(desk["technicians"])
-            assert "absence" in page.inner_text("#queue")
-            page.screenshot(path=str(tmp_path / "desk.png"))
-            browser.close()
-        assert errors == []
-        assert served.finish() == 0
-    finally:
-        served.stop()
-    cmd = [sys.executable, "-c", "import sys; from twin.cli import main; sys.exit(main())",
-           "train", "--debrief", str(served.state), "--effects",
-           "--store", str(tmp_path / "store.duckdb")]  # fmt: skip
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
+def test_a_session_from_desk_to_debrief(training_day: TrainingDay) -> None:
+    """The day of :mod:`tests.api.training_day` at 09:20 (suggestions on), through the
+    API and the desk page, then debriefed by the CLI with each decision priced."""
+    seen, served = training_day.seen, training_day.served
+    desk = seen["desk"]
+    kinds = {q["kind"] for q in desk["queue"]}
+    assert {"call", "absence"} <= kinds, desk["queue"]
+    call = seen["call"]
+    assert desk["assistance"] == "suggest" and call["suggestion"]
+    assert seen["booked"].status_code == 201
+    assert not any(q.get("call_id") == call["call_id"] for q in seen["queue after booking"])
+    vid, other = seen["moved visit"], seen["other"]
+    assert seen["moved"].status_code == 200, seen["moved"].text
+    assert vid in [
+        s["visit_id"] for t in seen["after"]["technicians"] if t["id"] == other["id"]
+        for s in t["route"]
+    ]  # fmt: skip
+    refused = seen["refused move"]
+    assert refused.status_code == 409 and "not open" in refused.json()["reason"]
+    orphan = seen["orphan"]
+    applied = orphan["apply"]  # the planner's place for a sick colleague's visit
+    assert applied["path"] == "/dispatch/move" and applied["body"]["visit_id"] == orphan["visit_id"]
+    assert f"give it to {applied['body']['technician_id']} " in orphan["suggestion"]
+    assert seen["title"] == "A sick technician, two calls and an emergency"
+    assert seen["map squares"] == len(desk["technicians"])
+    assert "absence" in seen["queue text"]
+    assert seen["applied"].startswith(f"moved {orphan['visit_id']}")
+    assert seen["finished"] == 0
+    done = training_day.cli
+    assert done is not None and done.returncode == 0, done and done.stdout + done.stderr
     assert "score" in done.stdout and "autopilot" in done.stdout
     assert f"move {vid} to {other['id']}" in done.stdout
     assert "book" in done.stdout  # the answered call, priced both ways
     brief = json.loads((served.state / "debrief.json").read_text())
-    assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 2
-    stored = debriefs(RunStore(tmp_path / "store.duckdb"), "test-exercise")
+    assert brief["exercise"] == "test-exercise" and len(brief["decisions"]) == 6
+    journal = [json.loads(x) for x in (served.state / "requests.jsonl").read_text().splitlines()]
+    by_hand = [e for e in journal if e.get("by") == "trainee"]  # a move, V999, the applied
+    assert (
+        by_hand[2]["kind"] == "move"
+        and {k: by_hand[2][k] for k in applied["body"]} == applied["body"]
+    )
+    assert brief["decisions"][2]["what"].startswith(f"move {orphan['visit_id']} to ")
+    stored = debriefs(RunStore(served.tmp / "store.duckdb"), "test-exercise")
     assert [(d.trainee, round(d.score, 1)) for d in stored] == [("state", brief["score"])]
     log = [json.loads(x) for x in (served.out / "events.jsonl").read_text().splitlines()]
-    assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T002" for e in log)
+    assert any(e["type"] == "technician_unavailable" and e["technician_id"] == "T001" for e in log)

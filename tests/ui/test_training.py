@@ -1,10 +1,12 @@
 """The Training page in Chromium: the shipped exercises, a session started (the desk's
-server answers with the key the page shows), and the trainer's view of stored debriefs,
-side by side with their score parts as a chart."""
+server answers with the key the page shows), the trainer's live view of a session's
+trainees while their days run, and the trainer's view of stored debriefs, side by side
+with their score parts and each priced decision as a table and a chart."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import time
@@ -16,9 +18,11 @@ import pytest
 from tests.api.served import SERVED_TOML
 from tests.ui.conftest import ROOT, Cockpit, shot
 from twin.app.training.debrief import debrief
-from twin.app.training.exercise import Exercise
+from twin.app.training.exercise import Exercise, load_exercise
 from twin.app.training.session import Session
 from twin.app.training.stored import add_debrief
+from twin.app.training.timeline import unassigned
+from twin.app.training.trainer import live_trainees
 
 
 def test_exercises_are_listed_and_debriefs_explained(page, cockpit: Cockpit) -> None:  # type: ignore[no-untyped-def]
@@ -64,9 +68,28 @@ def test_a_session_starts_from_the_page(page, cockpit: Cockpit) -> None:  # type
             os.waitpid(pid, 0)
 
 
+def _to(session: Session, minute: float) -> None:
+    while session.day.now < minute and session.day.tick():
+        pass
+
+
+def _move_an_orphan(session: Session) -> None:
+    """At 09:00, the first of the sick T001's visits to a colleague with the skill."""
+    _to(session, 9 * 60)
+    world = session.day.world
+    vid = unassigned(session.day)[0]
+    tid = next(t for t, s in sorted(world.specs.items()) if world.tasks[vid].skill in s.skills
+               and world.status[t].available)  # fmt: skip
+    answer = session.day.request(
+        {"kind": "move", "visit_id": vid, "technician_id": tid, "by": "trainee"}
+    )
+    assert answer["status"] == "moved", answer
+
+
 @pytest.fixture(scope="module")
 def stored(cockpit: Cockpit, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
-    """Two trainees' debriefs of a small exercise: anna did nothing, ben let the autopilot."""
+    """Three trainees' debriefs of a small exercise: anna did nothing, ben let the
+    autopilot, cleo moved one of T001's visits (her decision priced)."""
     tmp = tmp_path_factory.mktemp("debriefs")
     (tmp / "served.toml").write_text(SERVED_TOML)
     exercise = Exercise.model_validate(
@@ -75,10 +98,12 @@ def stored(cockpit: Cockpit, tmp_path_factory: pytest.TempPathFactory) -> list[d
          "disturbance": [{"at": "08:40", "kind": "sick", "technicians": ["T001"]}]}
     )  # fmt: skip
     out = []
-    for trainee, assistance in (("anna", "none"), ("ben", "autopilot")):
+    for trainee, assistance in (("anna", "none"), ("ben", "autopilot"), ("cleo", "none")):
         session = Session(exercise, tmp / trainee, assistance=assistance)
+        if trainee == "cleo":
+            _move_an_orphan(session)
         session.run_to_end()
-        brief = debrief(session, effects=False).to_dict()
+        brief = debrief(session, effects=trainee == "cleo").to_dict()
         add_debrief(cockpit.store, brief, session=str(tmp / trainee), trainee=trainee)
         out.append(brief)
     return out
@@ -87,7 +112,7 @@ def stored(cockpit: Cockpit, tmp_path_factory: pytest.TempPathFactory) -> list[d
 def test_trainees_side_by_side_with_their_score_parts(  # type: ignore[no-untyped-def]
     page, cockpit: Cockpit, stored: list[dict[str, object]]
 ) -> None:
-    anna, ben = stored
+    anna, ben, cleo = stored
     assert ben["score"] == 100.0 and float(anna["score"]) < 100.0  # type: ignore[arg-type]
     page.goto(cockpit.url + "/training")
     page.wait_for_selector("#training-side-by-side")
@@ -102,4 +127,75 @@ def test_trainees_side_by_side_with_their_score_parts(  # type: ignore[no-untype
     page.wait_for_selector("#training-parts .main-svg")
     legend = page.locator("#training-parts .legend").text_content() or ""
     assert f"anna ({anna['score']:.1f})" in legend and "ben (100.0)" in legend
+    (decision,) = cleo["decisions"]  # type: ignore[misc]
+    row = page.locator("#training-decisions tr[data-trainee='cleo'][data-i='0'] td")
+    assert row.nth(2).inner_text() == decision["what"]
+    assert row.nth(4).inner_text() == decision["instead"]
+    assert row.nth(5).inner_text() == f"{decision['cost_eur']:+,.0f}"
+    assert page.locator("#training-decisions tr[data-trainee='anna']").count() == 0
+    page.wait_for_selector("#training-decisions-chart .main-svg")
+    assert page.locator("#training-decisions-chart .legend").text_content() == "traineecleo"
+    assert page.locator("#training-decisions-chart .bars .point").count() == 1
     shot(page, "training-debriefs")
+
+
+LIVE = """name = "small-live"
+title = "T001 is sick"
+difficulty = 2
+scenario = "{scenario}"
+seed = 5
+goals = ["Re-plan T001's visits"]
+
+[[disturbance]]
+at = "08:40"
+kind = "sick"
+technicians = ["T001"]
+"""
+
+
+def test_a_sessions_trainees_side_by_side_while_their_days_run(  # type: ignore[no-untyped-def]
+    page, cockpit: Cockpit, tmp_path: Path
+) -> None:
+    """dana's day runs (at 10:00, one visit moved by hand), eli's ended with the autopilot
+    in the seat: the trainer sees both, each debriefed as of now, read from their folders."""
+    (tmp_path / "served.toml").write_text(SERVED_TOML)
+    (tmp_path / "live.toml").write_text(LIVE.format(scenario=tmp_path / "served.toml"))
+    root = cockpit.store.path.parent / "train" / "small-live"
+    live = {}
+    for trainee, assistance in (("dana", "none"), ("eli", "autopilot")):
+        folder = root / trainee
+        folder.mkdir(parents=True)
+        setup = {"exercise": str(tmp_path / "live.toml"), "assistance": assistance}
+        (folder / "exercise.json").write_text(json.dumps(setup))
+        session = live[trainee] = Session(
+            load_exercise(str(tmp_path / "live.toml")), folder, assistance=assistance
+        )
+        if trainee == "dana":
+            _move_an_orphan(session)
+            _to(session, 10 * 60)
+        else:
+            session.run_to_end()
+    trainees = {t.record.trainee: t for t in live_trainees(root.parent, "small-live")}
+    assert (trainees["dana"].now, trainees["dana"].over) == ("10:00", False)
+    assert trainees["eli"].over and trainees["eli"].record.score == 100.0
+    for name, session in live.items():  # the replica's debrief is the running day's own
+        assert trainees[name].record.debrief == debrief(session, effects=False).to_dict()
+    page.goto(cockpit.url + "/training")
+    page.click("#training-live-exercise label:has-text('small-live')")
+    page.wait_for_selector("#training-live-side-by-side")
+    table = page.locator("#training-live-side-by-side")
+    for name, t in trainees.items():
+        score = table.locator(f"td[data-trainee='{name}'][data-kpi='score']").inner_text()
+        assert score == f"{t.record.score:.1f}"
+    assert (
+        page.get_attribute("#training-live-clocks span[data-trainee='dana']", "data-now") == "10:00"
+    )
+    assert "eli: day over" in page.inner_text("#training-live-clocks")
+    live["dana"].day.request(
+        {"kind": "defer", "visit_id": unassigned(live["dana"].day)[0], "by": "trainee"}
+    )
+    _to(live["dana"], 10 * 60 + 30)  # the day runs on: the trainer refreshes
+    page.click("#training-live-refresh")
+    page.wait_for_selector("#training-live-clocks span[data-trainee='dana'][data-now='10:30']")
+    assert "(3 requests)" in page.inner_text("#training-live-clocks span[data-trainee='dana']")
+    shot(page, "training-live")

@@ -1,7 +1,9 @@
 """The trainee's desk as JSON: every technician and visit as of now, each technician's
 planned route as a timeline (for the Gantt), and the exception queue (calls waiting for an
 answer, emergencies waiting for one, visits without a technician, delay alerts, absences,
-emergencies); with ``suggest``, what the autopilot would do beside each item."""
+emergencies); with ``suggest``, what the autopilot would do beside each item, and the
+request that applies it (``apply``: the path and body the desk posts, as the trainee's own
+action)."""
 
 from __future__ import annotations
 
@@ -9,31 +11,59 @@ from typing import Any
 
 from twin import events as ev
 from twin.app.training.session import Session
-from twin.app.training.suggest import suggest_delay, suggest_emergency, suggest_unassigned
+from twin.app.training.suggest import (
+    Suggestion,
+    suggest_delay,
+    suggest_emergency,
+    suggest_unassigned,
+)
 from twin.clock import hhmm
 from twin.models.routing.plan import route_timeline
 
 ALERT_WINDOW_MIN = 30.0  # delay alerts shown this long
+# the desk's route for each kind of action (twin.api.training)
+PATHS = {
+    "move": "/dispatch/move",
+    "defer": "/dispatch/defer",
+    "warn": "/dispatch/warn",
+    "accept": "/dispatch/accept",
+    "make_room": "/dispatch/make-room",
+}
+
+
+def _suggested(item: dict[str, Any], found: Suggestion) -> dict[str, Any]:
+    item["suggestion"] = found.text
+    if found.action is not None:
+        body = {k: v for k, v in found.action.items() if k != "kind"}
+        item["apply"] = {"path": PATHS[found.action["kind"]], "body": body}
+    return item
+
+
+def _call_item(call: dict[str, Any], suggest: bool) -> dict[str, Any]:
+    job = call["job"]
+    item: dict[str, Any] = {
+        "kind": "call",
+        "suggestion": None,
+        "call_id": call["call_id"],
+        "since": hhmm(call["since"]),
+        "customer_id": job["customer_id"],
+        "job": job,
+        "text": call.get("note") or f"{job['customer_id']} asks for a slot",
+    }
+    if suggest:  # the planner's best window, booked as the autopilot books a call
+        item["suggestion"] = "ask for the planner's offers (the first is its choice)"
+        fields = ("customer_id", "job_type", "x", "y")
+        body = {"channel": call["channel"], "call_id": call["call_id"],
+                "job": {k: job[k] for k in fields}}  # fmt: skip
+        item["apply"] = {"path": "/bookings", "body": body}
+    return item
 
 
 def _queue(session: Session) -> list[dict[str, Any]]:
     day, world = session.day, session.day.world
     now = day.now
-    out: list[dict[str, Any]] = [
-        {
-            "kind": "call",
-            "suggestion": "ask for the planner's offers (the first is its choice)"
-            if session.assistance == "suggest"
-            else None,
-            "call_id": c["call_id"],
-            "since": hhmm(c["since"]),
-            "customer_id": c["job"]["customer_id"],
-            "job": c["job"],
-            "text": c.get("note") or f"{c['job']['customer_id']} asks for a slot",
-        }
-        for c in day.calls.values()
-    ]
     suggest = session.assistance == "suggest"
+    out = [_call_item(c, suggest) for c in day.calls.values()]
     for vid in sorted(world.tasks):
         owner = world.owner(vid)
         if world.is_open(vid) and (owner is None or vid not in world.routes[owner]):
@@ -43,7 +73,7 @@ def _queue(session: Session) -> list[dict[str, Any]]:
                 "text": f"{vid} has no technician",
             }
             if suggest:
-                item["suggestion"] = suggest_unassigned(session, vid)
+                _suggested(item, suggest_unassigned(session, vid))
             out.append(item)
     for e in reversed(world.log):
         if day.clock.minutes(e.time) < now - ALERT_WINDOW_MIN:
@@ -52,7 +82,7 @@ def _queue(session: Session) -> list[dict[str, Any]]:
             text = f"{e.visit_id} ({e.technician_id}) late with p={e.probability:.0%}"
             item = {"kind": "delay", "visit_id": e.visit_id, "text": text}
             if suggest:
-                item["suggestion"] = suggest_delay(session, e.visit_id, e.technician_id)
+                _suggested(item, suggest_delay(session, e.visit_id, e.technician_id))
             out.append(item)
     for a in day.board.absences:  # kept by the board, not searched for in the log
         text = f"{a.technician_id}: {a.reason} since {day.clock.local(a.time):%H:%M}"
@@ -72,7 +102,7 @@ def _queue(session: Session) -> list[dict[str, Any]]:
             "text": f"{vid} waits for an answer (due {hhmm(waiting['due'])}): {note}",
         }
         if suggest:
-            item["suggestion"] = suggest_emergency(session, vid, waiting["due"])
+            _suggested(item, suggest_emergency(session, vid, waiting["due"]))
         out.append(item)
     return out
 

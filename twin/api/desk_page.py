@@ -4,12 +4,14 @@ over ``/api/v1/desk`` and the dispatcher's actions.
 The map shows every technician (square: grey when off) and visit (dot: by status) as of
 now; the Gantt shows each technician's planned route with a now-line; the queue lists what
 needs the dispatcher (calls, visits without a technician, delay alerts, absences,
-emergencies); the action panel moves a visit, moves it to another day, warns or messages
-its customer, accepts an emergency (onto the chosen technician, or the planner's choice),
-makes room for it or refuses it, and answers a call with the planner's offers or a window
-of the trainee's own (or refuses it); the clock can be paused and sped up; the debrief
-compares the day with the autopilot's. Each refresh records its time, from the request to
-the painted page (``window.refreshLog``, ms).
+emergencies), with suggestions on, each with the autopilot's suggestion and an "apply
+suggestion" button; the action panel moves a visit, moves it to another day, warns or
+messages its customer, accepts an emergency (onto the chosen technician, or the planner's
+choice), makes room for it or refuses it, and answers a call with the planner's offers or
+a window of the trainee's own (or refuses it); the clock can be paused and sped up; the
+debrief compares the day with the autopilot's and, priced, shows each decision on a
+timeline (table and chart) with what the autopilot did and what it cost. Each refresh
+records its time, from the request to the painted page (``window.refreshLog``, ms).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ table{border-collapse:collapse} td,th{padding:2px 8px;border-bottom:1px solid #d
 <button onclick="clock({paused:false,speed:30})">×30</button>
 <button onclick="clock({paused:false,speed:60})">×60</button>
 <input id="key" placeholder="API key" size="14">
-<button onclick="debrief()">Debrief</button></header>
+<button onclick="debrief(false)">Debrief</button>
+<button id="do-timeline" onclick="debrief(true)">Debrief with decisions priced</button></header>
 <main>
 <div>
  <div class="card"><svg id="map" viewBox="0 0 400 400"></svg></div>
@@ -87,6 +90,11 @@ async function call(method, path, body) {
 }
 async function act(kind, body) {
   const [ok, data] = await call('POST', '/dispatch/' + kind, body);
+  if (ok) $('answer').textContent = `${data.status} ${data.visit_id || ''}`;
+  refresh();
+}
+async function apply(q) {  // the autopilot's suggestion, sent as the trainee's own action
+  const [ok, data] = await call('POST', q.apply.path, q.apply.body);
   if (ok) $('answer').textContent = `${data.status} ${data.visit_id || ''}`;
   refresh();
 }
@@ -157,8 +165,12 @@ async function refresh() {
   calls = {}; for (const q of d.queue) if (q.kind === 'call') calls[q.call_id] = q;
   $('queue').innerHTML = d.queue.map((q, i) =>
     `<div class="${q.kind}" data-i="${i}">${q.kind}: ${q.text}${q.suggestion ?
-     ` <i>— ${q.suggestion}</i>` : ''}</div>`).join('') || 'nothing';
+     ` <i>— ${q.suggestion}</i>` : ''}${q.apply ? ` <button class="apply" data-i="${i}"
+     >apply suggestion</button>` : ''}</div>`).join('') || 'nothing';
   [...$('queue').children].forEach((el) => el.onclick = () => pick(d.queue[el.dataset.i]));
+  $('queue').querySelectorAll('button.apply').forEach((b) => b.onclick = (e) => {
+    e.stopPropagation(); apply(d.queue[b.dataset.i]);
+  });
   const chosen = val('tech');
   $('tech').innerHTML = d.technicians.filter((t) => t.available)
     .map((t) => `<option>${t.id}</option>`).join('');
@@ -168,15 +180,42 @@ async function refresh() {
   const log = window.refreshLog = window.refreshLog || [];  // read by bench/bench_desk.py
   log.push(performance.now() - t0); if (log.length > 500) log.shift();
 }
-async function debrief() {
-  const [ok, d] = await call('GET', '/debrief');
+const hm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${
+  String(Math.round(m % 60)).padStart(2, '0')}`;
+function timeline(ds) {  // each decision: a bar up (it cost) or down (it saved), in EUR
+  if (!ds.length) return '<p>No decisions to price.</p>';
+  const t0 = 360, t1 = 1320, w = 1000, h = 160, mid = h / 2;
+  const top = Math.max(1, ...ds.map((d) => Math.abs(d.cost_eur)));
+  const x = (m) => (m - t0) / (t1 - t0) * w;
+  let svg = `<svg id="timeline-chart" viewBox="0 0 ${w} ${h}" preserveAspectRatio="none">
+    <line x1="0" x2="${w}" y1="${mid}" y2="${mid}" stroke="#9ca3af"/>`;
+  ds.forEach((d) => {
+    const y = d.cost_eur / top * (mid - 4);
+    svg += `<rect class="cost" x="${x(d.minute) - 3}" y="${y > 0 ? mid - y : mid}" width="6"
+      height="${Math.max(1, Math.abs(y))}" fill="${d.cost_eur > 0 ? '#dc2626' : '#16a34a'}">
+      <title>${hm(d.minute)} ${d.what}: ${d.cost_eur.toFixed(0)} EUR</title></rect>`;
+  });
+  const sign = (v, n) => (v > 0 ? '+' : '') + v.toFixed(n);
+  return svg + `</svg><table id="timeline"><tr><th>time</th><th>your decision</th>
+    <th>the autopilot's day then</th><th>the autopilot instead</th><th>EUR</th>
+    <th>late</th><th>km</th><th>points</th></tr>` + ds.map((d) => `<tr>
+    <td>${hm(d.minute)}</td><td>${d.what}</td><td>${d.autopilot}</td><td>${d.instead}</td>
+    <td style="color:${d.cost_eur > 0 ? '#dc2626' : '#16a34a'}">${sign(d.cost_eur, 0)}</td>
+    <td>${sign(d.late, 0)}</td><td>${sign(d.km, 1)}</td><td>${sign(d.points, 1)}</td></tr>`)
+    .join('') + '</table>';
+}
+async function debrief(effects) {
+  $('debrief').textContent = effects ? 'pricing each decision…' : '';
+  const [ok, d] = await call('GET', '/debrief' + (effects ? '?effects=true' : ''));
   if (!ok) return;
   $('debrief').innerHTML = `<b>Score ${d.score}</b> (100 = as the autopilot)<table>
     <tr><th>KPI</th><th>you</th><th>autopilot</th><th>difference</th></tr>` +
     d.kpis.map((k) => `<tr><td>${k.kpi}</td><td>${k.trainee.toFixed(2)}</td>
     <td>${k.autopilot.toFixed(2)}</td><td style="color:${k.better===null?'#000':
     k.better?'#16a34a':'#dc2626'}">${k.difference.toFixed(2)}</td></tr>`).join('') +
-    '</table>' + Object.entries(d.parts).map(([p, v]) => `${p}: ${v}`).join(' · ');
+    '</table>' + Object.entries(d.parts).map(([p, v]) => `${p}: ${v}`).join(' · ') +
+    (effects ? '<br><b>Your decisions</b> (the day continued from each with yours and ' +
+     "with the autopilot's answer; + costs)" + timeline(d.decisions) : '');
 }
 refresh(); setInterval(refresh, 2000);
 </script></body></html>"""

@@ -5,7 +5,8 @@ for one trainee: the desk at ``/desk`` (map, Gantt with a now-line, exception qu
 actions, clock, debrief), the booking API and the customers' info links, as ``twin serve``
 does. The exercise's disturbances (sick calls, storms, emergencies, calls) happen at their
 times; the autopilot runs the same day on the same random numbers for the debrief, which
-prices every decision of the trainee by continuing the day both ways. Each trainee runs
+(``--effects``) prices every decision of the trainee by continuing the day from it with
+the trainee's decision and with the autopilot's. Each trainee runs
 their own session (own ``--state`` and ``--port``); ``twin train --debrief STATE ...``
 is the trainer's view of several sessions side by side (a folder's name is its trainee's;
 each debrief is kept beside its session and in the run store). ``--list`` shows the
@@ -112,8 +113,9 @@ def _debriefs(states: list[Path], effects: bool, store: str | None) -> int:
     for name, b in briefs:
         for d in b.decisions:
             console.print(
-                f"  {name} {hhmm(d.minute)} {d.what}: saved {d.saved_eur:+.0f} EUR, "
-                f"{d.late_avoided:+d} late visits avoided",
+                f"  {name} {hhmm(d.minute)} {d.what} (the autopilot: {d.instead}): "
+                f"{d.cost_eur:+.0f} EUR, {d.late:+d} late, {d.km:+.1f} km, "
+                f"{d.points:+.1f} points",
                 highlight=False,
             )
     return 0

@@ -48,7 +48,9 @@ def _cell(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def side_by_side(records: Sequence[DebriefRecord]) -> html.Table:
+def side_by_side(
+    records: Sequence[DebriefRecord], table_id: str = "training-side-by-side"
+) -> html.Table:
     """One column per trainee (KPI and its difference to the autopilot), then the
     autopilot's; the score last."""
     first = records[0].debrief["kpis"]
@@ -84,7 +86,7 @@ def side_by_side(records: Sequence[DebriefRecord]) -> html.Table:
     return html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
         className="results",
-        id="training-side-by-side",
+        id=table_id,
     )
 
 
@@ -101,5 +103,61 @@ def parts_figure(records: Sequence[DebriefRecord]) -> go.Figure:
         height=380,
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
         legend_title_text="trainee (score)",
+    )
+    return fig
+
+
+def _hm(minute: float) -> str:
+    return f"{int(minute) // 60:02d}:{int(minute) % 60:02d}"
+
+
+def decisions_table(records: Sequence[DebriefRecord]) -> html.Table:
+    """Each trainee's decisions in time order: what the autopilot's own day had then, what
+    the autopilot did instead when handed the day, and what the decision cost (+) or saved."""
+    head = ["trainee", "time", "decision", "the autopilot's day then", "the autopilot instead",
+            "EUR", "late", "km", "points"]  # fmt: skip
+    rows = []
+    for r in records:
+        for i, d in enumerate(r.debrief.get("decisions", [])):
+            better = "worse" if d["points"] < 0 else ("better" if d["points"] > 0 else "")
+            cells = [r.trainee, _hm(d["minute"]), d["what"], d["autopilot"], d["instead"],
+                     f"{d['cost_eur']:+,.0f}", f"{d['late']:+d}", f"{d['km']:+,.1f}",
+                     f"{d['points']:+.1f}"]  # fmt: skip
+            rows.append(
+                html.Tr(
+                    [html.Td(c) for c in cells[:-1]] + [html.Td(cells[-1], className=better)],
+                    **data_attrs(trainee=r.trainee, i=str(i)),
+                )
+            )
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+        className="results",
+        id="training-decisions",
+    )
+
+
+def decisions_figure(records: Sequence[DebriefRecord]) -> go.Figure:
+    """What each decision cost against the autopilot's answer (EUR), over the day."""
+    fig = go.Figure()
+    for r in records:
+        ds = r.debrief.get("decisions", [])
+        if not ds:
+            continue
+        fig.add_bar(
+            name=r.trainee,
+            x=[d["minute"] / 60 for d in ds],
+            y=[d["cost_eur"] for d in ds],
+            width=0.08,
+            hovertext=[f"{_hm(d['minute'])} {d['what']} (autopilot: {d['instead']})" for d in ds],
+        )
+    fig.update_layout(
+        barmode="group",
+        title="What each decision cost against the autopilot's (EUR; below 0: saved)",
+        xaxis_title="hour of the day",
+        yaxis_title="EUR",
+        height=340,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        legend_title_text="trainee",
+        showlegend=True,
     )
     return fig

@@ -94,7 +94,7 @@ class Session:
         self.day.world.auto_repair = self.autopilot
         self.script = sorted(exercise.disturbance, key=lambda d: d.minute)
         # the autopilot's suggestions of this tick (twin.app.training.suggest)
-        self.suggested: dict[tuple[int, str, str], str] = {}
+        self.suggested: dict[tuple[int, str, str], Any] = {}
         self.applied = 0
         self.day.before_tick = self._disturb
 
