@@ -26,6 +26,7 @@ SUBSYSTEMS = (
     "rota",
     "rebook",
     "choice",
+    "parts",
 )
 
 
