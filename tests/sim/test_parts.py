@@ -169,3 +169,16 @@ def test_a_depot_out_of_reach_of_every_shift_is_refused(tiny: Scenario) -> None:
     )
     with pytest.raises(ConfigError, match=r"parts.depots.0: depot 'far'.*unreachable within a"):
         build_world(sc, 1)
+
+
+def test_a_tool_whose_owners_lack_a_needed_skill_is_refused(tiny: Scenario) -> None:
+    """The small town's one owner of four lacks skill 'install' (the company is the same
+    on every seed); with no depot holding the tool that is refused; everybody owning it
+    is not."""
+    one = _with_parts(tiny, tools=[{"name": "press", "share": 0.1, "carried_share": 0.25}])
+    with pytest.raises(ConfigError, match=r"parts.tools.0: tool 'press'.*has skill 'install'"):
+        build_world(one, 1)
+    every = _with_parts(tiny, tools=[{"name": "press", "share": 0.1, "carried_share": 1.0}])
+    world = build_world(every, 1)
+    assert world.vans is not None
+    assert all("press" in tools for tools in world.vans.tools.values())

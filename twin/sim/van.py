@@ -110,6 +110,7 @@ class Vans:
                     f"(>= {1 / len(tids):.3f}) or a depot with it"
                 )
                 raise ConfigError(msg)
+        _check_owners(cfg, scenario, specs, self.tools)
         self.stock = {t: dict(self.usual) for t in tids}
         all_parts = frozenset(self.usual)
         self.depots: dict[str, Depot] = {}
@@ -195,6 +196,29 @@ def fixed(world: Yard, tid: str, vid: str) -> bool:
     used up) and the fixed-rate draw says so (only the draw without a ``[parts]`` section)."""
     kit = world.vans is None or world.vans.use(tid, vid)
     return kit and world.visit_specs[vid].u_fix < world.scenario.demand.first_time_fix
+
+
+def _check_owners(
+    cfg: Parts,
+    scenario: Scenario,
+    specs: Sequence[TechnicianSpec],
+    tools: Mapping[str, frozenset[str]],
+) -> None:
+    """Refuse a tool that no depot holds and that is needed on jobs whose skill none of
+    its owners has: those visits could never be fixed."""
+    skills = sorted({j.skill for j in scenario.demand.jobs.values() if j.share > 0})
+    for i, tool in enumerate(cfg.tools):
+        if tool.share == 0 or cfg.depots_with_tool(tool.name):
+            continue
+        owned = {k for s in specs if tool.name in tools[s.technician_id] for k in s.skills}
+        lacking = [k for k in skills if k not in owned]
+        if lacking:
+            msg = (
+                f"parts.tools.{i}: tool {tool.name!r} is needed on every kind of job, but "
+                f"none of its owners (carried_share {tool.carried_share}) has skill "
+                f"{lacking[0]!r} and no depot holds it; allowed: more owners, or a depot"
+            )
+            raise ConfigError(msg)
 
 
 def carriers(tids: Sequence[str], share: float) -> list[str]:
