@@ -7,9 +7,10 @@ stock, visits with what they are known to need. The routes go to the world witho
 depot stops; each stop is kept as "before visit V" for :func:`twin.sim.van.depot_stops`.
 
 The kit planner keeps windows hard and prices no lateness; a visit it cannot place is
-refused with a reason. So its plan is adopted only if it routes every visit the policy's
-plan routed; otherwise the policy's plan stays (logged with the refusals) and the
-real-time restocking rule still serves the day. Nothing is dropped.
+refused with a reason. Those visits go into its routes by the policy's planner's repair
+(late or in overtime allowed, as for a sick colleague's visits). Only if some still fit
+nowhere does the policy's plan stay (logged with the reasons), and the real-time
+restocking rule serves the day. Nothing is dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from twin.config import Scenario
-from twin.models.routing.dispatch import Routes
+from twin.models.routing.dispatch import Dispatcher, Routes
 from twin.models.routing.kit import depot_of
 from twin.models.routing.plan import BreakRule, PlanState
 from twin.models.routing.travel import TravelModel
@@ -39,6 +40,8 @@ class Office(Protocol):
     def travel(self) -> TravelModel: ...
     @property
     def break_rule(self) -> BreakRule: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
 
     def plan_state(self) -> PlanState: ...
     def set_routes(self, routes: Routes, reason: str | None = None) -> None: ...
@@ -62,15 +65,22 @@ def plan_kit_day(world: Office) -> bool:
     )
     params = PlannerParams.from_policy(world.scenario.policy)
     plan = plan_with_kit(kit_state, vans.depots, world.travel, world.break_rule, params)
-    if plan.refused:
-        log.info(
-            "parts-aware daily plan not adopted: it places %d of %d visits (%s)",
-            len(routed) - len(plan.refused),
-            len(routed),
-            "; ".join(f"{v}: {why}" for v, why in list(plan.refused.items())[:3]),
-        )
-        return False
-    world.set_routes(split_stops(plan.routes, vans.planned))
+    planned: dict[str, dict[str, str]] = {}
+    routes = split_stops(plan.routes, planned)
+    if plan.refused:  # late or in overtime: the policy's planner repairs them in, if it can
+        view = replace(state, routes=routes)
+        routes = {**routes, **world.dispatcher.repair(view, "parts-aware plan", [*plan.refused])}
+        left = routed - {v for r in routes.values() for v in r}
+        if left:
+            log.info(
+                "parts-aware daily plan not adopted: %d of %d visits fit nowhere (%s)",
+                len(left),
+                len(routed),
+                "; ".join(f"{v}: {plan.refused[v]}" for v in sorted(left)[:3]),
+            )
+            return False
+    vans.planned.update(planned)
+    world.set_routes(routes)
     return True
 
 

@@ -61,6 +61,8 @@ def test_low_stock_restocks_only_without_making_anyone_late() -> None:
     tight = visit(20.0, 0.0, 125.0)  # via near arrives at 130: later than the window
     assert restock_stop(empty, tight, DEPOTS, dist, 1, 60.0) is None
     assert restock_stop(empty, visit(20.0), DEPOTS, dist, 0, 60.0) is None  # threshold 0
+    # a van that starts with one valve is full again with one: no stop for a threshold of 2
+    assert low_parts(replace(VAN, stock={"valve": 1}), 2) == frozenset()
 
 
 @settings(max_examples=60, deadline=None)

@@ -9,7 +9,7 @@ technician goes through a depot when it pays:
   visit then starts at most ``late_min`` after its window's close and the technician is
   home by the max end;
 * or the van holds fewer than ``restock_below`` of a part type it carries at the start of
-  the day (needs discovered on site would find it empty): through the depot that holds
+  the day (fewer than that start, if it is smaller) (needs discovered on site would find it empty): through the depot that holds
   the most of those and gets there first, but only if the next visit does not start later
   than its window's close (or than it would start anyway), and home by the max end.
 
@@ -49,10 +49,9 @@ def missing(van: Van, visit: VisitTask) -> tuple[frozenset[str], frozenset[str]]
 
 
 def low_parts(van: Van, restock_below: int) -> frozenset[str]:
-    """Part types the van usually carries but now holds fewer than ``restock_below`` of."""
-    return frozenset(
-        p for p, n in van.usual.items() if n > 0 and van.stock.get(p, 0) < restock_below
-    )
+    """Part types the van usually carries but now holds fewer than ``restock_below`` of
+    (or than its usual stock, if that is smaller: a refill brings no more than that)."""
+    return frozenset(p for p, n in van.usual.items() if van.stock.get(p, 0) < min(n, restock_below))
 
 
 def restock_stop(
