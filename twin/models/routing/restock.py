@@ -9,9 +9,10 @@ technician goes through a depot when it pays:
   visit then starts at most ``late_min`` after its window's close and the technician is
   home by the max end;
 * or the van holds fewer than ``restock_below`` of a part type it carries at the start of
-  the day (fewer than that start, if it is smaller) (needs discovered on site would find it empty): through the depot that holds
-  the most of those and gets there first, but only if the next visit does not start later
-  than its window's close (or than it would start anyway), and home by the max end.
+  the day (fewer than that start, if it is smaller; needs discovered on site would find
+  it empty): through the depot that holds the most of those and gets there first, but
+  only if the next visit does not start later than its window's close (or than it would
+  start anyway), and home by the max end.
 
 A pure function of the technician's position, kit and next visit; ``minutes`` is the
 travel time function (time-dependent), so the same rule runs on any clock.
