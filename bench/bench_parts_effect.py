@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -49,8 +50,8 @@ METRICS = (  # name, label, format
 )
 
 
-def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float], float]:
-    """One arm on one seed (in a worker process): the metrics and the wall seconds."""
+def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float], float, float]:
+    """One arm on one seed (in a worker process): the metrics, wall and CPU seconds."""
     from twin import events as ev
     from twin.app.period import run_period
     from twin.app.run import run_scenario
@@ -60,7 +61,7 @@ def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float],
     sc = validate(json.loads(scenario_json))
     assert sc.parts is not None
     depots = {(d.x, d.y) for d in sc.parts.depots}
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     if days == 1:
         res = run_scenario(sc, seed, report=False)
         log, k = list(res.events), res.kpis
@@ -86,7 +87,7 @@ def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float],
         "punctuality": k.punctuality,
         "depot_stops": float(stops),
     }
-    return got, time.perf_counter() - started
+    return got, time.perf_counter() - started, time.process_time() - cpu
 
 
 def arms(base: Scenario) -> dict[str, Scenario]:
@@ -129,20 +130,24 @@ def main() -> None:
     }
     by_arm: dict[str, dict[int, dict[str, float]]] = {a: {} for a in ARMS}
     walls: list[float] = []
+    cpus: dict[str, list[float]] = {a: [] for a in ARMS}
     try:
         for (a, s), fut in futures.items():
-            got, wall = fut.result()
+            got, wall, cpu = fut.result()
             by_arm[a][s] = got
             walls.append(wall)
+            cpus[a].append(cpu)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     wall = time.perf_counter() - started
     print(table(by_arm))
     print(
         f"\n{args.scenario.name}, {len(seeds)} paired seeds x {args.days} day(s), "
-        f"{args.workers} workers: wall {wall:.0f} s, runs {sum(walls):.0f} s of worker time "
-        f"(this process {time.process_time() - cpu0:.1f} s CPU), load average at start "
-        f"{load:.1f} on {os.cpu_count()} CPUs"
+        f"{args.workers} workers: wall {wall:.0f} s, runs {sum(walls):.0f} s of worker wall "
+        f"time, CPU per run: "
+        + ", ".join(f"{a} median {statistics.median(c):.2f} s" for a, c in cpus.items())
+        + f" (this process {time.process_time() - cpu0:.1f} s CPU); load average at start "
+        f"{load:.1f}, at the end {os.getloadavg()[0]:.1f}, on {os.cpu_count()} CPUs"
     )
 
 

@@ -182,3 +182,24 @@ def test_a_tool_whose_owners_lack_a_needed_skill_is_refused(tiny: Scenario) -> N
     world = build_world(every, 1)
     assert world.vans is not None
     assert all("press" in tools for tools in world.vans.tools.values())
+
+
+def test_in_a_period_a_visit_without_its_part_gets_a_follow_up(tiny: Scenario) -> None:
+    """Every visit needs a part no van carries and nobody fetches (blind): each visit done
+    on day 0 is not fixed and is booked again as a follow-up."""
+    from twin.app.period import run_period
+
+    sc = _with_parts(
+        tiny.with_overrides(**{"period.days": 2}),
+        planning="blind",
+        types=[{"name": "board", "share": 1.0, "known_share": 1.0, "van_stock": 0}],
+        depots=[{"id": "central", "x": 5.0, "y": 5.0}],
+    )
+    result = run_period(sc, 1, report=False)
+    reqs = {r.visit_id: r for r in result.requests}
+    done0 = [r for r in reqs.values() if r.state == "done" and r.done_day == 0]
+    assert done0 and all(r.outcome == "follow_up" for r in done0 if r.outcome != "unfinished")
+    for r in done0:
+        root, _, n = r.visit_id.partition("-")
+        nxt = reqs.get(f"{root}-{int(n or 1) + 1}")
+        assert nxt is not None and nxt.kind == "follow_up", r.visit_id
