@@ -28,6 +28,7 @@ SUBSYSTEMS = (
     "rebook",
     "choice",
     "early",
+    "parts",
 )
 
 

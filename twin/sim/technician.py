@@ -23,11 +23,12 @@ from twin.models.routing.travel import TravelModel
 from twin.sim.departures import Departures
 from twin.sim.office import Office, day_over
 from twin.sim.rng import keyed
+from twin.sim.van import Yard, depot_stops, fixed
 from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile
 
 
-class Workplace(Office, Protocol):
+class Workplace(Office, Yard, Protocol):
     """What a technician's day needs of the world (``twin.sim.World`` is one): the clock
     and the truth of the visits, and the moves that change the shared state."""
 
@@ -93,6 +94,7 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
             yield env.timeout(brk.length_min)
             world.emit(ev.BreakEnded, technician_id=tid)
             break_taken = True
+        x, y = yield from depot_stops(world, tid, x, y)  # parts-aware restocking only
         vid = world.take_next(tid, x, y)
         if vid is None:  # wait for work here, but leave in time for the legal day
             due = brk.length_min if not break_taken else 0.0
@@ -138,12 +140,12 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
         stop = _legal_stop(world, tid, x, y, brk.length_min if not break_taken else 0.0)
         cut = env.now + duration > stop  # the job would break the legal day: come back
         yield env.timeout(max(0.0, stop - env.now) if cut else duration)
-        fixed = visit.u_fix < world.scenario.demand.first_time_fix
+        done = not cut and fixed(world, tid, vid)  # with the needed kit (twin.sim.van)
         world.emit(
             ev.WorkFinished,
             technician_id=tid,
             visit_id=vid,
-            outcome="unfinished" if cut else "fixed" if fixed else "follow_up",
+            outcome="unfinished" if cut else "fixed" if done else "follow_up",
         )
         world.release(tid, vid)
         world.after_visit(tid, vid, arrival)

@@ -32,6 +32,7 @@ from twin.sim.day_input import DayInput
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
 from twin.sim.gps import pings
+from twin.sim.kit_plan import plan_kit_day
 from twin.sim.office import day_over, unavailable
 from twin.sim.rating import will_rate
 from twin.sim.recorder import Recorder
@@ -39,6 +40,7 @@ from twin.sim.rng import stream
 from twin.sim.technician import technician
 from twin.sim.traffic import make_incidents, traffic
 from twin.sim.truth import true_duration
+from twin.sim.van import make_vans
 from twin.sim.visit import VisitSpec, sites_on_roads
 from twin.sim.workforce import TechnicianProfile, make_workforce
 
@@ -76,6 +78,7 @@ class World:
         demand = given.demand if given else make_demand(scenario, stream(self.seed, "demand"))
         demand = sites_on_roads(scenario.city, demand)  # unchanged on the synthetic plane
         self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
+        self.vans = make_vans(scenario, list(self.specs.values()), self.travel, self.visit_specs)
         self.incidents: dict[str, float] = {}
         self.tasks: dict[str, VisitTask] = {}
         self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
@@ -106,6 +109,7 @@ class World:
         plan_day = getattr(self.dispatcher, "plan_day", None)
         if callable(plan_day):
             self.set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
+        plan_kit_day(self)  # parts-aware planning only
         self._publish(self.routes, "daily plan")
         for v in self.visit_specs.values():
             if v.request_min is not None:
