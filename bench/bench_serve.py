@@ -221,7 +221,8 @@ def _report(name: str, args: argparse.Namespace, arm: dict[str, Any]) -> None:
     status, (l0, l1) = arm["status"], arm["load"]
     print(f"day: {status['local_time']} reached, most behind the wall clock "
           f"{status['behind_s']:.2f} s (a tick is {60 / args.speed:.2f} s); server CPU "
-          f"{arm['cpu']:.1f} s in {arm['wall']:.1f} s wall; load average {l0:.2f} -> {l1:.2f}")  # fmt: skip
+          f"{arm['cpu']:.1f} s in {arm['wall']:.1f} s wall; "
+          f"load average {l0:.2f} -> {l1:.2f}")  # fmt: skip
 
 
 def main() -> None:

@@ -79,11 +79,16 @@ def test_a_copy_is_made_once_per_change_of_the_day(small: Scenario, tmp_path: Pa
     day = LiveDay(small, 3, tmp_path)
     while day.now < 9 * 60 and day.tick():
         pass
-    with day.lock:
-        first = day.quotes.state(day.version)
-        assert day.quotes.state(day.version) is first
+    assert day.quotes.copies is None  # nobody asked: no copies
+    job = job_of({"job": _job(1, small.city.size_km), "channel": "portal"})
+    day.offers(job)
+    first = day.quotes.copies
+    assert first is not None and first[0].now == day.now
+    day.offers(job)
+    assert day.quotes.copies is first  # no change of the day, no new copy
     day.tick()
-    with day.lock:
-        after = day.quotes.state(day.version)
-    assert after is not first and after.now > first.now
-    assert first.now == 9 * 60 or first.now < after.now  # the old copy kept its moment
+    after = day.quotes.copies
+    assert after is not None and after is not first and after[0].now > first[0].now
+    record = {"kind": "book", "channel": "portal", "job": _job(2, 10.0), "window": None}
+    day.request(record)
+    assert day.quotes.copies is not after  # a booking is a change too

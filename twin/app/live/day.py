@@ -30,7 +30,7 @@ from twin.app.live.ahead import BookingAhead, booking_ahead
 from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting
-from twin.app.live.quotes import Quotes, frozen_ahead
+from twin.app.live.quotes import Quotes
 from twin.app.live.requests import carry_out
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
@@ -100,8 +100,7 @@ class LiveDay:
         self.outside = 0  # outside bookings so far (visit ids A0001, ...)
         self.requests = 0  # outside requests so far (request ids R00001, ... without a key)
         self._ahead: BookingAhead | None = None  # the desk for later days, when first asked
-        self.version = 0  # bumped by every tick and request: offers price a copy per version
-        self.quotes = Quotes(self.world)
+        self.quotes = Quotes(self.world)  # offers, priced off the lock on copies of the plan
         self.keys: dict[str, tuple[str, dict[str, Any]]] = {}  # idempotency key -> answer
         self.board = VisitBoard()
         self.state_dir = state_dir
@@ -135,8 +134,8 @@ class LiveDay:
             self.bridge.receive(self.brain.feed(items))
             self.world.apply(self.bridge.take())
         self.done += 1
-        self.version += 1
         self._catch_up()
+        self._changed()
         if journal:
             self._write_log(sync=False)
             self.journal.tick(self.done - 1)
@@ -209,6 +208,11 @@ class LiveDay:
             self._log = None
 
     # ------------------------------------------------------------------ requests
+    def _changed(self) -> None:
+        """After a tick or a request (under the lock): the offers' copies follow."""
+        if self.quotes.asked:
+            self.quotes.refresh(self.later().ahead)
+
     def later(self) -> BookingAhead:
         """The desk for the working days after this one (made when first asked)."""
         if self._ahead is None:
@@ -222,18 +226,21 @@ class LiveDay:
         (``first`` 0), else, or when today has none, on the later days from ``first`` on."""
         # priced on a copy of the day's plan, off its lock (:mod:`.quotes`): the same
         # answer, without waiting for a tick or a booking to finish
+        self._open_for_requests()
+        copies = self.quotes.copies
+        if copies is None:  # the first offer asked for: copies from now on
+            with self.lock:
+                self.quotes.asked = True
+                self._changed()
+                copies = self.quotes.copies
+                assert copies is not None
+        state, ahead = copies
         why = ""  # why nothing is left today
         if first == 0:
-            with self.lock:
-                self._open_for_requests()
-                state = self.quotes.state(self.version)
             today = self.quotes.today(state, job, limit)
             if not isinstance(today, NoOffer):
                 return [AheadOffer(0, o) for o in today]
             why = f"today: {today.reason}; later days: "
-        with self.lock:
-            self._open_for_requests()
-            ahead = frozen_ahead(self.later().ahead)
         later = self.quotes.later(ahead, job, max(first, 1), limit)
         return NoOffer(why + later.reason) if isinstance(later, NoOffer) else later
 
@@ -255,7 +262,7 @@ class LiveDay:
             if record["kind"] in ASKING and record.get("call_id") is None:
                 entry[REQUEST_ID] = key or f"R{self.requests:05d}"
             answer = self._apply(entry)
-            self.version += 1
+            self._changed()
             entry[OUTCOME] = answer.get("status")  # for the record: replays recompute it
             self._catch_up()
             if key is not None:
@@ -335,7 +342,6 @@ class LiveDay:
                 self._tick(journal=False)
                 continue
             answer = self._apply(entry)
-            self.version += 1
             self._catch_up()
             requests += 1
             self.requests += 1

@@ -2,13 +2,15 @@
 
 An offer changes nothing, so it need not wait for a tick or a booking to finish (a tick
 of 200 technicians with the brain holds the day's lock for tens of milliseconds, a
-booking until its log is on disk). Under the lock, :meth:`Quotes.state` hands out a copy
-of the plan state as it stands — made once per change of the day (a tick, a request)
-and shared by every offer until the next; the pricing then runs on that copy with a
-planner of the policy's own kind kept for offers (its caches are its own, and offers are
-priced one at a time). The answer is the one the day's own planner gives on the same
-state: the copy holds the same visits, routes, technicians' states and incidents
-(tested).
+booking until its log is on disk). Once offers are asked for, every change of the day (a
+tick, a request) ends, still under the day's lock, with :meth:`Quotes.refresh`: a copy of
+the plan state and of the book of later days as they now stand, shared by every offer
+until the next change. An offer takes the latest copy without the lock and is priced on
+it by a planner of the policy's own kind kept for offers (its caches are its own, and
+offers are priced one at a time): the answer given on the day as it stood after its last
+change, as before, without waiting for the change under way. The copy holds the same
+visits, routes, technicians' states and incidents, so the answer is the one given on
+the live plan (tested).
 """
 
 from __future__ import annotations
@@ -55,16 +57,14 @@ class Quotes:
         self.planner: Dispatcher = dispatcher_factory(world.scenario)(
             world.travel, world.break_rule
         )
-        self._state: PlanState | None = None
-        self._version = -1
+        self.asked = False  # copies are made once offers are asked for
+        # the latest copies (replaced whole, read without the day's lock)
+        self.copies: tuple[PlanState, Ahead] | None = None
 
-    def state(self, version: int) -> PlanState:
-        """The day's plan at ``version`` (call under the day's lock): copied once per
-        version, shared by the offers until the next."""
-        if self._state is None or version != self._version:
-            self._state = frozen_state(self.world.plan_state())
-            self._version = version
-        return self._state
+    def refresh(self, ahead: Ahead) -> None:
+        """Copy the day's plan and its book of later days (under the day's lock, after a
+        change of the day, once offers are asked for)."""
+        self.copies = (frozen_state(self.world.plan_state()), frozen_ahead(ahead))
 
     def _planner(self) -> Dispatcher:
         if hasattr(self.planner, "chemistry"):  # what the day's planner learned of ratings
