@@ -10,7 +10,8 @@ start to ``--from`` (local time), for ``--seconds`` of wall time:
   ``POST /bookings``), pausing ``--think-s`` after each (0: hammering).
 
 A booker books the best offer; an offer on a later working day (its ``date``) is booked
-with that date as the job's ``wish_date``. ``offers`` counts every offer request,
+with that date as the job's ``wish_date`` (``--today-only``: not booked, as against a
+tree that offers today only: the same bookings in both arms). ``offers`` counts every offer request,
 ``offers_today`` / ``offers_later`` split them by the day of the best offer.
 
 Reported: p50/p95/p99/max latency per endpoint (ms), requests served, how far the paced
@@ -104,7 +105,13 @@ def _pollers(port: int, tokens: list[str], every: float, stop: float, out: list[
 
 
 def _booker(
-    port: int, n: int, stop: float, lat: dict[str, list[float]], size: float, think: float
+    port: int,
+    n: int,
+    stop: float,
+    lat: dict[str, list[float]],
+    size: float,
+    think: float,
+    today_only: bool,
 ) -> None:
     conn = _Conn(port)
     i = 0
@@ -120,6 +127,9 @@ def _booker(
             continue
         later = ranked[0].get("day", 0) > 0  # a tree without later days has no "day"
         lat["offers_later" if later else "offers_today"].append(ms)
+        if later and today_only:  # book as a client of a today-only service would
+            time.sleep(think)
+            continue
         if later:
             job = {**job, "wish_date": ranked[0]["date"]}
         start, end = ranked[0]["local"].split("–")
@@ -144,7 +154,9 @@ def _load(
         if share
     ]
     threads += [
-        threading.Thread(target=_booker, args=(port, n, stop, lat, size, args.think_s))
+        threading.Thread(
+            target=_booker, args=(port, n, stop, lat, size, args.think_s, args.today_only)
+        )
         for n in range(args.bookers)
     ]
     for t in threads:
@@ -236,6 +248,7 @@ def main() -> None:
     ap.add_argument("--poll-threads", type=int, default=8)
     ap.add_argument("--think-s", type=float, default=1.0, help="a booker's pause between calls")
     ap.add_argument("--from", dest="start", default="08:30")
+    ap.add_argument("--today-only", action="store_true", help="bookers book today's offers only")
     ap.add_argument("--baseline", type=Path, default=None, help="another tree: a second arm")
     ap.add_argument("--rounds", type=int, default=1, help="arms alternate this many times")
     args = ap.parse_args()
