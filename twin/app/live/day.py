@@ -214,9 +214,12 @@ class LiveDay:
             self.quotes.refresh(self.later().ahead)
 
     def later(self) -> BookingAhead:
-        """The desk for the working days after this one (made when first asked)."""
+        """The desk for the working days after this one (made when first asked, once:
+        the API asks for its dates without the lock)."""
         if self._ahead is None:
-            self._ahead = booking_ahead(self.world)
+            with self.lock:
+                if self._ahead is None:
+                    self._ahead = booking_ahead(self.world)
         return self._ahead
 
     def offers(
