@@ -9,15 +9,25 @@ start to ``--from`` (local time), for ``--seconds`` of wall time:
 * ``--bookers`` concurrent bookers ask for offers and book the best (``POST /offers``,
   ``POST /bookings``), pausing ``--think-s`` after each (0: hammering).
 
+A booker books the best offer; an offer on a later working day (its ``date``) is booked
+with that date as the job's ``wish_date`` (``--today-only``: not booked, as against a
+tree that offers today only: the same bookings in both arms). ``offers`` counts every offer request,
+``offers_today`` / ``offers_later`` split them by the day of the best offer.
+
 Reported: p50/p95/p99/max latency per endpoint (ms), requests served, how far the paced
 day fell behind the wall clock (``behind_s`` of the server: the most a tick started late),
-the server's CPU time (``/proc``) and wall time, and the 1-minute load average. The clients
+the server's CPU time (``/proc``: the server process's own, as ``time.process_time`` in it
+would count) and wall time, and the 1-minute load average before and after. The clients
 run in this process (keep-alive ``http.client`` connections in threads: the pollers share
 ``--poll-threads`` connections, each booker has its own) on the same machine: their CPU
 competes with the server's, as a single-machine test must.
 
+``--baseline PATH`` adds an arm in the same run: the same load against the server of
+another tree (e.g. ``git worktree add /tmp/old-serve HEAD~1``, with the compiled
+``twin/models/_kernels*.so`` copied in); arms alternate, ``--rounds`` times each.
+
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_serve.py [--technicians 200]
-[--customers 1000] [--bookers 20] [--seconds 60] [--speed 60]``
+[--customers 1000] [--bookers 20] [--seconds 60] [--speed 60] [--baseline /tmp/old-serve]``
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -94,7 +105,13 @@ def _pollers(port: int, tokens: list[str], every: float, stop: float, out: list[
 
 
 def _booker(
-    port: int, n: int, stop: float, lat: dict[str, list[float]], size: float, think: float
+    port: int,
+    n: int,
+    stop: float,
+    lat: dict[str, list[float]],
+    size: float,
+    think: float,
+    today_only: bool,
 ) -> None:
     conn = _Conn(port)
     i = 0
@@ -108,6 +125,13 @@ def _booker(
         if not ranked:
             time.sleep(think)
             continue
+        later = ranked[0].get("day", 0) > 0  # a tree without later days has no "day"
+        lat["offers_later" if later else "offers_today"].append(ms)
+        if later and today_only:  # book as a client of a today-only service would
+            time.sleep(think)
+            continue
+        if later:
+            job = {**job, "wish_date": ranked[0]["date"]}
         start, end = ranked[0]["local"].split("–")
         body = {"channel": "portal", "job": job, "window_start": start, "window_end": end}
         status, _, ms = conn.call("POST", "/api/v1/bookings", body)
@@ -119,7 +143,9 @@ def _booker(
 def _load(
     port: int, tokens: list[str], args: argparse.Namespace, size: float
 ) -> dict[str, list[float]]:
-    lat: dict[str, list[float]] = {"track": [], "offers": [], "bookings": []}
+    lat: dict[str, list[float]] = {
+        "track": [], "offers": [], "offers_today": [], "offers_later": [], "bookings": []
+    }  # fmt: skip
     stop = time.monotonic() + args.seconds
     shares = [tokens[k :: args.poll_threads] for k in range(args.poll_threads)]
     threads = [
@@ -128,7 +154,9 @@ def _load(
         if share
     ]
     threads += [
-        threading.Thread(target=_booker, args=(port, n, stop, lat, size, args.think_s))
+        threading.Thread(
+            target=_booker, args=(port, n, stop, lat, size, args.think_s, args.today_only)
+        )
         for n in range(args.bookers)
     ]
     for t in threads:
@@ -138,20 +166,10 @@ def _load(
     return lat
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--technicians", type=int, default=200)
-    ap.add_argument("--customers", type=int, default=1000)
-    ap.add_argument("--bookers", type=int, default=20)
-    ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--speed", type=float, default=60.0)
-    ap.add_argument("--poll-s", type=float, default=2.0)
-    ap.add_argument("--poll-threads", type=int, default=8)
-    ap.add_argument("--think-s", type=float, default=1.0, help="a booker's pause between calls")
-    ap.add_argument("--from", dest="start", default="08:30")
-    args = ap.parse_args()
+def _arm(args: argparse.Namespace, tree: Path) -> dict[str, Any]:
+    """One arm: the server of ``tree`` under the load; latencies and the server's figures."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    toml = (ROOT / "data/scenarios/default.toml").read_text()
+    toml = (tree / "data/scenarios/default.toml").read_text()
     toml = re.sub(r"(?m)^technicians = \d+", f"technicians = {args.technicians}", toml)
     scenario = tmp / "scenario.toml"
     scenario.write_text(toml)
@@ -161,9 +179,10 @@ def main() -> None:
            "serve", "--scenario", str(scenario), "--port", str(port),
            "--state", str(tmp / "state"), "--out", str(tmp / "out"), "--no-store", "--paused",
            "--speed", str(args.speed)]  # fmt: skip
-    env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "FIELDTWIN_API_KEY": KEY, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(tree)}  # fmt: skip
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     try:
         with httpx.Client(base_url=base, timeout=600) as c:
@@ -184,6 +203,7 @@ def main() -> None:
             tokens = list(dict.fromkeys(m.group(1) for ln in lines if (m := LINK.search(ln))))
             tokens = tokens[: args.customers]
             size = float(c.get(f"/api/v1/track/{tokens[0]}").json()["city_km"])
+            load0 = os.getloadavg()[0]
             cpu0, wall0 = _cpu_s(proc.pid), time.monotonic()
             c.post(
                 "/api/v1/clock",
@@ -196,18 +216,48 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(120)
-    load = os.getloadavg()[0]
-    print(f"# twin serve, {args.technicians} technicians, speed {args.speed:g}, "
-          f"{len(tokens)} customers polling every {args.poll_s:g} s, {args.bookers} bookers, "
-          f"{args.seconds:g} s")  # fmt: skip
+    load = (load0, os.getloadavg()[0])
+    return {"lat": lat, "status": status, "cpu": cpu, "wall": wall, "load": load,
+            "customers": len(tokens)}  # fmt: skip
+
+
+def _report(name: str, args: argparse.Namespace, arm: dict[str, Any]) -> None:
+    print(f"# {name}: twin serve, {args.technicians} technicians, speed {args.speed:g}, "
+          f"{arm['customers']} customers polling every {args.poll_s:g} s, {args.bookers} "
+          f"bookers, {args.seconds:g} s")  # fmt: skip
     print("| endpoint | requests | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|---|")
-    for name, xs in lat.items():
+    for key, xs in arm["lat"].items():
         cells = [_pct(xs, 0.5), _pct(xs, 0.95), _pct(xs, 0.99), max(xs, default=float("nan"))]
-        print(f"| {name} | {len(xs)} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+        print(f"| {key} | {len(xs)} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    status, (l0, l1) = arm["status"], arm["load"]
     print(f"day: {status['local_time']} reached, most behind the wall clock "
           f"{status['behind_s']:.2f} s (a tick is {60 / args.speed:.2f} s); server CPU "
-          f"{cpu:.1f} s in {wall:.1f} s wall; load average {load:.2f}")  # fmt: skip
+          f"{arm['cpu']:.1f} s in {arm['wall']:.1f} s wall; "
+          f"load average {l0:.2f} -> {l1:.2f}")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--technicians", type=int, default=200)
+    ap.add_argument("--customers", type=int, default=1000)
+    ap.add_argument("--bookers", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--speed", type=float, default=60.0)
+    ap.add_argument("--poll-s", type=float, default=2.0)
+    ap.add_argument("--poll-threads", type=int, default=8)
+    ap.add_argument("--think-s", type=float, default=1.0, help="a booker's pause between calls")
+    ap.add_argument("--from", dest="start", default="08:30")
+    ap.add_argument("--today-only", action="store_true", help="bookers book today's offers only")
+    ap.add_argument("--baseline", type=Path, default=None, help="another tree: a second arm")
+    ap.add_argument("--rounds", type=int, default=1, help="arms alternate this many times")
+    args = ap.parse_args()
+    arms = [("this tree", ROOT)]
+    if args.baseline is not None:
+        arms = [("baseline " + str(args.baseline), args.baseline.resolve()), *arms]
+    for r in range(args.rounds):
+        for name, tree in arms:
+            _report(f"{name} (round {r + 1})", args, _arm(args, tree))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ def test_a_killed_day_resumes_from_its_journal(tmp_path: Path) -> None:
             r = first.api("POST", "/bookings", body, **{"Idempotency-Key": f"kill-{i}"})
             assert r.status_code in (201, 409), r.text
             answers.append(r.json())
+        later = {"channel": "portal", "job": job(customer_id="C-KL", wish_date="2026-11-24")}
+        ahead = first.api("POST", "/bookings", later, **{"Idempotency-Key": "kill-ahead"})
+        assert ahead.status_code == 201, ahead.text
         first.kill()  # no chance to write anything more
     finally:
         first.stop()
@@ -35,20 +38,24 @@ def test_a_killed_day_resumes_from_its_journal(tmp_path: Path) -> None:
     try:
         assert "resumed the day" in second.output()
         status = second.status()
-        assert status["local_time"] == "10:00" and status["outside_bookings"] == 2
+        assert status["local_time"] == "10:00" and status["outside_bookings"] == 3
         for i, answer in enumerate(answers):  # a retry after the crash: the same answer
             body = {"channel": "call_centre", "job": job(customer_id=f"C-K{i}", x=3.0 + i)}
             again = second.api("POST", "/bookings", body, **{"Idempotency-Key": f"kill-{i}"})
             assert again.json() == answer
+        again = second.api("POST", "/bookings", later, **{"Idempotency-Key": "kill-ahead"})
+        assert again.json() == ahead.json()  # the desk for later days replayed too
         new = second.api(
             "POST", "/bookings", {"channel": "portal", "job": job(customer_id="C-NEW")}
         )
-        assert new.json()["visit_id"] == "A0003"
+        assert new.json()["visit_id"] == "A0004"
         assert second.finish() == 0
     finally:
         second.stop()
     log = [json.loads(x) for x in (second.out / "events.jsonl").read_text().splitlines()]
-    assert _requested(log) == ["A0001", "A0002", "A0003"]  # none lost, none doubled
+    assert _requested(log) == ["A0001", "A0002", "A0004"]  # none lost, none doubled
+    ahead = [e["visit_id"] for e in log if e["type"] == "visit_booked_ahead"]
+    assert ahead == ["A0003"]
     ids = [e["id"] for e in log]
     assert len(ids) == len(set(ids))
 

@@ -276,3 +276,37 @@ def test_any_bytes_are_an_event_or_a_refusal(raw: bytes) -> None:
         parse_line(raw, RULES)
     except ev.EventParseError as exc:
         assert str(exc)
+
+
+def _requested(**fields: Any) -> ev.VisitRequested:
+    base: dict[str, Any] = dict(
+        id="w9", time=T0, visit_id="A0001", customer_id="C1", job_type="repair",
+        skill="repair", priority=1, channel="portal", x=1.0, y=1.0, available_from=T0,
+        available_until=T0 + timedelta(hours=8), notify_channel="sms", language="de",
+    )  # fmt: skip
+    return ev.VisitRequested(**{**base, **fields})
+
+
+def test_an_outside_request_id_is_optional_text() -> None:
+    for rid in (None, "R00001", "k" * 200):  # an Idempotency-Key may be 200 characters
+        line = ev.to_json(_requested(request_id=rid))
+        assert ("request_id" in line) == (rid is not None)
+        assert parse_line(line, RULES, 1) == _requested(request_id=rid)
+    e = _refused(ev.to_json(_requested(request_id="k" * 10_001)))
+    assert e.field == "request_id"
+
+
+def test_a_booking_ahead_has_its_window_on_a_later_day() -> None:
+    tuesday = T0 + timedelta(days=1)
+    ahead = ev.VisitBookedAhead(
+        id="w10", time=T0, visit_id="A0002", customer_id="C2", job_type="repair",
+        skill="repair", priority=1, channel="call_centre", x=2.0, y=2.0, date="2026-11-24",
+        window_start=tuesday, window_end=tuesday + timedelta(hours=2),
+        tentative_technician_id="T2", expected_duration_min=60.0, notify_channel="sms",
+        language="de", request_id="ahead-1",
+    )  # fmt: skip
+    assert parse_line(ev.to_json(ahead), RULES, 1) == ahead
+    early = dataclasses.replace(ahead, window_start=T0 - timedelta(days=1))
+    assert _refused(ev.to_json(early)).field == "window_start"
+    stranger = dataclasses.replace(ahead, tentative_technician_id="T9")
+    assert _refused(ev.to_json(stranger)).field == "tentative_technician_id"

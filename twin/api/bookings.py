@@ -20,14 +20,16 @@ router = APIRouter(prefix=API)
 
 @router.post("/offers")
 def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> dict[str, Any]:
-    """Windows the planner can promise the job today, best first, with the price to the
-    company and the risk of arriving late."""
+    """Windows the planner can promise the job, best first, with the price to the company
+    and the risk of arriving late: today's, or (a later ``wish_date``, or nothing left
+    today) on the first later working days with room, each offer with its ``date``."""
     api.authorise(x_api_key)
     job = api.job_record(body.job, ["body", "job"])
-    ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit)
+    first = api.wish_day(body.job, ["body", "job"])
+    ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit, first)
     if isinstance(ranked, NoOffer):
         return {"offers": [], "reason": ranked.reason}
-    return {"offers": [offer_view(api.day, o) for o in ranked], "reason": None}
+    return {"offers": [offer_view(api.day, a.offer, a.day) for a in ranked], "reason": None}
 
 
 @router.post("/bookings", status_code=201)
@@ -37,8 +39,9 @@ def book(
     x_api_key: Key = None,
     idempotency_key: IdemKey = None,
 ) -> JSONResponse:
-    """Book the job in an offered window (or the planner's best); a retry with the same
-    ``Idempotency-Key`` books once and gets the same answer."""
+    """Book the job in an offered window (or the planner's best) on the served day, or on
+    the later working day its ``wish_date`` names (booked ahead: in the log, not today's
+    work); a retry with the same ``Idempotency-Key`` books once and gets the same answer."""
     api.authorise(x_api_key)
     record: dict[str, Any] = {
         "kind": "book",
@@ -46,6 +49,11 @@ def book(
         "job": api.job_record(body.job, ["body", "job"]),
         "window": api.window(body.window_start, body.window_end, ["body"]),
     }
+    day = api.wish_day(body.job, ["body", "job"])
+    if day > 0:
+        if body.call_id is not None:
+            raise Refusal(422, ["body", "job", "wish_date"], "a waiting call is for today")
+        record["day"] = day
     if body.call_id is not None:
         if body.call_id not in api.day.calls:
             raise Refusal(404, ["body", "call_id"], "no such call waiting")

@@ -74,12 +74,6 @@ class Api:
         if job.job_type not in scenario.demand.jobs:
             allowed = ", ".join(sorted(scenario.demand.jobs))
             raise Refusal(422, [*loc, "job_type"], f"not offered; allowed: {allowed}")
-        if job.wish_date is not None and job.wish_date != scenario.date:
-            msg = (
-                f"only the served day ({scenario.date.isoformat()}) can be booked; "
-                "later days come with multi-day operation"
-            )
-            raise Refusal(422, [*loc, "wish_date"], msg)
         lo = minutes([*loc, "available_from"], job.available_from)
         hi = minutes([*loc, "available_until"], job.available_until)
         if hi <= lo:
@@ -94,6 +88,15 @@ class Api:
             "language": job.language,
             "notify_channel": job.notify_channel,
         }
+
+    def wish_day(self, job: schemas.Job, loc: list[str]) -> int:
+        """The working day the job wishes for: 0 the served day (or no wish), 1 the next."""
+        if job.wish_date is None:
+            return 0
+        try:
+            return self.day.later().day_of(job.wish_date)
+        except ValueError as exc:
+            raise Refusal(422, [*loc, "wish_date"], str(exc)) from None
 
     def window(self, start: str | None, end: str | None, loc: list[str]) -> list[float] | None:
         if start is None and end is None:

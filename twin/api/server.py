@@ -22,6 +22,7 @@ from typing import Any
 
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.live import LiveDay, ResumeRefused, read_setup
+from twin.app.live.ahead import write_booked_ahead
 from twin.app.live.pace import PaceSetting
 from twin.app.run import write_outputs
 from twin.app.wiring import SECRET_ENV
@@ -88,6 +89,7 @@ def finish(day: LiveDay, out_dir: Path | None, store: str | None) -> Kpis:
     kpis = compute_kpis(run.events, day.scenario)
     if out_dir is not None:
         lines = write_outputs(out_dir, day.world, run, kpis)
+        write_booked_ahead(out_dir, run.events)  # for the days they name
         if store is not None:
             from twin.app.store import RunStore
 

@@ -112,8 +112,11 @@ def _encode(value: Any) -> Any:
 
 def to_dict(event: Event) -> dict[str, Any]:
     out: dict[str, Any] = {"v": SCHEMA_VERSION, "type": event.TYPE}
+    omit = getattr(event, "OMIT_IF_NONE", ())  # optional fields added later
     for name in _field_names(type(event)):
         value = getattr(event, name)
+        if value is None and name in omit:
+            continue
         out[name] = value if type(value) in _PLAIN else _encode(value)
     return out
 
@@ -153,6 +156,8 @@ def _flat_json(event: Event) -> str | None:
         elif kind is bool:
             text = "true" if v else "false"
         elif v is None:
+            if name in getattr(cls, "OMIT_IF_NONE", ()):
+                continue  # an optional field added later: left out, older logs unchanged
             text = "null"
         else:
             return None

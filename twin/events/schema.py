@@ -68,6 +68,11 @@ class VisitRequested(Event):
     notify_channel: NotifyChannel
     language: Language
     response_due: datetime | None = None
+    # an outside request's id (the booking API's Idempotency-Key, or the served day's own
+    # number): left out of the JSON when None, so simulated logs stay as they were
+    request_id: str | None = None
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"request_id"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +85,33 @@ class VisitBooked(Event):
     window_end: datetime
     technician_id: str | None
     expected_duration_min: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitBookedAhead(Event):
+    """A visit booked for a later working day (``date``), in a window of that day, by the
+    booking desk of the day it was asked on. It is not today's work (no route, no KPI of
+    today); it carries the whole request, so the day it names can pick it up."""
+
+    TYPE: ClassVar[str] = "visit_booked_ahead"
+    visit_id: str
+    customer_id: str
+    job_type: JobType
+    skill: str
+    priority: int
+    channel: Channel
+    x: float
+    y: float
+    date: str  # the day booked, ISO (YYYY-MM-DD)
+    window_start: datetime
+    window_end: datetime
+    # the technician of the tentative plan (not `technician_id`: no technician of today is
+    # concerned); that day's planning decides
+    tentative_technician_id: str | None
+    expected_duration_min: float
+    notify_channel: NotifyChannel
+    language: Language
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -297,6 +329,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         VisitRequested,
         VisitBooked,
+        VisitBookedAhead,
         VisitRejected,
         VisitCancelled,
         DeviceAlert,

@@ -99,6 +99,7 @@ def announce(world: Desk, v: VisitSpec) -> float | None:
         notify_channel=v.notify_channel,
         language=v.language,
         response_due=clk.at(due) if due is not None else None,
+        request_id=v.request_id,
     )
     return due
 

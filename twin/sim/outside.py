@@ -13,14 +13,17 @@ never by simulation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from twin import events as ev
+from twin.config import Scenario
 from twin.models.booking.desk import Booking, offer_windows, visit_task
 from twin.models.booking.windows import Window
-from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.models.routing.dispatch import Dispatcher, NoOffer, SlotOffer
+from twin.models.routing.plan import PlanState
 from twin.sim.booking import Desk, book
 from twin.sim.visit import VisitSpec
 
@@ -41,6 +44,7 @@ class JobRequest:
     available: Window
     language: str = "de"
     notify_channel: str = "sms"
+    request_id: str | None = None  # the API's id of the request (on its VisitRequested)
 
 
 def outside_visit(
@@ -72,15 +76,34 @@ def outside_visit(
         u_feedback=NEVER,
         z_rating=0.0,
         cancel_min=None,
+        request_id=job.request_id,
     )
+
+
+def quote_id(job: JobRequest) -> str:
+    """The visit id a request is priced under: one per job type and site. A planner that
+    keeps route timings by visit id (PowerOpt's evaluator) reused an earlier request's
+    timings for a later one at another site when every request was ``REQUEST``."""
+    return f"REQUEST:{job.job_type}:{job.x!r}:{job.y!r}"
 
 
 def offers(world: Desk, job: JobRequest, limit: int = 10) -> list[SlotOffer] | NoOffer:
     """The windows the planner can promise ``job`` now, best first (read only)."""
-    scenario = world.scenario
-    task = visit_task(scenario, "REQUEST", job.customer_id, job.job_type, job.x, job.y, (0, 0))
-    windows = world.company.windows
-    return offer_windows(world.plan_state(), task, world.dispatcher, windows, job.available, limit)
+    state = world.plan_state()
+    return offers_in(world.scenario, world.company.windows, state, world.dispatcher, job, limit)
+
+
+def offers_in(
+    scenario: Scenario,
+    windows: Sequence[Window],
+    state: PlanState,
+    dispatcher: Dispatcher,
+    job: JobRequest,
+    limit: int = 10,
+) -> list[SlotOffer] | NoOffer:
+    """:func:`offers` on a given plan state and planner (a served day's copy of its plan)."""
+    task = visit_task(scenario, quote_id(job), job.customer_id, job.job_type, job.x, job.y, (0, 0))
+    return offer_windows(state, task, dispatcher, windows, job.available, limit)
 
 
 def book_outside(

@@ -41,6 +41,7 @@ class VisitSpec:
     u_feedback: float
     z_rating: float
     cancel_min: float | None
+    request_id: str | None = None  # an outside request's id (the booking API's), else None
 
 
 def customer_site(rng: np.random.Generator, size: float) -> tuple[float, float]:

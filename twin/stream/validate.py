@@ -189,6 +189,19 @@ def _text(value: Any, rules: EventRules, name: str) -> None:
     _text_ok(value, MAX_TEXT_CHARS, name)
 
 
+def _optional_text(value: Any, rules: EventRules, name: str) -> None:
+    if value is not None:
+        _text_ok(value, MAX_TEXT_CHARS, name)
+
+
+def _later_time(value: Any, rules: EventRules, name: str) -> None:
+    """A time on a later day (a booking ahead): not before the day."""
+    if value < rules.day_start:
+        _fail(
+            f"{ev.format_time(value)} is before the day ({ev.format_time(rules.day_start)})", name
+        )
+
+
 def _event_time(value: Any, rules: EventRules, name: str) -> None:
     # half open: local midnight at its end is the next day's first instant (a stream of the
     # next day starts with bookings stamped then, which must not pass as tonight's)
@@ -228,6 +241,8 @@ BY_NAME: dict[str, Check] = {
     "to_y": _coordinate,
     "distance_km": _distance,
     "technician_id": _technician,
+    "tentative_technician_id": _technician,
+    "request_id": _optional_text,  # an Idempotency-Key (up to 200 characters) or the day's own
     "zone": _zone,
     "time": _event_time,
     "routes": _routes,
@@ -258,6 +273,7 @@ def _ordered(first: str, then: str, *, strict: bool = True) -> Callable[[ev.Even
 ACROSS: dict[type[ev.Event], tuple[Callable[[ev.Event], None], ...]] = {
     ev.VisitRequested: (_ordered("available_from", "available_until"),),
     ev.VisitBooked: (_ordered("window_start", "window_end"),),
+    ev.VisitBookedAhead: (_ordered("window_start", "window_end"),),
     ev.ShiftStarted: (_ordered("time", "planned_end"),),
     ev.TrafficChanged: (_ordered("time", "until", strict=False),),
     ev.EtaUpdated: (
@@ -274,7 +290,9 @@ def _plan(cls: type[ev.Event]) -> tuple[tuple[str, Check], ...]:
         tp = hints[f.name]
         if typing.get_origin(tp) in (typing.Union, types.UnionType):  # X | None
             tp = next(a for a in typing.get_args(tp) if a is not type(None))
-        if f.name in BY_NAME:
+        if cls is ev.VisitBookedAhead and tp is datetime and f.name != "time":  # a later day
+            plan.append((f.name, _later_time))
+        elif f.name in BY_NAME:
             plan.append((f.name, BY_NAME[f.name]))
         elif f.name in ID_FIELDS:
             plan.append((f.name, _id))

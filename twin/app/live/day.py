@@ -26,15 +26,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from twin import events as ev
+from twin.app.live.ahead import BookingAhead, booking_ahead
 from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting
+from twin.app.live.quotes import Quotes
 from twin.app.live.requests import carry_out
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
 from twin.config import Scenario
+from twin.models.booking.ahead import AheadOffer
 from twin.models.decisions.links import LinkSigner
-from twin.models.routing.dispatch import NoOffer, SlotOffer
+from twin.models.routing.dispatch import NoOffer
 from twin.sim import outside
 from twin.sim.rng import stream
 from twin.stream.connectors.bridge import BrainRun, LoopBridge
@@ -45,7 +48,12 @@ JOURNAL = "requests.jsonl"
 LOG = "events.jsonl"
 SETUP = "serve.json"
 OUTCOME = "outcome"
-JOURNAL_ONLY = ("key", "after_tick", OUTCOME)  # what the journal adds to a request
+REQUEST_ID = "request_id"
+# what the journal adds to a request
+JOURNAL_ONLY = ("key", "after_tick", OUTCOME, REQUEST_ID)
+# requests that ask for a visit: their id goes into its VisitRequested (a call answered
+# later keeps the visit its call drew)
+ASKING = ("book", "device_alert")
 Progress = Callable[[float, float], None]
 
 
@@ -90,6 +98,9 @@ class LiveDay:
         self.lock = threading.RLock()
         self.rng = stream(self.seed, "outside")
         self.outside = 0  # outside bookings so far (visit ids A0001, ...)
+        self.requests = 0  # outside requests so far (request ids R00001, ... without a key)
+        self._ahead: BookingAhead | None = None  # the desk for later days, when first asked
+        self.quotes = Quotes(self.world)  # offers, priced off the lock on copies of the plan
         self.keys: dict[str, tuple[str, dict[str, Any]]] = {}  # idempotency key -> answer
         self.board = VisitBoard()
         self.state_dir = state_dir
@@ -124,6 +135,7 @@ class LiveDay:
             self.world.apply(self.bridge.take())
         self.done += 1
         self._catch_up()
+        self._changed()
         if journal:
             self._write_log(sync=False)
             self.journal.tick(self.done - 1)
@@ -196,11 +208,44 @@ class LiveDay:
             self._log = None
 
     # ------------------------------------------------------------------ requests
-    def offers(self, job: outside.JobRequest, limit: int = 10) -> list[SlotOffer] | NoOffer:
-        """The windows the planner would promise ``job`` now (nothing is booked)."""
-        with self.lock:
-            self._open_for_requests()
-            return outside.offers(self.world, job, limit)
+    def _changed(self) -> None:
+        """After a tick or a request (under the lock): the offers' copies follow."""
+        if self.quotes.asked:
+            self.quotes.refresh(self.later().ahead)
+
+    def later(self) -> BookingAhead:
+        """The desk for the working days after this one (made when first asked, once:
+        the API asks for its dates without the lock)."""
+        if self._ahead is None:
+            with self.lock:
+                if self._ahead is None:
+                    self._ahead = booking_ahead(self.world)
+        return self._ahead
+
+    def offers(
+        self, job: outside.JobRequest, limit: int = 10, first: int = 0
+    ) -> list[AheadOffer] | NoOffer:
+        """The windows the planner would promise ``job`` now (nothing is booked): today's
+        (``first`` 0), else, or when today has none, on the later days from ``first`` on."""
+        # priced on a copy of the day's plan, off its lock (:mod:`.quotes`): the same
+        # answer, without waiting for a tick or a booking to finish
+        self._open_for_requests()
+        copies = self.quotes.copies
+        if copies is None:  # the first offer asked for: copies from now on
+            with self.lock:
+                self.quotes.asked = True
+                self._changed()
+                copies = self.quotes.copies
+                assert copies is not None
+        state, ahead = copies
+        why = ""  # why nothing is left today
+        if first == 0:
+            today = self.quotes.today(state, job, limit)
+            if not isinstance(today, NoOffer):
+                return [AheadOffer(0, o) for o in today]
+            why = f"today: {today.reason}; later days: "
+        later = self.quotes.later(ahead, job, max(first, 1), limit)
+        return NoOffer(why + later.reason) if isinstance(later, NoOffer) else later
 
     def request(self, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         """Carry out an outside request (``record["kind"]``: see
@@ -216,7 +261,11 @@ class LiveDay:
                 return answer
             self._open_for_requests()
             entry = {**record, "key": key, "after_tick": self.done}
+            self.requests += 1
+            if record["kind"] in ASKING and record.get("call_id") is None:
+                entry[REQUEST_ID] = key or f"R{self.requests:05d}"
             answer = self._apply(entry)
+            self._changed()
             entry[OUTCOME] = answer.get("status")  # for the record: replays recompute it
             self._catch_up()
             if key is not None:
@@ -298,6 +347,7 @@ class LiveDay:
             answer = self._apply(entry)
             self._catch_up()
             requests += 1
+            self.requests += 1
             key = entry.get("key")
             if key is not None:
                 record = {k: v for k, v in entry.items() if k not in JOURNAL_ONLY}

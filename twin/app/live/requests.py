@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from twin.app.live.ahead import BookingAhead
 from twin.app.live.board import VisitBoard
 from twin.clock import DayClock, hhmm
 from twin.config import Scenario
@@ -48,6 +49,7 @@ class LiveDay(Protocol):
 
     def next_visit_id(self) -> str: ...
     def link(self, visit_id: str) -> str: ...
+    def later(self) -> BookingAhead: ...
 
 
 def job_of(record: dict[str, Any]) -> outside.JobRequest:
@@ -61,13 +63,18 @@ def job_of(record: dict[str, Any]) -> outside.JobRequest:
         available=(float(job["available_from"]), float(job["available_until"])),
         language=job.get("language", "de"),
         notify_channel=job.get("notify_channel", "sms"),
+        request_id=record.get("request_id"),
     )
 
 
-def offer_view(day: LiveDay, o: SlotOffer) -> dict[str, Any]:
+def offer_view(day: LiveDay, o: SlotOffer, on: int = 0) -> dict[str, Any]:
+    """An offer as the API answers it; ``on``: working days after the served day."""
+    clock = day.clock if on == 0 else day.later().clock(on)
     return {
-        "window_start": day.clock.at(o.window_start).isoformat(),
-        "window_end": day.clock.at(o.window_end).isoformat(),
+        "date": clock.day.isoformat(),
+        "day": on,
+        "window_start": clock.at(o.window_start).isoformat(),
+        "window_end": clock.at(o.window_end).isoformat(),
         "local": f"{hhmm(o.window_start)}–{hhmm(o.window_end)}",
         "technician_id": o.technician_id,
         "cost": round(o.cost, 2),
@@ -87,6 +94,25 @@ def _booked(day: LiveDay, vid: str, result: Booking | NoOffer) -> dict[str, Any]
         "local": f"{hhmm(task.window_start)}–{hhmm(task.window_end)}",
         "technician_id": result.technician_id,
         "link": day.link(vid),
+        "reason": None,
+    }
+
+
+def _booked_ahead(day: LiveDay, vid: str, result: tuple[int, Booking] | NoOffer) -> dict[str, Any]:
+    if isinstance(result, NoOffer):
+        return {"status": "rejected", "visit_id": vid, "reason": result.reason}
+    on, booking = result
+    task, clock = booking.task, day.later().clock(on)
+    return {
+        "status": "booked",
+        "visit_id": vid,
+        "date": clock.day.isoformat(),
+        "day": on,
+        "window_start": clock.at(task.window_start).isoformat(),
+        "window_end": clock.at(task.window_end).isoformat(),
+        "local": f"{hhmm(task.window_start)}–{hhmm(task.window_end)}",
+        "technician_id": booking.technician_id,  # tentative: that day's plan decides
+        "link": None,  # the info link comes with that day's confirmation
         "reason": None,
     }
 
@@ -117,6 +143,11 @@ def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
                 result = outside.book_outside(world, day.rng, vid, job, window, drawn)
                 return _booked(day, vid, result)
         vid = day.next_visit_id()
+        if record.get("day", 0) > 0:  # a later working day: booked ahead, not today's work
+            ahead = day.later().book(
+                vid, job_of(record), _window(record), int(record["day"]), record.get("request_id")
+            )
+            return _booked_ahead(day, vid, ahead)
         result = outside.book_outside(world, day.rng, vid, job_of(record), _window(record))
         return _booked(day, vid, result)
     if kind == "device_alert":
