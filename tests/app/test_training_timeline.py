@@ -109,6 +109,9 @@ def test_a_refused_emergency_is_priced_against_the_autopilots_acceptance(
     assert mine.kpis.emergencies_refused == auto.kpis.emergencies_refused + 1
     assert mine.kpis.customer_satisfaction < auto.kpis.customer_satisfaction
     assert decision.points == round(sum(score_parts(mine.kpis, auto.kpis, 0).values()), 2)
+    # whatever a refusal saves, it loses the trainee points
+    assert score_parts(mine.kpis, auto.kpis, 0)["refused emergencies"] == -10.0
+    assert decision.points < 0
 
 
 def test_the_numbers_are_the_two_continued_days(exercise: Exercise, tmp_path: Path) -> None:
