@@ -33,6 +33,8 @@ def _parts(trainee: Kpis, auto: Kpis) -> dict[str, float]:
             (trainee.emergency_within_target - auto.emergency_within_target) * 50
         ),
         "unanswered calls": 0.0,
+        "refused emergencies": -10.0
+        * max(0, trainee.emergencies_refused - auto.emergencies_refused),
     }
 
 
