@@ -42,8 +42,15 @@ def progress_view(status: JobStatus | None, prefix: str) -> html.Div:
     """A progress bar and a line of text (``prefix`` names the page, for test ids)."""
     if status is None:
         return html.Div(id=f"{prefix}-progress-text")
+    days = status.days_per_run
     if status.error:
         text = f"Failed: {status.error}"
+    elif days > 1:  # each run a period: count runs, and the days they simulate
+        done = "Done:" if status.finished else "Simulating…"
+        text = (
+            f"{done} {status.done} of {status.total} runs of {days} working days "
+            f"({status.done * days} of {status.total * days} simulated days)."
+        )
     elif status.cancelled:
         text = f"Cancelled after {status.done} of {status.total} simulated days."
     elif status.finished:
