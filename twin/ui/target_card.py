@@ -114,7 +114,7 @@ def scorecard(
         body.append(html.Tr(cells))
     return html.Div(
         [
-            html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="results"),
+            html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="scorecard"),
             html.Div(
                 [
                     html.Button("Save targets", id="compare-targets-save", className="button"),
