@@ -58,8 +58,8 @@ def check_job_size(base: Scenario, arms: Sequence[Arm], seeds: int) -> None:
     a run of a period counts its working days."""
     days = base.period.days
     runs = len(arms) * seeds * days
+    per_run = f" x {days} days" if days > 1 else ""
     if runs > MAX_RUNS:
-        per_run = f" x {days} days" if days > 1 else ""
         msg = (
             f"{len(arms)} arms x {seeds} seeds{per_run} = {runs} simulated days; "
             f"the cockpit runs at most {MAX_RUNS} at a time"
