@@ -38,15 +38,18 @@ from twin.ui.compare_grid import (
 from twin.ui.compare_result import comparison_view
 from twin.ui.guard import store_id, whole_number
 from twin.ui.jobs import Jobs
-from twin.ui.widgets import comparison_links, control, progress_view
+from twin.ui.widgets import (
+    base_control,
+    comparison_links,
+    control,
+    count_control,
+    default_base,
+    progress_view,
+)
 
 MAX_SEEDS = 50
 MAX_DAYS = 20  # working days per run (a scenario's period allows 60; the cockpit's budget)
 KNOB = {"type": "compare-knob", "arm": ALL, "knob": ALL}
-
-
-def _default_base(files: dict[str, Any]) -> str:
-    return "small" if "small" in files else next(iter(files), "")
 
 
 def _record(comparison: str | None) -> tuple[ComparisonRecord | None, str]:
@@ -69,16 +72,7 @@ def _controls(
 ) -> html.Div:
     return html.Div(
         [
-            control(
-                "Base scenario",
-                dcc.Dropdown(
-                    id="compare-base",
-                    options=list(files),
-                    value=base_name,
-                    clearable=False,
-                    style={"width": "200px"},
-                ),
-            ),
+            base_control("compare-base", files, base_name),
             control(
                 "Arms",
                 dcc.RadioItems(
@@ -88,28 +82,8 @@ def _controls(
                     inline=True,
                 ),
             ),
-            control(
-                "Seeds (simulated days per arm)",
-                # text, not number: a browser hands a number field's bad input over as
-                # nothing ("got None"), and the message must name what was typed
-                dcc.Input(
-                    id="compare-seeds",
-                    type="text",
-                    inputMode="numeric",
-                    value=str(seeds),
-                    style={"width": "80px"},
-                ),
-            ),
-            control(
-                "Days (working days per run)",
-                dcc.Input(
-                    id="compare-days",
-                    type="text",
-                    inputMode="numeric",
-                    value=str(days),
-                    style={"width": "60px"},
-                ),
-            ),
+            count_control("Seeds (runs per arm)", "compare-seeds", seeds, "80px"),
+            count_control("Days (working days per run)", "compare-days", days, "60px"),
             html.Button("Run comparison", id="compare-start", className="button"),
             html.Span(id="compare-start-error", className="error"),
         ],
@@ -120,7 +94,7 @@ def _controls(
 def layout(comparison: str | None = None, **_: Any) -> html.Div:
     files = context.scenario_files()
     record, problem = _record(comparison)
-    base_name = _default_base(files)
+    base_name = default_base(files)
     if record is not None and record.base_scenario in files:
         base_name = record.base_scenario
     base = context.base_scenario(base_name) if base_name else Scenario()
