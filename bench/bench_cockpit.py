@@ -7,8 +7,11 @@ comparison and a 6-arm x 3-seed sweep of the small scenario. Each page is opened
 ``--repeat`` times in a fresh browser context, timed from ``goto`` to its main figure drawn
 (Compare: the verdict chart; Trade-off: the sweep's points; Day and Model: their figures;
 Runs: the runs table). Then the Day page's slider is stepped ``--steps`` times by five
-minutes with the keyboard, each timed until the map's title shows the new time. Prints
-Markdown tables with the load average.
+minutes with the keyboard, each timed until the map's title shows the new time, with the
+CPU time this process (the cockpit's server runs in it, in threads) spent on the step and
+the time the page's main thread was busy (Chrome's TaskDuration) next to the wall time,
+since the machine's load varies. Prints Markdown tables with the load
+average.
 """
 
 from __future__ import annotations
@@ -64,6 +67,13 @@ PAGES = {
 }
 
 
+def _tab_busy(cdp) -> float:  # type: ignore[no-untyped-def]
+    """Seconds the page's main thread has spent on tasks so far (Chrome's TaskDuration):
+    the browser's own work on a step, whatever the machine's load."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
+
+
 def measure(url: str, ids: dict[str, str], repeat: int, steps: int) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -93,19 +103,30 @@ def measure(url: str, ids: dict[str, str], repeat: int, steps: int) -> None:
             "?.includes('10:00')"
         )
         page.locator("#day-minute [role='slider']").first.focus()
-        steps_s = []
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        steps_s, cpu_s, tab_s = [], [], []
+        load = os.getloadavg()[0]
         for k in range(1, steps + 1):
             minute = 600 + 5 * k
-            started = time.perf_counter()
+            started, cpu, tab = time.perf_counter(), time.process_time(), _tab_busy(cdp)
             page.keyboard.press("ArrowRight")
             page.wait_for_function(
-                "m => document.querySelector('#day-map .gtitle').textContent.includes(m)",
+                "m => document.querySelector('#day-map .gtitle').textContent.includes(m)"
+                " && [undefined, m].includes(document.querySelector('#day-feed').dataset.at)",
                 arg=f"{minute // 60:02d}:{minute % 60:02d}",
             )
             steps_s.append(time.perf_counter() - started)
-        print(f"\nDay slider, {steps} steps of 5 min at 50 technicians: "
-              f"{', '.join(f'{t:.2f}' for t in steps_s)} s; median "
-              f"{statistics.median(steps_s):.2f} s; load avg {os.getloadavg()[0]:.1f}")  # fmt: skip
+            cpu_s.append(time.process_time() - cpu)
+            tab_s.append(_tab_busy(cdp) - tab)
+        print(f"\nDay slider, {steps} steps of 5 min at 50 technicians (map and feed drawn): "
+              f"wall {', '.join(f'{t:.3f}' for t in steps_s)} s, median "
+              f"{statistics.median(steps_s):.3f} s; server CPU "
+              f"{', '.join(f'{t:.3f}' for t in cpu_s)} s, median "
+              f"{statistics.median(cpu_s):.3f} s; browser tab busy "
+              f"{', '.join(f'{t:.3f}' for t in tab_s)} s, median "
+              f"{statistics.median(tab_s):.3f} s; load avg {load:.1f} -> "
+              f"{os.getloadavg()[0]:.1f}")  # fmt: skip
         browser.close()
 
 

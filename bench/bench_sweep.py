@@ -1,7 +1,7 @@
-"""Benchmark: a 100-run trade-off sweep on local Dask clusters of 1, 2 and 4 worker processes.
+"""Benchmark: a 100-run trade-off sweep on local Dask clusters of 1, 2, 3 and 4 worker processes.
 
     .venv/bin/python bench/bench_sweep.py [--scenario data/scenarios/small.toml]
-        [--seeds 10] [--workers 1 2 4]
+        [--seeds 10] [--workers 1 2 3 4]
 
 The sweep is what the Trade-off page starts: technicians 6..10 x same-day acceptance on/off
 (10 arms) on seeds 1..N, through :func:`twin.app.compare.run_comparison` with the store
@@ -75,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", type=Path, default=ROOT / "data/scenarios/small.toml")
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3, 4])
     args = parser.parse_args()
     print(f"sweep of 10 arms x {args.seeds} seeds, {args.scenario.name}, cpus {os.cpu_count()}")
     print("| Dask worker processes | runs | wall s | s per run | first run s | CPU s "

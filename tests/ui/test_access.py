@@ -152,14 +152,16 @@ def test_every_request_needs_the_key(server: Server) -> None:
 
 def test_a_forged_comparison_of_26_arms_is_refused(server: Server) -> None:
     url = server.url + "/_dash-update-component"
-    for arms, techs, says in [
-        (26, "20000", "arm 4 is not one of the 4 arms"),
-        (4, "20000", "technician-days"),
-        (2, "8", "seeds: choose a whole number from 1 to 50, got 5000"),
+    for arms, techs, days, says in [
+        (26, "20000", 1, "arm 4 is not one of the 4 arms"),
+        (4, "20000", 1, "technician-days"),
+        (2, "8", 1, "seeds: choose a whole number from 1 to 50, got 5000"),
+        (3, "8", 500, "days: choose a whole number from 1 to 20, got 500"),
     ]:
         state = [
             {"id": "compare-base", "property": "value", "value": "small"},
             {"id": "compare-seeds", "property": "value", "value": 50 if arms != 2 else 5000},
+            {"id": "compare-days", "property": "value", "value": days},
             knob_cells(arms, techs),
         ]
         status, text = request(url, callback_body(server, "compare-start", "n_clicks", 1, state))

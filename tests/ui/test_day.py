@@ -72,6 +72,7 @@ def test_the_day_plays_with_states_a_now_line_and_a_feed(page, cockpit: Cockpit,
     # the sick or broken-down keep their row, greyed
     sick = {e.technician_id for e in events if isinstance(e, ev.TechnicianUnavailable)}
     assert sick
+    page.wait_for_selector("#day-gantt .legendtext")  # the map no longer waits for it
     legend = page.locator("#day-gantt .legendtext").all_text_contents()
     assert "unavailable (sick or broken down)" in legend and "planned visit" in legend
     ticks = set(page.locator("#day-gantt .ytick text").all_text_contents())

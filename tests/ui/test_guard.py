@@ -39,6 +39,11 @@ def test_job_budget(tiny: Scenario) -> None:
     with pytest.raises(ConfigError, match=r"4,000,000 technician-days"):
         check_job_size(tiny, [big] * 4, 50)
     check_job_size(tiny, [Arm("base")] * 4, MAX_RUNS // 4)  # 4 technicians: within budget
+    week = tiny.with_overrides(**{"period.days": 5})  # a run of a period counts its days
+    with pytest.raises(ConfigError, match=r"4 arms x 25 seeds x 5 days = 500 simulated days"):
+        check_job_size(week, [Arm("base")] * 4, 25)
+    with pytest.raises(ConfigError, match=r"technician-days .* x 10 seeds x 5 days\)"):
+        check_job_size(week, [Arm("big", {"workforce.technicians": 1000})] * 5, 10)
 
 
 def test_rate_limit_slides_over_a_minute() -> None:

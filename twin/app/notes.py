@@ -3,12 +3,17 @@
 A comparison's label is made from its arms ("technicians 8 vs technicians 10"); a manager
 wants to find it again as "Winter staffing, option 2" with a line on why it was run. Both
 live in the run store's ``comparisons`` table (columns ``name`` and ``note``), so the Runs
-page lists and filters by them and a copied store keeps them.
+page lists and filters by them and a copied store keeps them. The company targets the
+Compare scorecard judges it by (:mod:`twin.config.targets`), when edited on the page, are
+kept with it too (column ``targets``, JSON; NULL: the base scenario's).
 """
 
 from __future__ import annotations
 
+import json
+
 from twin.app.store import ComparisonRecord, RunStore
+from twin.config import Targets
 
 MAX_NAME, MAX_NOTE = 120, 2000
 
@@ -29,6 +34,18 @@ def set_note(store: RunStore, comparison_id: str, name: str, note: str) -> Compa
         con.execute(
             "UPDATE comparisons SET name = ?, note = ? WHERE id = ?",
             [name.strip(), note.strip(), comparison_id],
+        )
+    return store.comparison(comparison_id)
+
+
+def set_targets(store: RunStore, comparison_id: str, targets: Targets) -> ComparisonRecord:
+    """Keep ``targets`` with the comparison; its record as stored (StoreError when there is
+    no such comparison)."""
+    store.comparison(comparison_id)  # StoreError naming it
+    with store.connect() as con:
+        con.execute(
+            "UPDATE comparisons SET targets = ? WHERE id = ?",
+            [json.dumps(targets.model_dump()), comparison_id],
         )
     return store.comparison(comparison_id)
 

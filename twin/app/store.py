@@ -74,7 +74,7 @@ _RUN_COLUMNS = (
 
 
 _COMPARISON_COLUMNS = (
-    "id, created, label, kind, base_scenario, arms, seeds, status, message, name, note"
+    "id, created, label, kind, base_scenario, arms, seeds, status, message, name, note, targets"
 )
 
 _OPEN_CLOSE = threading.Lock()
@@ -116,6 +116,7 @@ class ComparisonRecord:
     message: str
     name: str = ""  # the manager's (twin.app.notes)
     note: str = ""
+    targets: dict[str, float | None] | None = None  # as edited (twin.app.notes), else None
 
     @property
     def arm_labels(self) -> tuple[str, ...]:
@@ -174,7 +175,7 @@ class RunStore:
             # KPIs added to kpi.py after the store was created become new columns
             for name in KPI_NAMES:
                 con.execute(f'ALTER TABLE runs ADD COLUMN IF NOT EXISTS "{name}" DOUBLE')
-            for column in ("name", "note"):  # added in session 8: older stores get them
+            for column in ("name", "note", "targets"):  # added later: older stores get them
                 con.execute(f"ALTER TABLE comparisons ADD COLUMN IF NOT EXISTS {column} VARCHAR")
 
     def __repr__(self) -> str:
@@ -220,7 +221,7 @@ class RunStore:
         with self.connect() as con:
             con.execute(
                 f"INSERT INTO comparisons ({_COMPARISON_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', '', '')",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', '', '', '', NULL)",
                 [
                     cid,
                     _now(),
@@ -373,7 +374,7 @@ def _run(row: Sequence[Any]) -> RunRecord:
 
 
 def _comparison(row: Sequence[Any]) -> ComparisonRecord:
-    cid, created, label, kind, base, arms, seeds, status, message, name, note = row
+    cid, created, label, kind, base, arms, seeds, status, message, name, note, targets = row
     return ComparisonRecord(
         id=cid,
         created=_utc(created),
@@ -386,4 +387,5 @@ def _comparison(row: Sequence[Any]) -> ComparisonRecord:
         message=message or "",
         name=name or "",
         note=note or "",
+        targets=json.loads(targets) if targets else None,
     )

@@ -34,10 +34,12 @@ from twin.config.sections import (
     Workforce,
     Zone,
 )
+from twin.config.targets import TARGET_SPECS, Targets, TargetSpec
 
 __all__ = [
     "LEGACY_DISPATCHERS",
     "POLICY_NAMES",
+    "TARGET_SPECS",
     "City",
     "ConfigError",
     "Costs",
@@ -52,6 +54,8 @@ __all__ = [
     "RuleError",
     "Satisfaction",
     "Scenario",
+    "TargetSpec",
+    "Targets",
     "Traffic",
     "Windows",
     "Workforce",

@@ -24,6 +24,7 @@ from twin.config.base import ConfigError, _Model, format_errors
 from twin.config.parts import Parts
 from twin.config.period import Period
 from twin.config.policy import Policy, legacy_dispatcher
+from twin.config.targets import Targets
 from twin.events import JOB_TYPES
 
 
@@ -234,6 +235,7 @@ class Scenario(_Model):
     policy: Policy = Policy()
     period: Period = Period()  # days = 1: one day (twin.config.period)
     parts: Parts | None = None  # spare parts, tools, depots (twin.config.parts)
+    targets: Targets = Targets()  # the Compare scorecard's bars (twin.config.targets)
     # GPS: a ping every ``ping_interval_min`` while the van moves (and one when it stops);
     # parked, a heartbeat every ``parked_ping_interval_min`` (telematics units report on
     # movement, not every minute of a two-hour repair)

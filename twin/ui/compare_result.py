@@ -1,6 +1,7 @@
 """A stored comparison on the Compare page: the verdict, its chart, then the KPI tables.
 
-The tables show each arm's mean over seeds with its 95 % CI and, for every arm after the
+Between them, the scorecard of the company's targets (:mod:`twin.ui.target_card`). The
+tables show each arm's mean over seeds with its 95 % CI and, for every arm after the
 first (the reference), the paired difference with its CI: green when significantly better,
 red when significantly worse, grey "n.s." when the seeds cannot tell the arms apart.
 Differences of shares are in percentage points (:mod:`twin.ui.verdict`).
@@ -16,6 +17,7 @@ from dash import dcc, html
 from twin.analysis.stats import KpiRow, summarise, verdict
 from twin.app.notes import MAX_NAME, MAX_NOTE, title
 from twin.app.store import ComparisonRecord, RunStore, StoreError
+from twin.ui.target_card import arm_context, scorecard
 from twin.ui.verdict import (
     arm_verdicts,
     difference_chart,
@@ -126,10 +128,15 @@ def comparison_view(store: RunStore, comparison_id: str) -> html.Div:
         return html.Div(str(exc), className="error")
     by_arm = store.kpis_by_arm(comparison_id)
     rows = summarise(by_arm)
-    first_runs = {}
+    first_ids: dict[str, str] = {}
     for r in store.runs(comparison_id):
-        if r.arm is not None and r.arm not in first_runs:
-            first_runs[r.arm] = f"/day?run={r.id}"
+        if r.arm is not None and r.arm not in first_ids:
+            first_ids[r.arm] = r.id
+    first_runs = {arm: f"/day?run={rid}" for arm, rid in first_ids.items()}
+    targets, technician_days = arm_context(store, record, first_ids)
+    first = next(iter(first_ids.values()), None)
+    days = store.scenario(first).period.days if first is not None else 1
+    per_run = f" · each run {days} working days, KPIs pooled" if days > 1 else ""
     arms = list(by_arm)
     n = min((len(v) for v in by_arm.values()), default=0)
     headline = [r for name in HEADLINE for r in rows if r.spec.name == name]
@@ -139,8 +146,9 @@ def comparison_view(store: RunStore, comparison_id: str) -> html.Div:
             html.H3(f"Result: {title(record)}", id="compare-title"),
             note_form(record),
             verdict_block(headline, n),
+            scorecard(record, by_arm, targets, technician_days),
             html.P(
-                f"Base scenario {record.base_scenario} · {n} seeds per arm · "
+                f"Base scenario {record.base_scenario} · {n} seeds per arm{per_run} · "
                 "mean ± 95% confidence interval over seeds · Δ = paired difference to arm A "
                 "on the same seeds (pp: percentage points). Green: significantly better, red: "
                 "significantly worse, grey n.s.: not significant (the interval contains 0).",

@@ -54,18 +54,21 @@ def whole_number(field: str, raw: Any, low: int, high: int) -> int:
 
 
 def check_job_size(base: Scenario, arms: Sequence[Arm], seeds: int) -> None:
-    """Refuse a comparison beyond the cockpit's budget (ConfigError saying which bound)."""
-    runs = len(arms) * seeds
+    """Refuse a comparison beyond the cockpit's budget (ConfigError saying which bound);
+    a run of a period counts its working days."""
+    days = base.period.days
+    runs = len(arms) * seeds * days
+    per_run = f" x {days} days" if days > 1 else ""
     if runs > MAX_RUNS:
         msg = (
-            f"{len(arms)} arms x {seeds} seeds = {runs} simulated days; "
+            f"{len(arms)} arms x {seeds} seeds{per_run} = {runs} simulated days; "
             f"the cockpit runs at most {MAX_RUNS} at a time"
         )
         raise ConfigError(msg)
-    work = sum(arm.scenario(base).workforce.technicians for arm in arms) * seeds
+    work = sum(arm.scenario(base).workforce.technicians for arm in arms) * seeds * days
     if work > MAX_TECHNICIAN_DAYS:
         msg = (
-            f"{work:,d} technician-days (technicians of every arm x {seeds} seeds); the "
+            f"{work:,d} technician-days (technicians of every arm x {seeds} seeds{per_run}); the "
             f"cockpit runs at most {MAX_TECHNICIAN_DAYS:,d} at a time: use the command line "
             "(`twin compare`) for more"
         )

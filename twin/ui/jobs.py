@@ -34,6 +34,7 @@ class JobStatus:
     finished: bool
     error: str | None
     cancelled: bool = False
+    days_per_run: int = 1  # working days of each run (a period, ``twin compare --days``)
 
     @property
     def fraction(self) -> float:
@@ -68,6 +69,7 @@ class Jobs:
         check_job_size(base, arms, len(seeds))
         cid = new_id("c")
         total = len(arms) * len(seeds)
+        days = base.period.days
         key = repr((base.model_dump_json(), [a.to_dict() for a in arms], list(seeds), kind))
         with self._lock:
             running = [j for j, s in self._status.items() if not s.finished]
@@ -78,12 +80,12 @@ class Jobs:
             if len(running) >= MAX_RUNNING_JOBS:
                 msg = f"{len(running)} comparisons are running; start another when one has finished"
                 raise ConfigError(msg)
-            self._status[cid] = JobStatus(cid, 0, total, False, None)
+            self._status[cid] = JobStatus(cid, 0, total, False, None, days_per_run=days)
             self._keys[cid], self._kinds[cid] = key, kind
             cancel = self._cancels[cid] = threading.Event()
 
         def progress(done: int, n: int) -> None:
-            self._set(JobStatus(cid, done, n, False, None))
+            self._set(JobStatus(cid, done, n, False, None, days_per_run=days))
 
         def work() -> None:
             try:
@@ -102,13 +104,15 @@ class Jobs:
                 )
             except Exception as exc:
                 log.exception("comparison %s failed", cid)
-                self._set(JobStatus(cid, 0, total, True, f"{type(exc).__name__}: {exc}"))
+                error = f"{type(exc).__name__}: {exc}"
+                self._set(JobStatus(cid, 0, total, True, error, days_per_run=days))
             else:
                 done = self.status(cid)
                 if cancel.is_set() and done is not None and done.done < total:
-                    self._set(JobStatus(cid, done.done, total, True, None, cancelled=True))
+                    stopped = JobStatus(cid, done.done, total, True, None, True, days)
+                    self._set(stopped)
                 else:
-                    self._set(JobStatus(cid, total, total, True, None))
+                    self._set(JobStatus(cid, total, total, True, None, days_per_run=days))
 
         thread = threading.Thread(target=work, name=f"compare-{cid}", daemon=True)
         with self._lock:

@@ -4,9 +4,13 @@
 at which it was booked, set out for, reached, finished, cancelled or moved to another day;
 per technician the legs driven and the moment of a sick call or breakdown; the feed of
 alerts and messages). :meth:`Playback.states` and :func:`map_figure` then answer "as of
-minute t" without touching the log again, so a slider step or a tick of the play button
-costs a few milliseconds even at 50 technicians. The figure is a plain dict (building
+minute t" without touching the log again. The figure is a plain dict (building
 ``go.Figure`` objects would cost more than the answer itself).
+
+:func:`frames` goes one step further for the page: every slider position's state (each
+visit's state, each leg's, each technician's place) computed once per run and sent to the
+browser with :func:`map_figure`'s template, so that a slider step or a tick of the play
+button only picks a frame there (``assets/day_map.js``): no request, no server time.
 """
 
 from __future__ import annotations
@@ -233,6 +237,7 @@ def map_figure(p: Playback, minute: float) -> dict[str, Any]:
         _leg_trace(done, "legs driven", {"color": "rgba(90,90,90,0.35)", "width": 1}),
         _leg_trace(driving, "legs under way", {"color": STATE_COLOURS["under way"], "width": 3}),
     ]
+    data[-2]["meta"], data[-1]["meta"] = "legs driven", "legs under way"
     states = p.states(minute)
     size = 8 if len(states) <= 1000 else 4
     for state, colour in STATE_COLOURS.items():
@@ -270,6 +275,7 @@ def map_figure(p: Playback, minute: float) -> dict[str, Any]:
                 "text": techs,
                 "marker": {**marker, "size": 10, "line": {"width": 1, "color": "white"}},
                 "hovertemplate": "%{text}<extra>" + label + "</extra>",
+                "meta": label,
             }
         )
     side = p.city_km
@@ -296,4 +302,51 @@ def map_figure(p: Playback, minute: float) -> dict[str, Any]:
                 "gridcolor": "#eee",
             },
         },
+    }
+
+
+# one character per visit state in a frame ('-': not booked yet), per leg and technician
+_STATE_CODE = {"": "-", **{s: str(i) for i, s in enumerate(STATE_COLOURS)}}
+
+
+def _r(v: float) -> float:
+    return round(v, 3)  # a metre is plenty on a map of kilometres
+
+
+def frames(p: Playback, first: int, last: int, step: int) -> dict[str, Any]:
+    """Every ``step`` minutes from ``first`` to ``last``: each visit's state (a character
+    per visit, :data:`_STATE_CODE`), each leg's (``0`` not driven yet, ``1`` driven, ``2``
+    under way), each technician's place and state (``0`` no ping yet, ``1`` on shift, ``2``
+    sick or broken down); with the legs' lines, the feed and :func:`map_figure`'s figure as
+    the template the browser fills."""
+    minutes = range(first, last + 1, step)
+    techs = sorted(p.where.times)
+    visits, legs, places, tech_states = [], [], [], []
+    starts = np.array([leg.start for leg in p.legs], dtype=float)
+    ends = np.array([leg.end for leg in p.legs], dtype=float)
+    for m in minutes:
+        visits.append("".join(_STATE_CODE[str(s)] for s in p.states(m)))
+        code = np.where(ends <= m, "1", np.where(starts <= m, "2", "0"))
+        legs.append("".join(code.tolist()))
+        where = p.where.at(m)
+        places.append([[_r(c) for c in where[t]] if t in where else None for t in techs])
+        sick = {t for t, at in p.unavailable.items() if at <= m}
+        tech_states.append(
+            "".join("0" if t not in where else "2" if t in sick else "1" for t in techs)
+        )
+    lines = [_leg_trace([leg], "", {}) for leg in p.legs]
+    return {
+        "first": first,
+        "step": step,
+        "states": list(STATE_COLOURS),
+        "visit_ids": list(p.visit_ids),
+        "xy": [[_r(x), _r(y)] for x, y in p.xy.tolist()],
+        "visits": visits,
+        "legs": legs,
+        "leg_xy": [[line["x"], line["y"]] for line in lines],
+        "techs": techs,
+        "places": places,
+        "tech_states": tech_states,
+        "feed": [[f.minute, hhmm(f.minute), f.kind, f.text] for f in p.feed],
+        "template": map_figure(p, first),
     }

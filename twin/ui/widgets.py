@@ -1,4 +1,5 @@
-"""Small pieces several pages use: progress of a job, KPI cards, a run's name, run choices."""
+"""Small pieces several pages use: the form controls Compare and Trade-off share, progress
+of a job, KPI cards, a run's name, run choices."""
 
 from __future__ import annotations
 
@@ -33,6 +34,39 @@ def control(label: str, component: Any) -> html.Div:
     return html.Div([html.Label(label), component], className="control")
 
 
+def default_base(files: Sequence[str] | dict[str, Any]) -> str:
+    """The base scenario a form starts with: the small one when offered (quick to run)."""
+    return "small" if "small" in files else next(iter(files), "")
+
+
+def base_control(component_id: str, files: Sequence[str] | dict[str, Any], value: str) -> html.Div:
+    """The base scenario's dropdown (a scenario file's stem)."""
+    return control(
+        "Base scenario",
+        dcc.Dropdown(
+            id=component_id,
+            options=list(files),
+            value=value,
+            clearable=False,
+            style={"width": "200px"},
+        ),
+    )
+
+
+def count_control(label: str, component_id: str, value: Any, width: str = "70px") -> html.Div:
+    """A whole-number field. Text, not number: a browser hands a number field's bad input
+    over as nothing ("got None"), and the message must name what was typed
+    (:func:`twin.ui.guard.whole_number` reads it)."""
+    field = dcc.Input(
+        id=component_id,
+        type="text",
+        inputMode="numeric",
+        value=str(value),
+        style={"width": width},
+    )
+    return control(label, field)
+
+
 def data_attrs(**values: str) -> dict[str, Any]:
     """``data-*`` attributes for a component (tests find cells by them)."""
     return {f"data-{k}": v for k, v in values.items()}
@@ -42,8 +76,15 @@ def progress_view(status: JobStatus | None, prefix: str) -> html.Div:
     """A progress bar and a line of text (``prefix`` names the page, for test ids)."""
     if status is None:
         return html.Div(id=f"{prefix}-progress-text")
+    days = status.days_per_run
     if status.error:
         text = f"Failed: {status.error}"
+    elif days > 1:  # each run a period: count runs, and the days they simulate
+        done = "Done:" if status.finished else "Simulating…"
+        text = (
+            f"{done} {status.done} of {status.total} runs of {days} working days "
+            f"({status.done * days} of {status.total * days} simulated days)."
+        )
     elif status.cancelled:
         text = f"Cancelled after {status.done} of {status.total} simulated days."
     elif status.finished:

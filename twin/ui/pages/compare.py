@@ -5,7 +5,9 @@ per arm, the paired differences as a chart, the KPI tables) comes next, the knob
 (:mod:`twin.ui.compare_grid`) below it. A started job is written into the address
 (``/?comparison=ID``), so going to another page and back, or reloading, finds it again;
 the page also picks up a job still running when opened without one. Opening a stored
-comparison restores its base, arms and seed count, ready to run again with more seeds.
+comparison restores its base, arms, seed count and days, ready to run again with more
+seeds. *Days* runs every arm as a period of that many working days (as ``twin compare
+--days`` does: backlog and rebookings carry over; each run's days' KPIs pooled).
 """
 
 from __future__ import annotations
@@ -36,14 +38,18 @@ from twin.ui.compare_grid import (
 from twin.ui.compare_result import comparison_view
 from twin.ui.guard import store_id, whole_number
 from twin.ui.jobs import Jobs
-from twin.ui.widgets import comparison_links, control, progress_view
+from twin.ui.widgets import (
+    base_control,
+    comparison_links,
+    control,
+    count_control,
+    default_base,
+    progress_view,
+)
 
 MAX_SEEDS = 50
+MAX_DAYS = 20  # working days per run (a scenario's period allows 60; the cockpit's budget)
 KNOB = {"type": "compare-knob", "arm": ALL, "knob": ALL}
-
-
-def _default_base(files: dict[str, Any]) -> str:
-    return "small" if "small" in files else next(iter(files), "")
 
 
 def _record(comparison: str | None) -> tuple[ComparisonRecord | None, str]:
@@ -55,19 +61,18 @@ def _record(comparison: str | None) -> tuple[ComparisonRecord | None, str]:
         return None, str(exc)
 
 
-def _controls(files: dict[str, Any], base_name: str, n_arms: int, seeds: int) -> html.Div:
+def _days(record: ComparisonRecord | None, base: Scenario) -> int:
+    """Working days per run: a stored comparison's (its first run's scenario), else the base's."""
+    runs = context.store().runs(record.id) if record is not None else []
+    return context.store().scenario(runs[0].id).period.days if runs else base.period.days
+
+
+def _controls(
+    files: dict[str, Any], base_name: str, n_arms: int, seeds: int, days: int
+) -> html.Div:
     return html.Div(
         [
-            control(
-                "Base scenario",
-                dcc.Dropdown(
-                    id="compare-base",
-                    options=list(files),
-                    value=base_name,
-                    clearable=False,
-                    style={"width": "200px"},
-                ),
-            ),
+            base_control("compare-base", files, base_name),
             control(
                 "Arms",
                 dcc.RadioItems(
@@ -77,18 +82,8 @@ def _controls(files: dict[str, Any], base_name: str, n_arms: int, seeds: int) ->
                     inline=True,
                 ),
             ),
-            control(
-                "Seeds (simulated days per arm)",
-                # text, not number: a browser hands a number field's bad input over as
-                # nothing ("got None"), and the message must name what was typed
-                dcc.Input(
-                    id="compare-seeds",
-                    type="text",
-                    inputMode="numeric",
-                    value=str(seeds),
-                    style={"width": "80px"},
-                ),
-            ),
+            count_control("Seeds (runs per arm)", "compare-seeds", seeds, "80px"),
+            count_control("Days (working days per run)", "compare-days", days, "60px"),
             html.Button("Run comparison", id="compare-start", className="button"),
             html.Span(id="compare-start-error", className="error"),
         ],
@@ -99,7 +94,7 @@ def _controls(files: dict[str, Any], base_name: str, n_arms: int, seeds: int) ->
 def layout(comparison: str | None = None, **_: Any) -> html.Div:
     files = context.scenario_files()
     record, problem = _record(comparison)
-    base_name = _default_base(files)
+    base_name = default_base(files)
     if record is not None and record.base_scenario in files:
         base_name = record.base_scenario
     base = context.base_scenario(base_name) if base_name else Scenario()
@@ -114,7 +109,9 @@ def layout(comparison: str | None = None, **_: Any) -> html.Div:
     return html.Div(
         [
             html.H2("Compare policies"),
-            _controls(files, base_name, n_arms, len(record.seeds) if record else 3),
+            _controls(
+                files, base_name, n_arms, len(record.seeds) if record else 3, _days(record, base)
+            ),
             html.Div(
                 progress_view(jobs.status(job), "compare") if job else [], id="compare-progress"
             ),
@@ -241,9 +238,13 @@ def on_can_run(invalid: bool, running: bool) -> bool:
     return bool(invalid or running)
 
 
-def start_comparison(jobs: Jobs, base: Scenario, cells: Cells, seeds: Any) -> str:
-    """Validate and start; returns the job (comparison) id. ConfigError names what is wrong."""
+def start_comparison(jobs: Jobs, base: Scenario, cells: Cells, seeds: Any, days: Any = 1) -> str:
+    """Validate and start; returns the job (comparison) id. ConfigError names what is wrong.
+    With ``days`` above 1 every run is a period of that many working days."""
     n = whole_number("seeds", seeds, 1, MAX_SEEDS)
+    n_days = whole_number("days", days, 1, MAX_DAYS)
+    if n_days != base.period.days:
+        base = base.with_overrides(**{"period.days": n_days})
     arms = build_arms(base, cells)
     return jobs.start(base, arms, list(range(1, n + 1)), kind="compare")
 
@@ -257,17 +258,19 @@ def start_comparison(jobs: Jobs, base: Scenario, cells: Cells, seeds: Any) -> st
     Input("compare-start", "n_clicks"),
     State("compare-base", "value"),
     State("compare-seeds", "value"),
+    State("compare-days", "value"),
     State(KNOB, "value"),
     prevent_initial_call=True,
 )
-def on_start(_: int, base_name: str, seeds: Any, values: list[Any]) -> tuple[Any, ...]:
-    ids = [i["id"] for i in ctx.states_list[2]]
+def on_start(_: int, base_name: str, seeds: Any, days: Any, values: list[Any]) -> tuple[Any, ...]:
+    ids = [i["id"] for i in ctx.states_list[3]]
     try:
         job = start_comparison(
             context.jobs(),
             context.base_scenario(base_name),
             list(zip(ids, values, strict=True)),
             seeds,
+            days,
         )
     except ConfigError as exc:
         return dash.no_update, dash.no_update, str(exc), dash.no_update, dash.no_update

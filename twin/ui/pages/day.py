@@ -1,7 +1,8 @@
 """Day page: one stored run, watched. Tours planned vs actual, the map, the alert feed.
 
 The slider (or the play button, at a chosen speed) sets the time of day; the map shows
-every visit in its state at that time (:mod:`twin.ui.playback`), the Gantt chart and the
+every visit in its state at that time (:mod:`twin.ui.playback`; drawn in the browser from
+the run's frames, computed once per run, so a step sends no request), the Gantt chart and the
 decision timeline get a now-line (moved in the browser: re-sending or re-diffing a Gantt
 chart of 50 technicians cost most of a slider step), and the feed lists
 the latest alerts and messages up to that time. A sick or broken-down technician keeps a
@@ -16,20 +17,28 @@ from typing import Any
 
 import dash
 import plotly.graph_objects as go
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    dcc,
+    html,
+)
 from dash.exceptions import PreventUpdate
 
 from twin.analysis.quality import eta_errors
 from twin.app.store import StoreError
-from twin.clock import hhmm
 from twin.ui import context
 from twin.ui.figures import decision_timeline, eta_accuracy, planned_vs_actual
 from twin.ui.metrics import midnight, planned_stops
-from twin.ui.playback import Playback, map_figure, playback
+from twin.ui.playback import Playback, frames, playback
 from twin.ui.widgets import control, kpi_cards, run_dropdown
 
 DEFAULT_MINUTE = 11 * 60
-FIRST, LAST = 6 * 60, 22 * 60
+FIRST, LAST, STEP = 6 * 60, 22 * 60, 5
 SPEEDS = {"5 min/s": 5, "15 min/s": 15, "30 min/s": 30, "1 h/s": 60}
 
 
@@ -65,13 +74,14 @@ def _player(minute: int) -> html.Div:
             ),
             html.Div(
                 dcc.Slider(
-                    id="day-minute", min=FIRST, max=LAST, step=5, value=minute,
+                    id="day-minute", min=FIRST, max=LAST, step=STEP, value=minute,
                     marks=_marks(FIRST, LAST), updatemode="mouseup", allow_direct_input=False,
                 ),
                 style={"flex": "1"},
             ),
             dcc.Interval(id="day-tick", interval=1000, disabled=True),
             dcc.Store(id="day-midnight"),
+            dcc.Store(id="day-frames"),
             dcc.Store(id="day-now"),
         ],
         className="player",
@@ -169,19 +179,19 @@ def _playback(store_path: Path, run_id: str) -> Playback:
     return playback(b.events, b.scenario)
 
 
-def run_playback(run_id: str) -> Playback:
-    """The run's playback index (cached: every slider step reads it)."""
-    return _playback(context.store().path, run_id)
+@lru_cache(maxsize=4)
+def _frames(store_path: Path, run_id: str) -> dict[str, Any]:
+    return frames(_playback(store_path, run_id), FIRST, LAST, STEP)
 
 
-def _feed(p: Playback, minute: float) -> list[html.Li]:
-    items = p.feed_until(minute)
-    if not items:
-        return [html.Li(f"Nothing yet at {hhmm(minute)}.", className="note")]
-    return [
-        html.Li([html.B(hhmm(f.minute)), f" {f.kind}: {f.text}"], className=f"feed-{f.kind}")
-        for f in items
-    ]
+def run_frames(run_id: str | None) -> dict[str, Any]:
+    """What the browser draws the map and feed from at any slider position (cached)."""
+    if not run_id:
+        return {"empty": "No run selected."}
+    try:
+        return _frames(context.store().path, run_id)
+    except StoreError as exc:
+        return {"empty": str(exc)}
 
 
 @callback(
@@ -200,20 +210,20 @@ def on_run(run_id: str | None) -> tuple[Any, ...]:
     return summary, gantt, timeline, eta, at.isoformat()
 
 
-@callback(
+@callback(Output("day-frames", "data"), Input("day-run", "value"))
+def on_frames(run_id: str | None) -> dict[str, Any]:
+    return run_frames(run_id)
+
+
+# the map and the feed at the slider's minute: picked from the frames in the browser
+clientside_callback(
+    ClientsideFunction(namespace="fieldtwin", function_name="dayMap"),
     Output("day-map", "figure"),
     Output("day-feed", "children"),
-    Input("day-run", "value"),
+    Output("day-feed", "title"),
     Input("day-minute", "value"),
+    Input("day-frames", "data"),
 )
-def on_minute(run_id: str | None, minute: float) -> tuple[Any, ...]:
-    if not run_id:
-        return _empty("No run selected."), []
-    try:
-        p = run_playback(run_id)
-    except StoreError as exc:
-        return _empty(str(exc)), []
-    return map_figure(p, float(minute)), _feed(p, float(minute))
 
 
 # the now-line on the Gantt chart and the timeline: a thin element laid over each drawn

@@ -26,14 +26,21 @@ from twin.ui import context
 from twin.ui.guard import store_id
 from twin.ui.sweep import MAX_SEEDS, start_sweep, tradeoff_points
 from twin.ui.tradeoff_figure import tradeoff_scatter
-from twin.ui.widgets import comparison_links, control, progress_view
+from twin.ui.widgets import (
+    base_control,
+    comparison_links,
+    control,
+    count_control,
+    default_base,
+    progress_view,
+)
 
 SWEEPABLE = [k for k in KNOBS if k.kind != "widths"]
 
 
 def layout(comparison: str | None = None, **_: Any) -> html.Div:
     files = context.scenario_files()
-    base = "small" if "small" in files else next(iter(files), "")
+    base = default_base(files)
     knob_opts = [{"label": k.label, "value": k.name} for k in SWEEPABLE]
     store = context.store()
     job = store_id(comparison)
@@ -75,16 +82,7 @@ def _controls(files: Any, base: str, knob_opts: list[dict[str, str]], running: b
     """The sweep's form: base scenario, one or two knobs with their values, seeds, Run."""
     return html.Div(
         [
-            control(
-                "Base scenario",
-                dcc.Dropdown(
-                    id="tradeoff-base",
-                    options=list(files),
-                    value=base,
-                    clearable=False,
-                    style={"width": "200px"},
-                ),
-            ),
+            base_control("tradeoff-base", files, base),
             control(
                 "Knob 1",
                 dcc.Dropdown(
@@ -117,18 +115,7 @@ def _controls(files: Any, base: str, knob_opts: list[dict[str, str]], running: b
                     style={"width": "120px"},
                 ),
             ),
-            control(
-                f"Seeds (1 to {MAX_SEEDS})",
-                # text, not number: a browser hands a number field's bad input over as
-                # nothing, and the message must name what was typed
-                dcc.Input(
-                    id="tradeoff-seeds",
-                    type="text",
-                    inputMode="numeric",
-                    value="3",
-                    style={"width": "70px"},
-                ),
-            ),
+            count_control(f"Seeds (1 to {MAX_SEEDS})", "tradeoff-seeds", 3),
             html.Button("Run sweep", id="tradeoff-start", className="button", disabled=running),
             html.Button(
                 "Cancel", id="tradeoff-cancel", className="button cancel", disabled=not running
