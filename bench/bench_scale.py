@@ -4,7 +4,9 @@
 technician), at several sizes (default 1,000, 3,000 and 10,000), in three parts, each in a
 fresh process. ``--region grow`` grows the city with the company instead (side
 ``∝ √n``: the density of technicians and of demand stays that of the base scenario, as in
-``national.toml``); ``--base`` takes another base scenario:
+``national.toml``); ``--region scale`` also scales the city's zones and its traffic
+incidents with it (the base scenario's map, shrunk or stretched: the same company at every
+size, since zone radii are in km); ``--base`` takes another base scenario:
 
 * ``world``: ``World(...)`` with policy baseline (construction: demand, workforce, the
   pre-day booking), then ``world.run()`` (the world alone);
@@ -26,7 +28,7 @@ exponent ``b`` of a least-squares fit ``cpu = a · n^b`` (1.0: linear in the com
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_scale.py [--sizes 1000 3000 10000]
 [--trees /tmp/old .] [--labels old new] [--parts world direct bytewax] [--repeats 1]
-[--base data/scenarios/large.toml] [--region fixed|grow]``
+[--base data/scenarios/large.toml] [--region fixed|grow|scale]``
 """
 
 from __future__ import annotations
@@ -67,9 +69,16 @@ def _scaled(base: Path, n: int, region: str, **changes: Any) -> Any:
 
     sc = load_scenario(base)
     over = {"workforce.technicians": n, **changes}
-    if region == "grow":
-        grown = sc.city.size_km * math.sqrt(n / sc.workforce.technicians)
-        over["city.size_km"] = round(grown, 1)
+    if region in ("grow", "scale"):
+        grown = round(sc.city.size_km * math.sqrt(n / sc.workforce.technicians), 1)
+        over["city.size_km"] = grown
+    if region == "scale":  # the whole map scaled: zones in proportion, incidents per area
+        k = grown / sc.city.size_km
+        over["city.zones"] = [
+            {**z.model_dump(), "outer_radius_km": round(z.outer_radius_km * k, 3)}
+            for z in sc.city.zones
+        ]
+        over["traffic.incidents_per_day"] = sc.traffic.incidents_per_day * k * k
     return sc.with_overrides(**over)
 
 
@@ -202,7 +211,11 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
     rows.sort(key=lambda row: (row[0], row[1], int(row[2].replace(",", ""))))
     head = ["measure", "tree", "technicians", "CPU s", "wall s", "CPU ms / tech-day"]
     head += ["load avg", "peak MB", "events", "log sha256"]
-    city = "city grows with the company" if args.region == "grow" else "same city"
+    city = {
+        "fixed": "same city",
+        "grow": "city grows with the company",
+        "scale": "city, zones and incidents scaled with the company",
+    }[args.region]
     print(f"\n### Scale: {args.base.name} ({city}), seed {args.seed}, technicians {args.sizes}\n")
     print(md_table(head, rows))
     fits = []
@@ -236,7 +249,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
     parser.add_argument("--base", type=Path, default=HERE.parents[1] / "data/scenarios/large.toml")
     parser.add_argument(
-        "--region", choices=("fixed", "grow"), default="fixed", help="city size as n grows"
+        "--region",
+        choices=("fixed", "grow", "scale"),
+        default="fixed",
+        help="city size as n grows",
     )
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
     parser.add_argument("--labels", nargs="+", default=None)

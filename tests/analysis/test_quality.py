@@ -3,9 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twin import events as ev
-from twin.analysis.quality import LEAD_EDGES_MIN, measure
+from twin.analysis.quality import HORIZONS, LEAD_EDGES_MIN, eta_error, measure
+from twin.clock import minutes_between
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -50,3 +53,23 @@ def test_eta_by_lead_scores_the_eta_on_show_by_its_lead() -> None:
     far = by_edge[(80.0, 160.0)]
     assert far.samples == 22 and far.coverage == 1.0 and far.median_error_min == -10
     assert q.to_dict()["eta_by_lead"][2]["samples"] == 8  # type: ignore[index]
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    arrival=st.integers(min_value=0, max_value=600),
+    issued=st.lists(st.integers(min_value=0, max_value=600), max_size=12),
+)
+def test_the_eta_at_each_horizon_is_the_last_issued_that_far_before(
+    arrival: int, issued: list[int]
+) -> None:
+    """``measure`` bisects the updates by time; the long way filters every update."""
+    ups = [_eta(i, "V1", t, t + 5, t + 10, t + 20) for i, t in enumerate(issued)]
+    q = measure([*ups, _arrived("V1", arrival)])
+    in_order = sorted(ups, key=lambda u: u.time)
+    for h in HORIZONS:
+        before = [u for u in in_order if minutes_between(_at(arrival), u.time) >= h]
+        want = [eta_error(before[-1], _at(arrival))] if before else []
+        assert q.eta_errors[h] == tuple(e.error_min for e in want)
+        assert q.eta_samples[h] == len(want)
+        assert q.eta_coverage[h] == (float(want[0].inside) if want else 0.0)

@@ -31,3 +31,26 @@ def test_national_workforce_is_ten_thousand_people_in_the_region() -> None:
     assert ids[0] == "T00001" and ids[-1] == "T10000"
     size = scenario.city.size_km
     assert all(0 < p.spec.home_x < size and 0 < p.spec.home_y < size for p in team)
+
+
+def test_the_scale_benchmark_shrinks_the_whole_map_with_the_company() -> None:
+    """``bench_scale.py --region scale``: the base itself at its own size; at a tenth of
+    it a city, zones and incidents in proportion (the same company, smaller)."""
+    import importlib.util
+
+    path = SCENARIOS.parents[1] / "bench" / "bench_scale.py"
+    spec = importlib.util.spec_from_file_location("bench_scale", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    base = SCENARIOS / "national.toml"
+    national = load_scenario(base)
+    assert bench._scaled(base, 10_000, "scale") == national
+    small = bench._scaled(base, 1_000, "scale")
+    k = small.city.size_km / national.city.size_km
+    assert math.isclose(k, math.sqrt(0.1), rel_tol=0.01)
+    for z, big in zip(small.city.zones, national.city.zones, strict=True):
+        assert math.isclose(z.outer_radius_km, big.outer_radius_km * k, rel_tol=1e-3)
+    per_area = [s.traffic.incidents_per_day / s.city.size_km**2 for s in (small, national)]
+    assert math.isclose(per_area[0], per_area[1], rel_tol=1e-9)
+    assert bench._scaled(base, 1_000, "grow").city.zones == national.city.zones

@@ -210,12 +210,16 @@ def measure(events: Iterable[ev.Event]) -> Quality:
     late = {v for v, b in today.items() if v not in arrivals or arrivals[v].time > b.window_end}
     errors: dict[int, list[float]] = {h: [] for h in HORIZONS}
     covered: dict[int, list[bool]] = {h: [] for h in HORIZONS}
+    in_order = {v: sorted(ups, key=lambda u: u.time) for v, ups in etas.items()}
     for vid, arr in arrivals.items():
-        ups = sorted(etas.get(vid, ()), key=lambda u: u.time)
+        ups = in_order.get(vid, [])
+        # minus the minutes each update was issued before the arrival: non-decreasing, so
+        # the updates issued at least h minutes before are a prefix (a bisection, not a scan)
+        back = [-minutes_between(arr.time, u.time) for u in ups]
         for h in HORIZONS:
-            before = [u for u in ups if minutes_between(arr.time, u.time) >= h]
-            if before:
-                err = eta_error(before[-1], arr.time)
+            issued_before = bisect_right(back, -h)
+            if issued_before:
+                err = eta_error(ups[issued_before - 1], arr.time)
                 errors[h].append(err.error_min)
                 covered[h].append(err.inside)
     alerted = set(first_alert) & set(today)
@@ -238,8 +242,5 @@ def measure(events: Iterable[ev.Event]) -> Quality:
         visits_notified=len(notified),
         delay_warnings_in_time=in_time,
         eta_errors={h: tuple(errors[h]) for h in HORIZONS},
-        eta_by_lead=eta_by_lead(
-            {v: a.time for v, a in arrivals.items()},
-            {v: sorted(ups, key=lambda u: u.time) for v, ups in etas.items()},
-        ),
+        eta_by_lead=eta_by_lead({v: a.time for v, a in arrivals.items()}, in_order),
     )
