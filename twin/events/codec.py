@@ -146,6 +146,17 @@ def _head(cls: type) -> tuple[str, tuple[str, ...], Callable[[Event], tuple[Any,
     return first, keys, operator.attrgetter(*names)
 
 
+_OMITTED: dict[type, frozenset[str]] = {}
+
+
+def _omitted(cls: type) -> frozenset[str]:
+    """The ``,"field":`` keys of the fields left out when None (``OMIT_IF_NONE``)."""
+    out = _OMITTED.get(cls)
+    if out is None:
+        out = _OMITTED[cls] = frozenset(f",{_quote(n)}:" for n in getattr(cls, "OMIT_IF_NONE", ()))
+    return out
+
+
 def _flat_json(event: Event) -> str | None:
     """The bytes of ``_JSON.encode(to_dict(event))`` written directly, for an event whose
     fields are all plain strings, numbers, booleans, None or UTC datetimes (most of a log:
@@ -169,7 +180,7 @@ def _flat_json(event: Event) -> str | None:
         elif kind is bool:
             text = "true" if v else "false"
         elif v is None:
-            if name in getattr(cls, "OMIT_IF_NONE", ()):
+            if key in _omitted(cls):
                 continue  # an optional field added later: left out, older logs unchanged
             text = "null"
         else:
