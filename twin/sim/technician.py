@@ -103,25 +103,7 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
                 break
             yield world.wake_event(tid) | env.timeout(until - env.now)
             continue
-        visit = world.visit_specs[vid]
-        dist = world.travel.distance_km(x, y, visit.x, visit.y)
-        expected = world.travel.travel_min(x, y, visit.x, visit.y, env.now, world.incidents)
-        noisy = expected * math.exp(sigma * visit.z_travel - sigma * sigma / 2)
-        world.emit(
-            ev.TravelStarted,
-            technician_id=tid,
-            visit_id=vid,
-            from_x=x,
-            from_y=y,
-            to_x=visit.x,
-            to_y=visit.y,
-            distance_km=round(dist, 3),
-        )
-        world.set_moving(tid, x, y, visit.x, visit.y, env.now, env.now + noisy)
-        yield env.timeout(noisy)
-        x, y = visit.x, visit.y
-        world.set_still(tid, x, y)
-        world.emit(ev.Arrived, technician_id=tid, visit_id=vid, x=x, y=y)
+        x, y = yield from _drive_to(world, tid, vid, x, y, sigma)
         arrival = env.now
         if world.is_cancelled(vid):
             world.release(tid, vid)
@@ -154,6 +136,32 @@ def technician(world: Workplace, tid: str) -> Generator[Any, Any, None]:
             break
     yield from _drive_home(world, tid, x, y)
     world.end_shift(tid)
+
+
+def _drive_to(
+    world: Workplace, tid: str, vid: str, x: float, y: float, sigma: float
+) -> Generator[Any, Any, tuple[float, float]]:
+    """From ``x, y`` to visit ``vid``: the expected time with the leg's own noise (its
+    ``z_travel``, lognormal with ``sigma``); returns where the technician now is."""
+    env, visit = world.env, world.visit_specs[vid]
+    dist = world.travel.distance_km(x, y, visit.x, visit.y)
+    expected = world.travel.travel_min(x, y, visit.x, visit.y, env.now, world.incidents)
+    noisy = expected * math.exp(sigma * visit.z_travel - sigma * sigma / 2)
+    world.emit(
+        ev.TravelStarted,
+        technician_id=tid,
+        visit_id=vid,
+        from_x=x,
+        from_y=y,
+        to_x=visit.x,
+        to_y=visit.y,
+        distance_km=round(dist, 3),
+    )
+    world.set_moving(tid, x, y, visit.x, visit.y, env.now, env.now + noisy)
+    yield env.timeout(noisy)
+    world.set_still(tid, visit.x, visit.y)
+    world.emit(ev.Arrived, technician_id=tid, visit_id=vid, x=visit.x, y=visit.y)
+    return visit.x, visit.y
 
 
 def _wait_to_leave(world: Workplace, tid: str) -> Generator[Any, Any, None]:
