@@ -17,40 +17,25 @@ from typing import Any, Protocol
 import simpy
 
 from twin import events as ev
-from twin.config import Scenario
-from twin.models.routing.plan import BreakRule, VisitTask
-from twin.models.routing.travel import TravelModel
+from twin.models.routing.plan import BreakRule
 from twin.sim.departures import Departures
+from twin.sim.legs import set_off
 from twin.sim.office import Office, day_over
 from twin.sim.rng import keyed
 from twin.sim.van import Yard, depot_stops, fixed
-from twin.sim.visit import VisitSpec
 from twin.sim.workforce import TechnicianProfile
 
 
 class Workplace(Office, Yard, Protocol):
     """What a technician's day needs of the world (``twin.sim.World`` is one): the clock
-    and the truth of the visits, and the moves that change the shared state."""
+    and the truth of the visits, and the moves that change the shared state (besides what
+    the office and the vans need: clock, scenario, travel, visits, moving and standing)."""
 
-    @property
-    def env(self) -> simpy.Environment: ...
-    @property
-    def scenario(self) -> Scenario: ...
-    @property
-    def travel(self) -> TravelModel: ...
     @property
     def break_rule(self) -> BreakRule: ...
     @property
     def profiles(self) -> Mapping[str, TechnicianProfile]: ...
-    @property
-    def visit_specs(self) -> Mapping[str, VisitSpec]: ...
-    @property
-    def tasks(self) -> Mapping[str, VisitTask]: ...
-    @property
-    def incidents(self) -> Mapping[str, float]: ...
 
-    def emit(self, cls: type[ev.Event], **fields: Any) -> ev.Event: ...
-    def is_available(self, tid: str) -> bool: ...
     def start_shift(self, tid: str) -> None: ...
     def end_shift(self, tid: str) -> None: ...
     @property
@@ -59,10 +44,6 @@ class Workplace(Office, Yard, Protocol):
     def wake_event(self, tid: str) -> simpy.Event: ...
     def set_break(self, tid: str) -> None: ...
     def set_working(self, tid: str, vid: str) -> None: ...
-    def set_moving(
-        self, tid: str, x0: float, y0: float, x1: float, y1: float, t0: float, t1: float
-    ) -> None: ...
-    def set_still(self, tid: str, x: float, y: float) -> None: ...
     def is_cancelled(self, vid: str) -> bool: ...
     def customer_home(self, vid: str) -> bool: ...
     def true_duration(self, vid: str, tid: str) -> float: ...
@@ -144,20 +125,9 @@ def _drive_to(
     """From ``x, y`` to visit ``vid``: the expected time with the leg's own noise (its
     ``z_travel``, lognormal with ``sigma``); returns where the technician now is."""
     env, visit = world.env, world.visit_specs[vid]
-    dist = world.travel.distance_km(x, y, visit.x, visit.y)
     expected = world.travel.travel_min(x, y, visit.x, visit.y, env.now, world.incidents)
     noisy = expected * math.exp(sigma * visit.z_travel - sigma * sigma / 2)
-    world.emit(
-        ev.TravelStarted,
-        technician_id=tid,
-        visit_id=vid,
-        from_x=x,
-        from_y=y,
-        to_x=visit.x,
-        to_y=visit.y,
-        distance_km=round(dist, 3),
-    )
-    world.set_moving(tid, x, y, visit.x, visit.y, env.now, env.now + noisy)
+    set_off(world, tid, vid, x, y, (visit.x, visit.y), noisy)
     yield env.timeout(noisy)
     world.set_still(tid, visit.x, visit.y)
     world.emit(ev.Arrived, technician_id=tid, visit_id=vid, x=visit.x, y=visit.y)
@@ -208,16 +178,6 @@ def _drive_home(world: Workplace, tid: str, x: float, y: float) -> Generator[Any
     dist = world.travel.distance_km(x, y, spec.home_x, spec.home_y)
     if dist > 0:
         t_home = world.travel.travel_min(x, y, spec.home_x, spec.home_y, env.now, world.incidents)
-        world.emit(
-            ev.TravelStarted,
-            technician_id=tid,
-            visit_id=None,
-            from_x=x,
-            from_y=y,
-            to_x=spec.home_x,
-            to_y=spec.home_y,
-            distance_km=round(dist, 3),
-        )
-        world.set_moving(tid, x, y, spec.home_x, spec.home_y, env.now, env.now + t_home)
+        set_off(world, tid, None, x, y, (spec.home_x, spec.home_y), t_home)
         yield env.timeout(t_home)
         world.emit(ev.Arrived, technician_id=tid, visit_id=None, x=spec.home_x, y=spec.home_y)

@@ -35,6 +35,7 @@ from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
 from twin.models.routing.restock import Van, restock_stop
 from twin.models.routing.roads import on_roads
 from twin.models.routing.travel import TravelModel
+from twin.sim.legs import set_off
 from twin.sim.rng import keyed
 from twin.sim.visit import VisitSpec
 
@@ -291,17 +292,7 @@ def depot_stops(
         return x, y
     dep = vans.depots[did]
     tt = minutes(x, y, dep.x, dep.y, world.now)
-    world.emit(
-        ev.TravelStarted,
-        technician_id=tid,
-        visit_id=None,
-        from_x=x,
-        from_y=y,
-        to_x=dep.x,
-        to_y=dep.y,
-        distance_km=round(world.travel.distance_km(x, y, dep.x, dep.y), 3),
-    )
-    world.set_moving(tid, x, y, dep.x, dep.y, world.now, world.now + tt)
+    set_off(world, tid, None, x, y, (dep.x, dep.y), tt)
     ready = world.now + tt + dep.service_min  # what a planner asking meanwhile must know
     world.status[tid] = replace(world.status[tid], x=dep.x, y=dep.y, free_at=ready)
     yield world.env.timeout(tt)
