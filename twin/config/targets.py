@@ -37,8 +37,8 @@ class Targets(_Model):
         ge=0,
         le=100,
         title="On time, % at least",
-        description="attended visits arrived by the end of their window, in % (J.D. Power "
-        "88 %, Aberdeen best-in-class 84 %)",
+        description="attended visits begun within their window, neither late nor early, in % "
+        "(J.D. Power 88 %, Aberdeen best-in-class 84 %)",
     )
     missed_pct: float | None = Field(
         default=1.3,
