@@ -34,23 +34,24 @@ import numpy as np
 
 from twin import events as ev
 from twin.analysis.daylog import read_day
-from twin.analysis.fates import DONE, Fate, visit_fates
+from twin.analysis.fates import visit_fates
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.analysis.period import Request, period_kpis, werktage
 from twin.analysis.period_kpis import pool_kpis
+from twin.app.period_book import Book
 from twin.app.run import simulate, write_outputs
 from twin.app.wiring import build_brain, company_links, dispatcher_factory
 from twin.clock import DayClock, hhmm
 from twin.config import Scenario
 from twin.config.period import WEEKDAYS
-from twin.models.booking.horizon import Horizon, NoRoom
+from twin.models.booking.horizon import Horizon
+from twin.models.booking.levelling import levelled
 from twin.models.company import seeded
 from twin.models.decisions.notify import day_label, render
-from twin.sim.arrivals import Arrival, ArrivalProcess, follow_up, rebooked
+from twin.sim.arrivals import ArrivalProcess
 from twin.sim.day_input import DayInput
 from twin.sim.rng import stream
 from twin.sim.rota import Rota
-from twin.sim.visit import VisitSpec
 from twin.sim.workforce import make_workforce
 from twin.sim.world import World
 from twin.stream.learned import learned_after
@@ -78,70 +79,6 @@ def day_seed(seed: int, k: int) -> int:
     if k == 0:
         return seed
     return int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % (2**31 - 1))
-
-
-@dataclass(slots=True)
-class Book:
-    """The period's book: requests, the visits booked for each day, the horizon's room."""
-
-    scenario: Scenario
-    seed: int
-    horizon: Horizon
-    requests: dict[str, Request] = field(default_factory=dict)
-    visits: dict[int, list[VisitSpec]] = field(default_factory=dict)
-    notices: list[dict[str, Any]] = field(default_factory=list)
-
-    def place(self, spec: VisitSpec, today: int, wish: int, rebooking: bool = False) -> int | None:
-        """Book ``spec`` on the first day from ``wish`` with room; None: refused."""
-        req = self.requests[spec.visit_id]
-        day = self.horizon.book(today, wish, rebooking)
-        if isinstance(day, NoRoom):
-            req.state, req.booked_day = "refused", None
-            req.reasons.append(day.reason)
-            return None
-        req.booked_day = day
-        self.visits.setdefault(day, []).append(spec)
-        return day
-
-    def arrive(self, a: Arrival) -> bool:
-        """Take a new request; True when it is a call for today."""
-        s, wish = a.spec, a.day + a.lead_days
-        if wish < 0:
-            return False  # asked for a day before the period: served before it began
-        today = a.day if a.lead_days == 0 else None
-        self.requests[s.visit_id] = Request(s.visit_id, s.job_type, a.day, "new", wish, today)
-        if a.lead_days > 0:
-            self.place(s, a.day, a.day + a.lead_days)
-        return a.lead_days == 0
-
-    def settle(self, k: int, fates: dict[str, Fate], specs: dict[str, VisitSpec]) -> None:
-        """After day ``k``: close what ended, rebook what did not, book follow-ups."""
-        p = self.scenario.period
-        for vid, fate in fates.items():
-            req = self.requests[vid]
-            if fate.kind in DONE:
-                req.state, req.done_day, req.outcome = "done", k, fate.kind
-                if fate.kind in ("follow_up", "unfinished"):
-                    nxt = follow_up(specs[vid], self.scenario, self.seed)
-                    self.requests[nxt.visit_id] = Request(
-                        nxt.visit_id, nxt.job_type, k, "follow_up", k + p.follow_up_days
-                    )
-                    self.place(nxt, k, k + p.follow_up_days, rebooking=True)
-            elif fate.kind == "cancelled":
-                req.state = "cancelled"
-            else:
-                req.rebooked += 1
-                req.reasons.append(f"{fate.kind}: {fate.reason}")
-                spec = rebooked(specs[vid], self.scenario, self.seed, req.rebooked)
-                day = self.place(spec, k, k + 1, rebooking=True)
-                self.notices.append(
-                    {"day": k, "visit_id": vid, "new_day": day, "reason": req.reasons[-1]}
-                )
-
-    def overdue(self, k: int) -> int:
-        """Requests still pending after day ``k`` although they asked for day ``k`` or
-        earlier: the backlog (a request booked for its wish day later is not)."""
-        return sum(1 for r in self.requests.values() if r.state == "pending" and r.wish_day <= k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +142,7 @@ class _Period:
             dates,
             rota,
             ArrivalProcess.of(scenario, stream(seed, "arrivals")),
-            Book(scenario, seed, horizon),
+            Book(scenario, seed, horizon, loads=levelled(scenario)),
         )
         for w in range(-warm, 0):  # the book as it stands when the period begins
             for a in period.arrivals.day(w, period.date(w).weekday()):

@@ -70,6 +70,10 @@ class Period(_Model):
     horizon_days: int = Field(default=14, ge=1, le=60)
     # share of a day's pre-booking room kept for same-day calls and rebooking
     same_day_reserve: float = Field(default=0.10, ge=0, le=0.9)
+    # how a request for a later day gets its window: "wish", the customer's wished window;
+    # "levelled", the least-filled window no wider than the wish, for the customers who
+    # take the best-ranked offer (demand.offer_acceptance; twin.models.booking.levelling)
+    later_windows: Literal["wish", "levelled"] = "wish"
     # bookable visits per technician-day (the desk's rule of thumb for later days)
     bookable_per_technician: float = Field(default=5.2, gt=0, le=30)
     # a failed first-time fix comes back after this many working days
