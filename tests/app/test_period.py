@@ -43,6 +43,18 @@ def test_every_request_ends_accounted_for(week) -> None:
             assert r.reasons, r
 
 
+def test_the_period_shows_where_its_days_wait(week) -> None:
+    result, out = week
+    k = result.kpis
+    by_hour = k["waiting_hours_by_hour"]
+    assert by_hour and all(0 <= int(h) < 24 and v >= 0 for h, v in by_hour.items())
+    shift_hours = sum(d["shift_hours"] for d in result.days)
+    # the same waiting as the share, up to the breaks the share takes at their planned length
+    assert abs(sum(by_hour.values()) / shift_hours - k["waiting_share"]) < 0.03
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Waiting by hour of day" in report
+
+
 def test_visits_not_done_are_rebooked_with_notice(week) -> None:
     result, out = week
     moved = [r for r in result.requests if r.rebooked]

@@ -46,6 +46,7 @@ PERIOD_ROWS: tuple[tuple[str, str, str], ...] = (
     ("moved_share", "Moved by the company, with notice", "{:.1%}"),
     ("visits_per_technician_day", "Visits per technician-day", "{:.2f}"),
     ("driving_share", "Share of the shift driving", "{:.1%}"),
+    ("waiting_share", "Share of the shift waiting (for a window or for work)", "{:.1%}"),
     ("work_hours_average_max", "Highest average working day (h)", "{:.2f}"),
     ("technicians_over_average", "Technicians over the 8-hour average", "{:,d}"),
     ("shifts_over_10h", "Shifts over 10 hours", "{:,d}"),

@@ -38,6 +38,7 @@ from twin.analysis.fates import visit_fates
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.analysis.period import Request, period_kpis, werktage
 from twin.analysis.period_kpis import pool_kpis
+from twin.analysis.waiting import waiting_by_hour
 from twin.app.period_book import Book
 from twin.app.run import simulate, write_outputs
 from twin.app.wiring import build_brain, company_links, dispatcher_factory
@@ -109,6 +110,7 @@ class _Period:
     day_kpis: list[dict[str, Any]] = field(default_factory=list)
     backlog: list[int] = field(default_factory=list)
     work: dict[str, list[float]] = field(default_factory=dict)
+    waiting: dict[int, float] = field(default_factory=dict)  # technician-hours by local hour
     shifts: int = 0
     warnings: list[str] = field(default_factory=list)  # named, for the period's KPIs
     kpis: list[Kpis] = field(default_factory=list)
@@ -192,6 +194,8 @@ class _Period:
             self.rota.worked(td.technician_id, minutes, end)
             self.work.setdefault(td.technician_id, []).append(minutes)
         self.shifts += len(day.days)
+        for hour, hours in waiting_by_hour(day, scenario.time_zone).items():
+            self.waiting[hour] = self.waiting.get(hour, 0.0) + hours
         self.day_kpis.append({"day": k + 1, "date": date.isoformat(), **kpis.to_dict()})
         self.kpis.append(kpis)
         self.backlog.append(self.book.overdue(k))
@@ -288,6 +292,9 @@ def run_period(
             scenario.workforce.break_min,
             werktage(period.date(0), period.date(days - 1)),
         )
+        kpis["waiting_hours_by_hour"] = {
+            f"{h:02d}": round(v, 3) for h, v in sorted(period.waiting.items())
+        }
         kpis["warnings"] = list(period.warnings)
         if folder is not None:
             _write(folder, period, kpis, report)

@@ -94,6 +94,24 @@ def working_time(work_minutes: Mapping[str, Sequence[float]], limit_min: float) 
     return fig
 
 
+def waiting_by_hour(kpis: Mapping[str, Any]) -> go.Figure:
+    """Technician-hours on shift spent neither driving, working nor on a break, by local
+    hour: a hole in the day shows as a peak before the windows that open together."""
+    hours = kpis.get("waiting_hours_by_hour", {})
+    fig = go.Figure(go.Bar(x=[f"{h}:00" for h in hours], y=list(hours.values())))
+    fig.update_traces(marker_color="#e9c46a")
+    share = kpis.get("waiting_share")
+    note = f" ({share:.1%} of the shifts)" if isinstance(share, float) else ""
+    fig.update_layout(
+        title=f"Waiting by hour of day{note}",
+        xaxis_title="local hour",
+        yaxis_title="technician-hours waiting",
+        height=320,
+        margin={"t": 50, "b": 40},
+    )
+    return fig
+
+
 def render_period_report(
     title: str,
     kpis: Mapping[str, Any],
@@ -113,6 +131,7 @@ def render_period_report(
         backlog_by_day(days, kpis.get("overdue_by_day", [])),
         time_to_service(requests),
         working_time(work_minutes, limit_min),
+        waiting_by_hour(kpis),
     ]
     parts = []
     for i, fig in enumerate(figures):
