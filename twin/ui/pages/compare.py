@@ -334,10 +334,11 @@ def on_done(job: str | None) -> tuple[Any, Any]:
     State("compare-note", "value"),
     prevent_initial_call=True,
 )
-def on_save_note(_: int, target: Any, name: Any, note: Any) -> tuple[Any, ...]:
-    """The manager's name and note into the store; the title and Earlier list show it."""
+def on_save_note(clicks: int | None, target: Any, name: Any, note: Any) -> tuple[Any, ...]:
+    """The manager's name and note into the store; the title and Earlier list show it.
+    Nothing until the button is pressed (Dash also calls it when a result draws the button)."""
     cid = store_id(target)
-    if cid is None:
+    if not clicks or cid is None:
         raise PreventUpdate
     try:
         record = set_note(context.store(), cid, name or "", note or "")
