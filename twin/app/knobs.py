@@ -114,6 +114,7 @@ KNOB_PATHS: tuple[tuple[str, str], ...] = (
     ("planner", "policy.planner"),
     ("brain", "policy.brain"),
     ("technicians", "workforce.technicians"),
+    ("dispatcher_reach", "policy.dispatcher_reach"),
     ("window_widths_h", "policy.window_widths_h"),
     ("same_day_acceptance", "policy.same_day_acceptance"),
     ("emergency_displacement", "policy.emergency_displacement"),
@@ -182,6 +183,12 @@ _IDLE_WHEN: tuple[tuple[frozenset[str], str, Any, str], ...] = (
         "insertion",
         "no effect with the insertion planner: it prices insertions with fixed weights and "
         "has no preferred technician; only PowerOpt reads this",
+    ),
+    (
+        frozenset({"dispatcher_reach"}),
+        "planner",
+        "poweropt",
+        "no effect with PowerOpt: only the insertion planner looks at the nearest technicians",
     ),
     (
         frozenset({"replanning", "delay_threshold", "notifications", "defer_unreachable"}),

@@ -42,7 +42,10 @@ def dispatcher_factory(
     """
     name = scenario.policy.planner
     if name == "insertion":
-        return BaselineDispatcher
+        reach = scenario.policy.dispatcher_reach
+        if reach == BaselineDispatcher.reach:
+            return BaselineDispatcher
+        return functools.partial(BaselineDispatcher, reach=reach)
     if name == "poweropt":
         from twin.models.planner import PlannerParams, PowerOptDispatcher
         from twin.models.planner.params import LIVE_REPAIR_BUDGET_MS

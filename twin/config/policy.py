@@ -203,6 +203,17 @@ class Policy(_Model):
     # else the best-ranked other; "graded": the desk offers every window ranked by its cost
     # to the company (cheapest first, as PowerOpt grades them) and a customer open to
     # offers (demand.offer_acceptance) takes the best one no wider than the wish
+    # how far the conventional dispatcher (planner = "insertion") looks for a technician:
+    # the nearest N with the skill. Looking further fills the technicians' waiting with
+    # driving (bench/RESULTS.md, session 10: the default company's week waits 21 % of the
+    # shift at 8, 13 % at all 50, and drives 18 % against 25 %)
+    dispatcher_reach: int = Field(
+        default=8,
+        ge=1,
+        le=100_000,
+        title="Dispatcher's reach",
+        description="technicians the conventional dispatcher considers per booking (nearest first)",
+    )
     window_choice: Literal["wish", "graded"] = Field(
         default="wish",
         title="Window choice",

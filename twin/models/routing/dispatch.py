@@ -65,6 +65,7 @@ class BaselineDispatcher:
     travel: TravelModel
     brk: BreakRule
     weights: InsertionWeights = field(default_factory=InsertionWeights)
+    reach: int = 8  # the nearest technicians with the skill a booking considers
     _index: CandidateIndex | None = field(default=None, init=False, repr=False)
     _timelines: dict[tuple[object, ...], Timeline] = field(
         default_factory=dict, init=False, repr=False
@@ -83,6 +84,7 @@ class BaselineDispatcher:
             self.travel,
             self.brk,
             self.weights,
+            candidates=self.reach,
             allow_late=allow_late,
             allow_overtime=allow_late,
             index=self._index,
