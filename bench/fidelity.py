@@ -78,6 +78,16 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _number(value: str) -> Any:
+    """An override's value as the scenario would read it from TOML: int, float or text."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="default")
@@ -90,7 +100,7 @@ def main() -> int:
     overrides: dict[str, Any] = {"policy.planner": "insertion", "policy.brain": False}
     for item in args.set:
         key, _, value = item.partition("=")
-        overrides[key] = float(value) if value.replace(".", "", 1).isdigit() else value
+        overrides[key] = _number(value)
     jobs = [(args.scenario, seed, args.days, overrides) for seed in range(1, args.seeds + 1)]
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
