@@ -50,7 +50,6 @@ no longer guarantees the order above.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import threading
@@ -118,13 +117,55 @@ class TickGate:
             return self.closed_until >= minute
 
 
+@dataclass(frozen=True, slots=True)
+class TickState:
+    """The watermark's state (:class:`EventTicks` without its clock): plain data."""
+
+    newest: dict[str, float]
+    second: dict[str, float]
+    newest_id: dict[str, str | None]
+    idle_parts: set[str]
+    ticked: int | None
+    earliest: float
+
+    @staticmethod
+    def of(ticks: EventTicks) -> TickState:
+        return TickState(
+            dict(ticks.newest),
+            dict(ticks.second),
+            dict(ticks.newest_id),
+            set(ticks.idle_parts),
+            ticks.ticked,
+            ticks.earliest,
+        )
+
+    def ticks(self, clock: DayClock, bound_min: float, parts: tuple[str, ...]) -> EventTicks:
+        return EventTicks(
+            clock,
+            bound_min,
+            parts,
+            dict(self.newest),
+            dict(self.second),
+            dict(self.newest_id),
+            set(self.idle_parts),
+            self.ticked,
+            self.earliest,
+        )
+
+
 @dataclass
 class TopicResume:
-    """Snapshot of the source: next offset per Kafka partition, tick state, items read but
-    not yet released."""
+    """Snapshot of the source: next offset per Kafka partition, tick state, events held for
+    a later minute, items read but not yet released.
+
+    Plain data copied from the source's own state, never the clock or the rules: those are
+    shared with the brain's steps, which other worker threads run meanwhile (a deep copy of
+    the clock's caches while another worker filled them failed with "dictionary changed
+    size during iteration")."""
 
     offsets: dict[str, int | None]
-    order: InputOrder
+    ticks: TickState
+    held: list[tuple[datetime, int, int, Any]]
     pending: list[Any]
     ended: set[str]
 
@@ -260,7 +301,11 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
 
     def snapshot(self) -> TopicResume:
         offsets = {part: inner.snapshot() for part, inner in self.inner.items()}
-        return TopicResume(offsets, copy.deepcopy(self.order), list(self.pending), set(self.ended))
+        ticks = TickState.of(self.order.ticks)
+        # the held tuples and the pending items are immutable: a shallow copy is a copy
+        return TopicResume(
+            offsets, ticks, list(self.order.held), list(self.pending), set(self.ended)
+        )
 
     def close(self) -> None:
         for inner in self.inner.values():
@@ -361,12 +406,12 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         if not self.until_eof:
             watch = TopicWatch(bootstrap, self.topic)
             watch.start()
+        parts = tuple(inner)  # partitions may have been added since a snapshot
         if resume_state is not None:
-            order = resume_state.order
-            order.ticks.parts = tuple(inner)  # partitions may have been added since
+            ticks = resume_state.ticks.ticks(self.clock, self.bound_min, parts)
+            order = InputOrder(ticks, self.rules, list(resume_state.held))
         else:
-            ticks = EventTicks(self.clock, self.bound_min, parts=tuple(inner))
-            order = InputOrder(ticks, self.rules)
+            order = InputOrder(EventTicks(self.clock, self.bound_min, parts), self.rules)
         commit_s = self.commit_s if self.group_id is not None else None
         return _TopicPartition(
             inner,
