@@ -183,8 +183,10 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         stats: ShadowStats | None,
         commit_s: float | None = None,
         observe: Callable[[list[Any]], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         self.observe = observe
+        self.on_idle = on_idle
         self.inner = inner
         self.commit_s = commit_s if gate is not None else None  # "done" needs the barrier
         self.last_commit = -math.inf
@@ -285,6 +287,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
             self.pending.extend(self._poll())
             if not self.pending:
                 self.empty = not self.done
+                if self.empty and self.on_idle is not None:
+                    self.on_idle()  # e.g. a live scorecard deferred while catching up
                 return []
         out: list[Any] = []
         while self.pending:  # up to and including the next tick: one minute per batch
@@ -338,9 +342,11 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         group_id: str | None = None,
         commit_s: float = 1.0,
         observe: Callable[[list[Any]], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         """``observe`` sees every batch of items polled (events, raw lines, ticks), e.g.
-        for the live scorecard (:mod:`twin.app.live_score`)."""
+        for the live scorecard (:mod:`twin.app.live_score`); ``on_idle`` is called when a
+        poll found nothing new."""
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
             raise TypeError(msg)
@@ -362,6 +368,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         self.stats = stats
         self.rules = rules
         self.observe = observe
+        self.on_idle = on_idle
 
     def list_parts(self) -> list[str]:
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
@@ -424,4 +431,5 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
             self.stats,
             commit_s,
             self.observe,
+            self.on_idle,
         )
