@@ -118,11 +118,19 @@ class Publisher:
 
     def fresh(self, messages: Iterable[OutMessage]) -> list[OutMessage]:
         """The messages whose id no previous run published (each published id once)."""
-        out = []
+        out: list[OutMessage] = []
         with self.lock:
+            if not self.previous:  # a first run, or every earlier message seen again
+                out.extend(messages)
+                return out
+            previous = self.previous
             for m in messages:
-                if self.previous[m.id] > 0:
-                    self.previous[m.id] -= 1
+                n = previous.get(m.id, 0)
+                if n > 0:
+                    if n == 1:
+                        del previous[m.id]  # all seen: back to the fast path when empty
+                    else:
+                        previous[m.id] = n - 1
                     self.suppressed += 1
                 else:
                     out.append(m)
