@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from twin import events as ev
 from twin.clock import DayClock
-from twin.stream.connectors.kafka import TickState, TopicResume, _TopicPartition
-from twin.stream.connectors.ticks import EventTicks, InputOrder
+from twin.stream.connectors.kafka import TopicResume, _TopicPartition
+from twin.stream.connectors.ticks import EventTicks, InputOrder, TickState
 
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 

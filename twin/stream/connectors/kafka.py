@@ -25,27 +25,19 @@ So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until the 
 closes its minute and releases it just before that tick, sorted by (time, partition,
 offset); the source hands the flow one minute per batch; and a :class:`TickGate` shared with
 the sink holds the next minute until the sink has seen the previous one closed — the closed
-loop's barrier, which made no measurable difference to speed. A run is therefore a function
+loop's barrier (its wait: a wake-up every 200 µs, :data:`GATE_WAKE`). A run is a function
 of the topic's contents: neither Kafka's batching nor the worker count changes it.
 
 **Output** goes to the decision topics (:mod:`twin.stream.connectors.topics`).
 
-**Scaling.** Kafka partitions carry any volume; key a technician's activity (shift,
-positions, travel, work, breaks) by technician, and keep what belongs to a visit's booking
-(request, booking, cancellation, plans, traffic) on one key or, for a large company, one key
-per region: a request and its booking often share a second, and only one partition keeps
-them in order. All partitions feed *one* source partition, because the watermark spans the
-topic (the minimum over partitions; a partition that ticked alone would close minutes a
-slower one has not delivered). In live mode a partition silent for ``idle_s`` stops holding
-the others back, and its late events become dead letters. Several workers (``twin shadow
---workers N``, or ``python -m bytewax.run "twin.app.shadow:shadow_flow(…)" -w N``) spread
-the technician steps by key, but ``admit``, ``fleet`` and ``collector`` are global steps
-(one key each): every event and every decision passes through one worker for each, so they
-bound one brain's throughput whatever N is, and extra workers mostly add exchange cost (on 2
-cores, ``-w 2`` was slower than ``-w 1``). A brain per region, each on its own topic and
-prefix, is the way past that. The gate needs source and sink in one process; a cluster of
-processes (``-i``/``-a``) runs with ``barrier=False``, which keeps one minute per batch but
-no longer guarantees the order above.
+**Scaling.** Key a technician's activity by technician and what belongs to a visit's
+booking on one key (or one per region), so that a request and its booking keep their
+order. All partitions feed *one* source partition, because the watermark spans the topic
+(the minimum over partitions); in live mode a partition silent for ``idle_s`` stops
+holding the others back, and its late events become dead letters. Workers, the global
+steps and a brain per region: see :mod:`twin.app.shadow`. The gate needs source and sink in
+one process; a cluster of processes (``-i``/``-a``) runs with ``barrier=False``, which
+keeps one minute per batch but no longer guarantees the order above.
 """
 
 from __future__ import annotations
@@ -65,12 +57,17 @@ from confluent_kafka import Consumer, KafkaException
 
 from twin.clock import DayClock
 from twin.stream.connectors.reader import PartitionReader, TopicWatch, same_topic
-from twin.stream.connectors.ticks import EventTicks, InputOrder
+from twin.stream.connectors.ticks import EventTicks, InputOrder, TickState
 from twin.stream.messages import Tick
 from twin.stream.order import RawLine
 from twin.stream.validate import EventRules
 
 log = logging.getLogger(__name__)
+
+# While the gate holds a tick, poll again after this, not after Bytewax's 1 ms back-off for
+# an empty batch: that back-off per tick was most of a backlog's replay (default day, one
+# worker: 7.8 → 3.5 s of flow at load 9); 0 (spinning) takes the GIL from other workers.
+GATE_WAKE = timedelta(microseconds=200)
 
 
 # ---------------------------------------------------------------- counters for the summary
@@ -115,42 +112,6 @@ class TickGate:
     def is_closed(self, minute: float) -> bool:
         with self.lock:
             return self.closed_until >= minute
-
-
-@dataclass(frozen=True, slots=True)
-class TickState:
-    """The watermark's state (:class:`EventTicks` without its clock): plain data."""
-
-    newest: dict[str, float]
-    second: dict[str, float]
-    newest_id: dict[str, str | None]
-    idle_parts: set[str]
-    ticked: int | None
-    earliest: float
-
-    @staticmethod
-    def of(ticks: EventTicks) -> TickState:
-        return TickState(
-            dict(ticks.newest),
-            dict(ticks.second),
-            dict(ticks.newest_id),
-            set(ticks.idle_parts),
-            ticks.ticked,
-            ticks.earliest,
-        )
-
-    def ticks(self, clock: DayClock, bound_min: float, parts: tuple[str, ...]) -> EventTicks:
-        return EventTicks(
-            clock,
-            bound_min,
-            parts,
-            dict(self.newest),
-            dict(self.second),
-            dict(self.newest_id),
-            set(self.idle_parts),
-            self.ticked,
-            self.earliest,
-        )
 
 
 @dataclass
@@ -200,7 +161,7 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         self.ended: set[str] = set(resume.ended) if resume else set()
         self.last_seen = dict.fromkeys(inner, time.monotonic())
         self.waiting: float | None = None
-        self.empty = False
+        self.empty = self.gated = False
         self.done = bool(inner) and len(self.ended) == len(inner)
 
     def _admit(self, part: str, msg: Any) -> list[Any]:
@@ -275,9 +236,10 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         return out
 
     def next_batch(self) -> list[Any]:
-        self.empty = False
+        self.empty = self.gated = False
         if self.waiting is not None:
             if self.gate is not None and not self.gate.is_closed(self.waiting):
+                self.gated = True
                 return []  # the barrier: the previous tick is still being decided
             self.waiting = None
         if not self.pending:
@@ -301,6 +263,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
 
     def next_awake(self) -> datetime | None:
         # Kafka had nothing new: do not spin on the consumers (live mode waits for messages)
+        if self.gated:  # the sink closes the tick within a few steps: look again soon
+            return datetime.now(UTC) + GATE_WAKE
         return datetime.now(UTC) + timedelta(seconds=self.poll_s) if self.empty else None
 
     def snapshot(self) -> TopicResume:

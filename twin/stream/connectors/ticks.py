@@ -113,6 +113,42 @@ class EventTicks:
         return ticks
 
 
+@dataclass(frozen=True, slots=True)
+class TickState:
+    """The watermark's state (:class:`EventTicks` without its clock): plain data."""
+
+    newest: dict[str, float]
+    second: dict[str, float]
+    newest_id: dict[str, str | None]
+    idle_parts: set[str]
+    ticked: int | None
+    earliest: float
+
+    @staticmethod
+    def of(ticks: EventTicks) -> TickState:
+        return TickState(
+            dict(ticks.newest),
+            dict(ticks.second),
+            dict(ticks.newest_id),
+            set(ticks.idle_parts),
+            ticks.ticked,
+            ticks.earliest,
+        )
+
+    def ticks(self, clock: DayClock, bound_min: float, parts: tuple[str, ...]) -> EventTicks:
+        return EventTicks(
+            clock,
+            bound_min,
+            parts,
+            dict(self.newest),
+            dict(self.second),
+            dict(self.newest_id),
+            set(self.idle_parts),
+            self.ticked,
+            self.earliest,
+        )
+
+
 @dataclass
 class InputOrder:
     """The events of all input partitions in one order that does not depend on fetch timing.
