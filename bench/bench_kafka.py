@@ -11,16 +11,24 @@ another process) and messages per CPU second (the steadier figure on a shared ma
 the load average, and a digest of the published decision ids — equal in
 every row, because a run is a function of the topic's contents.
 
+``--profile`` runs each shadow under cProfile (slower) and prints, per row, the share of the
+flow's time (``run_main``, cumulative) in the source, the sink (of which the live
+scorecards), the single-worker global steps (admit, fleet, collector) and the technician
+steps.
+
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_kafka.py [--scenario default]
-[--seed 1] [--partitions 1 2 4] [--repeats 1]``
+[--seed 1] [--partitions 1 2 4] [--repeats 1] [--profile]``
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import logging
 import os
+import pstats
+import re
 import sys
 import tempfile
 import time
@@ -40,12 +48,44 @@ from twin.stream.connectors.publish import read_ids  # noqa: E402
 SCENARIOS = ROOT / "data" / "scenarios"
 
 
+SHARES = {
+    "source": r"kafka\.py:\d+\(next_batch\)",
+    "sink": r"topics\.py:\d+\(write_batch\)",
+    "cards": r"live_score\.py:\d+\(publish\)",
+    "admit": r"flow\.py:\d+\(admit\)",
+    "fleet": r"flow\.py:\d+\(fleet\)",
+    "collector": r"flow\.py:\d+\(collect\)",
+    "technicians": r"flow\.py:\d+\(technicians\)",
+}
+
+
+def shares(profile: cProfile.Profile) -> str:
+    """Cumulative time of each part as a share of ``run_main``'s."""
+    found = dict.fromkeys(SHARES, 0.0)
+    total = 0.0
+    for (file, line, name), row in pstats.Stats(profile).stats.items():
+        where = f"{Path(file).name}:{line}({name})"
+        total += row[3] if "bytewax._bytewax.run_main" in name else 0.0
+        for part, pattern in SHARES.items():
+            found[part] += row[3] if re.fullmatch(pattern, where) else 0.0
+    return ", ".join(f"{k} {100 * v / total:.1f} %" for k, v in found.items()) if total else ""
+
+
 def one_run(
-    broker: Broker, prefix: str, out_prefix: str, scenario: Path, roster: Path, workers: int
+    broker: Broker,
+    prefix: str,
+    out_prefix: str,
+    scenario: Path,
+    roster: Path,
+    workers: int,
+    profile: bool = False,
 ) -> dict[str, float | str]:
     """One shadow run on ``<prefix>.events`` to fresh ``<out_prefix>.*`` topics."""
     load = os.getloadavg()[0]
+    profiler = cProfile.Profile() if profile else None
     cpu, wall = time.process_time(), time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     summary = run_shadow(
         broker.address,
         input_topic(prefix),
@@ -55,6 +95,8 @@ def one_run(
         until_eof=True,
         workers=workers,
     )
+    if profiler is not None:
+        profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     ids = read_ids(broker.address, f"{out_prefix}.decisions")
     digest = hashlib.sha256("\n".join(str(i) for i in ids).encode()).hexdigest()[:12]
@@ -68,6 +110,7 @@ def one_run(
         "load": max(load, os.getloadavg()[0]),
         "decisions": sum(summary.decisions.values()),
         "digest": digest,
+        "shares": shares(profiler) if profiler is not None else "",
     }
 
 
@@ -77,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--partitions", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--profile", action="store_true", help="shares of time per part")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     path = SCENARIOS / f"{args.scenario}.toml"
@@ -99,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             for workers in sorted({1, parts}):
                 for r in range(args.repeats):
                     out_prefix = f"{prefix}.w{workers}.r{r}"  # fresh output topics
-                    row = one_run(broker, prefix, out_prefix, path, out / "roster.json", workers)
+                    row = one_run(
+                        broker, prefix, out_prefix, path, out / "roster.json", workers, args.profile
+                    )
                     print(
                         f"| {parts} | {workers} | {row['messages']:,d} | {produce_rate:,.0f} | "
                         f"{row['per_s']:,.0f} | {row['flow_s']:.2f} | {row['wall_s']:.2f} | "
@@ -108,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"{row['digest']} |",
                         flush=True,
                     )
+                    if row["shares"]:
+                        print(f"  shares of the flow's time: {row['shares']}", flush=True)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.stream.connectors.conftest import Day, small_day  # noqa: F401 (the fixture)
@@ -9,6 +11,7 @@ from twin.analysis.scorecard import build_scorecard, read_day_log
 from twin.app.live_score import LiveScorer, scores_topic
 from twin.app.roster import read_roster
 from twin.app.wiring import company_from_roster
+from twin.clock import hhmm
 from twin.stream.messages import DeadLetter, TickClosed
 
 NOON = 12 * 60.0
@@ -55,3 +58,36 @@ def test_wrong_settings_are_refused_with_what_is_allowed(small_day: Day) -> None
     with pytest.raises(ValueError, match="prefix must be a non-empty topic prefix"):
         scores_topic("two words")
     assert scores_topic("fieldtwin") == "fieldtwin.scores"
+
+
+def test_on_a_backlog_cards_keep_to_their_share_and_a_deferred_one_comes_when_idle(
+    small_day: Day,  # noqa: F811
+) -> None:
+    log = read_day_log(small_day.log)
+    scorer = LiveScorer(
+        company_from_roster(small_day.scenario, read_roster(small_day.roster)),
+        None,
+        "t.scores",
+        max_share=0.1,
+    )
+    scorer.saw([*log.world, *log.decisions])
+    scorer.decided([*small_day.clean.decisions, TickClosed(NOON - 1)])  # the first minute
+    scorer.decided([TickClosed(NOON)])
+    assert scorer.last is not None and scorer.last["as_of"] == "12:00"  # the first card
+    assert scorer.ready_at > time.monotonic()  # nine times its cost before the next one
+    scorer.decided([TickClosed(NOON + 30)])  # due, but too soon: deferred, not dropped
+    scorer.idle()
+    assert scorer.deferred and scorer.last["as_of"] == "12:00"
+    scorer.decided([TickClosed(NOON + 45)])
+    time.sleep(max(0.0, scorer.ready_at - time.monotonic()))
+    scorer.idle()  # the source found nothing new: the deferred card, as of now
+    assert not scorer.deferred and scorer.last["as_of"] == "12:45"
+
+    every = LiveScorer(scorer.company, None, "t.scores", max_share=None)  # live: every card
+    every.saw([*log.world, *log.decisions])
+    every.decided([TickClosed(NOON - 1)])
+    for minute in (NOON, NOON + 30, NOON + 60):
+        every.decided([TickClosed(minute)])
+        assert every.last is not None and every.last["as_of"] == hhmm(minute)
+    with pytest.raises(ValueError, match=r"max_share must be from 0 \(excluded\) to 1"):
+        LiveScorer(scorer.company, None, "t.scores", max_share=1.5)

@@ -8,9 +8,17 @@ the day's scorecard so far (:func:`twin.analysis.scorecard.build_scorecard`, ``a
 minute, so visits whose window is still open are not counted late; the replan pricing is
 left to ``twin score``, it costs a planner run per replan) and publishes it as one JSON
 message, id ``score-HHMM`` (``score-end-HHMM`` for the last): a restarted shadow that
-rebuilds the same day sends none twice. Dead letters are on the card as an input warning
+rebuilds the same day sends none twice (and does not build a card whose id is already on the
+topic). Dead letters are on the card as an input warning
 counted by reason, so a stream of the wrong day or of a newer schema shows there; the
 scores rest on what the brain admitted (an event refused as late is not scored either).
+
+A card reads everything seen so far, so on a backlog (a restart, a replay of a recorded
+day) one every 30 simulated minutes would cost more than the brain: at most ``max_share`` of
+the run's time (0.1 by default) goes to cards. A card due sooner than that after the last
+one is deferred to the first batch after it, or to :meth:`LiveScorer.idle` (the source found
+nothing new), as of the minute closed by then. Live, a day runs at one minute a minute and
+no card is deferred; the last card is always built.
 
 :func:`latest_scorecard` reads the newest card back (the cockpit's Shadow page polls it).
 """
@@ -19,7 +27,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCORE_EVERY_MIN = 30.0
+MAX_SHARE = 0.1  # of the run's time for building cards, on a backlog
 LATE = "out of order beyond the tolerated bound"  # twin.stream.order's reason for late events
 DAY_MIN = 24 * 60.0
 
@@ -43,8 +54,9 @@ class LiveScorer:
     ``saw`` takes the source's items, ``decided`` the sink's (any thread: one lock);
     ``publish(final=True)`` publishes the last card. Without a ``publisher`` the cards
     are only kept (``last``). Building a card reads everything seen so far
-    (tens of milliseconds for a day of a 50-technician company), every ``every_min``
-    simulated minutes: it delays the sink, never changes a decision.
+    (tens of milliseconds for a day of a 50-technician company, about a second at 1,000
+    technicians), every ``every_min`` simulated minutes and at most ``max_share`` of the
+    time (None: every card, whatever it costs): it delays the sink, never changes a decision.
     """
 
     def __init__(
@@ -55,6 +67,7 @@ class LiveScorer:
         *,
         every_min: float = SCORE_EVERY_MIN,
         about: dict[str, Any] | None = None,
+        max_share: float | None = MAX_SHARE,
     ) -> None:
         if not 0 < every_min <= DAY_MIN:
             msg = (
@@ -62,6 +75,12 @@ class LiveScorer:
                 f"got {every_min!r}"
             )
             raise ValueError(msg)
+        if max_share is not None and not 0 < max_share <= 1:
+            msg = f"max_share must be from 0 (excluded) to 1, or None, got {max_share!r}"
+            raise ValueError(msg)
+        self.max_share = max_share
+        self.deferred = False  # a card was due but came too soon after the last one
+        self.ready_at = -math.inf  # monotonic time from which the next card may be built
         self.company = company
         self.publisher = publisher
         self.topic = topic
@@ -134,12 +153,27 @@ class LiveScorer:
                 due = self.closed >= self.next_at
                 if due:
                     self.next_at = (self.closed // self.every_min + 1) * self.every_min
+                due = self._due_now(due)
         if due:
             self.publish(final=False)
 
-    def card(self, final: bool) -> dict[str, Any] | None:
+    def _due_now(self, due: bool) -> bool:
+        """Whether to build a card now (a due or deferred one), within ``max_share``."""
+        if not (due or self.deferred):
+            return False
+        self.deferred = time.monotonic() < self.ready_at
+        return not self.deferred
+
+    def idle(self) -> None:
+        """The source found nothing new: a deferred card is built now."""
+        with self.lock:
+            due = self.deferred and self._due_now(False)
+        if due:
+            self.publish(final=False)
+
+    def card(self, final: bool, as_of_min: float | None = None) -> dict[str, Any] | None:
         """The scorecard so far as JSON (None before the first minute closed, unless
-        ``final`` and something was seen)."""
+        ``final`` and something was seen), as of the minute closed last (or ``as_of_min``)."""
         from twin.analysis.scorecard import build_scorecard
         from twin.analysis.scorecard.inputs import split_events
         from twin.clock import hhmm
@@ -149,6 +183,7 @@ class LiveScorer:
                 return None
             # a stream refused whole (another day's) closes no minute: its card is as of 00:00
             minute = self.closed if self.closed is not None else 0.0
+            minute = minute if as_of_min is None else as_of_min
             # what the brain admitted: an event it refused as late is not scored either
             world, _ = split_events(e for e in self.world if e.id not in self.refused)
             _, production = split_events(self.production)
@@ -173,27 +208,35 @@ class LiveScorer:
 
     def publish(self, final: bool) -> bool:
         """Build the card and send it (returns when delivered); False if nothing to score."""
+        from twin.clock import hhmm as clock_hhmm
         from twin.stream.connectors.publish import OutMessage
 
-        card = self.card(final)
+        with self.lock:
+            minute = self.closed if self.closed is not None else 0.0
+        hhmm = clock_hhmm(minute).replace(":", "")
+        mid = f"score-end-{hhmm}" if final else f"score-{hhmm}"
+        if self.publisher is not None and not self.publisher.fresh(
+            [OutMessage(self.topic, b"", mid, "scores")]
+        ):
+            return True  # a run before a restart published this card: not built again
+        started = time.monotonic()
+        card = self.card(final, minute)
         if card is None:
             return False
+        if self.max_share is not None:
+            took = time.monotonic() - started
+            self.ready_at = time.monotonic() + took * (1.0 / self.max_share - 1.0)
         for warned in card["input_warnings"]:
             off = warned.get("by_reason", {}).get("off the day", 0)
             if off > len(self.world) and not self.warned_day:
                 self.warned_day = True
                 log.warning("%s: %s; is the scenario of this day?", self.topic, warned["message"])
-        hhmm = str(card["as_of"]).replace(":", "")
-        mid = f"score-end-{hhmm}" if final else f"score-{hhmm}"
         body = json.dumps(card, allow_nan=False).encode()
-        message = OutMessage(self.topic, body, mid, "scores")
         self.last = card
         if self.publisher is None:  # kept as ``last`` only (tests, a run without Kafka)
             return True
-        fresh = self.publisher.fresh([message])
-        if fresh:
-            self.publisher.send(fresh)
-            self.published += 1
+        self.publisher.send([OutMessage(self.topic, body, mid, "scores")])  # fresh: above
+        self.published += 1
         log.info("scorecard as of %s published to %s", card["as_of"], self.topic)
         return True
 

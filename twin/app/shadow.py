@@ -168,6 +168,7 @@ def shadow_flow(
         rules=rules_for(params),  # the same rules as the flow's own parse step
         group_id=prefix,  # progress committed per tick delivered: lag in the usual tools
         observe=scorer.saw if scorer is not None else None,
+        on_idle=scorer.idle if scorer is not None else None,
     )
     sink = DecisionTopicsSink(
         addresses,

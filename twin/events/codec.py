@@ -320,7 +320,7 @@ def _plan(cls: Any) -> tuple[tuple[tuple[str, bool, Decoder], ...], frozenset[st
 
 
 def _build(cls: Any, data: dict[str, Any], prefix: str = "") -> Any:
-    steps, names = _plan(cls)
+    steps, names = _PLANS.get(cls) or _plan(cls)
     kwargs: dict[str, Any] = {}
     for name, required, decode in steps:
         if name in data:

@@ -25,32 +25,23 @@ So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until the 
 closes its minute and releases it just before that tick, sorted by (time, partition,
 offset); the source hands the flow one minute per batch; and a :class:`TickGate` shared with
 the sink holds the next minute until the sink has seen the previous one closed — the closed
-loop's barrier, which made no measurable difference to speed. A run is therefore a function
+loop's barrier (its wait: a wake-up every 200 µs, :data:`GATE_WAKE`). A run is a function
 of the topic's contents: neither Kafka's batching nor the worker count changes it.
 
 **Output** goes to the decision topics (:mod:`twin.stream.connectors.topics`).
 
-**Scaling.** Kafka partitions carry any volume; key a technician's activity (shift,
-positions, travel, work, breaks) by technician, and keep what belongs to a visit's booking
-(request, booking, cancellation, plans, traffic) on one key or, for a large company, one key
-per region: a request and its booking often share a second, and only one partition keeps
-them in order. All partitions feed *one* source partition, because the watermark spans the
-topic (the minimum over partitions; a partition that ticked alone would close minutes a
-slower one has not delivered). In live mode a partition silent for ``idle_s`` stops holding
-the others back, and its late events become dead letters. Several workers (``twin shadow
---workers N``, or ``python -m bytewax.run "twin.app.shadow:shadow_flow(…)" -w N``) spread
-the technician steps by key, but ``admit``, ``fleet`` and ``collector`` are global steps
-(one key each): every event and every decision passes through one worker for each, so they
-bound one brain's throughput whatever N is, and extra workers mostly add exchange cost (on 2
-cores, ``-w 2`` was slower than ``-w 1``). A brain per region, each on its own topic and
-prefix, is the way past that. The gate needs source and sink in one process; a cluster of
-processes (``-i``/``-a``) runs with ``barrier=False``, which keeps one minute per batch but
-no longer guarantees the order above.
+**Scaling.** Key a technician's activity by technician and what belongs to a visit's
+booking on one key (or one per region), so that a request and its booking keep their
+order. All partitions feed *one* source partition, because the watermark spans the topic
+(the minimum over partitions); in live mode a partition silent for ``idle_s`` stops
+holding the others back, and its late events become dead letters. Workers, the global
+steps and a brain per region: see :mod:`twin.app.shadow`. The gate needs source and sink in
+one process; a cluster of processes (``-i``/``-a``) runs with ``barrier=False``, which
+keeps one minute per batch but no longer guarantees the order above.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import threading
@@ -66,12 +57,17 @@ from confluent_kafka import Consumer, KafkaException
 
 from twin.clock import DayClock
 from twin.stream.connectors.reader import PartitionReader, TopicWatch, same_topic
-from twin.stream.connectors.ticks import EventTicks, InputOrder
+from twin.stream.connectors.ticks import EventTicks, InputOrder, TickState
 from twin.stream.messages import Tick
 from twin.stream.order import RawLine
 from twin.stream.validate import EventRules
 
 log = logging.getLogger(__name__)
+
+# While the gate holds a tick, poll again after this, not after Bytewax's 1 ms back-off for
+# an empty batch: that back-off per tick was most of a backlog's replay (default day, one
+# worker: 7.8 → 3.5 s of flow at load 9); 0 (spinning) takes the GIL from other workers.
+GATE_WAKE = timedelta(microseconds=200)
 
 
 # ---------------------------------------------------------------- counters for the summary
@@ -120,11 +116,17 @@ class TickGate:
 
 @dataclass
 class TopicResume:
-    """Snapshot of the source: next offset per Kafka partition, tick state, items read but
-    not yet released."""
+    """Snapshot of the source: next offset per Kafka partition, tick state, events held for
+    a later minute, items read but not yet released.
+
+    Plain data copied from the source's own state, never the clock or the rules: those are
+    shared with the brain's steps, which other worker threads run meanwhile (a deep copy of
+    the clock's caches while another worker filled them failed with "dictionary changed
+    size during iteration")."""
 
     offsets: dict[str, int | None]
-    order: InputOrder
+    ticks: TickState
+    held: list[tuple[datetime, int, int, Any]]
     pending: list[Any]
     ended: set[str]
 
@@ -142,8 +144,10 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         stats: ShadowStats | None,
         commit_s: float | None = None,
         observe: Callable[[list[Any]], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         self.observe = observe
+        self.on_idle = on_idle
         self.inner = inner
         self.commit_s = commit_s if gate is not None else None  # "done" needs the barrier
         self.last_commit = -math.inf
@@ -157,7 +161,7 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         self.ended: set[str] = set(resume.ended) if resume else set()
         self.last_seen = dict.fromkeys(inner, time.monotonic())
         self.waiting: float | None = None
-        self.empty = False
+        self.empty = self.gated = False
         self.done = bool(inner) and len(self.ended) == len(inner)
 
     def _admit(self, part: str, msg: Any) -> list[Any]:
@@ -232,9 +236,10 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         return out
 
     def next_batch(self) -> list[Any]:
-        self.empty = False
+        self.empty = self.gated = False
         if self.waiting is not None:
             if self.gate is not None and not self.gate.is_closed(self.waiting):
+                self.gated = True
                 return []  # the barrier: the previous tick is still being decided
             self.waiting = None
         if not self.pending:
@@ -244,6 +249,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
             self.pending.extend(self._poll())
             if not self.pending:
                 self.empty = not self.done
+                if self.empty and self.on_idle is not None:
+                    self.on_idle()  # e.g. a live scorecard deferred while catching up
                 return []
         out: list[Any] = []
         while self.pending:  # up to and including the next tick: one minute per batch
@@ -256,11 +263,17 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
 
     def next_awake(self) -> datetime | None:
         # Kafka had nothing new: do not spin on the consumers (live mode waits for messages)
+        if self.gated:  # the sink closes the tick within a few steps: look again soon
+            return datetime.now(UTC) + GATE_WAKE
         return datetime.now(UTC) + timedelta(seconds=self.poll_s) if self.empty else None
 
     def snapshot(self) -> TopicResume:
         offsets = {part: inner.snapshot() for part, inner in self.inner.items()}
-        return TopicResume(offsets, copy.deepcopy(self.order), list(self.pending), set(self.ended))
+        ticks = TickState.of(self.order.ticks)
+        # the held tuples and the pending items are immutable: a shallow copy is a copy
+        return TopicResume(
+            offsets, ticks, list(self.order.held), list(self.pending), set(self.ended)
+        )
 
     def close(self) -> None:
         for inner in self.inner.values():
@@ -293,9 +306,11 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         group_id: str | None = None,
         commit_s: float = 1.0,
         observe: Callable[[list[Any]], None] | None = None,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         """``observe`` sees every batch of items polled (events, raw lines, ticks), e.g.
-        for the live scorecard (:mod:`twin.app.live_score`)."""
+        for the live scorecard (:mod:`twin.app.live_score`); ``on_idle`` is called when a
+        poll found nothing new."""
         if isinstance(brokers, str):
             msg = f"brokers must be a list of 'host:port' strings, got the string {brokers!r}"
             raise TypeError(msg)
@@ -317,6 +332,7 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         self.stats = stats
         self.rules = rules
         self.observe = observe
+        self.on_idle = on_idle
 
     def list_parts(self) -> list[str]:
         return [self.topic]  # one partition for all of Kafka's: the watermark spans the topic
@@ -361,12 +377,12 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
         if not self.until_eof:
             watch = TopicWatch(bootstrap, self.topic)
             watch.start()
+        parts = tuple(inner)  # partitions may have been added since a snapshot
         if resume_state is not None:
-            order = resume_state.order
-            order.ticks.parts = tuple(inner)  # partitions may have been added since
+            ticks = resume_state.ticks.ticks(self.clock, self.bound_min, parts)
+            order = InputOrder(ticks, self.rules, list(resume_state.held))
         else:
-            ticks = EventTicks(self.clock, self.bound_min, parts=tuple(inner))
-            order = InputOrder(ticks, self.rules)
+            order = InputOrder(EventTicks(self.clock, self.bound_min, parts), self.rules)
         commit_s = self.commit_s if self.group_id is not None else None
         return _TopicPartition(
             inner,
@@ -379,4 +395,5 @@ class EventTopicSource(FixedPartitionedSource[Any, TopicResume]):
             self.stats,
             commit_s,
             self.observe,
+            self.on_idle,
         )

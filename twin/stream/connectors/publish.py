@@ -118,11 +118,19 @@ class Publisher:
 
     def fresh(self, messages: Iterable[OutMessage]) -> list[OutMessage]:
         """The messages whose id no previous run published (each published id once)."""
-        out = []
+        out: list[OutMessage] = []
         with self.lock:
+            if not self.previous:  # a first run, or every earlier message seen again
+                out.extend(messages)
+                return out
+            previous = self.previous
             for m in messages:
-                if self.previous[m.id] > 0:
-                    self.previous[m.id] -= 1
+                n = previous.get(m.id, 0)
+                if n > 0:
+                    if n == 1:
+                        del previous[m.id]  # all seen: back to the fast path when empty
+                    else:
+                        previous[m.id] = n - 1
                     self.suppressed += 1
                 else:
                     out.append(m)
@@ -244,15 +252,19 @@ def read_ids(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[str | 
         found = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
         if found is None or found.error is not None or not found.partitions:
             return []
-        consumer.assign([TopicPartition(topic, p, 0) for p in found.partitions])
+        # an empty partition has nothing to wait for (a first run: its output topics are
+        # new); Tansu's high watermark may lag behind the end, but is > 0 once written to
+        parts = [p for p in found.partitions if _written(consumer, topic, p, timeout_s)]
+        consumer.assign([TopicPartition(topic, p, 0) for p in parts])
         ids: list[str | None] = []
         at_end: set[int] = set()
         deadline = time.monotonic() + timeout_s
-        while len(at_end) < len(found.partitions):
+        while len(at_end) < len(parts):
             if time.monotonic() > deadline:
                 msg = f"reading the ids on {topic!r}: no end of partition within {timeout_s} s"
                 raise RuntimeError(msg)
-            for got in consumer.consume(1000, 0.2):
+            # short waits: consume() waits out its timeout unless the batch fills up
+            for got in consumer.consume(10_000, 0.02):
                 err = got.error()
                 if err is None:
                     ids.append(message_id(got.headers(), got.key()))
@@ -264,6 +276,11 @@ def read_ids(bootstrap: str, topic: str, timeout_s: float = 30.0) -> list[str | 
         raise RuntimeError(msg) from None
     finally:
         consumer.close()
+
+
+def _written(consumer: Consumer, topic: str, partition: int, timeout_s: float) -> bool:
+    low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout_s)
+    return bool(high > low)
 
 
 def ensure_topics(

@@ -20,8 +20,8 @@ from typing import Any
 from twin import events as ev
 from twin.clock import DayClock
 from twin.stream.messages import Tick
-from twin.stream.order import MAX_BOUND_MIN, RawLine, parse
-from twin.stream.validate import DAY_MIN, EventRules
+from twin.stream.order import MAX_BOUND_MIN, RawLine
+from twin.stream.validate import DAY_MIN, EventRules, parse_line
 
 
 @dataclass
@@ -73,6 +73,10 @@ class EventTicks:
             event_id is None or event_id != self.newest_id.get(part)
         ):
             self.second[part] = minute
+        elif part not in self.idle_parts:
+            # the partition's second-newest time did not move, so neither did the watermark
+            # (it only rises with one, or when a partition goes idle): no tick (most events)
+            return []
         self.idle_parts.discard(part)
         return self._advance()
 
@@ -109,6 +113,42 @@ class EventTicks:
         return ticks
 
 
+@dataclass(frozen=True, slots=True)
+class TickState:
+    """The watermark's state (:class:`EventTicks` without its clock): plain data."""
+
+    newest: dict[str, float]
+    second: dict[str, float]
+    newest_id: dict[str, str | None]
+    idle_parts: set[str]
+    ticked: int | None
+    earliest: float
+
+    @staticmethod
+    def of(ticks: EventTicks) -> TickState:
+        return TickState(
+            dict(ticks.newest),
+            dict(ticks.second),
+            dict(ticks.newest_id),
+            set(ticks.idle_parts),
+            ticks.ticked,
+            ticks.earliest,
+        )
+
+    def ticks(self, clock: DayClock, bound_min: float, parts: tuple[str, ...]) -> EventTicks:
+        return EventTicks(
+            clock,
+            bound_min,
+            parts,
+            dict(self.newest),
+            dict(self.second),
+            dict(self.newest_id),
+            set(self.idle_parts),
+            self.ticked,
+            self.earliest,
+        )
+
+
 @dataclass
 class InputOrder:
     """The events of all input partitions in one order that does not depend on fetch timing.
@@ -128,8 +168,9 @@ class InputOrder:
 
     def admit(self, part: str, text: str | bytes, line: int) -> list[Any]:
         """One input line: what it releases to the flow (events and ticks, or a raw line)."""
-        item = parse(RawLine(text, line), self.rules)
-        if not isinstance(item, ev.Event):
+        try:
+            item = parse_line(text, self.rules, line)
+        except ev.EventParseError:
             return [RawLine(text, line)]  # the flow's own parse step says why
         last = self.ticks.ticked
         if last is not None and item.time <= self.ticks.clock.at(last):

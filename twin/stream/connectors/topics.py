@@ -62,7 +62,7 @@ def dead_letter_id(item: DeadLetter) -> str:
 def to_message(item: Any, prefix: str) -> OutMessage | None:
     """The Kafka message for one output of the flow; None for internal markers."""
     if isinstance(item, DECISION_TYPES):
-        topic = output_topic(prefix, DECISIONS)
+        topic = f"{prefix}.{DECISIONS}"  # the most frequent: the name without the check
         return OutMessage(topic, ev.to_json(item).encode(), item.id, item.TYPE, _millis(item.time))
     if isinstance(item, DeadLetter):
         data = {"reason": item.reason, "raw": item.raw, "line": item.line}
