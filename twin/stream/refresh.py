@@ -35,12 +35,16 @@ from twin.stream.messages import Tick
 from twin.stream.params import BrainParams
 from twin.stream.techstate import TechState, biased_estimate, next_id, notify
 
+# the compiled twins (the same bits), where the build has them
+_REMAINING = getattr(KERNELS, "remaining_work", None)
+_UNREACHABLE = getattr(KERNELS, "first_unreachable", None)
+
 
 def _remaining(est: DurationEstimate, elapsed: float) -> tuple[float, float]:
-    """``remaining_work``, in its compiled twin where that is built (the same bits)."""
-    if KERNELS is None:
+    """``remaining_work``, in its compiled twin where that is built."""
+    if _REMAINING is None:
         return remaining_work(est, elapsed)
-    return KERNELS.remaining_work(est, elapsed, Z90, REMAINING_TAIL_MIN)
+    return _REMAINING(est, elapsed, Z90, REMAINING_TAIL_MIN)
 
 
 def chain_ahead(
@@ -173,10 +177,8 @@ def refresh(
             first_unreachable(
                 chain, etas, spec, params.travel, current, minute, params.defer_lead_min
             )
-            if kernel is None
-            else KERNELS.first_unreachable(
-                chain, etas, spec, kernel, current, minute, params.defer_lead_min
-            )
+            if kernel is None or _UNREACHABLE is None
+            else _UNREACHABLE(chain, etas, spec, kernel, current, minute, params.defer_lead_min)
         )
         if k is not None:
             # the ETAs from there on counted the visit that will not happen: the next
