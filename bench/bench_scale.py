@@ -110,12 +110,38 @@ def _builders(tree: Path, n: int, part: str, base: Path, region: str) -> tuple[A
     return make_world, make_brain, run_direct_loop if part == "direct" else run_closed_loop
 
 
+def _count_searches() -> list[float]:
+    """[count, CPU s] of the dispatcher's insertion searches (``best_insertion`` calls
+    through ``twin.models.routing.dispatch``) in this process; stays 0 in trees without it."""
+    count = [0.0, 0.0]
+    try:
+        from twin.models.routing import dispatch
+    except ImportError:
+        return count
+    inner = getattr(dispatch, "best_insertion", None)
+    if inner is None:
+        return count
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        count[0] += 1
+        c = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            count[1] += time.process_time() - c
+
+    dispatch.best_insertion = counted  # type: ignore[attr-defined]
+    return count
+
+
 def measure(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -> dict[str, Any]:
     """One part at ``n`` technicians on the ``twin`` importable here (the worker's tree)."""
     make_world, make_brain, loop = _builders(tree, n, part, base, region)
+    searches = _count_searches()
     c0, w0 = time.process_time(), time.perf_counter()
     world = make_world(seed)
     c1, w1 = time.process_time(), time.perf_counter()
+    built_searches, built_search_cpu = searches
     if part == "world":
         events = world.run()
         c2, w2 = c1, w1
@@ -132,6 +158,8 @@ def measure(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -
         "day_cpu": c3 - c2,
         "day_wall": w3 - w2,
         "events": len(events),
+        "day_searches": int(searches[0] - built_searches),
+        "day_search_cpu": searches[1] - built_search_cpu,
         "sha256": _digest(events),
         "load1": os.getloadavg()[0],
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -162,6 +190,8 @@ def _least(kept: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     for stage in ("build", "day"):
         if new[f"{stage}_cpu"] < kept[f"{stage}_cpu"]:
             out[f"{stage}_cpu"], out[f"{stage}_wall"] = new[f"{stage}_cpu"], new[f"{stage}_wall"]
+            if stage == "day":  # the kept day's share in searches
+                out["day_search_cpu"] = new.get("day_search_cpu", 0.0)
     out["peak_mb"] = max(kept["peak_mb"], new["peak_mb"])
     out["load1"] = max(kept["load1"], new["load1"])
     return out
@@ -230,6 +260,25 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
     span = f"{args.sizes[-1]:,d} / {args.sizes[0]:,d}"
     print(f"\nFitted exponent b of CPU = a·n^b, and cost per technician-day {span}:\n")
     print(md_table(["measure", "tree", "exponent b", f"per tech-day {span}"], fits))
+    print("\nWork in the day per technician (insertion searches: the dispatcher's, world and")
+    print("brain), the day's CPU per event, and the CPU of one search and of all:\n")
+    work = [
+        [
+            _columns(r)[-1][0],
+            label,
+            f"{n:,d}",
+            f"{r['events'] / n:.1f}",
+            f"{r.get('day_searches', 0) / n:.2f}",
+            f"{1e6 * r['day_cpu'] / r['events']:.1f}",
+            f"{1e3 * r['day_search_cpu'] / r['day_searches']:.3f}"
+            if r.get("day_searches")
+            else "–",
+            f"{100 * r.get('day_search_cpu', 0.0) / r['day_cpu']:.0f} %",
+        ]
+        for (label, n, _part), r in sorted(results.items(), key=lambda kv: (kv[0][2], kv[0]))
+    ]
+    head = ["measure", "tree", "technicians", "events / tech", "searches / tech"]
+    print(md_table([*head, "CPU µs / event", "CPU ms / search", "searches' share"], work))
     labels = list(dict.fromkeys(label for label, _, _ in results))
     if len(labels) > 1:
         same = all(

@@ -1,4 +1,5 @@
-"""The compiled twins (travel legs, the ETA chain): in use, bit-identical to the references."""
+"""The compiled twins (travel legs, the ETA chain, insertion pricing, timelines, remaining
+work, the day-end check): in use, bit-identical to the references."""
 
 from __future__ import annotations
 
@@ -13,9 +14,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin.config import City, Traffic
-from twin.models.duration.model import DurationEstimate
+from twin.models.decisions.dayend import first_unreachable
+from twin.models.duration.model import Z90, DurationEstimate
 from twin.models.eta.calibration import EtaCalibration
-from twin.models.eta.chain import Position, VisitEta, _route_etas, route_etas
+from twin.models.eta.chain import (
+    REMAINING_TAIL_MIN,
+    Position,
+    VisitEta,
+    _route_etas,
+    remaining_work,
+    route_etas,
+)
 from twin.models.planner.matrix import EuclideanTravel
 from twin.models.routing import travel as travel_module
 from twin.models.routing.insertion import InsertionWeights, _priced_positions
@@ -311,3 +320,47 @@ def test_compiled_timeline_gives_the_same_bits_as_the_reference(
     compiled = route_timeline(spec, status, ids, visits, MODEL, brk, inc, overrides)
     assert compiled == route_timeline(spec, status, ids, visits, REFERENCE, brk, inc, overrides)
     assert all(type(s) is Stop for s in compiled.stops)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    est=st.builds(
+        DurationEstimate.from_mean_cv,
+        st.floats(min_value=1.0, max_value=400.0),
+        st.floats(min_value=0.0, max_value=2.0),
+    ),
+    elapsed=st.one_of(
+        st.floats(min_value=-5.0, max_value=2000.0), st.sampled_from([0.0, 1e-9, 1e5])
+    ),
+)
+def test_compiled_remaining_work_gives_the_same_bits_as_the_reference(
+    est: DurationEstimate, elapsed: float
+) -> None:
+    compiled = KERNELS.remaining_work(est, elapsed, Z90, REMAINING_TAIL_MIN)
+    assert compiled == remaining_work(est, elapsed)
+    assert [type(x) for x in compiled] == [float, float]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    home=st.tuples(coord, coord),
+    route=st.lists(visit, max_size=8, unique_by=lambda v: v.visit_id),
+    start=st.floats(min_value=420.0, max_value=1100.0),
+    max_end=st.floats(min_value=600.0, max_value=1300.0),
+    skip=st.none() | st.sampled_from([f"V{i}" for i in range(6)]),
+    lead=st.sampled_from([math.inf, 30.0, 120.0]),
+)
+def test_compiled_day_end_check_gives_the_same_answer_as_the_reference(
+    home: tuple[float, float],
+    route: list[VisitTask],
+    start: float,
+    max_end: float,
+    skip: str | None,
+    lead: float,
+) -> None:
+    spec = TechnicianSpec("T1", *home, frozenset({"s"}), 420.0, max_end - 60.0, max_end)
+    etas = route_etas(Position(*home, start), route, {}, MODEL, 0.25)
+    compiled = KERNELS.first_unreachable(route, etas, spec, MODEL.kernel, skip, start, lead)
+    assert compiled == first_unreachable(route, etas, spec, REFERENCE, skip, start, lead)
+    with pytest.raises(ValueError, match="ETAs"):
+        KERNELS.first_unreachable(route, [*etas, etas[0]] if etas else [None], spec, MODEL.kernel)

@@ -54,7 +54,7 @@ def test_two_workers_decide_the_same(brainy: Scenario, tmp_path: Path) -> None:
     params = build_brain(world.company)
     bridge = LoopBridge()
     cluster_main(
-        build_flow(WorldSource(world, bridge), BridgeSink(bridge), params),
+        build_flow(WorldSource(world, bridge), BridgeSink(bridge), params, batched_output=True),
         [],
         0,
         worker_count_per_proc=2,

@@ -6,7 +6,9 @@
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
   (``_priced_positions`` in :mod:`twin.models.routing.insertion`);
-* ``route_timeline``: :func:`twin.models.plan.route_timeline`.
+* ``route_timeline``: :func:`twin.models.plan.route_timeline`;
+* ``remaining_work``: :func:`twin.models.eta.chain.remaining_work`;
+* ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`.
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -20,8 +22,18 @@ source.
 """
 
 from bisect import bisect_right as _bisect_right
-from libc.math cimport INFINITY, floor, fmod, sqrt
+from libc.math cimport INFINITY, exp, floor, fmod, log, sqrt
 from math import erfc as _py_erfc, hypot as _py_hypot
+
+try:  # what NormalDist().inv_cdf computes, without its Python frame (CPython's C helper)
+    from _statistics import _normal_dist_inv_cdf as _c_inv_cdf
+
+    def _inv_cdf(double p):
+        return _c_inv_cdf(p, 0.0, 1.0)
+except ImportError:  # another interpreter: the public method
+    from statistics import NormalDist as _NormalDist
+
+    _inv_cdf = _NormalDist().inv_cdf
 
 DEF MAX_ZONES = 32
 # hour segments a leg may span (twin.models.routing.travel.MAX_LEG_HOURS, tested equal)
@@ -155,7 +167,8 @@ def route_etas(
     double z90,
     visit_eta,
 ):
-    """See :func:`twin.models.eta.route_etas` (``visit_eta`` builds each result)."""
+    """See :func:`twin.models.eta.route_etas` (``visit_eta``, a named tuple class, holds
+    each result)."""
     cdef double t = start.free_at, x = start.x, y = start.y
     cdef double var = start.sd * start.sd
     cdef double now = t if start.now is None else start.now
@@ -199,7 +212,8 @@ def route_etas(
             p_late = 1.0 - 0.5 * <double>_py_erfc(-z / sqrt2)
         else:
             p_late = 1.0 if start_t > we else 0.0
-        out.append(visit_eta(v.visit_id, low if low > now else now, eta, high, p_late))
+        # the named tuple's own ``__new__`` is a Python frame around ``tuple.__new__``
+        out.append(tuple.__new__(visit_eta, (v.visit_id, low if low > now else now, eta, high, p_late)))
         if wait > 0:
             var = carried * carried if carried > 0.0 else 0.0
         est = get(v.visit_id)
@@ -319,8 +333,8 @@ def route_timeline(
     stop_type,
     timeline_type,
 ):
-    """See :func:`twin.models.plan.route_timeline` (``stop_type`` and ``timeline_type``
-    build the results)."""
+    """See :func:`twin.models.plan.route_timeline` (``stop_type``, a named tuple class, and
+    ``timeline_type`` build the results)."""
     cdef double t = state.free_at, x = state.x, y = state.y
     cdef double brk_len = brk.length_min
     cdef bint break_due = not state.break_taken and brk_len > 0
@@ -344,7 +358,7 @@ def route_timeline(
         if start > we:
             late += start - we
             n_late += 1
-        stops.append(stop_type(vid, arrive, start, end, tt, dist))
+        stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
         dist_total += dist
         travel_total += tt
         t, x, y = end, vx, vy
@@ -363,3 +377,48 @@ def route_timeline(
         overtime_min=over if over > 0.0 else 0.0,
         feasible=end <= tech.max_end and all(visits[v].skill in tech.skills for v in route),
     )
+
+
+def remaining_work(est, double elapsed, double z90, double tail_min):
+    """See :func:`twin.models.eta.chain.remaining_work` (``z90`` and ``tail_min``: its
+    ``Z90`` and ``REMAINING_TAIL_MIN``)."""
+    cdef double sigma = est.log_sigma, p50 = est.p50, a, b, x, tail, median, p10, p90, rest
+    if elapsed <= 0 or sigma <= 0:
+        a, b = p50 - elapsed, 0.15 * p50
+        return (b if b > a else a), est.sd
+    x = (log(elapsed) - log(p50)) / sigma
+    tail = 0.5 * <double>_py_erfc(x / sqrt(2.0))
+    if tail < tail_min:
+        tail = tail_min
+    median = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.5))
+    p10 = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.9))
+    p90 = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.1))
+    rest = median - elapsed
+    return (rest if rest > 0.0 else 0.0), (p90 - p10) / (2 * z90)
+
+
+def first_unreachable(
+    chain, etas, spec, LegKernel kernel, skip=None, double now=-INFINITY,
+    double lead_min=INFINITY,
+):
+    """See :func:`twin.models.decisions.dayend.first_unreachable`."""
+    cdef Py_ssize_t i, n = len(chain)
+    cdef double max_end = spec.max_end, home_x = spec.home_x, home_y = spec.home_y
+    cdef double low, ws, end, vx, vy, dist
+    if len(etas) != n:
+        raise ValueError(f"first_unreachable: {n} visits but {len(etas)} ETAs")
+    for i in range(n):
+        v = chain[i]
+        if v.visit_id == skip:
+            continue
+        low = etas[i].low
+        if low - now > lead_min:
+            return None  # the chain only gets later from here
+        ws = v.window_start
+        end = (ws if ws > low else low) + <double>v.duration_min
+        if end > max_end:
+            return i
+        vx, vy = v.x, v.y
+        if end + kernel._leg_minutes(vx, vy, home_x, home_y, end, None, &dist) > max_end:
+            return i
+    return None

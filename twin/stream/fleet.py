@@ -9,6 +9,7 @@ tells the collector how many technicians must answer each tick.
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 
@@ -43,6 +44,10 @@ class FleetState:
     last_ping: dict[str, ev.Position] = field(default_factory=dict)
     touched: set[str] = field(default_factory=set)
     due: dict[str, float] = field(default_factory=dict)
+    # (due minute, technician) pushed whenever ``due`` is set or a technician comes on
+    # shift: a Tick looks at what fell due and what was touched, not at everyone on shift
+    # (stale entries are checked against ``due`` and ``active`` when popped)
+    wake: list[tuple[float, str]] = field(default_factory=list)
 
 
 def new_fleet(params: BrainParams) -> FleetState:
@@ -103,6 +108,18 @@ def _tell(
     )
 
 
+def _ticked(state: FleetState, minute: float) -> list[str]:
+    """The technicians on shift who get this minute's Tick, sorted: those reached in the
+    minute and those whose ETA refresh is due (never ticked yet: due at once)."""
+    wake, due, active, touched = state.wake, state.due, state.active, state.touched
+    candidates = set(touched)
+    while wake and wake[0][0] <= minute:
+        candidates.add(heapq.heappop(wake)[1])
+    return sorted(
+        t for t in candidates if t in active and (t in touched or minute >= due.get(t, -math.inf))
+    )
+
+
 def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Routed]:
     """Fold one item in; returns (key, payload) pairs, in the order they must be seen."""
     out: list[Routed] = []
@@ -115,17 +132,15 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
         return [(PLANNER, item)]
     if isinstance(item, Tick):
         minute = item.minute
-        keys = [
-            t
-            for t in sorted(state.active)
-            if t in state.touched or minute >= state.due.get(t, -math.inf)
-        ]
+        keys = _ticked(state, minute)
+        wake, due, every = state.wake, state.due, params.eta_every_min
         for key in keys:
             ping = state.last_ping.pop(key, None)
             if ping is not None:
                 out.append((key, ping))
             out.append((key, item))
-            state.due[key] = minute + params.eta_every_min
+            due[key] = minute + every
+            heapq.heappush(wake, (minute + every, key))
         flushed = sorted(state.touched - state.active)  # reached, but off shift: no Tick
         out.extend((key, TickFlush(minute)) for key in flushed)
         state.touched.clear()
@@ -140,6 +155,9 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
     tid = getattr(item, "technician_id", None)
     if isinstance(item, ev.ShiftStarted):
         state.active.add(item.technician_id)
+        heapq.heappush(
+            state.wake, (state.due.get(item.technician_id, -math.inf), item.technician_id)
+        )
     elif isinstance(item, ev.ShiftEnded):
         state.active.discard(item.technician_id)
     elif isinstance(item, ev.FeedbackGiven):  # the repairs' planner learns the rating

@@ -36,8 +36,15 @@ from twin.stream.technician import TechState
 
 
 def build_flow(
-    source: Source[Any], sink: Sink[Any], params: BrainParams, name: str = "fieldtwin-brain"
+    source: Source[Any],
+    sink: Sink[Any],
+    params: BrainParams,
+    name: str = "fieldtwin-brain",
+    batched_output: bool = False,
 ) -> Dataflow:
+    """The brain between ``source`` and ``sink``. The sink gets the brain's outputs one by
+    one, or (``batched_output``) as the collector's lists, in the same order: one item per
+    list instead of one per decision through Bytewax (the closed loop's sink unpacks them)."""
     flow = Dataflow(name)
     raw = op.input("input", flow, source)
     keyed = op.key_on("one_key", op.map("batch", raw, as_batch), lambda _item: "fleet")
@@ -78,5 +85,8 @@ def build_flow(
         return state, collector_batch(state, batch, params)
 
     collected = fold("collector", merged, collect)
-    op.output("output", op.flat_map("unbatch", collected, lambda kv: kv[1]), sink)
+    if batched_output:
+        op.output("output", op.map("batches", collected, lambda kv: kv[1]), sink)
+    else:
+        op.output("output", op.flat_map("unbatch", collected, lambda kv: kv[1]), sink)
     return flow

@@ -19,7 +19,10 @@ from datetime import datetime
 from twin import events as ev
 from twin.models.decisions.dayend import first_unreachable
 from twin.models.decisions.delay import judge_delay, replan_due
+from twin.models.duration.model import Z90
 from twin.models.eta.chain import (
+    REMAINING_TAIL_MIN,
+    DurationEstimate,
     Position,
     VisitEta,
     on_site,
@@ -27,9 +30,21 @@ from twin.models.eta.chain import (
     route_etas,
 )
 from twin.models.routing.plan import VisitTask
+from twin.models.routing.travel import KERNELS
 from twin.stream.messages import Tick
 from twin.stream.params import BrainParams
 from twin.stream.techstate import TechState, biased_estimate, next_id, notify
+
+# the compiled twins (the same bits), where the build has them
+_REMAINING = getattr(KERNELS, "remaining_work", None)
+_UNREACHABLE = getattr(KERNELS, "first_unreachable", None)
+
+
+def _remaining(est: DurationEstimate, elapsed: float) -> tuple[float, float]:
+    """``remaining_work``, in its compiled twin where that is built."""
+    if _REMAINING is None:
+        return remaining_work(est, elapsed)
+    return _REMAINING(est, elapsed, Z90, REMAINING_TAIL_MIN)
 
 
 def chain_ahead(
@@ -46,7 +61,7 @@ def chain_ahead(
     if state.activity == "work" and state.current is not None:
         # conditional on not being finished after the minutes already worked
         est = biased_estimate(state, state.current.visit_id, state.current, params)
-        rest, sd = remaining_work(est, minute - state.since)
+        rest, sd = _remaining(est, minute - state.since)
         return Position(x, y, minute + rest, sd, taken, minute), chain
     if state.activity == "idle" and state.current is not None:
         # on site, waiting for the window to open: the work (or the absent customer's
@@ -157,8 +172,13 @@ def refresh(
     current = state.current.visit_id if state.current is not None else None
     out: list[ev.Event] = []
     if params.defer_unreachable:
-        k = first_unreachable(
-            chain, etas, spec, params.travel, current, minute, params.defer_lead_min
+        kernel = params.travel.kernel  # the compiled twin where the travel model has one
+        k = (
+            first_unreachable(
+                chain, etas, spec, params.travel, current, minute, params.defer_lead_min
+            )
+            if kernel is None or _UNREACHABLE is None
+            else _UNREACHABLE(chain, etas, spec, kernel, current, minute, params.defer_lead_min)
         )
         if k is not None:
             # the ETAs from there on counted the visit that will not happen: the next
@@ -201,7 +221,7 @@ def _publish(
                     eta_high=at(e.high),
                 )
             )
-        was = alerted_by.get(vid, False)
+        was = alerted_by.get(vid, False) if alerted_by else False
         if not was and e.p_late < threshold:
             continue  # the rule's quiet case: no alert, no replan, nothing to remember
         last_replan = replan_at.get(vid, -math.inf)

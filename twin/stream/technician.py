@@ -27,10 +27,12 @@ def _finished(state: TechState, params: BrainParams, minute: float) -> None:
     if v is None or state.activity != "work":
         return
     base = state.estimates.get(v.visit_id) or params.estimate(state.tid, v.job_type, v.duration_min)
+    bias = state.log_bias
     state.log_bias, state.finished = learn_bias(
-        state.log_bias, state.finished, minute - state.since, base.p50, params.bias_memory
+        bias, state.finished, minute - state.since, base.p50, params.bias_memory
     )
-    state.biased.clear()
+    if state.log_bias != bias:
+        state.biased.clear()
 
 
 def tech_step(state: TechState, item: object, params: BrainParams) -> list[object]:
@@ -74,8 +76,15 @@ def _on_route(state: TechState, item: RouteUpdate) -> None:
     state.route = item.visits
     if state.deferred:  # the world's cancellation took them off: nothing left to hide
         state.deferred &= {v.visit_id for v in item.visits}
-    state.estimates.update(item.estimates)
-    state.biased.clear()
+    # a visit's corrected estimate stays valid while its estimate keeps its value (most
+    # route updates repeat them): only the changed ones are corrected again
+    estimates, biased = state.estimates, state.biased
+    for vid, est in item.estimates.items():
+        old = estimates.get(vid)
+        if old is not est:
+            estimates[vid] = est
+            if old != est:
+                biased.pop(vid, None)
     state.customers.update(item.customers)
     for vid, contact in item.contacts.items():
         state.contacts.setdefault(vid, contact)

@@ -53,6 +53,10 @@ class TechState:
     contacts: dict[str, VisitContact] = field(default_factory=dict)
     deferred: set[str] = field(default_factory=set)  # moved to another day by this brain
     seq: int = 0
+    id_prefix: str = field(init=False, repr=False, compare=False)  # of the decision ids
+
+    def __post_init__(self) -> None:
+        self.id_prefix = f"b{self.tid}-"
 
 
 def new_tech(tid: str, params: BrainParams) -> TechState:
@@ -74,7 +78,7 @@ def learn_bias(
 
 def next_id(state: TechState) -> str:
     state.seq += 1
-    return f"b{state.tid}-{state.seq:06d}"
+    return f"{state.id_prefix}{state.seq:06d}"
 
 
 def biased_estimate(

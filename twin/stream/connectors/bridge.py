@@ -128,14 +128,19 @@ class WorldSource(FixedPartitionedSource[Any, None]):
 
 
 class _BridgePartition(StatelessSinkPartition[Any]):
+    """Takes the brain's outputs as lists (``build_flow(..., batched_output=True)``)."""
+
     def __init__(self, bridge: LoopBridge) -> None:
         self.bridge = bridge
 
-    def write_batch(self, items: list[Any]) -> None:
-        self.bridge.receive(items)
+    def write_batch(self, items: list[list[Any]]) -> None:
+        for batch in items:
+            self.bridge.receive(batch)
 
 
 class BridgeSink(DynamicSink[Any]):
+    """The closed loop's sink: the brain's outputs as lists, into a :class:`LoopBridge`."""
+
     def __init__(self, bridge: LoopBridge) -> None:
         self.bridge = bridge
 
@@ -151,7 +156,9 @@ def run_closed_loop(
 ) -> BrainRun:
     """Run the day with the Bytewax brain in the loop; messages go to ``notifier``."""
     bridge = LoopBridge() if notifier is None else LoopBridge(notifier=notifier)
-    flow = build_flow(WorldSource(world, bridge, progress), BridgeSink(bridge), params)
+    flow = build_flow(
+        WorldSource(world, bridge, progress), BridgeSink(bridge), params, batched_output=True
+    )
     with long_run_gc():
         run_main(flow)
     world.apply(bridge.take())  # decisions of the last tick: recorded, nothing left to change

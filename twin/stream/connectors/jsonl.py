@@ -152,7 +152,7 @@ def replay(path: Path, params: BrainParams) -> ReplayResult:
     bridge = LoopBridge()
     world: list[ev.Event] = []
     source = LogSource(path, params.clock, params.reorder_bound_min, rules_for(params), world)
-    flow = build_flow(source, BridgeSink(bridge), params)
+    flow = build_flow(source, BridgeSink(bridge), params, batched_output=True)
     with long_run_gc():
         run_main(flow)
     return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters, world)
