@@ -7,8 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 
 from tests.models.planner.test_kit import NO_BREAK, PARAMS, TRAVEL, day, instances, tech, visit
-from twin.models.planner.kit import KitPlan
-from twin.models.planner.kit_vrp import LEFT_OUT, build_kit_problem, optimise_kit_day
+from twin.models.planner.kit_vrp import LEFT_OUT, KitRoutes, build_kit_problem, optimise_kit_day
 from twin.models.routing.check import RouteCheck, check_routes
 from twin.models.routing.kit import Depot, depot_of, depot_stop
 from twin.models.routing.plan import PlanState
@@ -18,7 +17,7 @@ DEPOT = Depot("D", 8.0, 3.0, frozenset(), frozenset({"valve"}), 5.0)
 
 def solve(
     state: PlanState, depots: list[Depot], iterations: int = 5000
-) -> tuple[KitPlan, RouteCheck]:
+) -> tuple[KitRoutes, RouteCheck]:
     """PyVRP's plan (reproducible: an iteration budget) and the independent checker's
     verdict; PyVRP finds reloads only after a few thousand iterations on these days."""
     by_id = {d.depot_id: d for d in depots}

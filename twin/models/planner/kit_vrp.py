@@ -29,12 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from twin.models.planner.kit import KitPlan
 from twin.models.planner.matrix import EuclideanTravel, minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
 from twin.models.planner.translate import PROHIBITIVE, SAFE_EPS, _scaled
@@ -43,6 +43,14 @@ from twin.models.routing.plan import BreakRule, PlanState
 from twin.models.routing.travel import TravelModel
 
 LEFT_OUT = "the daily optimisation with tools and parts could not place it on any route"
+
+
+class KitRoutes(NamedTuple):
+    """Routes (visit ids and depot stops) for every technician, and refused visits (as
+    :class:`twin.models.planner.kit.KitPlan`, which builds on this module)."""
+
+    routes: dict[str, tuple[str, ...]]
+    refused: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +276,7 @@ def optimise_kit_day(
     time_limit_s: float,
     *,
     max_iterations: int | None = None,
-) -> KitPlan:
+) -> KitRoutes:
     """PyVRP's plan of the day with tools, parts and depot stops; visits it leaves out
     (or that only an infeasible route of its answer holds) are refused with the reason."""
     if time_limit_s <= 0:
@@ -277,7 +285,7 @@ def optimise_kit_day(
     problem = build_kit_problem(state, depots, travel, brk, params)
     routes: dict[str, tuple[str, ...]] = {t: () for t in problem.technicians}
     if problem.data is None:
-        return KitPlan(routes, dict.fromkeys(problem.visits, LEFT_OUT))
+        return KitRoutes(routes, dict.fromkeys(problem.visits, LEFT_OUT))
     criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
     if max_iterations is not None:
         criteria.insert(0, MaxIterations(max_iterations))
@@ -301,4 +309,4 @@ def optimise_kit_day(
         routes[tid] = tuple(entries)
     planned = {e for r in routes.values() for e in r}
     refused = {v: LEFT_OUT for v in problem.visits if v not in planned}
-    return KitPlan(routes, refused)
+    return KitRoutes(routes, refused)
