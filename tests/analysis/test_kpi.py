@@ -167,6 +167,22 @@ def test_rescheduled_visit_keeps_its_last_window() -> None:
     assert (k.visits_rescheduled, k.visits_rejected) == (2, 1)
 
 
+def test_a_visit_that_did_not_fix_the_fault_costs_the_points_the_scenario_says() -> None:
+    log = DayLog()
+    log.visit("FIX", 480, 540).drive("T1", "FIX", 450, 480, 1).work("T1", "FIX", 480, 520)
+    log.visit("PART", 480, 540).drive("T2", "PART", 450, 480, 1)
+    log.work("T2", "PART", 480, 520, outcome="follow_up")  # the part was not in the van
+    log.visit("CUT", 480, 540).drive("T3", "CUT", 450, 480, 1)
+    log.work("T3", "CUT", 480, 520, outcome="unfinished")  # a repeat visit too
+    plain = compute_kpis(log.events, SCENARIO)
+    assert plain.customer_satisfaction == pytest.approx(871)  # unpriced by default
+    priced = SCENARIO.with_overrides(**{"satisfaction.not_fixed": -150.0})
+    k = compute_kpis(log.events, priced)
+    assert k.customer_satisfaction == pytest.approx((871 + 721 + 721) / 3)
+    floor = SCENARIO.with_overrides(**{"satisfaction.not_fixed": -1000.0})
+    assert compute_kpis(log.events, floor).customer_satisfaction == pytest.approx(871 / 3)
+
+
 def test_customer_satisfaction_with_warned_and_unwarned_late() -> None:
     log = DayLog()
     log.visit("ON", 480, 720).drive("T1", "ON", 450, 500, 1)  # 871 - 30 x 3 h = 781

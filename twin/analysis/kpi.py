@@ -174,6 +174,8 @@ def _satisfaction(o: VisitOutcome, s: Satisfaction) -> float:
         points = s.late + (s.warned_recovery if o.warned else 0.0)
     else:
         points = s.on_time
+    if s.not_fixed and o.outcome in ("follow_up", "unfinished"):  # a repeat visit is due
+        points += s.not_fixed
     width_h = (o.window_end_min - o.window_start_min) / 60
     return min(1000.0, max(0.0, points + s.per_window_hour * max(0.0, width_h - 1)))
 
@@ -342,9 +344,11 @@ def _satisfaction_kpis(
 
     * ``customer_satisfaction`` (0-1000): mean over today's visits of ``missed``, ``on_time``
       or ``late`` (+ ``warned_recovery`` if a "delay" ``CustomerNotified`` for the visit went
-      out by its window end), plus ``per_window_hour`` x max(0, window hours - 1), each visit
-      clipped to [0, 1000]; each deferred visit counts ``deferred`` points in the mean, each
-      refused emergency ``refused_emergency`` points.
+      out by its window end), plus ``per_window_hour`` x max(0, window hours - 1), plus
+      ``not_fixed`` if the work did not fix the fault (outcome ``follow_up`` or
+      ``unfinished``: a repeat visit is due), each visit clipped to [0, 1000]; each
+      deferred visit counts ``deferred`` points in the mean, each refused emergency
+      ``refused_emergency`` points.
       Points from ``scenario.satisfaction``.
     * ``rating_mean``: mean ``FeedbackGiven.rating``; ``ratings``: their number.
     * ``employee_satisfaction`` (0-100): a *proxy*, not a survey: 100 - 15 x mean overtime

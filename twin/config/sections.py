@@ -214,6 +214,10 @@ class Satisfaction(_Model):
     # an emergency no technician could take (assumed: as bad as a missed visit)
     refused_emergency: float = 400.0
     per_window_hour: float = -30.0
+    # added to a visit whose work did not fix the fault (a follow-up visit is needed: a
+    # part or tool missing, or the job cut short); 0 by default, so the KPI is as before
+    # unless a scenario prices it (parts.toml: assumed, see there)
+    not_fixed: float = 0.0
 
 
 class Scenario(_Model):

@@ -250,18 +250,34 @@ class FeedbackGiven(Event):
 
 # ---------------------------------------------------------------- brain: decisions
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DepotStop:
+    """A planned stop at a depot (tools picked up, parts refilled) just before the visit
+    ``before``: where it is and how long the stop takes, so that a reader of the log alone
+    (the brain's ETAs) can time the detour."""
+
+    depot_id: str
+    before: str
+    x: float
+    y: float
+    service_min: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Route:
     """One technician's ordered visits in a published plan, and, for a company that pays by
     the hour, when the technician leaves home for them (``None``: as soon as free).
 
     ``depart_at`` came later: it is left out of the JSON when ``None`` (``OMIT_IF_NONE``),
-    so older logs read unchanged and logs without late departures are byte-identical.
+    so older logs read unchanged and logs without late departures are byte-identical. So
+    did ``stops``, the planned depot stops of a company with spare parts (``None``: the
+    plan says nothing about them, as every plan without a ``[parts]`` section).
     """
 
-    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"depart_at"})
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"depart_at", "stops"})
     technician_id: str
     visit_ids: tuple[str, ...]
     depart_at: datetime | None = None
+    stops: tuple[DepotStop, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,7 +13,11 @@ knows all of it.
 Depot stops (:func:`depot_stops`, parts-aware planning only) happen just before the
 technician sets off to the next visit: the daily plan's stops
 (:mod:`twin.sim.kit_plan`) and the real-time restocking rule
-(:func:`twin.models.routing.restock.restock_stop`). At a depot the van picks up every tool
+(:func:`twin.models.routing.restock.restock_stop`). They are part of the plan: whenever
+a route is set (a repair, a booking, a plan from the brain) and at every departure, the
+stops ahead are planned (:meth:`Vans.plan_stops`, the rule applied ahead) and published
+with the route (``Route.stops``), so the brain's ETAs include the detours; the stop made
+at a departure is the plan's first. At a depot the van picks up every tool
 the depot holds, and each part type it holds is refilled to the larger of the day's usual
 stock and what the known needs ahead (up to the next planned stop) ask for.
 """
@@ -21,7 +25,7 @@ stock and what the known needs ahead (up to the next planned stop) ask for.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -32,7 +36,7 @@ from twin.config import ConfigError, Scenario
 from twin.config.parts import Parts
 from twin.models.routing.kit import Depot, segment_needs
 from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
-from twin.models.routing.restock import Van, restock_stop
+from twin.models.routing.restock import Van, plan_restocks
 from twin.models.routing.roads import on_roads
 from twin.models.routing.travel import TravelModel
 from twin.sim.legs import set_off
@@ -47,6 +51,7 @@ class Yard(Protocol):
     routes: dict[str, tuple[str, ...]]
     status: dict[str, TechnicianState]
     specs: dict[str, TechnicianSpec]
+    committed: dict[str, str | None]
 
     @property
     def env(self) -> simpy.Environment: ...
@@ -69,6 +74,7 @@ class Yard(Protocol):
         self, tid: str, x0: float, y0: float, x1: float, y1: float, t0: float, t1: float
     ) -> None: ...
     def set_still(self, tid: str, x: float, y: float) -> None: ...
+    def publish_plan(self, routes: dict[str, tuple[str, ...]], reason: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,8 @@ class Vans:
             held = all_parts if d.parts is None else frozenset(d.parts)
             self.depots[d.id] = Depot(d.id, x, y, frozenset(d.tools), held, d.service_min)
         self.planned: dict[str, dict[str, str]] = {t: {} for t in tids}  # tid -> visit -> depot
+        self.stops: dict[str, dict[str, str]] = {t: {} for t in tids}  # the plan's, as planned
+        self.wired: dict[str, dict[str, str]] = {}  # the stops last published
         self._needs: dict[str, Need] = {}
 
     def need(self, vid: str) -> Need:
@@ -178,18 +186,73 @@ class Vans:
         for p in depot.parts:
             stock[p] = max(stock.get(p, 0), self.usual.get(p, 0), wanted.get(p, 0))
 
-    def van(self, world: Yard, tid: str, x: float, y: float) -> Van:
+    def van(self, world: Yard, tid: str, x: float, y: float, at: float | None = None) -> Van:
         spec = world.specs[tid]
         return Van(
             x,
             y,
-            world.now,
+            world.now if at is None else at,
             self.tools[tid],
             self.stock[tid],
             self.usual,
             (spec.home_x, spec.home_y),
             spec.max_end,
         )
+
+    def plan_stops(self, world: Yard, tid: str, van: Van | None = None) -> bool:
+        """Plan ``tid``'s depot stops ahead from ``van`` (default: where and when the
+        technician is next free, less what the visit under way is known to use); whether
+        they differ from the ones last published."""
+        route, cfg = world.routes[tid], self.cfg
+        stops: dict[str, str] = {}
+        if cfg.planning == "aware" and route and world.is_available(tid):
+            if van is None:
+                st, vid = world.status[tid], world.committed.get(tid)
+                van = self.van(world, tid, st.x, st.y, max(st.free_at, world.now))
+                if vid is not None and self.need(vid).known:
+                    left = dict(van.stock)
+                    for p, n in self.need(vid).known.items():
+                        left[p] = max(0, left.get(p, 0) - n)
+                    van = replace(van, stock=left)
+            tasks = [self.kit_task(world.tasks[v]) for v in route]
+            stops = plan_restocks(
+                van,
+                tasks,
+                self.depots,
+                _minutes(world),
+                cfg.restock_below,
+                cfg.detour_late_min,
+                self.planned[tid],
+            )
+        self.stops[tid] = stops
+        return stops != self.wired.get(tid, {})
+
+    def plan_routes(self, world: Yard, tids: Iterable[str]) -> list[str]:
+        """Plan the depot stops of ``tids`` (their routes were just set): those whose
+        stops differ from the ones last published."""
+        return [t for t in sorted(tids) if self.plan_stops(world, t)]
+
+    def on_wire(self, routes: tuple[ev.Route, ...]) -> tuple[ev.Route, ...]:
+        """``routes`` with their planned depot stops (parts-aware planning only)."""
+        if self.cfg.planning != "aware":
+            return routes
+        out = []
+        for r in routes:
+            planned = self.stops.get(r.technician_id, {})
+            stops = {v: d for v in r.visit_ids if (d := planned.get(v)) is not None}
+            self.wired[r.technician_id] = stops
+            wire = tuple(
+                ev.DepotStop(
+                    depot_id=d,
+                    before=v,
+                    x=self.depots[d].x,
+                    y=self.depots[d].y,
+                    service_min=self.depots[d].service_min,
+                )
+                for v, d in stops.items()
+            )
+            out.append(replace(r, stops=wire))
+        return tuple(out)
 
 
 def fixed(world: Yard, tid: str, vid: str) -> bool:
@@ -278,20 +341,14 @@ def depot_stops(
     if not route:
         return x, y
     vid = route[0]
-    did = vans.planned[tid].pop(vid, None)
-    task = vans.kit_task(world.tasks[vid])
-    cfg = vans.cfg
-
-    def minutes(ax: float, ay: float, bx: float, by: float, t: float) -> float:
-        return world.travel.travel_min(ax, ay, bx, by, t, world.incidents)
-
-    van = vans.van(world, tid, x, y)
-    if did is None:
-        did = restock_stop(van, task, vans.depots, minutes, cfg.restock_below, cfg.detour_late_min)
+    if vans.plan_stops(world, tid, vans.van(world, tid, x, y)):  # the plan ahead changed
+        world.publish_plan({tid: route}, "depot stops")
+    did = vans.stops[tid].get(vid)  # the daily plan's, or the restocking rule's now
+    vans.planned[tid].pop(vid, None)
     if did is None:
         return x, y
     dep = vans.depots[did]
-    tt = minutes(x, y, dep.x, dep.y, world.now)
+    tt = _minutes(world)(x, y, dep.x, dep.y, world.now)
     set_off(world, tid, None, x, y, (dep.x, dep.y), tt)
     ready = world.now + tt + dep.service_min  # what a planner asking meanwhile must know
     world.status[tid] = replace(world.status[tid], x=dep.x, y=dep.y, free_at=ready)
@@ -306,3 +363,12 @@ def depot_stops(
         ahead.append(v)
     vans.refill(tid, dep, ahead)
     return dep.x, dep.y
+
+
+def _minutes(world: Yard) -> Callable[[float, float, float, float, float], float]:
+    """The world's expected travel time (with today's incidents), as the rule wants it."""
+
+    def minutes(ax: float, ay: float, bx: float, by: float, t: float) -> float:
+        return world.travel.travel_min(ax, ay, bx, by, t, world.incidents)
+
+    return minutes

@@ -110,7 +110,7 @@ class World:
         if callable(plan_day):
             self.set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
         plan_kit_day(self)  # parts-aware planning only
-        self._publish(self.routes, "daily plan")
+        self.publish_plan(self.routes, "daily plan")
         for v in self.visit_specs.values():
             if v.request_min is not None:
                 self.env.process(request(self, v))
@@ -245,17 +245,17 @@ class World:
                 self._owner[vid] = tid
             self.wake(tid)
         self.departures.replan(self.plan_state, routes)
+        restock = self.vans.plan_routes(self, routes) if self.vans is not None else ()
         if reason is not None and routes:
-            self._publish(routes, reason)
+            self.publish_plan(routes, reason)
+        elif restock and self.plan_version:  # parts-aware: the depot stops ahead changed
+            self.publish_plan({t: self.routes[t] for t in restock}, "depot stops")
 
-    def _publish(self, routes: Routes, reason: str) -> None:
+    def publish_plan(self, routes: Routes, reason: str) -> None:
+        wire = self.departures.on_wire(routes, self.now)
+        wire = wire if self.vans is None else self.vans.on_wire(wire)  # with depot stops
         self.plan_version += 1
-        self.emit(
-            ev.PlanPublished,
-            version=self.plan_version,
-            reason=reason,
-            routes=self.departures.on_wire(routes, self.now),
-        )
+        self.emit(ev.PlanPublished, version=self.plan_version, reason=reason, routes=wire)
 
     # ------------------------------------------------------------------ dispatcher view
     def plan_state(self) -> PlanState:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from twin import events as ev
 from twin.models.decisions.notify import VisitContact, day_label, decide
+from twin.models.duration.model import DurationEstimate
+from twin.models.routing.kit import is_stop, with_stops
 from twin.models.routing.mirror import FleetMirror
 from twin.stream.messages import (
     DECISION_TYPES,
@@ -35,7 +37,9 @@ Routed = tuple[str, object]
 class FleetState:
     mirror: FleetMirror
     active: set[str] = field(default_factory=set)
-    last_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    last_routes: dict[str, tuple[tuple[str, ...], tuple[ev.DepotStop, ...]]] = field(
+        default_factory=dict
+    )
     contacts: dict[str, VisitContact] = field(default_factory=dict)
     seq: int = 0
     # per-minute traffic to technician keys is what the dataflow pays for: a technician
@@ -62,6 +66,13 @@ def _route_update(state: FleetState, params: BrainParams, tid: str) -> RouteUpda
     contacts = {
         v.visit_id: state.contacts[v.visit_id] for v in visits if v.visit_id in state.contacts
     }
+    if stops := m.stops.get(tid):  # planned depot stops: links of the chain (issue 20)
+        visits = with_stops(
+            visits, [(s.depot_id, s.before, s.x, s.y, s.service_min) for s in stops]
+        )
+        for v in visits:
+            if is_stop(v.visit_id):  # exactly its minutes at the depot
+                estimates[v.visit_id] = DurationEstimate(*(v.duration_min,) * 4)
     return RouteUpdate(visits, estimates, customers, contacts)
 
 
@@ -178,7 +189,7 @@ def fleet_step(state: FleetState, item: object, params: BrainParams) -> list[Rou
     # routes that changed (plans, cancellations, departures) go to their technicians
     if m.changed:
         for t in sorted(m.changed):
-            route = m.routes[t]
+            route = (m.routes[t], m.stops.get(t, ()))
             if state.last_routes.get(t) != route:
                 state.last_routes[t] = route
                 out.append((t, _route_update(state, params, t)))

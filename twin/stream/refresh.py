@@ -29,6 +29,7 @@ from twin.models.eta.chain import (
     remaining_work,
     route_etas,
 )
+from twin.models.routing.kit import is_stop
 from twin.models.routing.plan import VisitTask
 from twin.models.routing.travel import KERNELS
 from twin.stream.messages import Tick
@@ -207,6 +208,8 @@ def _publish(
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
         vid = v.visit_id
+        if is_stop(vid):  # a planned depot stop: it times the chain, nobody is told
+            continue
         last = last_eta.get(vid)
         if last is None or abs(e.eta - last) >= hysteresis:
             last_eta[vid] = e.eta

@@ -21,6 +21,7 @@ from twin.models.eta.chain import (
     DurationEstimate,
     VisitEta,
 )
+from twin.models.routing.kit import is_stop
 from twin.models.routing.mirror import Customer
 from twin.models.routing.plan import VisitTask
 from twin.stream.params import BrainParams
@@ -90,7 +91,7 @@ def biased_estimate(
     if cached is not None:
         return cached
     base = state.estimates.get(vid) or params.estimate(state.tid, task.job_type, task.duration_min)
-    if state.log_bias != 0.0:
+    if state.log_bias != 0.0 and not is_stop(vid):  # a depot stop takes its minutes
         f = math.exp(state.log_bias)
         base = DurationEstimate(base.p10 * f, base.p50 * f, base.p90 * f, base.mean * f)
     state.biased[vid] = base

@@ -1,4 +1,5 @@
-"""Real-time restocking: a depot stop before the next visit only when it pays."""
+"""Real-time restocking: a depot stop before the next visit only when it pays, and the
+same rule applied ahead along a route (the stops that go out with the plan)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from twin.models.routing.kit import Depot
 from twin.models.routing.plan import VisitTask
-from twin.models.routing.restock import Van, low_parts, missing, restock_stop
+from twin.models.routing.restock import Van, low_parts, missing, plan_restocks, restock_stop
 
 
 def dist(ax: float, ay: float, bx: float, by: float, t: float) -> float:
@@ -92,3 +93,46 @@ def test_a_chosen_stop_always_keeps_the_promise(
     assert start <= limit + 1e-9
     assert start + v.duration_min + x <= van.max_end + 1e-9
     assert parts <= dep.parts
+
+
+def _at(vid: str, x: float, **kw: object) -> VisitTask:
+    return replace(visit(x, **kw), visit_id=vid)  # type: ignore[arg-type]
+
+
+def test_a_short_visit_ahead_gets_its_stop_and_one_refill_serves_the_rest() -> None:
+    route = [_at("a", 10.0), _at("b", 20.0, parts={"board": 1}), _at("c", 30.0, parts={"board": 1})]
+    # no van holds a board: the stop is planned just before the first visit needing one,
+    # and the refill there brings what the rest of the route is known to need
+    assert plan_restocks(VAN, route, DEPOTS, dist, 1, 60.0) == {"b": "near"}
+    # a stop the daily plan fixed is kept (and its refill serves what follows)
+    fixed = {"a": "far"}
+    assert plan_restocks(VAN, route, DEPOTS, dist, 1, 60.0, fixed) == {"a": "far"}
+
+
+def test_stock_used_up_ahead_is_restocked_where_it_runs_out() -> None:
+    # one valve in the van: the first visit uses it, the second needs another
+    route = [_at("a", 10.0, parts={"valve": 1}), _at("b", 15.0, parts={"valve": 1})]
+    assert plan_restocks(VAN, route, DEPOTS, dist, 1, 60.0) == {"b": "near"}
+    assert plan_restocks(VAN, route, DEPOTS, dist, 0, 60.0) == {"b": "near"}  # known need
+    assert plan_restocks(VAN, route[:1], DEPOTS, dist, 0, 60.0) == {}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    xs=st.lists(st.floats(0, 40), min_size=1, max_size=4),
+    needs=st.lists(st.integers(0, 2), min_size=4, max_size=4),
+    stock=st.integers(0, 2),
+    late=st.floats(0, 120),
+)
+def test_the_first_planned_stop_is_the_rule_now(
+    xs: list[float], needs: list[int], stock: int, late: float
+) -> None:
+    """What the technician does at a departure is the plan's first stop: the rule's answer."""
+    van = replace(VAN, stock={"valve": stock})
+    route = [
+        _at(f"v{i}", x, parts={"valve": n} if n else {})
+        for i, (x, n) in enumerate(zip(xs, needs[: len(xs)], strict=True))
+    ]
+    planned = plan_restocks(van, route, DEPOTS, dist, 1, late)
+    assert planned.get("v0") == restock_stop(van, route[0], DEPOTS, dist, 1, late)
+    assert set(planned) <= {v.visit_id for v in route}

@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 
 from twin.models.eta.chain import VisitEta
+from twin.models.routing.kit import is_stop
 from twin.models.routing.plan import TechnicianSpec, VisitTask
 from twin.models.routing.travel import TravelModel
 
@@ -36,7 +37,7 @@ def first_unreachable(
     Only visits whose early arrival is within ``lead_min`` of ``now`` are judged: further
     ahead, replanning still has time to move them to a colleague."""
     for i, (v, e) in enumerate(zip(chain, etas, strict=True)):
-        if v.visit_id == skip:
+        if v.visit_id == skip or is_stop(v.visit_id):  # a depot stop is judged by its visit
             continue
         if e.low - now > lead_min:
             return None  # the chain only gets later from here

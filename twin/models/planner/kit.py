@@ -14,10 +14,11 @@ earlier position), then relocation passes that move one visit at a time to its c
 place and drop depot stops that no longer pay, and one more try for the visits that did
 not fit, in the improved routes. A depot stop is therefore in a route only
 when it is the cheapest way to serve a visit. Routes are timed and priced by
-:func:`twin.models.planner.kit_walk.walk_cost`. Optionally (``time_limit_s``) the visits
-that need no tools or parts are first planned by the daily optimisation (PyVRP,
-:func:`twin.models.planner.static.optimise_day`). A visit that fits nowhere is refused
-with that reason: nothing is dropped silently.
+:func:`twin.models.planner.kit_walk.walk_cost`. Optionally (``time_limit_s``) the day is
+first planned by the daily optimisation with tools and parts in its PyVRP model
+(:func:`twin.models.planner.kit_vrp.optimise_kit_day`: owners' tools, van stock as load,
+depots as reloads); insertion then places what it left out. A visit that fits nowhere is
+refused with that reason: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ def plan_with_kit(
 ) -> KitPlan:
     """Routes for ``state`` with tools, parts and depot stops; refused visits with reasons.
 
-    ``time_limit_s`` (optional) first plans the visits that need no tools or parts with
-    the daily optimisation (PyVRP, ``seed``); ``passes`` bounds the relocation passes.
+    ``time_limit_s`` (optional) first plans the day with the daily optimisation (PyVRP
+    with tools and parts, ``seed``); ``passes`` bounds the relocation passes.
     Deterministic: the same input gives the same plan.
     """
     validate_kit(state, depots)
@@ -201,15 +202,16 @@ def _insert_all(
 def _seed_routes(
     ctx: KitContext, todo: list[str], seed: int, time_limit_s: float
 ) -> dict[str, tuple[str, ...]]:
-    """The daily optimisation's routes for the visits that need no tools or parts."""
-    from twin.models.planner.static import optimise_day
+    """The daily optimisation's routes, with tools, parts and depot stops in its PyVRP
+    model (:mod:`twin.models.planner.kit_vrp`); what it leaves out is inserted after."""
+    from twin.models.planner.kit_vrp import optimise_kit_day
 
-    plain = {v: ctx.state.visits[v] for v in todo if not ctx.state.visits[v].tools}
-    plain = {v: t for v, t in plain.items() if not t.parts}
-    if not plain:
+    visits = {v: ctx.state.visits[v] for v in todo}
+    if not visits:
         return {}
-    sub = replace(ctx.state, visits=plain, routes={t: () for t in ctx.state.technicians})
-    return optimise_day(sub, ctx.travel, ctx.brk, ctx.params, seed, time_limit_s)
+    sub = replace(ctx.state, visits=visits, routes={t: () for t in ctx.state.technicians})
+    got = optimise_kit_day(sub, ctx.depots, ctx.travel, ctx.brk, ctx.params, seed, time_limit_s)
+    return dict(got.routes)
 
 
 def _best_insertion(

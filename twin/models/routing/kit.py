@@ -14,8 +14,10 @@ unchanged for visits and technicians without tools or parts (the defaults).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from twin.models.routing.plan import VisitTask
 
 DEPOT_PREFIX = "depot:"  # route entries starting with this are depot stops, not visits
 
@@ -51,6 +53,35 @@ def depot_stop(depot_id: str) -> str:
 def depot_of(entry: str) -> str | None:
     """The depot id of a route entry that is a depot stop, else ``None`` (a visit)."""
     return entry[len(DEPOT_PREFIX) :] if entry.startswith(DEPOT_PREFIX) else None
+
+
+def stop_task(depot_id: str, before: str, x: float, y: float, service_min: float) -> VisitTask:
+    """A planned depot stop (just before visit ``before``) as a link of an ETA chain: at the
+    depot, no window to wait for, ``service_min`` on site. Its id starts with
+    :data:`DEPOT_PREFIX` (:func:`is_stop`), so a chain's reader can tell it from a visit."""
+    return VisitTask(
+        f"{DEPOT_PREFIX}{depot_id}@{before}", "", x, y, "depot", "", 0, 0.0, 1e9, service_min
+    )
+
+
+def with_stops(
+    visits: Sequence[VisitTask], stops: Iterable[tuple[str, str, float, float, float]]
+) -> tuple[VisitTask, ...]:
+    """``visits`` with a :func:`stop_task` just before each visit a stop is planned for
+    (``stops``: depot id, the visit it comes before, x, y, minutes at the depot)."""
+    before = {s[1]: stop_task(*s) for s in stops}
+    out: list[VisitTask] = []
+    for v in visits:
+        stop = before.get(v.visit_id)
+        if stop is not None:
+            out.append(stop)
+        out.append(v)
+    return tuple(out)
+
+
+def is_stop(visit_id: str) -> bool:
+    """Whether a chain's link is a depot stop (:func:`stop_task`), not a visit."""
+    return visit_id.startswith(DEPOT_PREFIX)
 
 
 def check_quantities(owner: str, field_name: str, parts: Mapping[str, int]) -> None:

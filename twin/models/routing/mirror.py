@@ -72,6 +72,7 @@ class FleetMirror:
         self.requests: dict[str, ev.VisitRequested] = {}
         self.tasks: dict[str, VisitTask] = {}
         self.routes: dict[str, tuple[str, ...]] = dict.fromkeys(roster, ())
+        self.stops: dict[str, tuple[ev.DepotStop, ...]] = {}  # the plans' depot stops
         self.status: dict[str, _Status] = {
             t: _Status(s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
         }
@@ -143,6 +144,8 @@ class FleetMirror:
                     self._unroute(vid)
                     self.assigned[vid] = tid
                 self.routes[tid] = keep
+                if route.stops is not None:  # None: a plan that says nothing about them
+                    self.stops[tid] = route.stops
                 self.changed.add(tid)
         elif isinstance(e, ev.TravelStarted):
             if e.visit_id is None:

@@ -16,12 +16,18 @@ technician goes through a depot when it pays:
 
 A pure function of the technician's position, kit and next visit; ``minutes`` is the
 travel time function (time-dependent), so the same rule runs on any clock.
+
+:func:`plan_restocks` applies the same rule ahead, at every departure of a route as
+planned (booked durations, expected travel, known needs only), so that the stops are part
+of the plan that goes out: the brain's ETAs for the visits after a stop then include the
+detour. Its first stop is exactly the rule's answer now; the ones further ahead are a
+forecast, planned again at every departure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from twin.models.routing.kit import Depot
 from twin.models.routing.plan import VisitTask
@@ -99,3 +105,58 @@ def _start_via(van: Van, dep: Depot, visit: VisitTask, minutes: Minutes) -> floa
 def _home(van: Van, visit: VisitTask, start: float, minutes: Minutes) -> float:
     end = start + visit.duration_min
     return end + minutes(visit.x, visit.y, van.home[0], van.home[1], end)
+
+
+def plan_restocks(
+    van: Van,
+    route: Sequence[VisitTask],
+    depots: Mapping[str, Depot],
+    minutes: Minutes,
+    restock_below: int,
+    late_min: float,
+    fixed: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The depot stops of ``route`` (visit id -> the depot stopped at just before it).
+
+    ``fixed`` stops (the daily plan's, by visit) are kept; before every other visit the
+    restocking rule (:func:`restock_stop`) is asked with the van as it would be when the
+    technician leaves for it: at the previous visit's end (booked duration, expected
+    travel), its stock less what the visits before it are known to need. At a stop the
+    van picks up the depot's tools and each part type held is refilled to the larger of
+    the usual stock and what the rest of the route (up to the next fixed stop) is known to
+    need, as :meth:`twin.sim.van.Vans.refill` does.
+    """
+    fixed = fixed or {}
+    stock, tools = dict(van.stock), van.tools
+    x, y, t = van.x, van.y, van.now
+    out: dict[str, str] = {}
+    for i, v in enumerate(route):
+        did = fixed.get(v.visit_id)
+        if did is None:
+            here = replace(van, x=x, y=y, now=t, tools=tools, stock=stock)
+            did = restock_stop(here, v, depots, minutes, restock_below, late_min)
+        if did is not None:
+            out[v.visit_id] = did
+            dep = depots[did]
+            t += minutes(x, y, dep.x, dep.y, t) + dep.service_min
+            x, y, tools = dep.x, dep.y, tools | dep.tools
+            wanted = _needs_until_fixed(route[i:], fixed)
+            for p in dep.parts:
+                stock[p] = max(stock.get(p, 0), van.usual.get(p, 0), wanted.get(p, 0))
+        t = max(t + minutes(x, y, v.x, v.y, t), v.window_start) + v.duration_min
+        x, y = v.x, v.y
+        for p, n in v.parts.items():
+            stock[p] = max(0, stock.get(p, 0) - n)
+    return out
+
+
+def _needs_until_fixed(route: Sequence[VisitTask], fixed: Mapping[str, str]) -> dict[str, int]:
+    """Known needs of ``route`` up to (not including) the next visit with a fixed stop;
+    the first visit counts whatever it has (its stop is the one being made)."""
+    total: dict[str, int] = {}
+    for k, v in enumerate(route):
+        if k > 0 and v.visit_id in fixed:
+            break
+        for p, n in v.parts.items():
+            total[p] = total.get(p, 0) + n
+    return total

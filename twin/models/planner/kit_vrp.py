@@ -1,0 +1,312 @@
+"""PowerOpt's daily optimisation with tools and spare parts: the day as one PyVRP problem.
+
+The kit planner (:mod:`twin.models.planner.kit`) inserts visits one by one; here the
+daily optimisation itself plans with tools and parts, on top of the translation of
+:mod:`twin.models.planner.translate` (windows, shifts, overtime, paid time, the break's
+reserve and conservative rounding of static travel are the same):
+
+* **Tools → allowed vehicles.** Technicians are grouped by skills *and* tools; in a
+  group's routing profile every edge into a visit whose skill or tools the group lacks is
+  prohibitive, so only a technician who owns a visit's tools serves it. A tool that only
+  a depot holds is not picked up in this model (PyVRP keeps no state across a reload):
+  such visits are left to the kit planner's insertion.
+* **Parts → load dimensions.** One per part type; a visit delivers what it is known to
+  need. A dimension's capacity is the day's total need (at least 1) and the van's stock
+  enters as ``initial_load = capacity - stock``: the first trip, from where the
+  technician is free, uses no more than the van holds.
+* **Restocking → reload depots.** Every depot that holds all the part types is a reload
+  depot, its stop time the service duration. A reload drops the initial load, so the
+  trips after it may use up to the capacity: a depot stop refills the van to what the
+  visits ahead need (:mod:`twin.models.routing.kit`). A depot missing a type is left out.
+* Every visit is optional here, with the prize of a missed one: PyVRP leaves out what
+  it cannot serve, and each visit left out is refused with the reason.
+
+:func:`optimise_kit_day` translates, solves and reads the routes back with a depot stop
+(:func:`~twin.models.routing.kit.depot_stop`) where PyVRP reloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from twin.models.planner.matrix import EuclideanTravel, minutes_matrix, planning_pace
+from twin.models.planner.params import PlannerParams
+from twin.models.planner.translate import PROHIBITIVE, SAFE_EPS, _scaled
+from twin.models.routing.kit import Depot, depot_stop
+from twin.models.routing.plan import BreakRule, PlanState
+from twin.models.routing.travel import TravelModel
+
+LEFT_OUT = "the daily optimisation with tools and parts could not place it on any route"
+
+
+class KitRoutes(NamedTuple):
+    """Routes (visit ids and depot stops) for every technician, and refused visits (as
+    :class:`twin.models.planner.kit.KitPlan`, which builds on this module)."""
+
+    routes: dict[str, tuple[str, ...]]
+    refused: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What makes technicians interchangeable here: place, times, skills, tools, stock."""
+
+    start: tuple[float, float]
+    home: tuple[float, float]
+    free_at: float
+    shift_end: float
+    max_end: float
+    no_break: bool
+    skills: frozenset[str]
+    tools: frozenset[str]
+    stock: tuple[int, ...]  # per part type, in the problem's order
+
+
+@dataclass(frozen=True, slots=True)
+class KitProblem:
+    """The translated day and how to read PyVRP's answer back (``data`` None: nothing)."""
+
+    data: pyvrp.ProblemData | None
+    technicians: tuple[str, ...]
+    visits: tuple[str, ...]  # client i is visit ``visits[i]``
+    members: tuple[tuple[str, ...], ...]  # technicians of vehicle type k
+    reloads: Mapping[int, str]  # PyVRP depot index -> our depot id
+
+
+def build_kit_problem(
+    state: PlanState,
+    depots: Mapping[str, Depot],
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+) -> KitProblem:
+    """Translate ``state`` with its tools, parts and depots (see the module docstring)."""
+    techs = [t for t in sorted(state.technicians) if state.status[t].available]
+    vids = sorted(state.visits)
+    if not vids or not techs:
+        return KitProblem(None, tuple(state.technicians), tuple(vids), (), {})
+    types = sorted(
+        {p for v in vids for p in state.visits[v].parts}
+        | {p for t in techs for p in state.technicians[t].stock}
+    )
+    kinds = _kinds(state, techs, types, brk, params)
+    places: dict[tuple[float, float], int] = {}
+    for k in kinds:
+        places.setdefault(k.start, len(places))
+        places.setdefault(k.home, len(places))
+    reload_ids = [d for d in sorted(depots) if set(types) <= depots[d].parts] if types else []
+    reloads = {len(places) + i: d for i, d in enumerate(reload_ids)}
+    xy = np.array(
+        [
+            *places,
+            *((depots[d].x, depots[d].y) for d in reload_ids),
+            *((state.visits[v].x, state.visits[v].y) for v in vids),
+        ]
+    )
+    safe = isinstance(travel, EuclideanTravel)  # static travel: round conservatively
+    profiles = sorted(
+        {(k.skills, k.tools) for k in kinds}, key=lambda p: (sorted(p[0]), sorted(p[1]))
+    )
+    matrices = _matrices(
+        state, techs, vids, xy, len(places) + len(reloads), profiles, travel, params
+    )
+    weights = (params.travel, params.overtime, params.paid_time)
+    mult = 1 if all(float(w).is_integer() for w in weights) else 10
+    need = [max(1, sum(state.visits[v].parts.get(p, 0) for v in vids)) for p in types]
+    clients = _clients(state, vids, types, len(places) + len(reloads), params, mult, safe)
+    up = 1 if safe else 0
+    pv_depots = [pyvrp.Depot(i) for i in range(len(places))] + [
+        pyvrp.Depot(i, service_duration=_scaled(depots[d].service_min, params.scale, up))
+        for i, d in reloads.items()
+    ]
+    vehicle_types = [
+        _vehicle_type(
+            k,
+            len(group),
+            group[0],
+            places,
+            profiles.index((k.skills, k.tools)),
+            need,
+            list(reloads),
+            brk,
+            params,
+            mult,
+            safe,
+        )
+        for k, group in kinds.items()
+    ]
+    locations = [pyvrp.Location(float(x), float(y)) for x, y in xy]
+    data = pyvrp.ProblemData(locations, clients, pv_depots, vehicle_types, matrices, matrices)  # type: ignore[arg-type]
+    members = tuple(tuple(g) for g in kinds.values())
+    return KitProblem(data, tuple(state.technicians), tuple(vids), members, reloads)
+
+
+def _kinds(
+    state: PlanState, techs: list[str], types: list[str], brk: BreakRule, params: PlannerParams
+) -> dict[_Kind, list[str]]:
+    """Technicians grouped by what makes them interchangeable (one vehicle type each)."""
+    kinds: dict[_Kind, list[str]] = {}
+    for tid in techs:
+        spec, st = state.technicians[tid], state.status[tid]
+        max_end = min(spec.max_end, spec.shift_end + params.overtime_allowed_min)
+        no_break = st.break_taken or spec.shift_start + brk.after_min >= max_end
+        stock = tuple(spec.stock.get(p, 0) for p in types)
+        key = _Kind(
+            (st.x, st.y), (spec.home_x, spec.home_y), st.free_at, spec.shift_end, max_end,
+            no_break, spec.skills, spec.tools, stock,
+        )  # fmt: skip
+        kinds.setdefault(key, []).append(tid)
+    return kinds
+
+
+def _matrices(
+    state: PlanState,
+    techs: list[str],
+    vids: list[str],
+    xy: np.ndarray,
+    n_dep: int,
+    profiles: list[tuple[frozenset[str], frozenset[str]]],
+    travel: TravelModel,
+    params: PlannerParams,
+) -> list[np.ndarray]:
+    """One matrix per (skills, tools) profile: edges into visits it cannot serve barred."""
+    sc, safe = params.scale, isinstance(travel, EuclideanTravel)
+    start = min(state.status[t].free_at for t in techs)
+    end = max(state.technicians[t].shift_end for t in techs)
+    minutes = minutes_matrix(travel, xy, planning_pace(travel, start, end), state.incidents) * sc
+    base = (np.ceil(minutes - SAFE_EPS) if safe else np.rint(minutes)).astype(np.int64)
+    matrices = []
+    for skills, tools in profiles:
+        m = base.copy()
+        for i, vid in enumerate(vids):
+            task = state.visits[vid]
+            if task.skill not in skills or not task.tools <= tools:
+                m[:, n_dep + i] = PROHIBITIVE
+        np.fill_diagonal(m, 0)
+        matrices.append(m)
+    return matrices
+
+
+def _clients(
+    state: PlanState,
+    vids: list[str],
+    types: list[str],
+    n_dep: int,
+    params: PlannerParams,
+    mult: int,
+    safe: bool,
+) -> list[pyvrp.Client]:
+    """One optional client per visit: window, duration, the parts it needs, its prize."""
+    sc = params.scale
+    up, down = (1, -1) if safe else (0, 0)
+    clients = []
+    for i, vid in enumerate(vids):
+        task = state.visits[vid]
+        early = _scaled(task.window_start, sc, up)
+        clients.append(
+            pyvrp.Client(
+                n_dep + i,
+                delivery=[task.parts.get(p, 0) for p in types],
+                service_duration=_scaled(task.duration_min, sc, up),
+                tw_early=early,
+                tw_late=max(early, _scaled(task.window_end, sc, down)),
+                prize=round(params.missed * (1 + task.priority) * mult * sc),
+                required=False,
+                name=vid,
+            )
+        )
+    return clients
+
+
+def _vehicle_type(
+    k: _Kind,
+    n: int,
+    name: str,
+    places: Mapping[tuple[float, float], int],
+    profile: int,
+    need: list[int],
+    reloads: list[int],
+    brk: BreakRule,
+    params: PlannerParams,
+    mult: int,
+    safe: bool,
+) -> pyvrp.VehicleType:
+    """The vehicle type of ``n`` technicians of kind ``k`` (shift as in translate.py)."""
+    sc = params.scale
+    up, down = (1, -1) if safe else (0, 0)
+    hourly = params.pay == "hour" and params.paid_time > 0
+    reserve = 0.0 if k.no_break else brk.length_min
+    late = max(k.free_at, k.max_end - reserve)
+    regular = max(0.0, min(k.shift_end - reserve, late) - k.free_at)
+    early = _scaled(k.free_at, sc, up)
+    last = max(early, _scaled(late, sc, down))
+    return pyvrp.VehicleType(
+        num_available=n,
+        capacity=need,
+        start_depot=places[k.start],
+        end_depot=places[k.home],
+        tw_early=early,
+        tw_late=last,
+        start_late=last if hourly and k.start == k.home else early,
+        shift_duration=_scaled(regular, sc),
+        max_overtime=_scaled(late - k.free_at, sc) - _scaled(regular, sc),
+        unit_distance_cost=round(params.travel * mult),
+        unit_overtime_cost=round(params.overtime * mult),
+        unit_duration_cost=round(params.paid_time * mult) if hourly else 0,
+        profile=profile,
+        initial_load=[c - min(s, c) for c, s in zip(need, k.stock, strict=True)],
+        reload_depots=reloads,
+        name=name,
+    )
+
+
+def optimise_kit_day(
+    state: PlanState,
+    depots: Mapping[str, Depot],
+    travel: TravelModel,
+    brk: BreakRule,
+    params: PlannerParams,
+    seed: int,
+    time_limit_s: float,
+    *,
+    max_iterations: int | None = None,
+) -> KitRoutes:
+    """PyVRP's plan of the day with tools, parts and depot stops; visits it leaves out
+    (or that only an infeasible route of its answer holds) are refused with the reason."""
+    if time_limit_s <= 0:
+        msg = f"time_limit_s must be > 0, got {time_limit_s!r}"
+        raise ValueError(msg)
+    problem = build_kit_problem(state, depots, travel, brk, params)
+    routes: dict[str, tuple[str, ...]] = {t: () for t in problem.technicians}
+    if problem.data is None:
+        return KitRoutes(routes, dict.fromkeys(problem.visits, LEFT_OUT))
+    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+    if max_iterations is not None:
+        criteria.insert(0, MaxIterations(max_iterations))
+    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+    best = pyvrp.solve(problem.data, stop, seed=seed, display=False).best
+    used = [0] * len(problem.members)
+    for r in best.routes():
+        vt = r.vehicle_type()
+        tid = problem.members[vt][used[vt]]
+        used[vt] += 1
+        if not r.is_feasible():  # late, too long or short of parts: none of it is planned
+            continue
+        entries: list[str] = []
+        for a in r.schedule():
+            if a.is_client():
+                entries.append(problem.visits[a.idx])
+            elif a.is_depot() and a.idx in problem.reloads:
+                stop_entry = depot_stop(problem.reloads[a.idx])
+                if not entries or entries[-1] != stop_entry:
+                    entries.append(stop_entry)
+        routes[tid] = tuple(entries)
+    planned = {e for r in routes.values() for e in r}
+    refused = {v: LEFT_OUT for v in problem.visits if v not in planned}
+    return KitRoutes(routes, refused)
