@@ -51,9 +51,10 @@ OUTCOME = "outcome"
 REQUEST_ID = "request_id"
 # what the journal adds to a request
 JOURNAL_ONLY = ("key", "after_tick", OUTCOME, REQUEST_ID)
-# requests that ask for a visit: their id goes into its VisitRequested (a call answered
-# later keeps the visit its call drew)
-ASKING = ("book", "device_alert")
+# requests that ask for a visit, move or cancel one: their id goes into the event they
+# make (VisitRequested, VisitBooked, VisitCancelled; a call answered later keeps the visit
+# its call drew)
+ASKING = ("book", "device_alert", "reschedule", "cancel")
 Progress = Callable[[float, float], None]
 
 
