@@ -20,24 +20,31 @@ ENDPOINTS = [
     ("POST", "/api/v1/device-alerts"),
     ("POST", "/api/v1/bookings/{visit}/reschedule"),
     ("DELETE", "/api/v1/bookings/{visit}"),
+    ("DELETE", "/api/v1/bookings/{visit}?channel={channel}"),
     ("GET", "/api/v1/bookings/{visit}"),
     ("POST", "/api/v1/track/{token}/feedback"),
     ("POST", "/api/v1/track/{token}/reschedule"),
     ("POST", "/api/v1/track/{token}/cancel"),
     ("GET", "/api/v1/track/{token}"),
 ]
-VALID = {
-    "/api/v1/offers": {"channel": "portal", "job": job()},
-    "/api/v1/bookings": {
-        "channel": "portal",
-        "job": job(),
-        "window_start": "14:00",
-        "window_end": "16:00",
-    },
-    "/api/v1/device-alerts": {"device_id": "D1", "fault_code": "F1", "job": job()},
-    "reschedule": {"window_start": "14:00", "window_end": "16:00"},
-    "feedback": {"rating": 4},
+AHEAD = job(wish_date="2026-11-24")  # the served day's next working day
+VALID = {  # each endpoint's valid bodies, mutated one field at a time
+    "/api/v1/offers": [
+        {"channel": "portal", "job": job()},
+        {"channel": "call_centre", "job": AHEAD, "limit": 3},
+    ],
+    "/api/v1/bookings": [
+        {"channel": "portal", "job": job(), "window_start": "14:00", "window_end": "16:00"},
+        {"channel": "portal", "job": AHEAD, "window_start": "08:00", "window_end": "10:00"},
+    ],
+    "/api/v1/device-alerts": [{"device_id": "D1", "fault_code": "F1", "job": job()}],
+    "reschedule": [
+        {"window_start": "14:00", "window_end": "16:00"},
+        {"window_start": "14:00", "window_end": "16:00", "channel": "call_centre"},
+    ],
+    "feedback": [{"rating": 4}],
 }
+CHANNELS = ["portal", "call_centre", "device", "planned", "", "x" * 300, "%00", "portal&x=1"]
 
 scalars = st.one_of(
     st.none(),
@@ -74,12 +81,12 @@ def _mutate(body: Any, data: st.DataObject) -> Any:
     return body
 
 
-def _body_for(path: str) -> dict[str, Any]:
-    """The valid body of the endpoint at ``path`` (``{}`` if it takes none)."""
-    for name, body in VALID.items():
+def _bodies_for(path: str) -> list[dict[str, Any]]:
+    """The valid bodies of the endpoint at ``path`` (``{}`` if it takes none)."""
+    for name, bodies in VALID.items():
         if path == name or path.endswith("/" + name):
-            return body
-    return {}
+            return bodies
+    return [{}]
 
 
 @settings(
@@ -91,7 +98,11 @@ def check_no_5xx(served: Served, token: str, data: st.DataObject) -> None:
     visit = data.draw(
         st.sampled_from(["A0001", "V0001", "NOPE", "x" * 60, "%00", "..", "A0001.json"])
     )
-    path = template.format(visit=visit, token=data.draw(st.sampled_from([token, token[:-2], "x"])))
+    path = template.format(
+        visit=visit,
+        token=data.draw(st.sampled_from([token, token[:-2], "x"])),
+        channel=data.draw(st.sampled_from(CHANNELS)),
+    )
     headers = {"X-API-Key": KEY}
     if data.draw(st.booleans()):
         headers["Idempotency-Key"] = data.draw(st.text(alphabet="abcXYZ-_0:", max_size=250))
@@ -102,15 +113,11 @@ def check_no_5xx(served: Served, token: str, data: st.DataObject) -> None:
             method, path, content=content, headers={**headers, "Content-Type": "application/json"}
         )
     else:
+        name = path.split("?")[0]
+        if "track" in path or "bookings/" in path:
+            name = name.split("/api/v1")[-1].split("/")[-1]
         body = (
-            _mutate(
-                _body_for(
-                    path.split("/api/v1")[-1].split("/")[-1]
-                    if "track" in path or "bookings/" in path
-                    else path
-                ),
-                data,
-            )
+            _mutate(data.draw(st.sampled_from(_bodies_for(name))), data)
             if how == "mutated"
             else data.draw(values)
         )

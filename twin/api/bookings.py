@@ -4,9 +4,9 @@ alerts. They need the API key; the channel is recorded on every request."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from twin.api import schemas
@@ -70,21 +70,37 @@ def booking(visit_id: str, api: Served, x_api_key: Key = None) -> dict[str, Any]
 @router.post("/bookings/{visit_id}/reschedule")
 def reschedule(
     visit_id: str,
-    body: schemas.WindowChoice,
+    body: schemas.Reschedule,
     api: Served,
     x_api_key: Key = None,
     idempotency_key: IdemKey = None,
 ) -> JSONResponse:
+    """Move the booking to another window of the day; its request id (the
+    ``Idempotency-Key``, else the day's own number) and ``channel`` go on its new
+    ``visit_booked``."""
     api.authorise(x_api_key)
     w = api.window(body.window_start, body.window_end, ["body"])
     record = {"kind": "reschedule", "visit_id": api.visit_of(visit_id), "window": w}
+    if body.channel is not None:
+        record["channel"] = body.channel
     return answer(api.day.request(record, idempotency_key), 200)
 
 
 @router.delete("/bookings/{visit_id}")
-def cancel(visit_id: str, api: Served, x_api_key: Key = None) -> JSONResponse:
+def cancel(
+    visit_id: str,
+    api: Served,
+    x_api_key: Key = None,
+    idempotency_key: IdemKey = None,
+    channel: Annotated[schemas.OutsideChannel | None, Query()] = None,
+) -> JSONResponse:
+    """Cancel the booking (once per ``Idempotency-Key``); its request id and ``channel``
+    go on its ``visit_cancelled``."""
     api.authorise(x_api_key)
-    return answer(api.day.request({"kind": "cancel", "visit_id": api.visit_of(visit_id)}), 200)
+    record: dict[str, Any] = {"kind": "cancel", "visit_id": api.visit_of(visit_id)}
+    if channel is not None:
+        record["channel"] = channel
+    return answer(api.day.request(record, idempotency_key), 200)
 
 
 @router.post("/device-alerts")

@@ -42,11 +42,13 @@ def feedback(token: str, body: schemas.FeedbackRequest, api: Served) -> JSONResp
 
 @router.post(f"{API}/track/{{token}}/cancel")
 def cancel(token: str, api: Served) -> JSONResponse:
-    return answer(api.day.request({"kind": "cancel", "visit_id": api.token_visit(token)}), 200)
+    record = {"kind": "cancel", "visit_id": api.token_visit(token), "channel": "portal"}
+    return answer(api.day.request(record), 200)
 
 
 @router.post(f"{API}/track/{{token}}/reschedule")
 def reschedule(token: str, body: schemas.WindowChoice, api: Served) -> JSONResponse:
     vid = api.token_visit(token)
     w = api.window(body.window_start, body.window_end, ["body"])
-    return answer(api.day.request({"kind": "reschedule", "visit_id": vid, "window": w}), 200)
+    record = {"kind": "reschedule", "visit_id": vid, "window": w, "channel": "portal"}
+    return answer(api.day.request(record), 200)

@@ -71,6 +71,13 @@ class WindowChoice(_Body):
     window_end: TimeOfDay = Field(description="HH:MM, local time")
 
 
+class Reschedule(WindowChoice):
+    """A booking moved to another window by the call centre or the portal (the channel is
+    recorded on the visit's new ``visit_booked``)."""
+
+    channel: OutsideChannel | None = Field(default=None, description="where the request came")
+
+
 class DeviceAlertRequest(_Body):
     """A fault reported by a connected product: a proactive visit for its customer."""
 

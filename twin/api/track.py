@@ -22,9 +22,8 @@ def track_view(day: LiveDay, visit_id: str) -> dict[str, Any]:
     def local(t: datetime | None) -> str | None:
         return None if t is None else clock.local(t).strftime("%H:%M")
 
-    with day.lock:
-        now = day.now
-        windows = windows_within(day.world.company.windows, (0.0, 24 * 60.0), now=now)
+    now = day.now  # read without the day's lock: see LiveDay.view
+    windows = windows_within(day.world.company.windows, (0.0, 24 * 60.0), now=now)
     eta = None
     status = view.status
     if view.eta is not None and view.status in ("booked", "on_the_way"):

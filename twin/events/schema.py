@@ -85,6 +85,12 @@ class VisitBooked(Event):
     window_end: datetime
     technician_id: str | None
     expected_duration_min: float
+    # an outside reschedule's request id and channel (the booking API's); left out of the
+    # JSON when None (a booking by the world's own desk), so simulated logs stay as they were
+    request_id: str | None = None
+    channel: Channel | None = None
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"request_id", "channel"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +138,12 @@ class VisitCancelled(Event):
     visit_id: str
     reason: str
     by: CancelledBy = "customer"
+    # an outside cancellation's request id and channel (the booking API's, the info
+    # link's); left out of the JSON when None, as on VisitBooked
+    request_id: str | None = None
+    channel: Channel | None = None
+
+    OMIT_IF_NONE: ClassVar[frozenset[str]] = frozenset({"request_id", "channel"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -140,9 +140,16 @@ def device_alert(world: Desk, device_id: str, customer_id: str, fault_code: str)
     )
 
 
-def reschedule(world: Desk, visit_id: str, window: Window) -> Booking | NoOffer:
+def reschedule(
+    world: Desk,
+    visit_id: str,
+    window: Window,
+    request_id: str | None = None,
+    channel: str | None = None,
+) -> Booking | NoOffer:
     """Move an open visit to another window of the day; it keeps its old place if the new
-    window cannot be promised."""
+    window cannot be promised. ``request_id``, ``channel``: the outside request's, carried
+    on the new ``VisitBooked`` (so a served day's log tells which request moved it)."""
     if not world.is_open(visit_id):
         return NoOffer("the visit is under way, done or cancelled")
     old_routes = {t: r for t, r in world.plan_state().routes.items() if visit_id in r}
@@ -161,14 +168,19 @@ def reschedule(world: Desk, visit_id: str, window: Window) -> Booking | NoOffer:
         window_end=world.clock.at(window[1]),
         technician_id=booking.technician_id,
         expected_duration_min=task.duration_min,
+        request_id=request_id,
+        channel=channel,
     )
     world.set_routes(routes, f"rescheduled {visit_id}")
     return booking
 
 
-def cancel(world: Desk, visit_id: str) -> bool:
-    """The customer cancels an open visit; False if it is under way, done or cancelled."""
+def cancel(
+    world: Desk, visit_id: str, request_id: str | None = None, channel: str | None = None
+) -> bool:
+    """The customer cancels an open visit; False if it is under way, done or cancelled.
+    ``request_id``, ``channel``: the outside request's, carried on its ``VisitCancelled``."""
     if not world.is_open(visit_id):
         return False
-    world.cancel_visit(visit_id, "customer cancelled")
+    world.cancel_visit(visit_id, "customer cancelled", request_id, channel)
     return True

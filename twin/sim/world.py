@@ -269,12 +269,17 @@ class World:
             incidents=MappingProxyType(self.incidents),
         )
 
-    def cancel_visit(self, vid: str, reason: str) -> None:
+    def cancel_visit(
+        self, vid: str, reason: str, request_id: str | None = None, channel: str | None = None
+    ) -> None:
         """The customer cancels ``vid`` (booked, not under way or done): off its route, found
         through the owner index (every route change goes through ``set_routes``, which
-        keeps it), not by scanning every route."""
+        keeps it), not by scanning every route. ``request_id``, ``channel``: an outside
+        request's (on its event)."""
         self.cancelled.add(vid)
-        self.emit(ev.VisitCancelled, visit_id=vid, reason=reason)
+        self.emit(
+            ev.VisitCancelled, visit_id=vid, reason=reason, request_id=request_id, channel=channel
+        )
         tid = self._owner.get(vid)
         if tid is not None and vid in self.routes[tid]:
             self.routes[tid] = tuple(x for x in self.routes[tid] if x != vid)

@@ -51,9 +51,10 @@ OUTCOME = "outcome"
 REQUEST_ID = "request_id"
 # what the journal adds to a request
 JOURNAL_ONLY = ("key", "after_tick", OUTCOME, REQUEST_ID)
-# requests that ask for a visit: their id goes into its VisitRequested (a call answered
-# later keeps the visit its call drew)
-ASKING = ("book", "device_alert")
+# requests that ask for a visit, move or cancel one: their id goes into the event they
+# make (VisitRequested, VisitBooked, VisitCancelled; a call answered later keeps the visit
+# its call drew)
+ASKING = ("book", "device_alert", "reschedule", "cancel")
 Progress = Callable[[float, float], None]
 
 
@@ -287,12 +288,14 @@ class LiveDay:
 
     # ------------------------------------------------------------------ reading
     def view(self, visit_id: str) -> tuple[VisitView, Spot | None] | None:
-        with self.lock:
-            found = self.board.visits.get(visit_id)
-            if found is None:
-                return None
-            tid = found.technician_id
-            return found, self.board.where.get(tid) if tid is not None else None
+        # without the lock: the info link reads on the event loop, which must not wait for
+        # a tick or a booking's fsync (every request would wait with it); the board's
+        # entries are frozen and replaced whole, so a read sees one state or the next
+        found = self.board.visits.get(visit_id)
+        if found is None:
+            return None
+        tid = found.technician_id
+        return found, self.board.where.get(tid) if tid is not None else None
 
     def link(self, visit_id: str) -> str:
         return self.links.url(visit_id, self.clock.midnight)

@@ -164,13 +164,15 @@ def carry_out(day: LiveDay, record: dict[str, Any]) -> dict[str, Any]:
         return _booked(day, vid, outside.book_outside(world, day.rng, vid, job, None))
     vid = record["visit_id"]
     if kind == "cancel":
-        done = outside.cancel(world, vid)
+        done = outside.cancel(world, vid, record.get("request_id"), record.get("channel"))
         reason = None if done else "the visit is under way, done or already cancelled"
         return {"status": "cancelled" if done else "refused", "visit_id": vid, "reason": reason}
     if kind == "reschedule":
         window = _window(record)
         assert window is not None
-        result = outside.reschedule(world, vid, window)
+        result = outside.reschedule(
+            world, vid, window, record.get("request_id"), record.get("channel")
+        )
         answer = _booked(day, vid, result)
         if answer["status"] == "booked":
             answer["status"] = "rescheduled"

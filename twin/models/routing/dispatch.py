@@ -23,6 +23,7 @@ from twin.models.routing.insertion import (
     Insertion,
     InsertionWeights,
     best_insertion,
+    candidate_timelines,
 )
 from twin.models.routing.plan import BreakRule, PlanState, RoutesWith, Timeline, VisitTask
 from twin.models.routing.travel import TravelModel
@@ -71,13 +72,21 @@ class BaselineDispatcher:
         default_factory=dict, init=False, repr=False
     )
 
+    def _index_of(self, state: PlanState) -> CandidateIndex:
+        if self._index is None or not self._index.valid_for(state):
+            self._index = CandidateIndex.for_state(state)
+        return self._index
+
     def _insertion(
-        self, state: PlanState, visit: VisitTask, allow_late: bool = False, fallback: bool = False
+        self,
+        state: PlanState,
+        visit: VisitTask,
+        allow_late: bool = False,
+        fallback: bool = False,
+        befores: list[tuple[str, Timeline]] | None = None,
     ) -> Insertion | None:
         """Bookings fill regular hours only; overtime is kept for re-homing and emergencies
         (``fallback``: on time in regular hours if possible, else late or in overtime)."""
-        if self._index is None or not self._index.valid_for(state):
-            self._index = CandidateIndex.for_state(state)
         return best_insertion(
             state,
             visit,
@@ -87,9 +96,10 @@ class BaselineDispatcher:
             candidates=self.reach,
             allow_late=allow_late,
             allow_overtime=allow_late,
-            index=self._index,
+            index=self._index_of(state),
             timelines=self._timelines,
             fallback=fallback,
+            befores=befores,
         )
 
     def offers(
@@ -98,11 +108,16 @@ class BaselineDispatcher:
         if not any(request.skill in s.skills for s in state.technicians.values()):
             return NoOffer(f"no technician has skill {request.skill!r}")
         found = []
+        # the same technicians and routes are priced in every window: looked up once
+        index, cache = self._index_of(state), self._timelines
+        befores = candidate_timelines(
+            state, request, self.travel, self.brk, index=index, timelines=cache
+        )
         for ws, we in windows:
             if we <= state.now:
                 continue
             cand = replace(request, window_start=ws, window_end=we)
-            ins = self._insertion(state, cand)
+            ins = self._insertion(state, cand, befores=befores)
             if ins is not None:
                 found.append(SlotOffer(ws, we, ins.technician_id, ins.cost))
         if not found:

@@ -12,7 +12,7 @@ the break), and the first one that passes wins.
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from twin.models.routing.nearest import NearestPoints
@@ -215,6 +215,40 @@ def _priced_positions(
     return out
 
 
+def candidate_timelines(
+    state: PlanState,
+    visit: VisitTask,
+    travel: TravelModel,
+    brk: BreakRule,
+    candidates: int = 8,
+    index: CandidateIndex | None = None,
+    timelines: dict[tuple[object, ...], Timeline] | None = None,
+) -> list[tuple[str, Timeline]]:
+    """The ``candidates`` nearest available technicians with ``visit``'s skill, each with
+    the timeline of their current route: all that pricing ``visit`` needs of them, in any
+    window (the offers for one request price every window on the same ones).
+    ``timelines`` caches the timelines between calls (keyed by the route, the technician's
+    state and the incidents, so a stale entry is never hit)."""
+    if index is None or not index.valid_for(state):
+        index = CandidateIndex.for_state(state)
+    incidents = tuple(sorted(state.incidents.items()))
+    out = []
+    for tid in index.nearest(state, visit, candidates):
+        st = state.status[tid]
+        route = state.routes.get(tid, ())
+        key = (st, route, incidents)
+        before = timelines.get(key) if timelines is not None else None
+        if before is None:
+            spec = state.technicians[tid]
+            before = route_timeline(spec, st, route, state.visits, travel, brk, state.incidents)
+            if timelines is not None:
+                if len(timelines) > 50_000:
+                    timelines.clear()
+                timelines[key] = before
+        out.append((tid, before))
+    return out
+
+
 def best_insertion(
     state: PlanState,
     visit: VisitTask,
@@ -227,6 +261,7 @@ def best_insertion(
     index: CandidateIndex | None = None,
     timelines: dict[tuple[object, ...], Timeline] | None = None,
     fallback: bool = False,
+    befores: Sequence[tuple[str, Timeline]] | None = None,
 ) -> Insertion | None:
     """Cheapest feasible position over the ``candidates`` nearest skilled technicians.
 
@@ -239,25 +274,18 @@ def best_insertion(
     ignored).
     ``timelines`` caches the current routes' timelines between calls (keyed by the route,
     the technician's state and the incidents, so a stale entry is never hit).
+    ``befores``: the candidates and their timelines, when the caller looked them up
+    (:func:`candidate_timelines` of this ``state`` and the visit's place and skill).
     """
-    if index is None or not index.valid_for(state):
-        index = CandidateIndex.for_state(state)
+    if befores is None:
+        befores = candidate_timelines(state, visit, travel, brk, candidates, index, timelines)
     if fallback:
         allow_late = allow_overtime = True
     overlay: dict[str, VisitTask] = {visit.visit_id: visit}
     visits: Mapping[str, VisitTask] = ChainMap(overlay, state.visits)  # type: ignore[arg-type]
     priced: list[tuple[float, str, int, bool, Timeline]] = []
-    for tid in index.nearest(state, visit, candidates):
-        spec, st = state.technicians[tid], state.status[tid]
-        route = state.routes.get(tid, ())
-        key = (st, route, tuple(sorted(state.incidents.items())))
-        before = timelines.get(key) if timelines is not None else None
-        if before is None:
-            before = route_timeline(spec, st, route, state.visits, travel, brk, state.incidents)
-            if timelines is not None:
-                if len(timelines) > 50_000:
-                    timelines.clear()
-                timelines[key] = before
+    for tid, before in befores:
+        spec = state.technicians[tid]
         limit = spec.max_end if allow_overtime else spec.shift_end
         priced_here = (
             _priced_positions(
