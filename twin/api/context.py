@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from twin.api import schemas
 from twin.app.live import LiveDay, RequestRefused
+from twin.app.live.refusals import SWITCHING
 from twin.clock import hhmm, parse_hhmm
 from twin.config import ConfigError
 from twin.models.decisions.links import LinkError
@@ -71,9 +72,6 @@ class OneDay:
 
     def status(self) -> dict[str, Any]:
         return self.day.status()
-
-
-SWITCHING = "the served day has ended; the next working day opens in a moment"
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.fresh and state.exists():
         shutil.rmtree(state)
     setup = read_setup(state)  # a saved day or period decides, as it resumes
-    if (setup.get("days", 1) if setup is not None else scenario.period.days) > 1:
+    days_saved = setup.get("days", 1) if setup is not None else scenario.period.days
+    if args.days is not None and args.days != days_saved:
+        console.print(
+            f"[yellow]warning:[/yellow] {state} holds a served period of {days_saved} day(s); "
+            f"resuming it (--days {args.days} ignored; --fresh starts anew)"
+        )
+    if days_saved > 1:
         return _serve_days(args, scenario, setup)
     return _serve_day(args, scenario)
 

@@ -181,12 +181,15 @@ class BookingAhead:
         return day, booked
 
 
-def booking_ahead(world: World) -> BookingAhead:
+def booking_ahead(world: World, booked: Mapping[int, int] | None = None) -> BookingAhead:
     """The desk for later days of ``world``'s served day, with a planner of the policy's
-    own kind (apart from today's, whose caches hold today's plan)."""
+    own kind (apart from today's, whose caches hold today's plan); ``booked``: visits
+    already booked on the later days (1: the next), a served period's book."""
     company = world.company
     planner = dispatcher_factory(world.scenario)(company.travel, company.break_rule)
-    return BookingAhead(world, planner)
+    desk = BookingAhead(world, planner)
+    desk.ahead.horizon.booked.update(booked or {})
+    return desk
 
 
 def write_booked_ahead(out_dir: Path, events: Iterable[ev.Event]) -> int:

@@ -31,7 +31,7 @@ from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting
 from twin.app.live.quotes import Quotes
-from twin.app.live.refusals import RequestRefused, ResumeRefused
+from twin.app.live.refusals import SWITCHING, RequestRefused, ResumeRefused
 from twin.app.live.requests import carry_out
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
@@ -58,7 +58,6 @@ JOURNAL_ONLY = ("key", "after_tick", OUTCOME, REQUEST_ID)
 # later keeps the visit its call drew)
 ASKING = ("book", "device_alert")
 Progress = Callable[[float, float], None]
-__all__ = ["LiveDay", "RequestRefused", "ResumeRefused", "read_setup"]
 
 
 def _fingerprint(record: dict[str, Any]) -> str:
@@ -78,8 +77,7 @@ class LiveDay:
         pace: PaceSetting | None = None,
         opened: tuple[World, BrainParams | None] | None = None,
     ) -> None:
-        """``opened``: the day's world and brain when built already (a period's day, with
-        its booked visits and what the brain learned the days before)."""
+        """``opened``: the world and brain built already (a period's day, :mod:`.days`)."""
         self.pace = Pace(pace or PaceSetting())
         self.world = build_world(scenario, seed) if opened is None else opened[0]
         self.scenario, self.seed = self.world.scenario, self.world.seed
@@ -116,6 +114,7 @@ class LiveDay:
         self.follows = False  # another served day follows this one (``twin serve --days``)
         # bookings ahead made on earlier served days, for the days after this one
         self.carried: dict[str, ev.VisitBookedAhead] = {}
+        self.booked_later: dict[int, int] = {}  # a period's visits on the later days, by day
 
     # ------------------------------------------------------------------ the clock
     @property
@@ -219,7 +218,7 @@ class LiveDay:
         if self._ahead is None:
             with self.lock:
                 if self._ahead is None:
-                    self._ahead = booking_ahead(self.world)
+                    self._ahead = booking_ahead(self.world, self.booked_later)
         return self._ahead
 
     def offers(
@@ -276,8 +275,7 @@ class LiveDay:
 
     def _open_for_requests(self) -> None:
         if self.over and self.follows:
-            msg = "the served day has ended; the next working day opens in a moment"
-            raise RequestRefused(503, "time", msg)
+            raise RequestRefused(503, "time", SWITCHING)
         if self.over:
             raise RequestRefused(409, "time", "the served day has ended")
 

@@ -89,6 +89,9 @@ class ServedPeriod:
             ahead = {**prev.carried, **prev.board.ahead}
             day.carried = {v: e for v, e in ahead.items() if e.date >= world.clock.day.isoformat()}
         day.follows = k < self.days - 1
+        # the desk for later days counts the period's book (not who will be off)
+        booked = self.period.book.horizon.booked
+        day.booked_later = {j - k: n for j, n in booked.items() if j > k}
         self._params[k] = params
         return day
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+SWITCHING = "the served day has ended; the next working day opens in a moment"
 RETRY_AFTER_S = 2  # a request while the next working day opens: ask again this much later
 
 
