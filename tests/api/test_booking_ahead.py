@@ -57,7 +57,14 @@ def test_a_booking_ahead_is_logged_before_the_answer_and_booked_once(served: Ser
     assert r.status_code == 201, r.text
     booked = r.json()
     assert booked["status"] == "booked" and booked["date"] == TUESDAY
-    assert booked["local"] == offer["local"] and booked["link"] is None
+    assert booked["local"] == offer["local"]
+    # its info link at once: the page shows the day and window until that day is served
+    assert booked["link"].startswith("http://127.0.0.1:") and "/v/v1." in booked["link"]
+    view = served.client.get(f"/api/v1/track/{booked['link'].rsplit('/', 1)[1]}").json()
+    assert view["status"] == "booked_ahead" and view["date"] == TUESDAY
+    assert view["booked_for"] == "Tue 24 Nov 2026"
+    assert f"{view['window']['start']}–{view['window']['end']}" == offer["local"]
+    assert not view["can_change"] and not view["can_rate"] and view["technician"] is None
     on_disk = [e for e in served.log_lines() if e.get("visit_id") == booked["visit_id"]]
     assert [e["type"] for e in on_disk] == ["visit_booked_ahead"]  # no visit of today
     (logged,) = on_disk

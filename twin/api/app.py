@@ -18,8 +18,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from twin.api import bookings, links, schemas
-from twin.api.context import API, Api, Key, Refusal, Served, minutes
+from twin.api.context import API, Api, Key, OneDay, Refusal, Served, Serving, minutes
 from twin.app.live import LiveDay, RequestRefused
+from twin.app.live.refusals import RETRY_AFTER_S
 from twin.clock import hhmm
 
 
@@ -34,7 +35,10 @@ async def _on_refusal(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_request_refused(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestRefused)
-    return _refused(exc.status, [exc.field], str(exc))
+    refused = _refused(exc.status, [exc.field], str(exc))
+    if exc.status == 503:  # the next working day is opening
+        refused.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return refused
 
 
 async def _on_invalid(_: Request, exc: Exception) -> JSONResponse:
@@ -46,13 +50,14 @@ async def _on_invalid(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def create_app(day: LiveDay, api_key: str) -> FastAPI:
+def create_app(day: LiveDay | Serving, api_key: str) -> FastAPI:
+    """The API over one served ``day``, or over what serves the days of a period."""
     app = FastAPI(
         title="FieldTwin live service",
         version="1",
         description="Booking API for every channel, and the customer's info link.",
     )
-    app.state.api = Api(day, api_key)
+    app.state.api = Api(OneDay(day) if isinstance(day, LiveDay) else day, api_key)
     app.add_exception_handler(Refusal, _on_refusal)
     app.add_exception_handler(RequestRefused, _on_request_refused)
     app.add_exception_handler(RequestValidationError, _on_invalid)
@@ -70,7 +75,7 @@ def _root() -> RedirectResponse:
 
 async def _status(api: Served) -> dict[str, Any]:
     """The served day: its clock, progress and how far it fell behind the wall clock."""
-    return api.day.status()
+    return api.serving.status()
 
 
 def _clock(body: schemas.ClockChange, api: Served, x_api_key: Key = None) -> dict[str, Any]:

@@ -1,17 +1,22 @@
 """What every route of the live API shares: the served day, the API key, and the checks
-that turn a request's fields into a journaled record or a 4xx naming the field."""
+that turn a request's fields into a journaled record or a 4xx naming the field.
+
+The routes ask a holder for the day they serve (:attr:`Api.day`), never keep one: over
+``twin serve --days N`` the day changes under them. While one day has ended and the next
+is opening, a request gets a 503 with ``Retry-After`` (the status still answers)."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from twin.api import schemas
-from twin.app.live import LiveDay
+from twin.app.live import LiveDay, RequestRefused
+from twin.app.live.refusals import SWITCHING
 from twin.clock import hhmm, parse_hhmm
 from twin.config import ConfigError
 from twin.models.decisions.links import LinkError
@@ -50,10 +55,37 @@ def answer(result: dict[str, Any], ok: int) -> JSONResponse:
     return JSONResponse(result, status_code=status)
 
 
+class Serving(Protocol):
+    """What holds the served day: one day, or the days of a period (:mod:`twin.app.live.days`)."""
+
+    @property
+    def day(self) -> LiveDay: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class OneDay:
+    """A single served day."""
+
+    day: LiveDay
+
+    def status(self) -> dict[str, Any]:
+        return self.day.status()
+
+
 @dataclass(frozen=True)
 class Api:
-    day: LiveDay
+    serving: Serving
     api_key: str
+
+    @property
+    def day(self) -> LiveDay:
+        """The day served now; a 503 while it has ended and the next one is opening."""
+        day = self.serving.day
+        if day.over and day.follows:
+            raise RequestRefused(503, "time", SWITCHING)
+        return day
 
     def authorise(self, key: str | None) -> None:
         if key is None or not hmac.compare_digest(key.encode(), self.api_key.encode()):
@@ -121,8 +153,16 @@ class Api:
             vid = day.links.verify(token, now)
         except LinkError:
             raise Refusal(401, ["path", "token"], "link not valid or expired") from None
-        if day.view(vid) is None:
+        if day.view(vid) is None and day.booked_ahead(vid) is None:
             raise Refusal(401, ["path", "token"], "link not valid or expired")
+        return vid
+
+    def token_today(self, token: str) -> str:
+        """:meth:`token_visit` for a change or a rating: a visit of the served day."""
+        vid = self.token_visit(token)
+        if self.day.view(vid) is None:  # booked for a later working day
+            msg = "the visit is booked for a later day; it can be changed from its day on"
+            raise Refusal(409, ["path", "token"], msg)
         return vid
 
 

@@ -36,19 +36,19 @@ async def track(token: str, api: Served) -> dict[str, Any]:
 
 @router.post(f"{API}/track/{{token}}/feedback")
 def feedback(token: str, body: schemas.FeedbackRequest, api: Served) -> JSONResponse:
-    record = {"kind": "feedback", "visit_id": api.token_visit(token), "rating": body.rating}
+    record = {"kind": "feedback", "visit_id": api.token_today(token), "rating": body.rating}
     return answer(api.day.request(record), 200)
 
 
 @router.post(f"{API}/track/{{token}}/cancel")
 def cancel(token: str, api: Served) -> JSONResponse:
-    record = {"kind": "cancel", "visit_id": api.token_visit(token), "channel": "portal"}
+    record = {"kind": "cancel", "visit_id": api.token_today(token), "channel": "portal"}
     return answer(api.day.request(record), 200)
 
 
 @router.post(f"{API}/track/{{token}}/reschedule")
 def reschedule(token: str, body: schemas.WindowChoice, api: Served) -> JSONResponse:
-    vid = api.token_visit(token)
+    vid = api.token_today(token)
     w = api.window(body.window_start, body.window_end, ["body"])
     record = {"kind": "reschedule", "visit_id": vid, "window": w, "channel": "portal"}
     return answer(api.day.request(record), 200)

@@ -1,10 +1,11 @@
 """The customer's info page: one self-contained HTML page (no assets from the internet),
 readable on a phone, that follows the visit live through ``/api/v1/track/{token}``.
 
-It shows the status (booked, on the way, arriving, on site, done), the promised window, the ETA
-interval and any delay warning in local time, the technician's position on a map of the
-city's own plane while they come to the customer, buttons to move or cancel the visit
-while it is still open, and the rating form once it is done.
+It shows the status (booked, on the way, arriving, on site, done; a visit booked for a later
+working day: "Booked for <date>, window hh:mm–hh:mm" until its day is served), the promised
+window, the ETA interval and any delay warning in local time, the technician's position on a
+map of the city's own plane while they come to the customer, buttons to move or cancel the
+visit while it is still open, and the rating form once it is done.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 STATUS_TEXT = {
     "requested": "Requested",
     "booked": "Booked",
+    "booked_ahead": "Booked for a later day",
     "on_the_way": "Your technician is on the way",
     "arriving": "Your technician is arriving",
     "on_site": "Your technician is with you",
@@ -63,9 +65,12 @@ function draw(v) {
 }
 async function refresh() {
   const r = await fetch(api(''));
+  if (r.status === 503) { return; }  // the next working day is opening: ask again soon
   if (!r.ok) { $('status').textContent = 'This link is no longer valid.'; return; }
   const v = await r.json();
-  $('status').textContent = TEXT[v.status] || v.status;
+  $('status').textContent = v.booked_for
+    ? `Booked for ${v.booked_for}, window ${v.window.start}–${v.window.end}`
+    : (TEXT[v.status] || v.status);
   $('status').dataset.status = v.status;
   $('now').textContent = v.now;
   $('window').textContent = v.window ? `${v.window.start}–${v.window.end}` : '–';

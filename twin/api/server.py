@@ -23,6 +23,7 @@ from typing import Any
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.app.live import LiveDay, ResumeRefused, read_setup
 from twin.app.live.ahead import write_booked_ahead
+from twin.app.live.days import ServedPeriod
 from twin.app.live.pace import PaceSetting
 from twin.app.run import write_outputs
 from twin.app.wiring import SECRET_ENV
@@ -107,15 +108,15 @@ def _note_signals() -> dict[int, Any]:
 
 
 def serve(
-    day: LiveDay,
+    day: LiveDay | ServedPeriod,
     app: object,
     host: str,
     port: int,
     progress: Progress | None = None,
     ready: Callable[[], None] | None = None,
 ) -> bool:
-    """Serve ``app`` while the day runs; returns True if the day ran to its end (False:
-    stopped by a signal)."""
+    """Serve ``app`` while the day (or the days of a period) runs; returns True if it ran to
+    its end (False: stopped by a signal)."""
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)  # type: ignore[arg-type]

@@ -23,9 +23,8 @@ that moved visits to a later day), ``period.json`` (:mod:`twin.analysis.period`)
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,14 @@ from typing import Any
 import numpy as np
 
 from twin import events as ev
-from twin.analysis.daylog import read_day
+from twin.analysis.daylog import DayRead, read_day
 from twin.analysis.fates import visit_fates
 from twin.analysis.kpi import Kpis, compute_kpis
 from twin.analysis.period import Request, period_kpis, werktage
 from twin.analysis.period_kpis import pool_kpis
 from twin.analysis.waiting import waiting_by_hour
 from twin.app.period_book import Book
+from twin.app.period_files import write_period
 from twin.app.run import simulate, write_outputs
 from twin.app.wiring import build_brain, company_links, dispatcher_factory
 from twin.clock import DayClock, hhmm
@@ -48,6 +48,7 @@ from twin.config.period import WEEKDAYS
 from twin.models.booking.horizon import Horizon
 from twin.models.booking.levelling import levelled
 from twin.models.company import seeded
+from twin.models.decisions.links import LinkSigner
 from twin.models.decisions.notify import day_label, render
 from twin.sim.arrivals import ArrivalProcess
 from twin.sim.day_input import DayInput
@@ -55,7 +56,9 @@ from twin.sim.rng import stream
 from twin.sim.rota import Rota
 from twin.sim.workforce import make_workforce
 from twin.sim.world import World
+from twin.stream.connectors.bridge import BrainRun
 from twin.stream.learned import learned_after
+from twin.stream.params import BrainParams
 
 DayProgress = Callable[[int, int, float, float], None]  # day, days, minute, day end
 
@@ -80,6 +83,11 @@ def day_seed(seed: int, k: int) -> int:
     if k == 0:
         return seed
     return int(np.random.SeedSequence([seed, k]).generate_state(1)[0] % (2**31 - 1))
+
+
+def unique_ids(k: int, lines: Iterable[str]) -> list[str]:
+    """Day ``k``'s log lines with ids made unique over the period: the day's number first."""
+    return [x.replace(',"id":"', f',"id":"d{k + 1:02d}.', 1) for x in lines]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +123,7 @@ class _Period:
     warnings: list[str] = field(default_factory=list)  # named, for the period's KPIs
     kpis: list[Kpis] = field(default_factory=list)
     log: list[str] | None = None  # the period's log lines, kept when asked
+    links: LinkSigner | None = None  # the info links' signer (None: the company's)
 
     @classmethod
     def start(cls, scenario: Scenario, seed: int) -> _Period:
@@ -156,6 +165,29 @@ class _Period:
 
     def run_day(self, k: int, out: Path | None, progress: DayProgress | None, report: bool) -> None:
         """Run period day ``k`` and settle it: the book, the rota and the learned state."""
+        world, params = self.open_day(k)
+
+        def tick(t: float, end: float) -> None:
+            if progress is not None:
+                progress(k, self.scenario.period.days, t, end)
+
+        run, kpis, day = self.close_day(k, world, simulate(world, tick, params), params)
+        lines: Sequence[str] = ()
+        if out is not None:
+            day_dir = out / "days" / f"{k + 1:02d}-{self.date(k)}"
+            lines = write_outputs(day_dir, world, run, kpis, report, day=day)
+        elif self.log is not None:
+            lines = ev.to_lines(run.events)
+        unique = unique_ids(k, lines)
+        if out is not None:
+            with (out / "events.jsonl").open("a", encoding="utf-8") as fh:
+                fh.writelines(f"{x}\n" for x in unique)
+        if self.log is not None:
+            self.log.extend(unique)
+
+    def open_day(self, k: int) -> tuple[World, BrainParams | None]:
+        """Period day ``k``'s world (its booked visits, calls and rota) and brain (what it
+        learned the days before; None without the brain): run it, then :meth:`close_day`."""
         scenario, date = self.scenario, self.date(k)
         day_scenario = scenario.model_copy(update={"date": date})
         clock = DayClock(date, scenario.time_zone)
@@ -170,15 +202,17 @@ class _Period:
             )
         params = None
         if scenario.policy.brain:  # the brain starts from what it learned the days before
-            params = replace(build_brain(world.company), learned=self.learned)
+            params = replace(build_brain(world.company, links=self.links), learned=self.learned)
             if self.chemistry is not None:
                 params.dispatcher.chemistry = self.chemistry  # type: ignore[attr-defined]
+        return world, params
 
-        def tick(t: float, end: float) -> None:
-            if progress is not None:
-                progress(k, scenario.period.days, t, end)
-
-        run = simulate(world, tick, params)
+    def close_day(
+        self, k: int, world: World, run: BrainRun, params: BrainParams | None
+    ) -> tuple[BrainRun, Kpis, DayRead]:
+        """Settle period day ``k`` after its ``run``: the book, the rota, the learned state;
+        returns the day's run with the rebooking notices, its KPIs and its reading."""
+        scenario, date = self.scenario, self.date(k)
         self.chemistry = getattr(world.dispatcher, "chemistry", None)
         if params is not None:
             self.learned = learned_after(run.events, params, self.learned)
@@ -199,19 +233,19 @@ class _Period:
         self.day_kpis.append({"day": k + 1, "date": date.isoformat(), **kpis.to_dict()})
         self.kpis.append(kpis)
         self.backlog.append(self.book.overdue(k))
-        lines: Sequence[str] = ()
-        if out is not None:
-            day_dir = out / "days" / f"{k + 1:02d}-{date}"
-            lines = write_outputs(day_dir, world, run, kpis, report, day=day)
-        elif self.log is not None:
-            lines = ev.to_lines(run.events)
-        # ids made unique over the period: the day's number first
-        unique = [x.replace(',"id":"', f',"id":"d{k + 1:02d}.', 1) for x in lines]
-        if out is not None:
-            with (out / "events.jsonl").open("a", encoding="utf-8") as fh:
-                fh.writelines(f"{x}\n" for x in unique)
-        if self.log is not None:
-            self.log.extend(unique)
+        return run, kpis, day
+
+    def summary(self) -> dict[str, Any]:
+        """The period's KPIs over the days run so far (with its named warnings)."""
+        p, w, days = self.scenario.period, self.scenario.workforce, len(self.day_kpis)
+        so_far = (self.book.requests, self.day_kpis, self.shifts, self.work, p.average_work_min)
+        werk = werktage(self.date(0), self.date(days - 1))
+        kpis = period_kpis(*so_far, self.backlog, w.break_min, werk)
+        kpis["waiting_hours_by_hour"] = {
+            f"{h:02d}": round(v, 3) for h, v in sorted(self.waiting.items())
+        }
+        kpis["warnings"] = list(self.warnings)
+        return kpis
 
     def _dispatchers(self, day_scenario: Scenario) -> Callable[..., Any]:
         """The policy's planner, starting from what it learned on the days before."""
@@ -229,7 +263,7 @@ class _Period:
     def _notices(self, world: World, start: int) -> list[ev.Event]:
         """The messages telling customers the new day of a rebooked visit (at the day's end)."""
         out: list[ev.Event] = []
-        links = company_links(world.company)
+        links = self.links or company_links(world.company)
         last = world.log[-1].time if world.log else world.clock.at(world.scenario.day_end_min)
         for i, n in enumerate(self.book.notices[start:], start):
             spec = world.visit_specs[n["visit_id"]]
@@ -281,23 +315,9 @@ def run_period(
     try:
         for k in range(days):
             period.run_day(k, folder.path if folder else None, progress, report)
-        p = scenario.period
-        kpis = period_kpis(
-            period.book.requests,
-            period.day_kpis,
-            period.shifts,
-            period.work,
-            p.average_work_min,
-            period.backlog,
-            scenario.workforce.break_min,
-            werktage(period.date(0), period.date(days - 1)),
-        )
-        kpis["waiting_hours_by_hour"] = {
-            f"{h:02d}": round(v, 3) for h, v in sorted(period.waiting.items())
-        }
-        kpis["warnings"] = list(period.warnings)
+        kpis = period.summary()
         if folder is not None:
-            _write(folder, period, kpis, report)
+            write_period(folder, period, kpis, report)
             folder.commit()
     except BaseException:
         if folder is not None:
@@ -309,32 +329,3 @@ def run_period(
     log = tuple(period.log) if period.log is not None else ()
     days_kpis = tuple(period.day_kpis)
     return PeriodResult(scenario, scenario.seed, kpis, days_kpis, reqs, wall, out_dir, pooled, log)
-
-
-def _write(folder: Any, period: _Period, kpis: dict[str, Any], report: bool) -> None:
-    with (folder.path / "events.jsonl").open(encoding="utf-8") as fh:
-        folder.log_lines = sum(1 for _ in fh)
-    folder.write_json("kpis.json", kpis)
-    folder.write_json(
-        "period.json",
-        {
-            "scenario": period.scenario.name,
-            "seed": period.seed,
-            "kpis": kpis,
-            "days": period.day_kpis,
-        },
-    )
-    folder.write_lines(
-        "requests.jsonl", (json.dumps(r.to_dict()) for r in period.book.requests.values())
-    )
-    folder.write_lines("notices.jsonl", (json.dumps(n) for n in period.book.notices))
-    if report:
-        from twin.analysis.report.period import write_period_report
-
-        sc = period.scenario
-        title = f"FieldTwin — {sc.name}, seed {period.seed}, policy {sc.policy.name}"
-        title += f", {sc.period.days} working days"
-        reqs = list(period.book.requests.values())
-        limit = sc.period.average_work_min
-        path = folder.path / "report.html"
-        write_period_report(path, title, kpis, period.day_kpis, reqs, period.work, limit)

@@ -30,7 +30,9 @@ from twin.models.booking.horizon import Horizon
 from twin.models.booking.windows import Window
 from twin.models.routing.dispatch import Dispatcher, NoOffer
 from twin.models.routing.plan import TechnicianSpec, VisitTask
-from twin.sim.outside import JobRequest, quote_id
+from twin.sim.outside import NEVER, JobRequest, quote_id
+from twin.sim.rng import keyed
+from twin.sim.visit import VisitSpec
 from twin.sim.world import World
 
 AHEAD_LOG = "booked_ahead.jsonl"  # the day's bookings for later days, in its outputs
@@ -179,12 +181,15 @@ class BookingAhead:
         return day, booked
 
 
-def booking_ahead(world: World) -> BookingAhead:
+def booking_ahead(world: World, booked: Mapping[int, int] | None = None) -> BookingAhead:
     """The desk for later days of ``world``'s served day, with a planner of the policy's
-    own kind (apart from today's, whose caches hold today's plan)."""
+    own kind (apart from today's, whose caches hold today's plan); ``booked``: visits
+    already booked on the later days (1: the next), a served period's book."""
     company = world.company
     planner = dispatcher_factory(world.scenario)(company.travel, company.break_rule)
-    return BookingAhead(world, planner)
+    desk = BookingAhead(world, planner)
+    desk.ahead.horizon.booked.update(booked or {})
+    return desk
 
 
 def write_booked_ahead(out_dir: Path, events: Iterable[ev.Event]) -> int:
@@ -195,3 +200,38 @@ def write_booked_ahead(out_dir: Path, events: Iterable[ev.Event]) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / AHEAD_LOG).write_text("".join(x + "\n" for x in lines), encoding="utf-8")
     return len(lines)
+
+
+def visit_ahead(e: ev.VisitBookedAhead, scenario: Scenario, seed: int) -> VisitSpec:
+    """The visit a booking ahead becomes on its day (``twin serve --days``): booked before
+    the day in its window; what the twin cannot know of a real customer's visit drawn from
+    the visit's own stream (``keyed``), the customer always at home and rating only
+    through the info link, as for a booking of the day (:func:`twin.sim.outside.outside_visit`)."""
+    rng = keyed(seed, "outside", e.visit_id)
+    clock = DayClock(dt.date.fromisoformat(e.date), scenario.time_zone)
+    window = (clock.minutes(e.window_start), clock.minutes(e.window_end))
+    return VisitSpec(
+        visit_id=e.visit_id,
+        customer_id=e.customer_id,
+        job_type=e.job_type,
+        skill=e.skill,
+        priority=e.priority,
+        x=e.x,
+        y=e.y,
+        channel=e.channel,
+        request_min=None,
+        preferred=window,
+        available=window,
+        notify_channel=e.notify_channel,
+        language=e.language,
+        customer_trait=(float(rng.normal()), float(rng.normal())),
+        site_factor=float(rng.lognormal(0.0, scenario.demand.site_sigma)),
+        z_duration=float(rng.normal()),
+        z_travel=float(rng.normal()),
+        u_fix=float(rng.random()),
+        u_home=NEVER,
+        u_feedback=NEVER,
+        z_rating=0.0,
+        cancel_min=None,
+        request_id=e.request_id,
+    )

@@ -47,6 +47,7 @@ class VisitBoard:
         self.where: dict[str, Spot] = {}
         self.absences: list[ev.TechnicianUnavailable] = []  # in the order they came
         self.emergencies: list[str] = []  # visit ids, in the order they were requested
+        self.ahead: dict[str, ev.VisitBookedAhead] = {}  # booked for a later day, by visit id
 
     def _update(self, vid: str, **changes: object) -> None:
         view = self.visits.get(vid)
@@ -64,6 +65,8 @@ class VisitBoard:
             self.visits[e.visit_id] = VisitView(e.visit_id, e.customer_id, e.x, e.y)
             if e.job_type == "emergency":
                 self.emergencies.append(e.visit_id)
+        elif isinstance(e, ev.VisitBookedAhead):
+            self.ahead[e.visit_id] = e
         elif isinstance(e, ev.TechnicianUnavailable):
             self.absences.append(e)
         elif isinstance(e, ev.VisitBooked):

@@ -31,6 +31,7 @@ from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting
 from twin.app.live.quotes import Quotes
+from twin.app.live.refusals import SWITCHING, RequestRefused, ResumeRefused
 from twin.app.live.requests import carry_out
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
@@ -40,9 +41,11 @@ from twin.models.decisions.links import LinkSigner
 from twin.models.routing.dispatch import NoOffer
 from twin.sim import outside
 from twin.sim.rng import stream
+from twin.sim.world import World
 from twin.stream.connectors.bridge import BrainRun, LoopBridge
 from twin.stream.direct import DirectBrain
 from twin.stream.messages import Tick
+from twin.stream.params import BrainParams
 
 JOURNAL = "requests.jsonl"
 LOG = "events.jsonl"
@@ -63,18 +66,6 @@ def _fingerprint(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
-class ResumeRefused(RuntimeError):
-    """The state folder cannot be resumed (the message says why and what to do)."""
-
-
-class RequestRefused(ValueError):
-    """A request the day cannot carry out: ``status`` is the HTTP status it deserves."""
-
-    def __init__(self, status: int, field: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.field = status, field
-
-
 class LiveDay:
     """One served day over a state folder (journal, log, set-up)."""
 
@@ -85,13 +76,17 @@ class LiveDay:
         state_dir: Path,
         links: LinkSigner | None = None,
         pace: PaceSetting | None = None,
+        opened: tuple[World, BrainParams | None] | None = None,
     ) -> None:
+        """``opened``: the world and brain built already (a period's day, :mod:`.days`)."""
         self.pace = Pace(pace or PaceSetting())
-        self.world = build_world(scenario, seed)
+        self.world = build_world(scenario, seed) if opened is None else opened[0]
         self.scenario, self.seed = self.world.scenario, self.world.seed
         self.clock = self.world.clock
         self.links = links or LinkSigner.for_simulation(self.scenario.company_seed)
-        brain = build_brain(self.world.company, links=self.links) if scenario.policy.brain else None
+        brain = opened[1] if opened is not None else None
+        if brain is None and scenario.policy.brain:
+            brain = build_brain(self.world.company, links=self.links)
         self.brain = DirectBrain(brain) if brain is not None else None
         self.bridge = LoopBridge()
         self.ticks = self.world.tick_minutes()
@@ -117,6 +112,10 @@ class LiveDay:
         # called (under the lock) at each tick's start with the day: a training session
         # applies its exercise's disturbances here, as journaled requests
         self.before_tick: Callable[[LiveDay], None] | None = None
+        self.follows = False  # another served day follows this one (``twin serve --days``)
+        # bookings ahead made on earlier served days, for the days after this one
+        self.carried: dict[str, ev.VisitBookedAhead] = {}
+        self.booked_later: dict[int, int] = {}  # a period's visits on the later days, by day
 
     # ------------------------------------------------------------------ the clock
     @property
@@ -220,7 +219,7 @@ class LiveDay:
         if self._ahead is None:
             with self.lock:
                 if self._ahead is None:
-                    self._ahead = booking_ahead(self.world)
+                    self._ahead = booking_ahead(self.world, self.booked_later)
         return self._ahead
 
     def offers(
@@ -276,6 +275,8 @@ class LiveDay:
             return answer
 
     def _open_for_requests(self) -> None:
+        if self.over and self.follows:
+            raise RequestRefused(503, "time", SWITCHING)
         if self.over:
             raise RequestRefused(409, "time", "the served day has ended")
 
@@ -297,8 +298,16 @@ class LiveDay:
         tid = found.technician_id
         return found, self.board.where.get(tid) if tid is not None else None
 
-    def link(self, visit_id: str) -> str:
-        return self.links.url(visit_id, self.clock.midnight)
+    def link(self, visit_id: str, day: int = 0) -> str:
+        """The info link of ``visit_id`` booked for working day ``day`` (0: this one): valid
+        until ``valid_days`` after that day's midnight."""
+        midnight = self.clock.midnight if day == 0 else self.later().clock(day).midnight
+        return self.links.url(visit_id, midnight)
+
+    def booked_ahead(self, visit_id: str) -> ev.VisitBookedAhead | None:
+        """The booking of ``visit_id`` for a later working day (this day's or an earlier's)."""
+        with self.lock:
+            return self.board.ahead.get(visit_id) or self.carried.get(visit_id)
 
     def status(self) -> dict[str, Any]:
         with self.lock:

@@ -48,7 +48,7 @@ class LiveDay(Protocol):
     emergencies: dict[str, dict[str, Any]]
 
     def next_visit_id(self) -> str: ...
-    def link(self, visit_id: str) -> str: ...
+    def link(self, visit_id: str, day: int = 0) -> str: ...
     def later(self) -> BookingAhead: ...
 
 
@@ -112,7 +112,7 @@ def _booked_ahead(day: LiveDay, vid: str, result: tuple[int, Booking] | NoOffer)
         "window_end": clock.at(task.window_end).isoformat(),
         "local": f"{hhmm(task.window_start)}–{hhmm(task.window_end)}",
         "technician_id": booking.technician_id,  # tentative: that day's plan decides
-        "link": None,  # the info link comes with that day's confirmation
+        "link": day.link(vid, on),  # valid from now on, across the day switch
         "reason": None,
     }
 
