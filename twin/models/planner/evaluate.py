@@ -190,39 +190,14 @@ class Evaluator:
         brk = self.brk
         break_at = spec.shift_start + brk.after_min
         n = len(route)
-        if old is not None:
-            before_t = list(old.before_t[:k])
-            before_break = list(old.before_break[:k])
-            cum_travel = list(old.cum_travel[:k])
-            cum_late = list(old.cum_late[:k])
-            cum_n_late = list(old.cum_n_late[:k])
-            starts = list(old.starts[:k])
-            shift = len(old.route) - n  # old index = new index + shift in the common suffix
-            suffix_from = n
-            o = old.route
-            while suffix_from > k and suffix_from - 1 + shift >= 0:
-                j = suffix_from - 1 + shift
-                if j < k or o[j] != route[suffix_from - 1]:
-                    break
-                suffix_from -= 1
-        else:
-            before_t, before_break, cum_travel, cum_late, cum_n_late, starts = (
-                [],
-                [],
-                [],
-                [],
-                [],
-                [],
-            )
-            shift = 0
-            suffix_from = n + 1
+        before_t, before_break, cum_travel, cum_late, cum_n_late, starts = _prefix(old, k)
+        shift, suffix_from = _common_suffix(old, route, k)
         visits = self.visits
         i = k
         while i < n:
             if old is not None and i > suffix_from and bd == old.before_break[i + shift]:
                 j = i + shift
-                if t == old.before_t[j]:
-                    # converged: the rest of the old route is unchanged
+                if t == old.before_t[j]:  # converged: the rest of the old route is unchanged
                     dt = travel_sum - old.cum_travel[j]
                     dl = late - old.cum_late[j]
                     dn = n_late - old.cum_n_late[j]
@@ -232,20 +207,9 @@ class Evaluator:
                     cum_late.extend(c + dl for c in old.cum_late[j:])
                     cum_n_late.extend(c + dn for c in old.cum_n_late[j:])
                     starts.extend(old.starts[j:])
-                    return self._finish(
-                        tid,
-                        route,
-                        before_t,
-                        before_break,
-                        cum_travel,
-                        cum_late,
-                        cum_n_late,
-                        starts,
-                        old.end,
-                        old.travel_min + dt,
-                        old.late_min + dl,
-                        old.n_late + dn,
-                    )
+                    lists = (before_t, before_break, cum_travel, cum_late, cum_n_late, starts)
+                    totals = (old.travel_min + dt, old.late_min + dl, old.n_late + dn)
+                    return self._finish(tid, route, *lists, old.end, *totals)
             before_t.append(t)
             before_break.append(bd)
             cum_travel.append(travel_sum)
@@ -275,20 +239,8 @@ class Evaluator:
         if bd and t > break_at:
             t += brk.length_min
         _, t_home = self._leg(x, y, spec.home_x, spec.home_y, t, False)
-        return self._finish(
-            tid,
-            route,
-            before_t,
-            before_break,
-            cum_travel,
-            cum_late,
-            cum_n_late,
-            starts,
-            t + t_home,
-            travel_sum + t_home,
-            late,
-            n_late,
-        )
+        lists = (before_t, before_break, cum_travel, cum_late, cum_n_late, starts)
+        return self._finish(tid, route, *lists, t + t_home, travel_sum + t_home, late, n_late)
 
     def _finish(
         self,
@@ -388,3 +340,37 @@ class Evaluator:
 def technician_state_at(spec: TechnicianSpec, free_at: float) -> TechnicianState:
     """A technician at home, free at ``free_at`` (start of the day)."""
     return TechnicianState(spec.technician_id, spec.home_x, spec.home_y, free_at)
+
+
+def _prefix(
+    old: Walk | None, k: int
+) -> tuple[list[float], list[bool], list[float], list[float], list[int], list[float]]:
+    """The first ``k`` stops of an earlier walk, kept as they were (empty without one)."""
+    if old is None:
+        return [], [], [], [], [], []
+    return (
+        list(old.before_t[:k]),
+        list(old.before_break[:k]),
+        list(old.cum_travel[:k]),
+        list(old.cum_late[:k]),
+        list(old.cum_n_late[:k]),
+        list(old.starts[:k]),
+    )
+
+
+def _common_suffix(old: Walk | None, route: tuple[str, ...], k: int) -> tuple[int, int]:
+    """Where ``route`` ends as the earlier walk's route did: the index shift between the
+    two (old index = new index + shift) and the first index of the common tail after
+    ``k`` (past the end: none, or no earlier walk)."""
+    n = len(route)
+    if old is None:
+        return 0, n + 1
+    shift = len(old.route) - n
+    suffix_from = n
+    o = old.route
+    while suffix_from > k and suffix_from - 1 + shift >= 0:
+        j = suffix_from - 1 + shift
+        if j < k or o[j] != route[suffix_from - 1]:
+            break
+        suffix_from -= 1
+    return shift, suffix_from

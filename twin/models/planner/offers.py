@@ -131,42 +131,7 @@ def slot_offers(
             ev, routes, request.x, request.y, request.skill, params.candidates
         )
         for tid in cands:
-            route = tuple(routes.get(tid, ()))
-            old = ev.walk(tid, route)
-            spec = state.technicians[tid]
-            var = [0.0]
-            for vid in route:
-                var.append(var[-1] + duration_variance(base_visits[vid], quantiles))
-            for s, group in by_start.items():
-                task = temp[s]
-                latest_end = max(we for _, we in group)
-                for pos in range(len(route) + 1):
-                    if old.before_t[pos] > latest_end:
-                        break  # later positions only start later
-                    if pos < len(route):
-                        nxt = base_visits[route[pos]]
-                        if (
-                            s + request.duration_min > nxt.window_end
-                            and old.starts[pos] <= nxt.window_end
-                        ):
-                            continue  # the next visit would become late
-                    new = ev.rewalk(tid, old, (*route[:pos], task.visit_id, *route[pos:]))
-                    if new.n_late > old.n_late or not ev.feasible(tid, new):
-                        continue
-                    start = new.starts[pos]
-                    delta = new.cost - old.cost
-                    for ws, we in group:
-                        if start > we:
-                            continue
-                        risk = late_risk(we - start, var[pos])
-                        cost = (
-                            delta
-                            + params.window_width * (we - ws) / 60.0
-                            + params.late_visit * risk
-                        )
-                        got = best.get((ws, we))
-                        if got is None or cost < got.cost:
-                            best[(ws, we)] = SlotOffer(ws, we, spec.technician_id, cost, risk)
+            _price_on(ev, tid, request, by_start, temp, best, quantiles)
     finally:
         ev.visits = base_visits
     if not best:
@@ -174,3 +139,47 @@ def slot_offers(
     return sorted(
         best.values(), key=lambda o: (o.cost, o.window_start, o.window_end - o.window_start)
     )
+
+
+def _price_on(
+    ev: Evaluator,
+    tid: str,
+    request: VisitTask,
+    by_start: dict[float, list[tuple[float, float]]],
+    temp: dict[float, VisitTask],
+    best: dict[tuple[float, float], SlotOffer],
+    quantiles: Quantiles | None,
+) -> None:
+    """Price every window on technician ``tid``'s route, at every position it can take,
+    keeping in ``best`` the cheapest offer per window."""
+    state, params, base_visits = ev.state, ev.params, ev.state.visits
+    routes = state.routes
+    route = tuple(routes.get(tid, ()))
+    old = ev.walk(tid, route)
+    spec = state.technicians[tid]
+    var = [0.0]
+    for vid in route:
+        var.append(var[-1] + duration_variance(base_visits[vid], quantiles))
+    for s, group in by_start.items():
+        task = temp[s]
+        latest_end = max(we for _, we in group)
+        for pos in range(len(route) + 1):
+            if old.before_t[pos] > latest_end:
+                break  # later positions only start later
+            if pos < len(route):
+                nxt = base_visits[route[pos]]
+                if s + request.duration_min > nxt.window_end and old.starts[pos] <= nxt.window_end:
+                    continue  # the next visit would become late
+            new = ev.rewalk(tid, old, (*route[:pos], task.visit_id, *route[pos:]))
+            if new.n_late > old.n_late or not ev.feasible(tid, new):
+                continue
+            start = new.starts[pos]
+            delta = new.cost - old.cost
+            for ws, we in group:
+                if start > we:
+                    continue
+                risk = late_risk(we - start, var[pos])
+                cost = delta + params.window_width * (we - ws) / 60.0 + params.late_visit * risk
+                got = best.get((ws, we))
+                if got is None or cost < got.cost:
+                    best[(ws, we)] = SlotOffer(ws, we, spec.technician_id, cost, risk)

@@ -30,7 +30,7 @@ import numpy as np
 from twin.models.planner.evaluate import Bonus, Cargo, Evaluator, Walk
 from twin.models.planner.params import PlannerParams
 from twin.models.routing.dispatch import Routes
-from twin.models.routing.plan import BreakRule, PlanState
+from twin.models.routing.plan import BreakRule, PlanState, VisitTask
 from twin.models.routing.travel import TravelModel
 
 log = logging.getLogger(__name__)
@@ -325,23 +325,8 @@ def repair_plan(
                     seeds.add(tid)
 
     dropped = dict(routes)
-    unassigned = []
     todo.sort(key=lambda v: (-state.visits[v].priority, state.visits[v].window_end, v))
-    for vid in todo:
-        v = state.visits[vid]
-        cands = nearest_technicians(ev, routes, v.x, v.y, v.skill, params.candidates)
-        found = cheapest_insertion(ev, routes, vid, cands)
-        if found is None and cands and v.priority >= params.required_priority:
-            wider = nearest_technicians(ev, routes, v.x, v.y, v.skill, 2 * params.candidates)
-            found = cheapest_insertion(ev, routes, vid, wider[len(cands) :])  # still feasible?
-        if found is None:
-            unassigned.append(vid)
-            # the caller decides what an unplaced visit means (reported in ``unassigned``)
-            log.debug("repair: no feasible technician for visit %s", vid)
-            continue
-        _, tid, walk = found
-        routes[tid] = walk.route
-        seeds.add(tid)
+    unassigned = _reinsert(ev, state.visits, routes, todo, params, seeds)
 
     region = _region(ev, routes, seeds, params.neighbours)
     before = params.missed * len(todo) + sum(ev.walk(t, dropped[t]).cost for t in region)
@@ -358,3 +343,33 @@ def repair_plan(
     after = params.missed * len(unassigned) + sum(search.walks[t].cost for t in region)
     changed = {t: r for t, r in routes.items() if r != original.get(t, ())}
     return RepairResult(changed, tuple(unassigned), before, after, search.evals)
+
+
+def _reinsert(
+    ev: Evaluator,
+    visits: Mapping[str, VisitTask],
+    routes: dict[str, tuple[str, ...]],
+    todo: Sequence[str],
+    params: PlannerParams,
+    seeds: set[str],
+) -> list[str]:
+    """Insert each visit of ``todo`` (in order) where it is cheapest among the nearest
+    technicians (twice as many for a required priority); returns the visits left out.
+    ``routes`` and ``seeds`` (the routes changed) are updated in place."""
+    unassigned = []
+    for vid in todo:
+        v = visits[vid]
+        cands = nearest_technicians(ev, routes, v.x, v.y, v.skill, params.candidates)
+        found = cheapest_insertion(ev, routes, vid, cands)
+        if found is None and cands and v.priority >= params.required_priority:
+            wider = nearest_technicians(ev, routes, v.x, v.y, v.skill, 2 * params.candidates)
+            found = cheapest_insertion(ev, routes, vid, wider[len(cands) :])  # still feasible?
+        if found is None:
+            unassigned.append(vid)
+            # the caller decides what an unplaced visit means (reported in ``unassigned``)
+            log.debug("repair: no feasible technician for visit %s", vid)
+            continue
+        _, tid, walk = found
+        routes[tid] = walk.route
+        seeds.add(tid)
+    return unassigned
