@@ -43,3 +43,16 @@ def test_the_policy_sets_the_reach() -> None:
     _, travel, brk = synthetic_day(scn, 3, 0, np.random.default_rng(1))
     made = far(travel, brk)
     assert isinstance(made, BaselineDispatcher) and made.reach == 20
+
+
+def test_offers_come_from_within_the_reach() -> None:
+    scn = Scenario()
+    rng = np.random.default_rng(7)
+    state, travel, brk = synthetic_day(scn, 25, 0, rng)
+    near = BaselineDispatcher(travel, brk, reach=1)
+    windows = [(480.0, 600.0), (600.0, 720.0), (720.0, 960.0)]
+    for i in range(20):
+        v = synthetic_visit(scn, f"V{i:04d}", rng)
+        nearest = CandidateIndex(state).nearest(state, v, 1)[0]
+        offers = near.offers(state, v, windows)
+        assert not isinstance(offers, list) or {o.technician_id for o in offers} == {nearest}

@@ -111,7 +111,7 @@ class BaselineDispatcher:
         # the same technicians and routes are priced in every window: looked up once
         index, cache = self._index_of(state), self._timelines
         befores = candidate_timelines(
-            state, request, self.travel, self.brk, index=index, timelines=cache
+            state, request, self.travel, self.brk, self.reach, index=index, timelines=cache
         )
         for ws, we in windows:
             if we <= state.now:
