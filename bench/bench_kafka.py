@@ -17,7 +17,8 @@ scorecards), the single-worker global steps (admit, fleet, collector) and the te
 steps.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_kafka.py [--scenario default]
-[--seed 1] [--partitions 1 2 4] [--repeats 1] [--profile]``
+[--seed 1] [--partitions 1 2 4] [--repeats 1] [--profile] [--score-every MIN (0: no live
+scorecards)]``
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def one_run(
     roster: Path,
     workers: int,
     profile: bool = False,
+    score_every_min: float | None = 30.0,
 ) -> dict[str, float | str]:
     """One shadow run on ``<prefix>.events`` to fresh ``<out_prefix>.*`` topics."""
     load = os.getloadavg()[0]
@@ -94,6 +96,7 @@ def one_run(
         prefix=out_prefix,
         until_eof=True,
         workers=workers,
+        score_every_min=score_every_min,
     )
     if profiler is not None:
         profiler.disable()
@@ -121,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--partitions", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--profile", action="store_true", help="shares of time per part")
+    ap.add_argument("--score-every", type=float, default=30.0, help="live scorecards (0: none)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     path = SCENARIOS / f"{args.scenario}.toml"
@@ -144,7 +148,14 @@ def main(argv: list[str] | None = None) -> int:
                 for r in range(args.repeats):
                     out_prefix = f"{prefix}.w{workers}.r{r}"  # fresh output topics
                     row = one_run(
-                        broker, prefix, out_prefix, path, out / "roster.json", workers, args.profile
+                        broker,
+                        prefix,
+                        out_prefix,
+                        path,
+                        out / "roster.json",
+                        workers,
+                        args.profile,
+                        args.score_every or None,
                     )
                     print(
                         f"| {parts} | {workers} | {row['messages']:,d} | {produce_rate:,.0f} | "

@@ -46,9 +46,9 @@ technician or region; the technician steps spread over workers by key, but the s
 ``fleet`` and ``collector`` (one key each) do not — every event and every decision passes
 through a single worker for each of them. That keeps decisions ordered and reproducible
 but caps one brain at what those steps manage on one core (measured on 2 busy cores: about
-4–5 k events per CPU second through Kafka, ``bench/bench_kafka.py``; replaying a backlog is
-bound by one delivery round trip per minute of the day); a larger company runs one brain
-per region, each on its own topic and prefix.
+5.6 k events per CPU second through Kafka on a 1,000-technician day with live scorecards,
+``bench/bench_kafka.py``; a backlog is replayed one delivery round trip per minute of the
+day); a larger company runs one brain per region, each on its own topic and prefix.
 :mod:`twin.stream.connectors.kafka` explains the watermark, the order of release and idle
 partitions.
 """
