@@ -5,13 +5,22 @@ period's HTML report, beside the period's event log."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from twin.app.period import _Period
+from twin.config import Scenario
 
 
-def write_period(folder: Any, period: _Period, kpis: dict[str, Any], report: bool) -> None:
+class PeriodState(Protocol):
+    """What the files are written from (``twin.app.period._Period`` is one)."""
+
+    scenario: Scenario
+    seed: int
+    day_kpis: list[dict[str, Any]]
+    work: dict[str, list[float]]
+    book: Any  # its requests and notices
+
+
+def write_period(folder: Any, period: PeriodState, kpis: dict[str, Any], report: bool) -> None:
     """The period's files in ``folder`` (a :class:`~twin.app.outputs.RunFolder` holding the
     period's ``events.jsonl``): KPIs, ``period.json``, requests, notices, the report."""
     with (folder.path / "events.jsonl").open(encoding="utf-8") as fh:
