@@ -11,6 +11,7 @@ clocks change, a time after 03:00 reads one hour off (no scenario plans those ni
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -109,3 +110,14 @@ def parse_hhmm(text: str) -> float:
     if not (0 <= m < 60 and 0 <= value <= 24 * 60):
         raise ValueError(f"time of day out of range: {text!r} (allowed: 00:00 to 24:00)")
     return float(value)
+
+
+def tick_ends(first_shift_min: float, tick_min: float, day_end_min: float) -> list[float]:
+    """A day's tick ends: one jump to the tick an hour before the first shift, then every
+    ``tick_min`` minutes to the day's end."""
+    t = max(0.0, math.floor((first_shift_min - 60) / tick_min) * tick_min)
+    ticks = [t]
+    while t < day_end_min:
+        t = min(day_end_min, t + tick_min)
+        ticks.append(t)
+    return ticks

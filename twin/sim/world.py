@@ -12,7 +12,6 @@ happening as an event and obeys decisions: ``PlanPublished`` / ``VisitDeferred``
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from typing import Any
 import simpy
 
 from twin import events as ev
+from twin.clock import tick_ends
 from twin.config import Scenario
 from twin.gctuning import long_run_gc
 from twin.models.company import Company, seeded
@@ -143,14 +143,8 @@ class World:
 
     def tick_minutes(self) -> list[float]:
         """Tick ends: one jump to shortly before the first shift, then every ``tick_min``."""
-        sc = self.scenario
         first = min((s.shift_start for s in self.specs.values()), default=0.0)
-        t = max(0.0, math.floor((first - 60) / sc.tick_min) * sc.tick_min)
-        ticks = [t]
-        while t < sc.day_end_min:
-            t = min(sc.day_end_min, t + sc.tick_min)
-            ticks.append(t)
-        return ticks
+        return tick_ends(first, self.scenario.tick_min, self.scenario.day_end_min)
 
     @property
     def log(self) -> list[ev.Event]:

@@ -33,6 +33,7 @@ from twin.app.live.pace import Pace, PaceSetting
 from twin.app.live.quotes import Quotes
 from twin.app.live.refusals import SWITCHING, RequestRefused, ResumeRefused
 from twin.app.live.requests import carry_out
+from twin.app.live.setup_file import write_setup
 from twin.app.wiring import build_brain, build_world
 from twin.clock import hhmm
 from twin.config import Scenario
@@ -49,7 +50,6 @@ from twin.stream.params import BrainParams
 
 JOURNAL = "requests.jsonl"
 LOG = "events.jsonl"
-SETUP = "serve.json"
 OUTCOME = "outcome"
 REQUEST_ID = "request_id"
 # what the journal adds to a request
@@ -336,8 +336,7 @@ class LiveDay:
             "seed": self.seed,
             "public_url": public_url,
         }
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.state_dir / SETUP).write_text(json.dumps(setup, indent=2), encoding="utf-8")
+        write_setup(self.state_dir, setup)
 
     def replay(self) -> int:
         """Rebuild the day from the journal (ticks and requests in their order); check that
@@ -392,10 +391,3 @@ class LiveDay:
             for e in entries
         )
         jpath.write_text(text, encoding="utf-8")
-
-
-def read_setup(state_dir: Path) -> dict[str, Any] | None:
-    path = state_dir / SETUP
-    if not path.exists():
-        return None
-    return dict(json.loads(path.read_text(encoding="utf-8")))
