@@ -129,9 +129,9 @@ def _serve_day(args: argparse.Namespace, scenario: Any) -> int:
 def _open_days(args: argparse.Namespace, scenario: Any, setup: dict[str, Any] | None) -> Any:
     """The served period in ``--state``: new (its set-up saved), or resumed from its days."""
     from twin.api.server import link_secret
-    from twin.app.live.setup_file import SETUP
     from twin.app.live.days import ServedPeriod
     from twin.app.live.pace import PaceSetting
+    from twin.app.live.setup_file import SETUP
     from twin.config import Scenario
     from twin.models.decisions.links import LinkSigner
 
