@@ -66,8 +66,11 @@ def _view(served: Served, token: str) -> dict[str, Any]:
 
 
 def _to_day_two(served: Served) -> None:
-    """Run day 1 out at full speed and pause early on day 2."""
-    r = served.api("POST", "/clock", {"speed": "max", "paused": False})
+    """Run day 1 out and pause early on day 2: full speed to just before day 1 ends, then
+    10 simulated minutes a second, so that day 2's morning lasts long enough in wall time
+    to be caught on a loaded machine (at full speed it can run past 10:00 in a poll)."""
+    served.run_until("21:50")  # the small town's day ends at 22:00
+    r = served.api("POST", "/clock", {"speed": 600.0, "paused": False})
     assert r.status_code == 200, r.text
     deadline = time.monotonic() + 120
     while served.status().get("day") != 2 or served.status()["switching"]:
