@@ -50,8 +50,22 @@ class JobRequest:
 def outside_visit(
     world: Desk, rng: np.random.Generator, visit_id: str, job: JobRequest, window: Window
 ) -> VisitSpec:
-    """The world's visit for an outside request, asked for in ``window``."""
-    d = world.scenario.demand
+    """The world's visit for an outside request made now, asked for in ``window``."""
+    return outside_spec(world.scenario, rng, visit_id, job, window, world.now)
+
+
+def outside_spec(
+    scenario: Scenario,
+    rng: np.random.Generator,
+    visit_id: str,
+    job: JobRequest,
+    window: Window,
+    request_min: float | None,
+) -> VisitSpec:
+    """The visit of an outside request (made at ``request_min``; None: booked before its
+    day) in ``window``: what the twin cannot know of a real customer's visit drawn from
+    ``rng``, the customer always at home and rating only through the info link."""
+    d = scenario.demand
     spec = d.jobs[job.job_type]
     return VisitSpec(
         visit_id=visit_id,
@@ -62,7 +76,7 @@ def outside_visit(
         x=job.x,
         y=job.y,
         channel=job.channel,
-        request_min=world.now,
+        request_min=request_min,
         preferred=window,
         available=window if job.job_type != "emergency" else job.available,
         notify_channel=job.notify_channel,

@@ -30,7 +30,7 @@ from twin.models.booking.horizon import Horizon
 from twin.models.booking.windows import Window
 from twin.models.routing.dispatch import Dispatcher, NoOffer
 from twin.models.routing.plan import TechnicianSpec, VisitTask
-from twin.sim.outside import NEVER, JobRequest, quote_id
+from twin.sim.outside import JobRequest, outside_spec, quote_id
 from twin.sim.rng import keyed
 from twin.sim.visit import VisitSpec
 from twin.sim.world import World
@@ -204,34 +204,20 @@ def write_booked_ahead(out_dir: Path, events: Iterable[ev.Event]) -> int:
 
 def visit_ahead(e: ev.VisitBookedAhead, scenario: Scenario, seed: int) -> VisitSpec:
     """The visit a booking ahead becomes on its day (``twin serve --days``): booked before
-    the day in its window; what the twin cannot know of a real customer's visit drawn from
-    the visit's own stream (``keyed``), the customer always at home and rating only
-    through the info link, as for a booking of the day (:func:`twin.sim.outside.outside_visit`)."""
-    rng = keyed(seed, "outside", e.visit_id)
+    the day in its window, its hidden truths drawn from the visit's own stream (``keyed``),
+    as for a booking of the day (:func:`twin.sim.outside.outside_spec`)."""
     clock = DayClock(dt.date.fromisoformat(e.date), scenario.time_zone)
     window = (clock.minutes(e.window_start), clock.minutes(e.window_end))
-    return VisitSpec(
-        visit_id=e.visit_id,
-        customer_id=e.customer_id,
-        job_type=e.job_type,
-        skill=e.skill,
-        priority=e.priority,
-        x=e.x,
-        y=e.y,
-        channel=e.channel,
-        request_min=None,
-        preferred=window,
-        available=window,
-        notify_channel=e.notify_channel,
-        language=e.language,
-        customer_trait=(float(rng.normal()), float(rng.normal())),
-        site_factor=float(rng.lognormal(0.0, scenario.demand.site_sigma)),
-        z_duration=float(rng.normal()),
-        z_travel=float(rng.normal()),
-        u_fix=float(rng.random()),
-        u_home=NEVER,
-        u_feedback=NEVER,
-        z_rating=0.0,
-        cancel_min=None,
-        request_id=e.request_id,
+    job = JobRequest(
+        e.customer_id,
+        e.job_type,
+        e.x,
+        e.y,
+        e.channel,
+        window,
+        e.language,
+        e.notify_channel,
+        e.request_id,
     )
+    rng = keyed(seed, "outside", e.visit_id)
+    return outside_spec(scenario, rng, e.visit_id, job, window, request_min=None)
