@@ -40,12 +40,12 @@ import duckdb
 
 from twin import events as ev
 from twin.analysis.kpi import KPI_SPECS, Kpis
+from twin.app.store_path import DEFAULT_STORE
 from twin.config import Scenario, validate
 from twin.models.company import seeded
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STORE = Path("runs/fieldtwin.duckdb")
 KPI_NAMES: tuple[str, ...] = tuple(s.name for s in KPI_SPECS)
 _INT_KPIS = frozenset(f.name for f in fields(Kpis) if f.type in ("int", int))
 

@@ -7,6 +7,12 @@ scores the brain against production on a log, ``compare`` puts policies side by 
 the duration model, ``calibrate-eta`` the ETA calibration, ``fit-chemistry`` the chemistry
 index, ``shadow`` runs the brain beside a live Kafka stream, and ``train`` runs a dispatcher
 training session.
+
+Building the parser imports only the command modules and what their options need (rich,
+the standard library, small modules of constants); the heavy libraries (scikit-learn,
+SciPy, Bytewax, Dash, pydantic, DuckDB) are imported by a command when it runs, so that
+``twin --help``, ``twin shadow --help`` and a restarting shadow start fast
+(``tests/cli/test_lazy_imports.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ from twin.cli import (
     ui,
 )
 from twin.cli.common import console
-from twin.config import ConfigError
 
 COMMANDS = (
     run,
@@ -67,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    from twin.config import ConfigError  # after parsing: `twin --help` never needs pydantic
+
     try:
         return int(args.func(args))
     except ConfigError as exc:

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 from twin.cli.common import DEFAULT_ETA_CALIBRATION, console, count_bar, scenario_from
-from twin.config import ConfigError, Scenario
-from twin.models.eta.calibration import CALIBRATION_SEED
 
 if TYPE_CHECKING:
     from twin import events as ev
+    from twin.config import Scenario
     from twin.models.eta.calibration import EtaCalibration
 
 
@@ -28,10 +27,18 @@ def _brain_day(scenario: Scenario, seed: int, calibration: EtaCalibration | None
 
 
 def cmd_calibrate_eta(args: argparse.Namespace) -> int:
+    from twin.config import ConfigError
     from twin.models.duration.model import Z90
     from twin.models.eta.absent import AbsentStats, absent_stats
-    from twin.models.eta.calibration import EtaCalibration, fit_calibration, residuals
+    from twin.models.eta.calibration import (
+        CALIBRATION_SEED,
+        EtaCalibration,
+        fit_calibration,
+        residuals,
+    )
 
+    if args.first_seed is None:
+        args.first_seed = CALIBRATION_SEED
     if args.days < 1:
         raise ConfigError(f"--days must be >= 1, got {args.days}")
     if args.first_seed < 0:
@@ -102,8 +109,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--first-seed",
         type=int,
-        default=CALIBRATION_SEED,
-        help=f"seed of the first past day (default: {CALIBRATION_SEED})",
+        default=None,
+        help="seed of the first past day (default: CALIBRATION_SEED of "
+        "twin.models.eta.calibration, apart from run and benchmark seeds)",
     )
     p.add_argument(
         "--out",

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from twin.cli.common import DEFAULT_SCENARIO, console, count_bar, scenario_from
-from twin.config import ConfigError
-from twin.sim.feedback_history import FEEDBACK_SEED, simulate_feedback, write_feedback
 
 DEFAULT_OUT = Path("data/history/default_feedback.csv.gz")
 
 
 def cmd_fit_chemistry(args: argparse.Namespace) -> int:
+    from twin.config import ConfigError
+    from twin.sim.feedback_history import FEEDBACK_SEED, simulate_feedback, write_feedback
+
+    if args.first_seed is None:
+        args.first_seed = FEEDBACK_SEED
     if args.days < 1:
         raise ConfigError(f"--days must be >= 1, got {args.days}")
     if args.first_seed < 0:
@@ -48,8 +51,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--first-seed",
         type=int,
-        default=FEEDBACK_SEED,
-        help=f"seed of the first past day (default: {FEEDBACK_SEED})",
+        default=None,
+        help="seed of the first past day (default: FEEDBACK_SEED of "
+        "twin.sim.feedback_history, the seed of the shipped history)",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default: {DEFAULT_OUT}")
     p.set_defaults(func=cmd_fit_chemistry)

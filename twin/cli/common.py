@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from twin.analysis.kpi import KPI_SPECS, Kpis
-from twin.config import Scenario, legacy_dispatcher, load_scenario
+if TYPE_CHECKING:  # imported when a command runs, not for `twin --help` (see twin.cli)
+    from twin.analysis.kpi import Kpis
+    from twin.config import Scenario
 
 DEFAULT_SCENARIO = Path("data/scenarios/default.toml")
 DEFAULT_ETA_CALIBRATION = Path("data/history/default_eta_calibration.json")
@@ -25,6 +27,8 @@ console = Console()
 def scenario_from(path: Path | None, **overrides: object) -> Scenario:
     """The scenario every command starts from: ``path``, else the default scenario file,
     else the built-in defaults; ``overrides`` are dotted paths (None: not given)."""
+    from twin.config import Scenario, load_scenario
+
     if path is None:
         scenario = load_scenario(DEFAULT_SCENARIO) if DEFAULT_SCENARIO.exists() else Scenario()
     else:
@@ -61,6 +65,8 @@ def add_policy_options(p: argparse.ArgumentParser) -> None:
 
 def policy_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The policy options given on the command line, as dotted-path overrides."""
+    from twin.config import legacy_dispatcher
+
     out: dict[str, object] = {}
     if args.policy is not None:
         planner, brain = legacy_dispatcher(args.policy)
@@ -73,6 +79,8 @@ def policy_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def kpi_table(columns: Sequence[tuple[str, Kpis]], title: str = "KPIs") -> Table:
+    from twin.analysis.kpi import KPI_SPECS
+
     table = Table(title=title)
     table.add_column("KPI")
     for name, _ in columns:

@@ -10,16 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from twin.app.arms import Arm
-from twin.app.compare import default_executor, run_comparison
 from twin.cli.common import console, count_bar
-from twin.config import ConfigError, Scenario, load_scenario
 
 if TYPE_CHECKING:  # the store pulls in DuckDB, which `twin run` never needs
+    from twin.app.arms import Arm
     from twin.app.store import RunStore
+    from twin.config import Scenario
 
 
 def _file_arms(paths: Iterable[Path]) -> list[tuple[Arm, Scenario]]:
+    from twin.app.arms import Arm
+    from twin.config import load_scenario
+
     pairs: list[tuple[Arm, Scenario]] = []
     seen: set[str] = set()
     for path in paths:
@@ -57,7 +59,9 @@ def comparison_table(store: RunStore, comparison_id: str) -> Table:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from twin.app.compare import default_executor, run_comparison
     from twin.app.store import RunStore
+    from twin.config import ConfigError
 
     if len(args.scenarios) < 2:
         raise ConfigError("twin compare needs at least two scenario files (one per arm)")
@@ -97,7 +101,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``twin compare`` to the CLI's subparsers."""
-    from twin.app.store import DEFAULT_STORE
+    from twin.app.store_path import DEFAULT_STORE
 
     p = sub.add_parser(
         "compare",

@@ -16,12 +16,13 @@ from typing import Any
 
 from rich.console import Console
 
-from twin import events as ev
-from twin.analysis.kpi import compute_kpis
 from twin.cli.common import DEFAULT_SCENARIO, console, kpi_table, scenario_from
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
+    from twin import events as ev
+    from twin.analysis.kpi import compute_kpis
+
     path = Path(args.events)
     if not path.is_file():
         console.print(f"[red]error:[/red] event log not found (or not a file): {path}")

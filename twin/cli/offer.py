@@ -16,19 +16,15 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twin import events as ev
-from twin.app.live.ahead import company_ahead, day_of, read_ahead, working_dates
-from twin.app.roster import read_roster
-from twin.app.wiring import company_from_roster, dispatcher_factory
 from twin.cli.common import DEFAULT_SCENARIO, scenario_from
 from twin.clock import hhmm, parse_hhmm
-from twin.models.booking.desk import offer_windows, visit_task
-from twin.models.company import Company
-from twin.models.routing.dispatch import NoOffer, SlotOffer
-from twin.models.routing.mirror import FleetMirror
-from twin.models.routing.plan import PlanState
+
+if TYPE_CHECKING:  # the planner and the world's wiring are imported when an offer is made
+    from twin.models.company import Company
+    from twin.models.routing.dispatch import SlotOffer
+    from twin.models.routing.plan import PlanState
 
 
 def _minutes(text: str) -> float:
@@ -40,6 +36,9 @@ def _minutes(text: str) -> float:
 
 def state_at(events_path: Path, company: Company, at: float) -> PlanState:
     """The plan state of the saved day at ``at``, rebuilt as the brain's mirror does."""
+    from twin import events as ev
+    from twin.models.routing.mirror import FleetMirror
+
     clock = company.clock
     mirror = FleetMirror(company.roster, clock, company.break_rule.length_min)
     for e in ev.iter_log(events_path):
@@ -50,6 +49,13 @@ def state_at(events_path: Path, company: Company, at: float) -> PlanState:
 
 
 def answer(args: argparse.Namespace) -> dict[str, Any]:
+    from twin import events as ev
+    from twin.app.live.ahead import company_ahead, day_of, read_ahead, working_dates
+    from twin.app.roster import read_roster
+    from twin.app.wiring import company_from_roster, dispatcher_factory
+    from twin.models.booking.desk import offer_windows, visit_task
+    from twin.models.routing.dispatch import NoOffer
+
     scenario = scenario_from(args.scenario)
     events_path = Path(args.events)
     roster = Path(args.roster) if args.roster else events_path.parent / "roster.json"

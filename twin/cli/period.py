@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from twin.analysis.period import PERIOD_ROWS
 from twin.cli.common import console, progress_bar
 from twin.clock import hhmm
-from twin.config import Scenario
+
+if TYPE_CHECKING:
+    from twin.config import Scenario
 
 
 def period_table(kpis: dict[str, object], title: str) -> Table:

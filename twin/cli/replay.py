@@ -15,7 +15,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from twin.cli.common import console, scenario_from
-from twin.config import ConfigError
 
 if TYPE_CHECKING:
     from twin.stream.connectors.jsonl import ReplayResult
@@ -36,6 +35,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from twin.app.outputs import check_log
     from twin.app.roster import read_roster
     from twin.app.wiring import build_brain, company_from_roster
+    from twin.config import ConfigError
     from twin.stream.connectors.jsonl import replay, write_outputs
     from twin.stream.order import MAX_BOUND_MIN
 

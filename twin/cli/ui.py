@@ -50,7 +50,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add ``twin ui`` to the CLI's subparsers."""
-    from twin.app.store import DEFAULT_STORE
+    from twin.app.store_path import DEFAULT_STORE
 
     p = sub.add_parser(
         "ui",
