@@ -11,8 +11,8 @@ training session.
 Building the parser imports only the command modules and what their options need (rich,
 the standard library, small modules of constants); the heavy libraries (scikit-learn,
 SciPy, Bytewax, Dash, pydantic, DuckDB) are imported by a command when it runs, so that
-``twin --help``, ``twin shadow --help`` and a restarting shadow start fast
-(``tests/cli/test_lazy_imports.py``).
+``twin --help`` and ``twin COMMAND --help`` answer in a fraction of a second and a command
+pays only for what it uses (``tests/cli/test_lazy_imports.py``).
 """
 
 from __future__ import annotations
