@@ -3,7 +3,8 @@
 The kit planner (:mod:`twin.models.planner.kit`) inserts visits one by one; here the
 daily optimisation itself plans with tools and parts, on top of the translation of
 :mod:`twin.models.planner.translate` (windows, shifts, overtime, paid time, the break's
-reserve and conservative rounding of static travel are the same):
+reserve and conservative rounding of static travel are the same; the vehicle types are
+:func:`twin.models.planner.translate.vehicle_type`'s):
 
 * **Tools → allowed vehicles.** Technicians are grouped by skills *and* tools; in a
   group's routing profile every edge into a visit whose skill or tools the group lacks is
@@ -37,7 +38,7 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCrit
 
 from twin.models.planner.matrix import EuclideanTravel, minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
-from twin.models.planner.translate import PROHIBITIVE, SAFE_EPS, _scaled
+from twin.models.planner.translate import PROHIBITIVE, SAFE_EPS, Pricing, _scaled, vehicle_type
 from twin.models.routing.kit import Depot, depot_stop
 from twin.models.routing.plan import BreakRule, PlanState
 from twin.models.routing.travel import TravelModel
@@ -125,19 +126,18 @@ def build_kit_problem(
         pyvrp.Depot(i, service_duration=_scaled(depots[d].service_min, params.scale, up))
         for i, d in reloads.items()
     ]
+    pricing = Pricing(brk, params, mult, safe)
     vehicle_types = [
-        _vehicle_type(
+        vehicle_type(
             k,
             len(group),
-            group[0],
             places,
             profiles.index((k.skills, k.tools)),
-            need,
-            list(reloads),
-            brk,
-            params,
-            mult,
-            safe,
+            group[0],
+            pricing,
+            capacity=need,
+            initial_load=[c - min(s, c) for c, s in zip(need, k.stock, strict=True)],
+            reload_depots=list(reloads),
         )
         for k, group in kinds.items()
     ]
@@ -222,48 +222,6 @@ def _clients(
             )
         )
     return clients
-
-
-def _vehicle_type(
-    k: _Kind,
-    n: int,
-    name: str,
-    places: Mapping[tuple[float, float], int],
-    profile: int,
-    need: list[int],
-    reloads: list[int],
-    brk: BreakRule,
-    params: PlannerParams,
-    mult: int,
-    safe: bool,
-) -> pyvrp.VehicleType:
-    """The vehicle type of ``n`` technicians of kind ``k`` (shift as in translate.py)."""
-    sc = params.scale
-    up, down = (1, -1) if safe else (0, 0)
-    hourly = params.pay == "hour" and params.paid_time > 0
-    reserve = 0.0 if k.no_break else brk.length_min
-    late = max(k.free_at, k.max_end - reserve)
-    regular = max(0.0, min(k.shift_end - reserve, late) - k.free_at)
-    early = _scaled(k.free_at, sc, up)
-    last = max(early, _scaled(late, sc, down))
-    return pyvrp.VehicleType(
-        num_available=n,
-        capacity=need,
-        start_depot=places[k.start],
-        end_depot=places[k.home],
-        tw_early=early,
-        tw_late=last,
-        start_late=last if hourly and k.start == k.home else early,
-        shift_duration=_scaled(regular, sc),
-        max_overtime=_scaled(late - k.free_at, sc) - _scaled(regular, sc),
-        unit_distance_cost=round(params.travel * mult),
-        unit_overtime_cost=round(params.overtime * mult),
-        unit_duration_cost=round(params.paid_time * mult) if hourly else 0,
-        profile=profile,
-        initial_load=[c - min(s, c) for c, s in zip(need, k.stock, strict=True)],
-        reload_depots=reloads,
-        name=name,
-    )
 
 
 def optimise_kit_day(
