@@ -14,10 +14,12 @@ earlier position), then relocation passes that move one visit at a time to its c
 place and drop depot stops that no longer pay, and one more try for the visits that did
 not fit, in the improved routes. A depot stop is therefore in a route only
 when it is the cheapest way to serve a visit. Routes are timed and priced by
-:func:`twin.models.planner.kit_walk.walk_cost`. Optionally (``time_limit_s``) the day is
-first planned by the daily optimisation with tools and parts in its PyVRP model
-(:func:`twin.models.planner.kit_vrp.optimise_kit_day`: owners' tools, van stock as load,
-depots as reloads); insertion then places what it left out. A visit that fits nowhere is
+:func:`twin.models.planner.kit_walk.walk_cost`. Optionally the daily optimisation with
+tools and parts in its PyVRP model (:func:`twin.models.planner.kit_vrp.optimise_kit_day`:
+owners' tools or tools picked up at reloads, van stock as load, depots as reloads) plans
+the day first (``time_limit_s``), or improves the insertion plan for an iteration budget
+(``iterations``: reproducible; the better of the two plans is kept); insertion then places
+what it left out. A visit that fits nowhere is
 refused with that reason: nothing is dropped silently.
 """
 
