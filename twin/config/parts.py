@@ -70,7 +70,7 @@ class Parts(_Model):
     # by PyVRP with tools and parts for ``kit_iterations`` search iterations (a count, so
     # that a seed gives the same plan on any machine; policy.optimise_time_s is the cap)
     kit_daily: Literal["insertion", "pyvrp"] = "insertion"
-    kit_iterations: int = Field(default=1000, ge=1, le=1_000_000)
+    kit_iterations: int = Field(default=250, ge=1, le=1_000_000)
     types: tuple[PartType, ...] = Field(default=(), max_length=100)
     tools: tuple[ToolType, ...] = Field(default=(), max_length=100)
     depots: tuple[DepotSpec, ...] = Field(default=(), max_length=100)
