@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_parts_effect.py [--seeds 20]
         [--workers 2] [--scenario data/scenarios/parts.toml] [--days 1]
-        [--compare planning | kit_daily] [--kit-iterations N]
+        [--compare planning | kit_daily] [--kit-iterations N] [--first-seed 1]
 
 Two arms on the same seeds 1..N (common random numbers: the same demand, the same part
 and tool needs, the same durations and traffic), differing only in ``parts.planning``:
@@ -49,6 +49,7 @@ METRICS = (  # name, label, format
     ("completed", "Visits completed", "{:.2f}"),
     ("paid_hours", "Paid time (h)", "{:.2f}"),
     ("overtime_hours", "Overtime (h)", "{:.2f}"),
+    ("travel_km", "Travel (km)", "{:.1f}"),
     ("customer_satisfaction", "Customer satisfaction (/1000)", "{:.1f}"),
     ("punctuality", "Punctuality", "{:.1%}"),
     ("depot_stops", "Depot stops", "{:.2f}"),
@@ -88,6 +89,7 @@ def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float],
         "completed": float(completed),
         "paid_hours": k.shift_hours,
         "overtime_hours": k.overtime_hours,
+        "travel_km": k.travel_km,
         "customer_satisfaction": k.customer_satisfaction,
         "punctuality": k.punctuality,
         "depot_stops": float(stops),
@@ -129,10 +131,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=1, help="working days per seed")
     parser.add_argument("--compare", choices=sorted(COMPARISONS), default="planning")
     parser.add_argument("--kit-iterations", type=int, default=None)
+    parser.add_argument("--first-seed", type=int, default=1, help="seeds first..first+N-1")
     args = parser.parse_args()
     extra = {} if args.kit_iterations is None else {"parts.kit_iterations": args.kit_iterations}
     scns = arms(load_scenario(args.scenario), args.compare, **extra)
-    seeds = list(range(1, args.seeds + 1))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     load = os.getloadavg()[0]
     started, cpu0 = time.perf_counter(), time.process_time()
     pool = default_executor(args.workers)
@@ -155,7 +158,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(table(by_arm))
     print(
-        f"\n{args.scenario.name}, {len(seeds)} paired seeds x {args.days} day(s), "
+        f"\n{args.scenario.name}, {len(seeds)} paired seeds ({seeds[0]}..{seeds[-1]}) x "
+        f"{args.days} day(s), "
         f"{args.workers} workers: wall {wall:.0f} s, runs {sum(walls):.0f} s of worker wall "
         f"time, CPU per run: "
         + ", ".join(f"{a} median {statistics.median(c):.2f} s" for a, c in cpus.items())
