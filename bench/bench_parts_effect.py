@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_parts_effect.py [--seeds 20]
         [--workers 2] [--scenario data/scenarios/parts.toml] [--days 1]
+        [--compare planning | kit_daily] [--kit-iterations N] [--first-seed 1]
 
 Two arms on the same seeds 1..N (common random numbers: the same demand, the same part
 and tool needs, the same durations and traffic), differing only in ``parts.planning``:
@@ -11,6 +12,10 @@ and tool needs, the same durations and traffic), differing only in ``parts.plann
 * ``aware``: the day planned with tools, parts and depot stops
   (:func:`twin.models.planner.kit.plan_with_kit`) and restocking during the day when it
   pays (:func:`twin.models.routing.restock.restock_stop`).
+
+With ``--compare kit_daily`` both arms are parts-aware and differ only in the daily kit
+plan: ``insertion`` (cheapest insertion with depot stops) against ``pyvrp`` (that plan
+improved by PyVRP with tools and parts for ``parts.kit_iterations`` iterations).
 
 Per seed, one day (``--days 1``) or a period of working days (``--days N``, follow-ups
 booked for failed fixes). Measured: first-time fix (fixed / completed), repeat visits (the
@@ -37,13 +42,14 @@ from twin.analysis.stats import mean_ci, paired_difference
 from twin.app.compare import default_executor
 from twin.config import Scenario, load_scenario
 
-ARMS = ("blind", "aware")
+COMPARISONS = {"planning": ("blind", "aware"), "kit_daily": ("insertion", "pyvrp")}
 METRICS = (  # name, label, format
     ("first_time_fix", "First-time fix", "{:.1%}"),
     ("repeat_visits", "Repeat visits", "{:.2f}"),
     ("completed", "Visits completed", "{:.2f}"),
     ("paid_hours", "Paid time (h)", "{:.2f}"),
     ("overtime_hours", "Overtime (h)", "{:.2f}"),
+    ("travel_km", "Travel (km)", "{:.1f}"),
     ("customer_satisfaction", "Customer satisfaction (/1000)", "{:.1f}"),
     ("punctuality", "Punctuality", "{:.1%}"),
     ("depot_stops", "Depot stops", "{:.2f}"),
@@ -83,6 +89,7 @@ def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float],
         "completed": float(completed),
         "paid_hours": k.shift_hours,
         "overtime_hours": k.overtime_hours,
+        "travel_km": k.travel_km,
         "customer_satisfaction": k.customer_satisfaction,
         "punctuality": k.punctuality,
         "depot_stops": float(stops),
@@ -90,26 +97,31 @@ def run_arm(scenario_json: str, seed: int, days: int) -> tuple[dict[str, float],
     return got, time.perf_counter() - started, time.process_time() - cpu
 
 
-def arms(base: Scenario) -> dict[str, Scenario]:
+def arms(base: Scenario, compare: str, **extra: object) -> dict[str, Scenario]:
     if base.parts is None:
         msg = "--scenario: the scenario has no [parts] section; allowed: one with it"
         raise SystemExit(msg)
-    return {a: base.with_overrides(**{"parts.planning": a}) for a in ARMS}
+    if compare == "kit_daily":
+        extra = {"parts.planning": "aware", **extra}
+    return {
+        a: base.with_overrides(**{f"parts.{compare}": a, **extra}) for a in COMPARISONS[compare]
+    }
 
 
 def table(by_arm: dict[str, dict[int, dict[str, float]]]) -> str:
+    old, new = by_arm
     rows = []
     for name, label, fmt in METRICS:
         cells = [label]
-        vals = {a: {s: m[name] for s, m in by_arm[a].items()} for a in ARMS}
-        for a in ARMS:
+        vals = {a: {s: m[name] for s, m in by_arm[a].items()} for a in by_arm}
+        for a in by_arm:
             est = mean_ci([vals[a][s] for s in sorted(vals[a])])
             cells.append(f"{fmt.format(est.mean)} ± {fmt.format(est.high - est.mean)}")
-        d = paired_difference(vals["blind"], vals["aware"])
+        d = paired_difference(vals[old], vals[new])
         sig = "" if d.significant else " (n.s.)"
         cells.append(f"{fmt.format(d.mean)} [{fmt.format(d.low)}, {fmt.format(d.high)}]{sig}")
         rows.append(cells)
-    head = ["Metric", "blind (mean ± 95 % CI)", "aware (mean ± 95 % CI)", "aware − blind"]
+    head = ["Metric", *(f"{a} (mean ± 95 % CI)" for a in by_arm), f"{new} − {old}"]
     return md_table(head, rows)
 
 
@@ -117,9 +129,13 @@ def main() -> None:
     parser = arms_parser(__doc__)
     parser.set_defaults(scenario=SCENARIOS / "parts.toml")
     parser.add_argument("--days", type=int, default=1, help="working days per seed")
+    parser.add_argument("--compare", choices=sorted(COMPARISONS), default="planning")
+    parser.add_argument("--kit-iterations", type=int, default=None)
+    parser.add_argument("--first-seed", type=int, default=1, help="seeds first..first+N-1")
     args = parser.parse_args()
-    scns = arms(load_scenario(args.scenario))
-    seeds = list(range(1, args.seeds + 1))
+    extra = {} if args.kit_iterations is None else {"parts.kit_iterations": args.kit_iterations}
+    scns = arms(load_scenario(args.scenario), args.compare, **extra)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     load = os.getloadavg()[0]
     started, cpu0 = time.perf_counter(), time.process_time()
     pool = default_executor(args.workers)
@@ -128,9 +144,9 @@ def main() -> None:
         for s in seeds
         for a, sc in scns.items()
     }
-    by_arm: dict[str, dict[int, dict[str, float]]] = {a: {} for a in ARMS}
+    by_arm: dict[str, dict[int, dict[str, float]]] = {a: {} for a in scns}
     walls: list[float] = []
-    cpus: dict[str, list[float]] = {a: [] for a in ARMS}
+    cpus: dict[str, list[float]] = {a: [] for a in scns}
     try:
         for (a, s), fut in futures.items():
             got, wall, cpu = fut.result()
@@ -142,7 +158,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     print(table(by_arm))
     print(
-        f"\n{args.scenario.name}, {len(seeds)} paired seeds x {args.days} day(s), "
+        f"\n{args.scenario.name}, {len(seeds)} paired seeds ({seeds[0]}..{seeds[-1]}) x "
+        f"{args.days} day(s), "
         f"{args.workers} workers: wall {wall:.0f} s, runs {sum(walls):.0f} s of worker wall "
         f"time, CPU per run: "
         + ", ".join(f"{a} median {statistics.median(c):.2f} s" for a, c in cpus.items())

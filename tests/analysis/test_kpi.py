@@ -35,6 +35,7 @@ from twin.events import (
     WorkFinished,
     WorkStarted,
 )
+from twin.models.routing.kit import DEPOT_STOPS_REASON
 
 DAY = date(2026, 11, 23)
 SCENARIO = Scenario(date=DAY, time_zone="UTC")  # the times below are UTC minutes
@@ -302,6 +303,15 @@ def test_activity_counts_and_ratings() -> None:
     k = compute_kpis(log.events, SCENARIO)
     assert (k.notifications, k.delay_alerts, k.replans) == (2, 1, 1)
     assert (k.ratings, k.rating_mean) == (2, 4.5)
+
+
+def test_depot_stops_re_timed_ahead_are_not_replans() -> None:
+    log = basic_day()
+    for i, reason in enumerate(("daily plan", DEPOT_STOPS_REASON, "booking V9", "depot stops")):
+        log.events.append(
+            PlanPublished(id=f"p{i}", time=at(400 + i), version=i + 1, reason=reason, routes=())
+        )
+    assert compute_kpis(log.events, SCENARIO).replans == 2
 
 
 def test_pings_and_duplicate_events_change_nothing() -> None:

@@ -128,6 +128,39 @@ def test_aware_plan_routes_every_visit_the_blind_plan_routes(parts: Scenario) ->
     assert {v for r in aware.routes.values() for v in r} == routed
 
 
+@pytest.mark.parametrize("kit_daily", ["insertion", "pyvrp"])
+def test_a_tool_only_the_depot_holds_is_fetched_as_planned(tiny: Scenario, kit_daily: str) -> None:
+    """Every visit needs the press; nobody carries it, the depot holds it: the daily plan
+    sends every technician with visits through the depot before the first (blind: none
+    fixed)."""
+    section: dict[str, Any] = {
+        "tools": [{"name": "press", "share": 1.0, "carried_share": 0.0}],
+        "depots": [{"id": "central", "x": 5.0, "y": 5.0, "tools": ["press"]}],
+        "kit_daily": kit_daily,
+        "kit_iterations": 100,
+    }
+    aware = build_world(_with_parts(tiny, **section), 2)
+    assert aware.vans is not None
+    for tid, route in aware.routes.items():
+        assert not route or aware.vans.planned[tid].get(route[0]) == "central", tid
+    assert _outcomes(aware.run())["fixed"] > 0
+    blind = build_world(_with_parts(tiny, planning="blind", **section), 2)
+    assert _outcomes(blind.run())["fixed"] == 0
+
+
+def test_the_pyvrp_kit_plan_same_seed_same_log(parts: Scenario) -> None:
+    """The daily kit plan improved by PyVRP: an iteration budget, so the same log."""
+    sc = parts.with_overrides(**{"parts.kit_daily": "pyvrp", "parts.kit_iterations": 200})
+    a, b = build_world(sc, 3), build_world(sc, 3)
+    assert a.routes == b.routes
+    assert [ev.to_json(e) for e in a.run()] == [ev.to_json(e) for e in b.run()]
+
+
+def test_a_kit_daily_plan_that_is_not_known_is_refused(tiny: Scenario) -> None:
+    with pytest.raises(ConfigError, match=r"parts.kit_daily.*'pyvrp'"):
+        _with_parts(tiny, kit_daily="solver")
+
+
 # ---------------------------------------------------------------------- bad input
 
 

@@ -59,6 +59,7 @@ from twin.events import (
     WorkFinished,
     WorkStarted,
 )
+from twin.models.routing.kit import DEPOT_STOPS_REASON
 
 ActivityKind = Literal["travel", "work", "break"]
 _FIELD_EVENTS = (TravelStarted, Arrived, WorkStarted, WorkFinished, BreakStarted, BreakEnded)
@@ -226,8 +227,8 @@ def index_log(events: Iterable[Event]) -> LogIndex:
             ix.ratings.append(ev.rating)
         elif isinstance(ev, DelayDetected):
             ix.delay_alerts += 1
-        elif isinstance(ev, PlanPublished):
-            ix.replans += 1
+        elif isinstance(ev, PlanPublished) and ev.reason != DEPOT_STOPS_REASON:
+            ix.replans += 1  # depot stops re-timed ahead are no replan
     return ix
 
 

@@ -106,7 +106,9 @@ KPI_SPECS: tuple[KpiSpec, ...] = (
     ),
     _spec("notifications", "Notifications", "count", None, "customer messages sent"),
     _spec("delay_alerts", "Delay alerts", "count", None, "delays detected by the brain"),
-    _spec("replans", "Plans published", "count", None, "plans published by the brain"),
+    _spec(
+        "replans", "Plans published", "count", None, "plans published (not depot-stop re-timings)"
+    ),
 )
 
 

@@ -12,7 +12,8 @@ emerges from stock and planning (:mod:`twin.sim.van`).
 ``planning`` is the policy switch: ``"aware"`` plans the day with tools, parts and depot
 stops (:func:`twin.models.planner.kit.plan_with_kit`) and restocks during the day when it
 pays (:mod:`twin.models.routing.restock`); ``"blind"`` keeps today's planner and never
-stops at a depot.
+stops at a depot. ``kit_daily`` chooses the aware day's plan: cheapest insertion, or that
+plan improved by PyVRP with tools and parts for ``kit_iterations`` iterations.
 
 Refused here, with the field, the value and what is allowed: unknown or duplicate names, a
 part type nobody stocks (no van stock and no depot holds it), a tool that no depot holds
@@ -65,6 +66,11 @@ class Parts(_Model):
     # aware: how late (minutes past its window) a visit may start because of a depot stop
     # that brings a part or tool it is known to need (else it would not be fixed)
     detour_late_min: float = Field(default=60.0, ge=0, le=600)
+    # aware: the daily kit plan: cheapest insertion with depot stops, or that plan improved
+    # by PyVRP with tools and parts for ``kit_iterations`` search iterations (a count, so
+    # that a seed gives the same plan on any machine; policy.optimise_time_s is the cap)
+    kit_daily: Literal["insertion", "pyvrp"] = "insertion"
+    kit_iterations: int = Field(default=250, ge=1, le=1_000_000)
     types: tuple[PartType, ...] = Field(default=(), max_length=100)
     tools: tuple[ToolType, ...] = Field(default=(), max_length=100)
     depots: tuple[DepotSpec, ...] = Field(default=(), max_length=100)

@@ -3,8 +3,11 @@
 With ``parts.planning = "aware"`` the world, once the visits booked before the day are on
 routes (by the policy's planner), plans the day again with tools, parts and depot stops
 (:func:`twin.models.planner.kit.plan_with_kit`): technicians with their tools and the vans'
-stock, visits with what they are known to need. The routes go to the world without the
-depot stops; each stop is kept as "before visit V" for :func:`twin.sim.van.depot_stops`.
+stock, visits with what they are known to need; with ``parts.kit_daily = "pyvrp"`` the
+insertion plan is then improved by PyVRP with tools and parts for ``parts.kit_iterations``
+iterations (seeded by the scenario's seed: the same seed gives the same plan). The routes
+go to the world without the depot stops; each stop is kept as "before visit V" for
+:func:`twin.sim.van.depot_stops`.
 
 The kit planner keeps windows hard and prices no lateness; a visit it cannot place is
 refused with a reason. Those visits go into its routes by the policy's planner's repair
@@ -33,6 +36,7 @@ class Office(Protocol):
     """What the daily plan needs of the world (``twin.sim.world.World`` is one)."""
 
     vans: Vans | None
+    seed: int
 
     @property
     def scenario(self) -> Scenario: ...
@@ -57,14 +61,16 @@ def plan_kit_day(world: Office) -> bool:
 
     state = world.plan_state()
     routed = {v for r in state.routes.values() for v in r}
-    kit_state = replace(
-        state,
-        technicians={t: vans.kit_spec(s) for t, s in state.technicians.items()},
-        visits={v: vans.kit_task(state.visits[v]) for v in sorted(routed)},
-        routes={t: () for t in state.technicians},
-    )
-    params = PlannerParams.from_policy(world.scenario.policy)
-    plan = plan_with_kit(kit_state, vans.depots, world.travel, world.break_rule, params)
+    kit_state = kit_day(state, vans)
+    policy = world.scenario.policy
+    params = PlannerParams.from_policy(policy)
+    pyvrp = vans.cfg.kit_daily == "pyvrp"
+    plan = plan_with_kit(
+        kit_state, vans.depots, world.travel, world.break_rule, params,
+        seed=world.seed,
+        time_limit_s=policy.optimise_time_s if pyvrp else None,
+        iterations=vans.cfg.kit_iterations if pyvrp else None,
+    )  # fmt: skip
     planned: dict[str, dict[str, str]] = {}
     routes = split_stops(plan.routes, planned)
     if plan.refused:  # late or in overtime: the policy's planner repairs them in, if it can
@@ -82,6 +88,18 @@ def plan_kit_day(world: Office) -> bool:
     vans.planned.update(planned)
     world.set_routes(routes)
     return True
+
+
+def kit_day(state: PlanState, vans: Vans) -> PlanState:
+    """The day to plan with kit: the routed visits with what they are known to need, the
+    technicians with their tools and stock, every route empty."""
+    routed = {v for r in state.routes.values() for v in r}
+    return replace(
+        state,
+        technicians={t: vans.kit_spec(s) for t, s in state.technicians.items()},
+        visits={v: vans.kit_task(state.visits[v]) for v in sorted(routed)},
+        routes={t: () for t in state.technicians},
+    )
 
 
 def split_stops(routes: Routes, planned: dict[str, dict[str, str]]) -> Routes:

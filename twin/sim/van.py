@@ -34,7 +34,7 @@ import simpy
 from twin import events as ev
 from twin.config import ConfigError, Scenario
 from twin.config.parts import Parts
-from twin.models.routing.kit import Depot, segment_needs
+from twin.models.routing.kit import DEPOT_STOPS_REASON, Depot, segment_needs
 from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
 from twin.models.routing.restock import Van, plan_restocks
 from twin.models.routing.roads import on_roads
@@ -342,7 +342,7 @@ def depot_stops(
         return x, y
     vid = route[0]
     if vans.plan_stops(world, tid, vans.van(world, tid, x, y)):  # the plan ahead changed
-        world.publish_plan({tid: route}, "depot stops")
+        world.publish_plan({tid: route}, DEPOT_STOPS_REASON)
     did = vans.stops[tid].get(vid)  # the daily plan's, or the restocking rule's now
     vans.planned[tid].pop(vid, None)
     if did is None:

@@ -25,6 +25,7 @@ from twin.config import Scenario
 from twin.gctuning import long_run_gc
 from twin.models.company import Company, seeded
 from twin.models.routing.dispatch import Dispatcher, Routes
+from twin.models.routing.kit import DEPOT_STOPS_REASON
 from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
@@ -243,7 +244,7 @@ class World:
         if reason is not None and routes:
             self.publish_plan(routes, reason)
         elif restock and self.plan_version:  # parts-aware: the depot stops ahead changed
-            self.publish_plan({t: self.routes[t] for t in restock}, "depot stops")
+            self.publish_plan({t: self.routes[t] for t in restock}, DEPOT_STOPS_REASON)
 
     def publish_plan(self, routes: Routes, reason: str) -> None:
         wire = self.departures.on_wire(routes, self.now)

@@ -14,10 +14,12 @@ earlier position), then relocation passes that move one visit at a time to its c
 place and drop depot stops that no longer pay, and one more try for the visits that did
 not fit, in the improved routes. A depot stop is therefore in a route only
 when it is the cheapest way to serve a visit. Routes are timed and priced by
-:func:`twin.models.planner.kit_walk.walk_cost`. Optionally (``time_limit_s``) the day is
-first planned by the daily optimisation with tools and parts in its PyVRP model
-(:func:`twin.models.planner.kit_vrp.optimise_kit_day`: owners' tools, van stock as load,
-depots as reloads); insertion then places what it left out. A visit that fits nowhere is
+:func:`twin.models.planner.kit_walk.walk_cost`. Optionally the daily optimisation with
+tools and parts in its PyVRP model (:func:`twin.models.planner.kit_vrp.optimise_kit_day`:
+owners' tools or tools picked up at reloads, van stock as load, depots as reloads) plans
+the day first (``time_limit_s``), or improves the insertion plan for an iteration budget
+(``iterations``: reproducible; the better of the two plans is kept); insertion then places
+what it left out. A visit that fits nowhere is
 refused with that reason: nothing is dropped silently.
 """
 
@@ -136,22 +138,49 @@ def plan_with_kit(
     *,
     seed: int = 0,
     time_limit_s: float | None = None,
+    iterations: int | None = None,
     passes: int = 4,
 ) -> KitPlan:
     """Routes for ``state`` with tools, parts and depot stops; refused visits with reasons.
 
-    ``time_limit_s`` (optional) first plans the day with the daily optimisation (PyVRP
-    with tools and parts, ``seed``); ``passes`` bounds the relocation passes.
+    ``time_limit_s`` alone first plans the day with the daily optimisation (PyVRP with
+    tools and parts, ``seed``) and inserts the rest. ``iterations`` instead runs that
+    optimisation for this many iterations *from the insertion plan* (``time_limit_s`` then
+    only its wall-clock cap, default 60 s), inserts what it left out and keeps the better
+    plan of the two (fewer refused, then cheaper). ``passes`` bounds the relocation passes.
     Deterministic: the same input gives the same plan.
     """
     validate_kit(state, depots)
     ctx = KitContext(state, dict(depots), travel, brk, params)
     refused = kit_refusals(ctx)
+    todo = [v for v in sorted(state.visits) if v not in refused]
+    start: Mapping[str, tuple[str, ...]] = {}
+    if time_limit_s is not None and iterations is None:
+        start = _seed_routes(ctx, todo, seed, time_limit_s)
+    routes, left = _plan(ctx, todo, start, passes)
+    if iterations is not None:
+        cap = 60.0 if time_limit_s is None else time_limit_s
+        start = _seed_routes(ctx, todo, seed, cap, iterations=iterations, initial=routes)
+        routes2, left2 = _plan(ctx, todo, start, passes)
+        if (len(left2), _total(ctx, routes2)) < (len(left), _total(ctx, routes)):
+            routes, left = routes2, left2
+    for vid in left:
+        refused[vid] = (
+            "fits no route: every technician who could serve it would be late, "
+            "home after the max end, or short of a tool or part"
+        )
+    return KitPlan(routes, dict(sorted(refused.items())))
+
+
+def _plan(
+    ctx: KitContext, todo: list[str], start: Mapping[str, tuple[str, ...]], passes: int
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """``start`` routes (those that break no rule), the rest of ``todo`` inserted, the
+    routes improved; the routes and the visits that fit nowhere."""
+    state = ctx.state
     techs = [t for t in sorted(state.technicians) if state.status[t].available]
     routes: dict[str, tuple[str, ...]] = {t: () for t in state.technicians}
-    todo = [v for v in sorted(state.visits) if v not in refused]
-    if time_limit_s is not None:
-        routes.update(_seed_routes(ctx, todo, seed, time_limit_s))
+    routes.update(start)
     costs = {t: walk_cost(ctx, t, routes[t]) for t in techs}
     for t in techs:
         if routes[t] and costs[t] is None:  # the solver's route breaks a hard rule here
@@ -171,12 +200,17 @@ def plan_with_kit(
         if not left:
             break
         left = _insert_all(ctx, routes, costs, techs, left)
-    for vid in left:
-        refused[vid] = (
-            "fits no route: every technician who could serve it would be late, "
-            "home after the max end, or short of a tool or part"
-        )
-    return KitPlan(routes, dict(sorted(refused.items())))
+    return routes, left
+
+
+def _total(ctx: KitContext, routes: Mapping[str, tuple[str, ...]]) -> float:
+    """The plan's cost (every route of it breaks no rule)."""
+    state = ctx.state
+    return sum(
+        walk_cost(ctx, t, routes[t]) or 0.0
+        for t in sorted(state.technicians)
+        if state.status[t].available
+    )
 
 
 def _insert_all(
@@ -200,7 +234,13 @@ def _insert_all(
 
 
 def _seed_routes(
-    ctx: KitContext, todo: list[str], seed: int, time_limit_s: float
+    ctx: KitContext,
+    todo: list[str],
+    seed: int,
+    time_limit_s: float,
+    *,
+    iterations: int | None = None,
+    initial: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """The daily optimisation's routes, with tools, parts and depot stops in its PyVRP
     model (:mod:`twin.models.planner.kit_vrp`); what it leaves out is inserted after."""
@@ -210,7 +250,10 @@ def _seed_routes(
     if not visits:
         return {}
     sub = replace(ctx.state, visits=visits, routes={t: () for t in ctx.state.technicians})
-    got = optimise_kit_day(sub, ctx.depots, ctx.travel, ctx.brk, ctx.params, seed, time_limit_s)
+    got = optimise_kit_day(
+        sub, ctx.depots, ctx.travel, ctx.brk, ctx.params, seed, time_limit_s,
+        max_iterations=iterations, initial=initial,
+    )  # fmt: skip
     return dict(got.routes)
 
 

@@ -31,14 +31,17 @@ Translation (all times in integer units of ``1/params.scale`` minute):
 * **Capacity** (only the benchmarks need it): an optional :class:`Cargo`.
 
 :func:`build_problem` translates, :func:`warm_start` turns existing routes into a PyVRP
-solution of the translated problem.
+solution of the translated problem. :func:`vehicle_type` (shift, overtime, break reserve,
+costs) is shared with the kit model (:mod:`twin.models.planner.kit_vrp`), which adds loads.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pyvrp
@@ -219,38 +222,92 @@ def _vehicle_types(
     safe: bool,
 ) -> tuple[list[pyvrp.VehicleType], list[tuple[str, ...]]]:
     """One vehicle type per group of identical technicians, and each type's members."""
-    sc = params.scale
-    up, down = (1, -1) if safe else (0, 0)
-    hourly = params.pay == "hour" and params.paid_time > 0
-    vehicle_types = []
-    members = []
-    for g, group in groups.items():
-        reserve = 0.0 if g.no_break else brk.length_min
-        late = max(g.free_at, g.max_end - reserve)
-        regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
-        early = _scaled(g.free_at, sc, up)
-        end = max(early, _scaled(late, sc, down))
-        vehicle_types.append(
-            pyvrp.VehicleType(
-                num_available=len(group),
-                capacity=[g.capacity] if cargo else [],
-                start_depot=depot_xy[g.start],
-                end_depot=depot_xy[g.home],
-                tw_early=early,
-                tw_late=end,
-                # paid by the hour and still at home: PyVRP chooses the departure
-                start_late=end if hourly and g.start == g.home else early,
-                shift_duration=_scaled(regular, sc),
-                max_overtime=_scaled(late - g.free_at, sc) - _scaled(regular, sc),
-                unit_distance_cost=round(params.travel * mult),
-                unit_overtime_cost=round(params.overtime * mult),
-                unit_duration_cost=round(params.paid_time * mult) if hourly else 0,
-                profile=profile_of[g.skills],
-                name=group[0],
-            )
+    vehicle_types = [
+        vehicle_type(
+            g,
+            len(group),
+            depot_xy,
+            profile_of[g.skills],
+            group[0],
+            Pricing(brk, params, mult, safe),
+            capacity=[g.capacity] if cargo else [],
         )
-        members.append(tuple(group))
-    return vehicle_types, members
+        for g, group in groups.items()
+    ]
+    return vehicle_types, [tuple(group) for group in groups.values()]
+
+
+class ShiftOf(Protocol):
+    """What a vehicle type's shift is made of (a group of interchangeable technicians)."""
+
+    @property
+    def start(self) -> tuple[float, float]: ...
+    @property
+    def home(self) -> tuple[float, float]: ...
+    @property
+    def free_at(self) -> float: ...
+    @property
+    def shift_end(self) -> float: ...
+    @property
+    def max_end(self) -> float: ...
+    @property
+    def no_break(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """How shifts and costs are translated: the break, the weights, the cost multiplier
+    (10 when a weight has a fraction) and conservative rounding (static travel)."""
+
+    brk: BreakRule
+    params: PlannerParams
+    mult: int
+    safe: bool
+
+
+def vehicle_type(
+    g: ShiftOf,
+    n: int,
+    depot_xy: Mapping[tuple[float, float], int],
+    profile: int,
+    name: str,
+    pricing: Pricing,
+    *,
+    capacity: list[int],
+    initial_load: list[int] | None = None,
+    reload_depots: list[int] | None = None,
+) -> pyvrp.VehicleType:
+    """The vehicle type of ``n`` technicians with shift ``g``: from where they are free to
+    home, the shift and overtime (less the break's reserve), travel, overtime and paid time
+    priced (see the module docstring); loads as given (the kit model's parts)."""
+    brk, params, mult = pricing.brk, pricing.params, pricing.mult
+    sc = params.scale
+    up, down = (1, -1) if pricing.safe else (0, 0)
+    hourly = params.pay == "hour" and params.paid_time > 0
+    reserve = 0.0 if g.no_break else brk.length_min
+    late = max(g.free_at, g.max_end - reserve)
+    regular = max(0.0, min(g.shift_end - reserve, late) - g.free_at)
+    early = _scaled(g.free_at, sc, up)
+    end = max(early, _scaled(late, sc, down))
+    return pyvrp.VehicleType(
+        num_available=n,
+        capacity=capacity,
+        start_depot=depot_xy[g.start],
+        end_depot=depot_xy[g.home],
+        tw_early=early,
+        tw_late=end,
+        # paid by the hour and still at home: PyVRP chooses the departure
+        start_late=end if hourly and g.start == g.home else early,
+        shift_duration=_scaled(regular, sc),
+        max_overtime=_scaled(late - g.free_at, sc) - _scaled(regular, sc),
+        unit_distance_cost=round(params.travel * mult),
+        unit_overtime_cost=round(params.overtime * mult),
+        unit_duration_cost=round(params.paid_time * mult) if hourly else 0,
+        profile=profile,
+        initial_load=initial_load or [],
+        reload_depots=reload_depots or [],
+        name=name,
+    )
 
 
 def warm_start(problem: StaticProblem, routes: Routes) -> pyvrp.Solution:

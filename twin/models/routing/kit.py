@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from twin.models.routing.plan import VisitTask
 
 DEPOT_PREFIX = "depot:"  # route entries starting with this are depot stops, not visits
+# the reason of a plan_published that only re-times the depot stops ahead (parts-aware
+# planning): the routes' visits did not change, so it is not a replan
+DEPOT_STOPS_REASON = "depot stops"
 
 
 @dataclass(frozen=True, slots=True)
