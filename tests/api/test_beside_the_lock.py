@@ -1,6 +1,6 @@
-"""Offers and info links are answered while the served day holds its lock (a tick, or a
-booking forcing its log to disk): the info link reads on the event loop, and a read that
-waited for the lock there would hold up every request behind it, offers included.
+"""Offers, info links and the status are answered while the served day holds its lock (a
+tick, or a booking writing its lines): the info link and the status read on the event
+loop, and a read that waited for the lock there would hold up every request behind it.
 
 uvicorn in a thread of this process, so that the test can hold the day's lock itself.
 """
@@ -52,8 +52,10 @@ def test_offers_and_info_links_do_not_wait_for_the_days_lock(
             with day.lock:  # as a long tick or a booking's fsync holds it
                 polled = client.get(track)
                 offered = client.post("/offers", json=offer, headers=headers)
+                status = client.get("/status")  # the day as last published
             assert polled.status_code == 200 and polled.json()["status"] == "booked"
             assert offered.json() == first.json()  # the same copy of the plan, priced again
+            assert status.status_code == 200 and status.json()["ticks_done"] == day.done
             assert client.get(track).json() == polled.json()
     finally:
         server.should_exit = True

@@ -5,9 +5,13 @@ request answered as the first time — or refuses clearly when its log does not 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
-from tests.api.served import Served, job
+import httpx
+
+from tests.api.served import KEY, Served, job
 
 
 def _requested(log: list[dict[str, object]]) -> list[object]:
@@ -83,3 +87,66 @@ def test_a_log_that_does_not_replay_is_refused(tmp_path: Path) -> None:
         assert "line 6" in str(exc) and "--fresh" in str(exc)
     finally:
         again.stop()
+
+
+def test_a_kill_amid_concurrent_bookings_loses_and_doubles_none(tmp_path: Path) -> None:
+    """Bookers book at once while the day ticks (their fsyncs shared, off the day's lock);
+    kill -9 amid them: every acknowledged booking is there after the restart, once, and a
+    retry of any request (answered or cut off) books nothing more."""
+    first = Served(tmp_path).start("--paused")
+    acknowledged: dict[str, dict[str, object]] = {}
+    sent: list[tuple[str, dict[str, object]]] = []
+    stop = threading.Event()
+
+    def booker(k: int) -> None:
+        with httpx.Client(base_url=first.base, timeout=30.0) as client:
+            for i in range(200):
+                key = f"burst-{k}-{i}"
+                body = {"channel": "portal", "job": job(customer_id=f"C-{key}", x=1.0 + k)}
+                sent.append((key, body))
+                if stop.is_set():
+                    return
+                headers = {"X-API-Key": KEY, "Idempotency-Key": key}
+                try:
+                    r = client.post("/api/v1/bookings", json=body, headers=headers)
+                except httpx.TransportError:  # the kill cut it off
+                    return
+                assert r.status_code in (201, 409), r.text
+                acknowledged[key] = r.json()
+
+    try:
+        first.run_until("09:00")
+        assert first.api("POST", "/clock", {"speed": 600, "paused": False}).status_code == 200
+        threads = [threading.Thread(target=booker, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < 30 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first.kill()
+        stop.set()
+        for t in threads:
+            t.join(30)
+    finally:
+        first.stop()
+    assert len(acknowledged) >= 30
+    second = Served(tmp_path, state=first.state).start("--paused")
+    try:
+        requested = [
+            e.get("request_id") for e in second.log_lines() if e["type"] == "visit_requested"
+        ]
+        booked = [k for k in requested if str(k).startswith("burst-")]
+        assert len(booked) == len(set(booked))  # none doubled
+        assert set(acknowledged) <= set(booked)  # none acknowledged lost
+        for key, body in sent:  # retried after the crash: answered as before, booked once
+            again = second.api("POST", "/bookings", body, **{"Idempotency-Key": key})
+            if key in acknowledged:
+                assert again.json() == acknowledged[key]
+        retried = [
+            e.get("request_id") for e in second.log_lines() if e["type"] == "visit_requested"
+        ]
+        assert sorted(k for k in retried if str(k).startswith("burst-")) == sorted(
+            {k for k, _ in sent}
+        )
+    finally:
+        second.stop()

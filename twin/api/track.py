@@ -63,8 +63,7 @@ def ahead_view(day: LiveDay, e: ev.VisitBookedAhead) -> dict[str, Any]:
     """A visit booked for a later working day: its local date and window, nothing live."""
     date = dt.date.fromisoformat(e.date)
     clock = DayClock(date, day.scenario.time_zone)
-    with day.lock:
-        now = day.now
+    now = day.now  # without the day's lock: see LiveDay.view
     return {
         "visit_id": e.visit_id,
         "status": "booked_ahead",

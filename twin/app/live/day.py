@@ -8,7 +8,9 @@ one lock at the world's current time (the last tick's end) by the world's own bo
 office (:mod:`twin.sim.outside`); the brain sees their events with the next tick.
 
 Nothing acknowledged is lost: each request is journaled (:mod:`.journal`) and the day's
-events are appended to ``events.jsonl`` and forced to disk before the answer goes out.
+events are appended to ``events.jsonl`` under the lock, in order, and forced to disk
+after it, before the answer goes out (:mod:`.commit`: concurrent requests share an
+``fsync``, and a tick never waits for the disk).
 A killed server started again on the same state folder replays the journal — ticks and
 requests in their order — to the point it reached, checks that the replay gives the log
 on disk, and runs on (or refuses, naming the first differing line).
@@ -20,7 +22,6 @@ import hashlib
 import json
 import os
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,8 +29,9 @@ from typing import Any, TextIO
 from twin import events as ev
 from twin.app.live.ahead import BookingAhead, booking_ahead
 from twin.app.live.board import Spot, VisitBoard, VisitView
+from twin.app.live.commit import Fsync, GroupCommit
 from twin.app.live.journal import TICK, Journal
-from twin.app.live.pace import Pace, PaceSetting
+from twin.app.live.pace import Pace, PaceSetting, Progress, run_paced
 from twin.app.live.quotes import Quotes
 from twin.app.live.refusals import SWITCHING, RequestRefused, ResumeRefused
 from twin.app.live.requests import carry_out
@@ -58,7 +60,6 @@ JOURNAL_ONLY = ("key", "after_tick", OUTCOME, REQUEST_ID)
 # make (VisitRequested, VisitBooked, VisitCancelled; a call answered later keeps the visit
 # its call drew)
 ASKING = ("book", "device_alert", "reschedule", "cancel")
-Progress = Callable[[float, float], None]
 
 
 def _fingerprint(record: dict[str, Any]) -> str:
@@ -77,8 +78,10 @@ class LiveDay:
         links: LinkSigner | None = None,
         pace: PaceSetting | None = None,
         opened: tuple[World, BrainParams | None] | None = None,
+        fsync: Fsync = os.fsync,
     ) -> None:
-        """``opened``: the world and brain built already (a period's day, :mod:`.days`)."""
+        """``opened``: the world and brain built already (a period's day, :mod:`.days`);
+        ``fsync``: what forces a file to disk (a test's may be slow or count)."""
         self.pace = Pace(pace or PaceSetting())
         self.world = build_world(scenario, seed) if opened is None else opened[0]
         self.scenario, self.seed = self.world.scenario, self.world.seed
@@ -103,6 +106,7 @@ class LiveDay:
         state_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(state_dir / JOURNAL)
         self._log: TextIO | None = None
+        self.commit = GroupCommit(self._files, fsync)
         self._written = 0  # events of the world's log already on disk
         self._boarded = 0  # events of the world's log already on the board
         self.behind_s = 0.0  # the most the paced day fell behind the wall clock
@@ -116,6 +120,7 @@ class LiveDay:
         # bookings ahead made on earlier served days, for the days after this one
         self.carried: dict[str, ev.VisitBookedAhead] = {}
         self.booked_later: dict[int, int] = {}  # a period's visits on the later days, by day
+        self._shown = self._progress()  # what the status reads without the lock
 
     # ------------------------------------------------------------------ the clock
     @property
@@ -137,8 +142,9 @@ class LiveDay:
         self._catch_up()
         self._changed()
         if journal:
-            self._write_log(sync=False)
+            self._write_log()
             self.journal.tick(self.done - 1)
+        self._shown = self._progress()
 
     def tick(self) -> bool:
         """Run the next tick now; False when the day is over."""
@@ -153,37 +159,11 @@ class LiveDay:
     def run(self, stop: threading.Event, progress: Progress | None = None) -> None:
         """Run the day to its end (or until ``stop``; set ``pace.changed`` with it to wake
         a waiting loop) at :attr:`pace`, which may change while it runs."""
-        pace = self.pace
-        end = self.ticks[-1]
-        version, start_wall, start_min = -1, 0.0, 0.0
-        while not self.over and not stop.is_set():
-            setting = pace.setting
-            if pace.version != version:  # a new pace: the wall clock counts from here
-                version, start_wall, start_min = pace.version, time.monotonic(), self.now
-                if self.done == 0:  # the jump to shortly before the first shift is free
-                    start_min = self.ticks[0]
-                pace.changed.clear()
-            t = self.ticks[self.done]
-            if setting.until is not None and t > setting.until and not setting.paused:
-                pace.set(paused=True, until=None)
-                continue
-            if setting.paused:
-                pace.changed.wait(0.2)
-                continue
-            if setting.speed is not None:
-                due = start_wall + (t - start_min) * 60.0 / setting.speed
-                wait = due - time.monotonic()
-                if wait > 0:
-                    pace.changed.wait(wait)
-                    if pace.version != version or stop.is_set():
-                        continue
-                self.behind_s = max(self.behind_s, -wait)
-            self.tick()
-            if progress is not None:
-                progress(t, end)
+        run_paced(self, stop, progress)
 
     # ------------------------------------------------------------------ the log
-    def _write_log(self, sync: bool) -> None:
+    def _write_log(self) -> None:
+        """Append the new events and flush them to the OS (forced to disk: :attr:`commit`)."""
         new = self.world.log[self._written :]
         if not new:
             return
@@ -191,9 +171,10 @@ class LiveDay:
             self._log = (self.state_dir / LOG).open("a", encoding="utf-8")
         self._log.write("".join(line + "\n" for line in ev.to_lines(new)))
         self._log.flush()
-        if sync:
-            os.fsync(self._log.fileno())
         self._written += len(new)
+
+    def _files(self) -> list[TextIO]:
+        return [fh for fh in (self.journal.file, self._log) if fh is not None]
 
     def _catch_up(self) -> None:
         """The board follows the log (in a replay too, where nothing is written)."""
@@ -202,10 +183,12 @@ class LiveDay:
         self._boarded = len(log)
 
     def close(self) -> None:
-        self.journal.close()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        with self.lock:
+            self.commit.close()
+            self.journal.close()
+            if self._log is not None:
+                self._log.close()
+                self._log = None
 
     # ------------------------------------------------------------------ requests
     def _changed(self) -> None:
@@ -250,7 +233,8 @@ class LiveDay:
     def request(self, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         """Carry out an outside request (``record["kind"]``: see
         :mod:`twin.app.live.requests`), journal it and force its events to disk; a repeated
-        idempotency ``key`` returns the first answer without doing it again."""
+        idempotency ``key`` returns the first answer without doing it again. The answer
+        waits, off the lock, for an ``fsync`` that covers the request's lines."""
         fingerprint = _fingerprint(record)
         with self.lock:
             if key is not None and key in self.keys:
@@ -258,21 +242,31 @@ class LiveDay:
                 if first != fingerprint:
                     msg = "this Idempotency-Key was used for a different request"
                     raise RequestRefused(409, "Idempotency-Key", msg)
-                return answer
-            self._open_for_requests()
-            entry = {**record, "key": key, "after_tick": self.done}
-            self.requests += 1
-            if record["kind"] in ASKING and record.get("call_id") is None:
-                entry[REQUEST_ID] = key or f"R{self.requests:05d}"
-            answer = self._apply(entry)
-            self._changed()
-            entry[OUTCOME] = answer.get("status")  # for the record: replays recompute it
-            self._catch_up()
-            if key is not None:
-                self.keys[key] = (fingerprint, answer)
-            self.journal.request(entry)
-            self._write_log(sync=True)
-            return answer
+                ticket = self.commit.written  # the first may still wait for its fsync
+            else:
+                answer, ticket = self._carry_out(record, key, fingerprint)
+        self.commit.wait(ticket)
+        return answer
+
+    def _carry_out(
+        self, record: dict[str, Any], key: str | None, fingerprint: str
+    ) -> tuple[dict[str, Any], int]:
+        """A new request, under the lock: carried out and written; its commit ticket."""
+        self._open_for_requests()
+        entry = {**record, "key": key, "after_tick": self.done}
+        self.requests += 1
+        if record["kind"] in ASKING and record.get("call_id") is None:
+            entry[REQUEST_ID] = key or f"R{self.requests:05d}"
+        answer = self._apply(entry)
+        self._changed()
+        entry[OUTCOME] = answer.get("status")  # for the record: replays recompute it
+        self._catch_up()
+        if key is not None:
+            self.keys[key] = (fingerprint, answer)
+        self.journal.request(entry)
+        self._write_log()
+        self._shown = self._progress()
+        return answer, self.commit.wrote()
 
     def _open_for_requests(self) -> None:
         if self.over and self.follows:
@@ -305,26 +299,34 @@ class LiveDay:
         return self.links.url(visit_id, midnight)
 
     def booked_ahead(self, visit_id: str) -> ev.VisitBookedAhead | None:
-        """The booking of ``visit_id`` for a later working day (this day's or an earlier's)."""
-        with self.lock:
-            return self.board.ahead.get(visit_id) or self.carried.get(visit_id)
+        """The booking of ``visit_id`` for a later working day (this day's or an earlier's);
+        without the lock, as :meth:`view` (an entry is added whole, never changed)."""
+        return self.board.ahead.get(visit_id) or self.carried.get(visit_id)
+
+    def _progress(self) -> tuple[float, int, int]:
+        """The day's clock, ticks and events, as published after each change (under the
+        lock), so that a status read between two changes sees one state."""
+        return self.now, self.done, len(self.world.log)
 
     def status(self) -> dict[str, Any]:
-        with self.lock:
-            return {
-                "scenario": self.scenario.name,
-                "seed": self.seed,
-                "time": self.clock.at(self.now).isoformat(),
-                "local_time": hhmm(self.now),
-                "ticks_done": self.done,
-                "ticks": len(self.ticks),
-                "over": self.over,
-                "events": len(self.world.log),
-                "outside_bookings": self.outside,
-                "behind_s": round(self.behind_s, 3),
-                "speed": self.pace.setting.speed,
-                "paused": self.pace.setting.paused,
-            }
+        """The day as last published (after a tick or request): read without the lock,
+        on the event loop, so it never waits for a tick (one tuple, replaced whole)."""
+        now, done, events = self._shown
+        setting = self.pace.setting
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "time": self.clock.at(now).isoformat(),
+            "local_time": hhmm(now),
+            "ticks_done": done,
+            "ticks": len(self.ticks),
+            "over": done >= len(self.ticks),
+            "events": events,
+            "outside_bookings": self.outside,
+            "behind_s": round(self.behind_s, 3),
+            "speed": setting.speed,
+            "paused": setting.paused,
+        }
 
     def brain_run(self) -> BrainRun:
         return BrainRun(list(self.world.log), self.bridge.ops, self.bridge.dead_letters)
@@ -363,6 +365,7 @@ class LiveDay:
             if key is not None:
                 record = {k: v for k, v in entry.items() if k not in JOURNAL_ONLY}
                 self.keys[key] = (_fingerprint(record), answer)
+        self._shown = self._progress()
         return requests
 
     def _check_log(self) -> None:

@@ -3,15 +3,15 @@ happened, one JSON line each.
 
 A served day is deterministic given its scenario, seed and outside requests, so this
 journal is all it takes to rebuild the day after a crash (:mod:`twin.app.live.day`
-replays it). A request is forced to disk (``fsync``) before its answer leaves the server;
-a tick line is only flushed (it survives the process, not the machine: the day replays up
-to the last request that was answered, then runs on).
+replays it). Every line is written and flushed to the operating system in the day's
+order; a request's line is forced to disk (``fsync``, :mod:`.commit`) before its answer
+leaves the server, a tick line only with the next request's (a tick survives the process,
+not the machine: the day replays up to the last request that was answered, then runs on).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
@@ -40,11 +40,15 @@ class Journal:
         fh.flush()
 
     def request(self, record: dict[str, Any]) -> None:
-        """Append an outside request and force it to disk."""
+        """Append an outside request (the caller forces it to disk: :mod:`.commit`)."""
         fh = self._open()
         fh.write(json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n")
         fh.flush()
-        os.fsync(fh.fileno())
+
+    @property
+    def file(self) -> TextIO | None:
+        """The open file (None before the first line and after :meth:`close`)."""
+        return self._fh
 
     def close(self) -> None:
         if self._fh is not None:
