@@ -6,7 +6,12 @@ fresh process. ``--region grow`` grows the city with the company instead (side
 ``∝ √n``: the density of technicians and of demand stays that of the base scenario, as in
 ``national.toml``); ``--region scale`` also scales the city's zones and its traffic
 incidents with it (the base scenario's map, shrunk or stretched: the same company at every
-size, since zone radii are in km); ``--base`` takes another base scenario:
+size, since zone radii are in km); ``--base`` takes another base scenario. An incident
+slows a whole zone, and scaled zones hold the same share of the company at every size, so
+``--region scale`` keeps the base's incident count (``--incidents zone``, the default: the
+same traffic per technician); ``--incidents area`` scales the count with the area instead
+(sessions 9 and 10: at 3,000 technicians each technician then met 3x the incident-minutes
+of the 1,000-technician company, and 14 % more insertion searches):
 
 * ``world``: ``World(...)`` with policy baseline (construction: demand, workforce, the
   pre-day booking), then ``world.run()`` (the world alone);
@@ -28,7 +33,7 @@ exponent ``b`` of a least-squares fit ``cpu = a · n^b`` (1.0: linear in the com
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_scale.py [--sizes 1000 3000 10000]
 [--trees /tmp/old .] [--labels old new] [--parts world direct bytewax] [--repeats 1]
-[--base data/scenarios/large.toml] [--region fixed|grow|scale]``
+[--base data/scenarios/large.toml] [--region fixed|grow|scale] [--incidents zone|area]``
 """
 
 from __future__ import annotations
@@ -62,9 +67,13 @@ def _digest(events: Sequence[Any]) -> str:
     return h.hexdigest()
 
 
-def _scaled(base: Path, n: int, region: str, **changes: Any) -> Any:
+def _scaled(base: Path, n: int, region: str, incidents: str = "zone", **changes: Any) -> Any:
     """The base scenario at ``n`` technicians (and, with ``region == "grow"``, a city whose
-    area grows with them), with ``changes``."""
+    area grows with them), with ``changes``; ``incidents``: with ``region == "scale"``, the
+    base's count ("zone") or a count in proportion to the area ("area")."""
+    if incidents not in ("zone", "area"):
+        msg = f"incidents must be 'zone' or 'area', got {incidents!r}"
+        raise ValueError(msg)
     from twin.config import load_scenario
 
     sc = load_scenario(base)
@@ -72,17 +81,20 @@ def _scaled(base: Path, n: int, region: str, **changes: Any) -> Any:
     if region in ("grow", "scale"):
         grown = round(sc.city.size_km * math.sqrt(n / sc.workforce.technicians), 1)
         over["city.size_km"] = grown
-    if region == "scale":  # the whole map scaled: zones in proportion, incidents per area
+    if region == "scale":  # the whole map scaled: zones in proportion
         k = grown / sc.city.size_km
         over["city.zones"] = [
             {**z.model_dump(), "outer_radius_km": round(z.outer_radius_km * k, 3)}
             for z in sc.city.zones
         ]
-        over["traffic.incidents_per_day"] = sc.traffic.incidents_per_day * k * k
+        if incidents == "area":  # zone-wide incidents per km²: more per technician as n grows
+            over["traffic.incidents_per_day"] = sc.traffic.incidents_per_day * k * k
     return sc.with_overrides(**over)
 
 
-def _builders(tree: Path, n: int, part: str, base: Path, region: str) -> tuple[Any, Any, Any]:
+def _builders(
+    tree: Path, n: int, part: str, base: Path, region: str, incidents: str = "zone"
+) -> tuple[Any, Any, Any]:
     """(make world, make brain, loop) for the tree importable here: this tree's wiring, or
     the pre-wiring API of older trees (``twin.runner``), so both can be timed side by side."""
     brain = part != "world"
@@ -90,7 +102,7 @@ def _builders(tree: Path, n: int, part: str, base: Path, region: str) -> tuple[A
         from twin.app.wiring import build_brain, build_world
         from twin.stream.connectors.bridge import run_closed_loop, run_direct_loop
 
-        sc = _scaled(base, n, region, **{"policy.brain": brain})
+        sc = _scaled(base, n, region, incidents, **{"policy.brain": brain})
         make_world, make_brain = (
             (lambda seed: build_world(sc, seed)),
             (lambda world: build_brain(world.company)),
@@ -104,7 +116,8 @@ def _builders(tree: Path, n: int, part: str, base: Path, region: str) -> tuple[A
 
         from twin.sim.world import World
 
-        sc = _scaled(base, n, region, **{"policy.dispatcher": "brain" if brain else "baseline"})
+        dispatcher = "brain" if brain else "baseline"
+        sc = _scaled(base, n, region, incidents, **{"policy.dispatcher": dispatcher})
         make_world = lambda seed: World(sc, dispatcher_factory(sc), seed)  # noqa: E731
         make_brain = lambda world: brain_params(sc, world.specs)  # noqa: E731
     return make_world, make_brain, run_direct_loop if part == "direct" else run_closed_loop
@@ -134,9 +147,11 @@ def _count_searches() -> list[float]:
     return count
 
 
-def measure(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -> dict[str, Any]:
+def measure(
+    tree: Path, n: int, part: str, seed: int, base: Path, region: str, incidents: str = "zone"
+) -> dict[str, Any]:
     """One part at ``n`` technicians on the ``twin`` importable here (the worker's tree)."""
-    make_world, make_brain, loop = _builders(tree, n, part, base, region)
+    make_world, make_brain, loop = _builders(tree, n, part, base, region, incidents)
     searches = _count_searches()
     c0, w0 = time.process_time(), time.perf_counter()
     world = make_world(seed)
@@ -167,10 +182,12 @@ def measure(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -
 
 
 # ---------------------------------------------------------------- the driver
-def run_worker(tree: Path, n: int, part: str, seed: int, base: Path, region: str) -> dict[str, Any]:
+def run_worker(
+    tree: Path, n: int, part: str, seed: int, base: Path, region: str, incidents: str = "zone"
+) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, str(HERE), "--worker", str(tree), str(n), part, str(seed)]
-    cmd += [str(base), region]
+    cmd += [str(base), region, incidents]
     done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         msg = f"worker {tree} n={n} part={part} failed:\n{done.stderr[-3000:]}"
@@ -244,7 +261,8 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
     city = {
         "fixed": "same city",
         "grow": "city grows with the company",
-        "scale": "city, zones and incidents scaled with the company",
+        "scale": "city and zones scaled with the company, incidents "
+        + ("per area" if args.incidents == "area" else "as the base's"),
     }[args.region]
     print(f"\n### Scale: {args.base.name} ({city}), seed {args.seed}, technicians {args.sizes}\n")
     print(md_table(head, rows))
@@ -292,7 +310,8 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         tree, n, part, seed = Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-        print(json.dumps(measure(tree, n, part, seed, Path(sys.argv[6]), sys.argv[7])))
+        base, region, incidents = Path(sys.argv[6]), sys.argv[7], sys.argv[8]
+        print(json.dumps(measure(tree, n, part, seed, base, region, incidents)))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
@@ -302,6 +321,12 @@ def main() -> None:
         choices=("fixed", "grow", "scale"),
         default="fixed",
         help="city size as n grows",
+    )
+    parser.add_argument(
+        "--incidents",
+        choices=("zone", "area"),
+        default="zone",
+        help="with --region scale: the base's incident count, or one per area",
     )
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
     parser.add_argument("--labels", nargs="+", default=None)
@@ -323,7 +348,9 @@ def main() -> None:
         for part in args.parts:
             for rep in range(args.repeats):
                 for tree, label in zip(args.trees, labels, strict=True):  # interleaved
-                    r = run_worker(tree.resolve(), n, part, args.seed, base, args.region)
+                    r = run_worker(
+                        tree.resolve(), n, part, args.seed, base, args.region, args.incidents
+                    )
                     print(
                         f"{label} n={n} {part} #{rep + 1}: build {r['build_cpu']:.2f} s CPU, "
                         f"day {r['day_cpu']:.2f} s CPU ({r['day_wall']:.2f} s wall), load "

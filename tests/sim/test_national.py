@@ -35,7 +35,8 @@ def test_national_workforce_is_ten_thousand_people_in_the_region() -> None:
 
 def test_the_scale_benchmark_shrinks_the_whole_map_with_the_company() -> None:
     """``bench_scale.py --region scale``: the base itself at its own size; at a tenth of
-    it a city, zones and incidents in proportion (the same company, smaller)."""
+    it a city and zones in proportion (the same company, smaller), with the base's count
+    of zone-wide incidents (``--incidents area``: a count in proportion to the area)."""
     import importlib.util
 
     path = SCENARIOS.parents[1] / "bench" / "bench_scale.py"
@@ -51,6 +52,9 @@ def test_the_scale_benchmark_shrinks_the_whole_map_with_the_company() -> None:
     assert math.isclose(k, math.sqrt(0.1), rel_tol=0.01)
     for z, big in zip(small.city.zones, national.city.zones, strict=True):
         assert math.isclose(z.outer_radius_km, big.outer_radius_km * k, rel_tol=1e-3)
-    per_area = [s.traffic.incidents_per_day / s.city.size_km**2 for s in (small, national)]
+    assert small.traffic.incidents_per_day == national.traffic.incidents_per_day
+    by_area = bench._scaled(base, 1_000, "scale", "area")
+    assert by_area.city == small.city
+    per_area = [s.traffic.incidents_per_day / s.city.size_km**2 for s in (by_area, national)]
     assert math.isclose(per_area[0], per_area[1], rel_tol=1e-9)
     assert bench._scaled(base, 1_000, "grow").city.zones == national.city.zones

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from bench.fixtures.synthetic import synthetic_day, synthetic_visit
 from twin.config import Scenario
-from twin.models.routing.insertion import CandidateIndex, best_insertion
+from twin.models.routing.insertion import (
+    ORDER_CACHE,
+    ORDER_CACHE_PER_TECHNICIAN,
+    CandidateIndex,
+    best_insertion,
+)
 from twin.models.routing.plan import (
     PlanState,
     TechnicianSpec,
@@ -135,3 +140,30 @@ def test_the_index_is_shared_per_technicians_mapping() -> None:
     assert CandidateIndex.for_state(replace(state, routes={})) is index
     copy = replace(state, technicians=dict(state.technicians))
     assert CandidateIndex.for_state(copy) is not index
+
+
+def test_the_candidate_orders_kept_grow_with_the_company() -> None:
+    """A company's places grow with it: a larger one keeps more of them (never fewer than
+    ``ORDER_CACHE``), so it finds as many of its repeated places in the cache."""
+    rng = np.random.default_rng(3)
+    n = 2_000
+    techs = {
+        f"T{i:04d}": TechnicianSpec(
+            f"T{i:04d}", *rng.uniform(0, 60, 2).tolist(), frozenset({"repair"}), 480, 960, 990
+        )
+        for i in range(n)
+    }
+    status = {t: TechnicianState(t, 0.0, 0.0, 480.0) for t in techs}
+    state = PlanState(480.0, techs, status, {}, {t: () for t in techs})
+    index = CandidateIndex(state)
+    places = rng.uniform(0, 60, (ORDER_CACHE + 1_000, 2)).tolist()
+    first = VisitTask("V0", "C", *places[0], "repair", "repair", 1, 480.0, 600.0, 30.0)
+    nearest = index.nearest(state, first, 8)
+    for x, y in places[1:]:
+        index.nearest(state, replace(first, x=x, y=y), 8)
+    kept = index._order  # the cache itself: nothing else tells a hit from a fresh ranking
+    assert len(kept) == len(places) > ORDER_CACHE
+    assert ("repair", *places[0]) in kept
+    assert index.nearest(state, first, 8) == nearest == _scan_nearest(state, first, 8)
+    small = CandidateIndex(replace(state, technicians=dict(list(techs.items())[:100])))
+    assert small._order_cap == ORDER_CACHE < index._order_cap == ORDER_CACHE_PER_TECHNICIAN * n

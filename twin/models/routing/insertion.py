@@ -27,7 +27,8 @@ from twin.models.routing.plan import (
 from twin.models.routing.travel import KERNELS, TravelModel
 
 EXACT_CHECKS = 6
-ORDER_CACHE = 5_000  # places whose candidate order is kept
+ORDER_CACHE = 5_000  # places whose candidate order is kept, at least
+ORDER_CACHE_PER_TECHNICIAN = 5  # and per technician: a company's places grow with it
 SHARED_INDEXES = 4  # technician mappings whose index is kept (worlds alive at once)
 
 
@@ -67,6 +68,9 @@ class CandidateIndex:
             for s, tids in self._tids.items()
         }
         self._order: dict[tuple[str, float, float], _Ranking] = {}
+        # the places asked for grow with the company (its visits): so does the cache, or a
+        # larger company would find fewer of its places in it
+        self._order_cap = max(ORDER_CACHE, ORDER_CACHE_PER_TECHNICIAN * len(techs))
 
     @classmethod
     def for_state(cls, state: PlanState) -> CandidateIndex:
@@ -94,7 +98,7 @@ class CandidateIndex:
             if points is None:
                 return []
             order = _Ranking(self._tids[visit.skill], points.batches(visit.x, visit.y))
-            if len(self._order) >= ORDER_CACHE:
+            if len(self._order) >= self._order_cap:
                 self._order.clear()
             self._order[key] = order
         out = []

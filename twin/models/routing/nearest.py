@@ -74,28 +74,36 @@ class NearestPoints:
     def batches(self, x: float, y: float) -> Iterator[list[int]]:
         """Successive runs of :meth:`scan`'s order from ``(x, y)``, from the tree: their
         concatenation is exactly ``scan(x, y)``; stop iterating when you have enough."""
-        n, tree, r, given = self._n, self._tree, self._r0, 0
-        if tree is None:  # few points: the scan is the cheapest answer
+        n, r, given = self._n, self._r0, 0
+        if self._tree is None:  # few points: the scan is the cheapest answer
             if n:
                 yield self.scan(x, y)
             return
         while given < n:
-            found: list[int] = tree.query_ball_point((x, y), r)
-            if not found:  # far from every point: grow to the nearest one at once
-                d1 = float(tree.query((x, y), k=1)[0])
-                r = max(2.0 * r, 2.0 * d1)
-                continue
-            idx = np.array(found, dtype=np.intp)
-            d = np.hypot(self._x[idx] - x, self._y[idx] - y).tolist()
-            ranked = sorted(zip(d, found, strict=True))  # by distance, then index: stable
-            # every point in the ball: the order is complete; else the points nearer than
-            # any point outside the ball can be
-            bound = math.inf if len(found) == n else r * (1.0 - MARGIN)
-            sure = bisect_left(ranked, (bound, -1))
-            if sure > given:
-                yield [i for _, i in ranked[given:sure]]
-                given = sure
-            r *= 2.0
+            batch, r = self._ball(x, y, r, given)
+            if batch:
+                yield batch
+                given += len(batch)
+
+    def _ball(self, x: float, y: float, r: float, given: int) -> tuple[list[int], float]:
+        """The points of the scan's order after the first ``given`` that the ball of radius
+        ``r`` around ``(x, y)`` makes sure of, and the radius of the next ball. A function
+        of its own, so that a paused :meth:`batches` (a cached ranking holds one) keeps no
+        ball's arrays alive."""
+        tree = self._tree
+        assert tree is not None
+        found: list[int] = tree.query_ball_point((x, y), r)
+        if not found:  # far from every point: grow to the nearest one at once
+            d1 = float(tree.query((x, y), k=1)[0])
+            return [], max(2.0 * r, 2.0 * d1)
+        idx = np.array(found, dtype=np.intp)
+        d = np.hypot(self._x[idx] - x, self._y[idx] - y).tolist()
+        ranked = sorted(zip(d, found, strict=True))  # by distance, then index: stable
+        # every point in the ball: the order is complete; else the points nearer than any
+        # point outside the ball can be
+        bound = math.inf if len(found) == self._n else r * (1.0 - MARGIN)
+        sure = bisect_left(ranked, (bound, -1))
+        return [i for _, i in ranked[given:sure]], r * 2.0
 
     def ranked(self, x: float, y: float) -> Iterator[int]:
         """Indices nearest first, exactly in :meth:`scan`'s order, lazily."""
