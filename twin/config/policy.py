@@ -183,6 +183,17 @@ class Policy(_Model):
             "the brain moves a visit its technician can no longer reach today, with an apology"
         ),
     )
+    # the brain publishes a visit's ETA again only when its central estimate moved by at
+    # least this many minutes since the one on show (a dead-band: customers are not told
+    # every small change). Delay alerts, warnings and replans use the brain's own estimate,
+    # not the published one: only the eta_updated events depend on it
+    eta_hysteresis_min: float = Field(
+        default=3.0,
+        ge=0,
+        le=60,
+        title="ETA dead-band (min)",
+        description="an ETA is published again when it moved by at least this (0-60 min)",
+    )
     # ETA calibration fitted on past days of this company (made by `twin calibrate-eta`):
     # ETA intervals and central ETAs corrected by past residuals, and the historic share of
     # customers not at home. Empty: the ETA chain's uncorrected normal approximation

@@ -121,6 +121,7 @@ class BrainParams:
             delay_threshold=p.delay_threshold,
             replanning=p.replanning,
             defer_unreachable=p.defer_unreachable,
+            eta_hysteresis_min=p.eta_hysteresis_min,
             notify=NotifyPolicy(enabled=p.notifications),
             reorder_bound_min=reorder_bound_min,
             eta_calibration=eta_calibration,

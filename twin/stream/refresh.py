@@ -17,6 +17,7 @@ import math
 from datetime import datetime
 
 from twin import events as ev
+from twin.events.fast import eta_updated
 from twin.models.decisions.dayend import first_unreachable
 from twin.models.decisions.delay import judge_delay, replan_due
 from twin.models.duration.model import Z90
@@ -29,7 +30,7 @@ from twin.models.eta.chain import (
     remaining_work,
     route_etas,
 )
-from twin.models.routing.kit import is_stop
+from twin.models.routing.kit import DEPOT_PREFIX
 from twin.models.routing.plan import VisitTask
 from twin.models.routing.travel import KERNELS
 from twin.stream.messages import Tick
@@ -208,22 +209,13 @@ def _publish(
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
         vid = v.visit_id
-        if is_stop(vid):  # a planned depot stop: it times the chain, nobody is told
+        # a planned depot stop (kit.is_stop, inlined: once per visit ahead per refresh)
+        if vid.startswith(DEPOT_PREFIX):  # it times the chain, nobody is told
             continue
         last = last_eta.get(vid)
         if last is None or abs(e.eta - last) >= hysteresis:
             last_eta[vid] = e.eta
-            out.append(
-                ev.EtaUpdated(
-                    id=next_id(state),
-                    time=now,
-                    visit_id=vid,
-                    technician_id=tid,
-                    eta_low=at(e.low),
-                    eta=at(e.eta),
-                    eta_high=at(e.high),
-                )
-            )
+            out.append(eta_updated(next_id(state), now, vid, tid, at(e.low), at(e.eta), at(e.high)))
         was = alerted_by.get(vid, False) if alerted_by else False
         if not was and e.p_late < threshold:
             continue  # the rule's quiet case: no alert, no replan, nothing to remember
