@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twin import events as ev
-from twin.events.fast import customer_notified, eta_updated
+from twin.events.fast import customer_notified, eta_updated, position
 from twin.stream.techstate import TechState, next_id
 
 times = st.datetimes(
@@ -61,6 +61,17 @@ def test_customer_notified_is_the_constructors_event(i, t, vid, cid, channel, ki
     assert ev.to_json(fast) == ev.to_json(slow)
 
 
+@settings(max_examples=150, deadline=None)
+@given(texts, times, texts, st.floats(allow_nan=False), st.floats(allow_nan=False))
+def test_position_is_the_constructors_event(i, t, tid, x, y):
+    fast = position(i, t, tid, x, y)
+    slow = ev.Position(id=i, time=t, technician_id=tid, x=x, y=y)
+    assert type(fast) is ev.Position
+    assert fast == slow
+    assert hash(fast) == hash(slow)
+    assert ev.to_json(fast) == ev.to_json(slow)
+
+
 def test_events_stay_frozen():
     t = datetime(2026, 11, 23, 8, tzinfo=UTC)
     e = eta_updated("b1", t, "V1", "T1", t, t, t)
@@ -74,6 +85,8 @@ def test_a_time_that_is_not_the_clocks_goes_through_the_check():
         eta_updated("b1", naive, "V1", "T1", naive, naive, naive)
     with pytest.raises(ValueError, match=r"CustomerNotified\.time must be timezone-aware UTC"):
         customer_notified("b1", naive, "V1", "C1", "sms", "arrival", "en", "hi")
+    with pytest.raises(ValueError, match=r"Position\.time must be timezone-aware UTC"):
+        position("w1", naive, "T1", 0.0, 0.0)
     # another zone at offset zero is accepted, as the constructor accepts it
     zero = datetime(2026, 11, 23, 8, tzinfo=timezone(timedelta(0)))
     assert eta_updated("b1", zero, "V1", "T1", zero, zero, zero) == ev.EtaUpdated(

@@ -1,7 +1,8 @@
 """Fast constructors for the brain's most frequent decisions.
 
 A brain day builds one ``EtaUpdated`` per published ETA (about 130,000 a day per 1,000
-technicians, 40 % of the log) and one ``CustomerNotified`` per message. The generated
+technicians, 40 % of the log) and one ``CustomerNotified`` per message; the world builds one
+``Position`` per technician on shift every GPS round (about 72,000 a day per 1,000). The generated
 ``__init__`` of a frozen dataclass sets each field through ``object.__setattr__`` (looked
 up by name for every field), then runs ``__post_init__``: about 2.8x the cost of setting the
 slots directly. The functions here build the same objects (same class, same fields, equal
@@ -19,10 +20,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from twin.events.schema import CustomerNotified, EtaUpdated, Language, NotificationKind
+from twin.events.schema import (
+    CustomerNotified,
+    EtaUpdated,
+    Language,
+    NotificationKind,
+    Position,
+)
 from twin.events.schema import NotifyChannel as _NotifyChannel
 
-__all__ = ["customer_notified", "eta_updated"]
+__all__ = ["customer_notified", "eta_updated", "position"]
 
 _Setter = Callable[[object, Any], None]
 
@@ -44,6 +51,7 @@ _ETA = _setters(EtaUpdated, "id", "time", "visit_id", "technician_id", "eta_low"
 _NOTIFIED = _setters(
     CustomerNotified, "id", "time", "visit_id", "customer_id", "channel", "kind", "language", "text"
 )
+_POSITION = _setters(Position, "id", "time", "technician_id", "x", "y")
 
 
 def eta_updated(
@@ -110,4 +118,18 @@ def customer_notified(
     s_kind(e, kind)
     s_language(e, language)
     s_text(e, text)
+    return e
+
+
+def position(id: str, time: datetime, technician_id: str, x: float, y: float) -> Position:
+    """``Position(id=id, time=time, technician_id=technician_id, x=x, y=y)``, built faster."""
+    if time.tzinfo is not UTC:
+        return Position(id=id, time=time, technician_id=technician_id, x=x, y=y)
+    e = _new(Position)
+    s_id, s_time, s_tech, s_x, s_y = _POSITION
+    s_id(e, id)
+    s_time(e, time)
+    s_tech(e, technician_id)
+    s_x(e, x)
+    s_y(e, y)
     return e

@@ -11,6 +11,7 @@ from typing import Any
 
 from twin import events as ev
 from twin.clock import DayClock
+from twin.events.fast import position
 
 
 class Recorder:
@@ -28,13 +29,15 @@ class Recorder:
         return event
 
     def pings(self, minutes: float, rows: list[tuple[str, float, float]]) -> None:
-        """One GPS round: the same time for every technician, computed once."""
+        """One GPS round: the same time for every technician, computed once (the pings are
+        built by :func:`twin.events.fast.position`: the same events, without the generated
+        ``__init__``'s per-field lookups)."""
         time = self.clock.at(minutes)
         seq = self._seq
         append = self.events.append
         for tid, x, y in rows:
             seq += 1
-            append(ev.Position(id=f"w{seq:08d}", time=time, technician_id=tid, x=x, y=y))
+            append(position(f"w{seq:08d}", time, tid, x, y))
         self._seq = seq
 
     def record(self, event: ev.Event, echo: bool = True) -> None:
