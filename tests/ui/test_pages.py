@@ -45,8 +45,11 @@ def test_compare_runs_and_shows_the_stores_numbers(page, cockpit: Cockpit) -> No
     techs = _knob(page, 1, "technicians")
     techs.fill("abc")
     error = _knob_error(page, 1, "technicians")
+    # the page's first callback: on a machine loaded by other work it has taken over 30 s
     page.wait_for_function(
-        "el => el.textContent.includes('expected a whole number')", arg=error.element_handle()
+        "el => el.textContent.includes('expected a whole number')",
+        arg=error.element_handle(),
+        timeout=90_000,
     )
     # the button is disabled by its own callback: wait for it (a loaded machine lags)
     page.wait_for_selector("#compare-start:disabled", timeout=10_000)
