@@ -25,7 +25,8 @@ def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> JS
     today) on the first later working days with room, each offer with its ``date``."""
     # the answer as a response, encoded in the worker thread: FastAPI would otherwise
     # validate the dict in a second worker-thread hop and encode it on the event loop,
-    # two more waits behind the info-link polls (bench_serve: offers p95 80 -> 54 ms)
+    # two more waits behind the info-link polls (measured in the server, bench_serve load:
+    # from priced to sent p95 55 -> 25 ms; bench/RESULTS.md, session 11)
     api.authorise(x_api_key)
     job = api.job_record(body.job, ["body", "job"])
     first = api.wish_day(body.job, ["body", "job"])
