@@ -12,7 +12,9 @@ start to ``--from`` (local time), for ``--seconds`` of wall time:
 A booker books the best offer; an offer on a later working day (its ``date``) is booked
 with that date as the job's ``wish_date`` (``--today-only``: not booked, as against a
 tree that offers today only: the same bookings in both arms). ``offers`` counts every offer request,
-``offers_today`` / ``offers_later`` split them by the day of the best offer.
+``offers_today`` / ``offers_later`` split them by the day of the best offer, ``offers_warm``
+counts those asked ``--warm-s`` seconds or more after the load began (the first seconds
+have every booker asking at once of a planner whose caches are cold).
 
 Reported: p50/p95/p99/max latency per endpoint (ms), requests served, how far the paced
 day fell behind the wall clock (``behind_s`` of the server: the most a tick started late),
@@ -112,6 +114,7 @@ def _booker(
     size: float,
     think: float,
     today_only: bool,
+    warm: float,
 ) -> None:
     conn = _Conn(port)
     i = 0
@@ -121,6 +124,8 @@ def _booker(
                "x": (n * 7 + i * 3) % size, "y": (n * 5 + i * 11) % size}  # fmt: skip
         _, offers, ms = conn.call("POST", "/api/v1/offers", {"channel": "portal", "job": job})
         lat["offers"].append(ms)
+        if time.monotonic() - ms / 1000 >= warm:  # asked after the load's first seconds
+            lat["offers_warm"].append(ms)
         ranked = offers.get("offers", []) if isinstance(offers, dict) else []
         if not ranked:
             time.sleep(think)
@@ -144,9 +149,11 @@ def _load(
     port: int, tokens: list[str], args: argparse.Namespace, size: float
 ) -> dict[str, list[float]]:
     lat: dict[str, list[float]] = {
-        "track": [], "offers": [], "offers_today": [], "offers_later": [], "bookings": []
+        "track": [], "offers": [], "offers_today": [], "offers_later": [], "offers_warm": [],
+        "bookings": []
     }  # fmt: skip
     stop = time.monotonic() + args.seconds
+    warm = time.monotonic() + args.warm_s
     shares = [tokens[k :: args.poll_threads] for k in range(args.poll_threads)]
     threads = [
         threading.Thread(target=_pollers, args=(port, share, args.poll_s, stop, lat["track"]))
@@ -155,7 +162,8 @@ def _load(
     ]
     threads += [
         threading.Thread(
-            target=_booker, args=(port, n, stop, lat, size, args.think_s, args.today_only)
+            target=_booker,
+            args=(port, n, stop, lat, size, args.think_s, args.today_only, warm),
         )
         for n in range(args.bookers)
     ]
@@ -247,6 +255,7 @@ def main() -> None:
     ap.add_argument("--poll-s", type=float, default=2.0)
     ap.add_argument("--poll-threads", type=int, default=8)
     ap.add_argument("--think-s", type=float, default=1.0, help="a booker's pause between calls")
+    ap.add_argument("--warm-s", type=float, default=5.0, help="offers_warm: asked after this")
     ap.add_argument("--from", dest="start", default="08:30")
     ap.add_argument("--today-only", action="store_true", help="bookers book today's offers only")
     ap.add_argument("--baseline", type=Path, default=None, help="another tree: a second arm")

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from twin.api import bookings, links, schemas
 from twin.api.context import API, Api, Key, OneDay, Refusal, Served, Serving, minutes
+from twin.api.poll import PollFastPath
 from twin.app.live import LiveDay, RequestRefused
 from twin.app.live.refusals import RETRY_AFTER_S
 from twin.clock import hhmm
@@ -68,6 +69,7 @@ def create_app(day: LiveDay | Serving, api_key: str) -> FastAPI:
     app.add_api_route(f"{API}/status", _status, methods=["GET"])
     app.add_api_route(f"{API}/clock", _clock, methods=["POST"])
     app.include_router(bookings.router)
+    app.add_middleware(PollFastPath)  # the info link's poll off FastAPI's routing
     return app
 
 

@@ -18,18 +18,23 @@ from twin.models.routing.dispatch import NoOffer
 router = APIRouter(prefix=API)
 
 
-@router.post("/offers")
-def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> dict[str, Any]:
+@router.post("/offers", response_model=dict[str, Any])
+def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> JSONResponse:
     """Windows the planner can promise the job, best first, with the price to the company
     and the risk of arriving late: today's, or (a later ``wish_date``, or nothing left
     today) on the first later working days with room, each offer with its ``date``."""
+    # the answer as a response, encoded in the worker thread: FastAPI would otherwise
+    # validate the dict in a second worker-thread hop and encode it on the event loop,
+    # two more waits behind the info-link polls (measured in the server, bench_serve load:
+    # from priced to sent p95 55 -> 25 ms; bench/RESULTS.md, session 11)
     api.authorise(x_api_key)
     job = api.job_record(body.job, ["body", "job"])
     first = api.wish_day(body.job, ["body", "job"])
     ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit, first)
     if isinstance(ranked, NoOffer):
-        return {"offers": [], "reason": ranked.reason}
-    return {"offers": [offer_view(api.day, a.offer, a.day) for a in ranked], "reason": None}
+        return JSONResponse({"offers": [], "reason": ranked.reason})
+    views = [offer_view(api.day, a.offer, a.day) for a in ranked]
+    return JSONResponse({"offers": views, "reason": None})
 
 
 @router.post("/bookings", status_code=201)
