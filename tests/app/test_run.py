@@ -87,11 +87,11 @@ def test_a_solve_stopped_by_the_clock_says_it_is_not_reproducible(
 ) -> None:
     sc = load_scenario(ROOT / "data/scenarios/small.toml")
     state, travel, brk = synthetic_day(sc, 20, 160, np.random.default_rng(1))
-    with caplog.at_level(logging.WARNING, logger="twin.models.planner.static"):
+    with caplog.at_level(logging.WARNING, logger="twin.models.planner.budget"):
         optimise_day(state, travel, brk, PlannerParams(), 0, 0.01, max_iterations=10**6)
     assert "wall-clock cap" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="twin.models.planner.static"):
+    with caplog.at_level(logging.WARNING, logger="twin.models.planner.budget"):
         optimise_day(state, travel, brk, PlannerParams(), 0, 60.0, max_iterations=20)
     assert "wall-clock cap" not in caplog.text
 

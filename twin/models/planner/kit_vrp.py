@@ -33,23 +33,20 @@ PyVRP reloads.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
+from twin.models.planner.budget import solve_budgeted
 from twin.models.planner.matrix import EuclideanTravel, minutes_matrix, planning_pace
 from twin.models.planner.params import PlannerParams
 from twin.models.planner.translate import PROHIBITIVE, SAFE_EPS, Pricing, _scaled, vehicle_type
 from twin.models.routing.kit import Depot, depot_of, depot_stop
 from twin.models.routing.plan import BreakRule, PlanState
 from twin.models.routing.travel import TravelModel
-
-log = logging.getLogger(__name__)
 
 LEFT_OUT = "the daily optimisation with tools and parts could not place it on any route"
 
@@ -284,20 +281,15 @@ def optimise_kit_day(
     routes: dict[str, tuple[str, ...]] = {t: () for t in problem.technicians}
     if problem.data is None:
         return KitRoutes(routes, dict.fromkeys(problem.visits, LEFT_OUT))
-    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
-    if max_iterations is not None:
-        criteria.insert(0, MaxIterations(max_iterations))
-    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     init = None if initial is None else kit_warm_start(problem, initial)
-    result = pyvrp.solve(problem.data, stop, seed=seed, display=False, initial_solution=init)
-    if max_iterations is not None and result.num_iterations < max_iterations:
-        log.warning(
-            "the kit daily optimisation stopped at its wall-clock cap (%.1f s) after %d of "
-            "%d iterations: this plan depends on the machine's speed, not only on the seed",
-            time_limit_s,
-            result.num_iterations,
-            max_iterations,
-        )
+    result = solve_budgeted(
+        problem.data,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        initial=init,
+        what="kit daily optimisation",
+    )
     used = [0] * len(problem.members)
     for r in result.best.routes():
         vt = r.vehicle_type()

@@ -17,9 +17,9 @@ import logging
 import math
 from dataclasses import dataclass, replace
 
-import pyvrp
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+from pyvrp.stop import StoppingCriterion
 
+from twin.models.planner.budget import solve_budgeted
 from twin.models.planner.evaluate import Bonus, Cargo
 from twin.models.planner.params import PlannerParams
 from twin.models.planner.translate import StaticProblem, build_problem, warm_start
@@ -66,22 +66,16 @@ def solve_problem(
     empty: Routes = {tid: () for tid in problem.technicians}
     if problem.data is None:
         return DayPlan(empty, problem.visits, 0.0, not problem.visits)
-    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
-    if max_iterations is not None:
-        criteria.insert(0, MaxIterations(max_iterations))
-    if stop is not None:
-        criteria.insert(0, stop)
-    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     init = None if initial is None else warm_start(problem, initial)
-    result = pyvrp.solve(problem.data, stop, seed=seed, display=False, initial_solution=init)
-    if max_iterations is not None and result.num_iterations < max_iterations:
-        log.warning(
-            "the daily optimisation stopped at its wall-clock cap (%.1f s) after %d of %d "
-            "iterations: this plan depends on the machine's speed, not only on the seed",
-            time_limit_s,
-            result.num_iterations,
-            max_iterations,
-        )
+    result = solve_budgeted(
+        problem.data,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        max_iterations=max_iterations,
+        initial=init,
+        stop=stop,
+        what="daily optimisation",
+    )
     best = result.best
 
     routes = dict(empty)
