@@ -12,8 +12,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import math
-import operator
 import re
 import types
 import typing
@@ -22,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from twin.events.schema import EVENT_TYPES, SCHEMA_VERSION, Event
+from twin.events.writer import Writer, compile_writer
 
 
 class EventParseError(ValueError):
@@ -132,62 +131,19 @@ def to_json(event: Event) -> str:
 
 _quote = json.encoder.encode_basestring  # how ``_JSON`` quotes strings (non-ASCII kept)
 _quoted_time = functools.lru_cache(maxsize=_TIME_CACHE)(lambda t: _quote(format_time(t)))
-# per event type: '{"v":1,"type":"…"', the ',"field":' of each field, a getter of all fields
-_HEADS: dict[type, tuple[str, tuple[str, ...], Callable[[Event], tuple[Any, ...]]]] = {}
-
-
-def _head(cls: type) -> tuple[str, tuple[str, ...], Callable[[Event], tuple[Any, ...]]]:
-    names = _field_names(cls)
-    first = f'{{"v":{SCHEMA_VERSION},"type":{_quote(cls.TYPE)}'  # type: ignore[attr-defined]
-    keys = tuple(f",{_quote(n)}:" for n in names)
-    if len(names) == 1:  # attrgetter of one name returns the value, not a 1-tuple
-        one = operator.attrgetter(names[0])
-        return first, keys, lambda e: (one(e),)
-    return first, keys, operator.attrgetter(*names)
-
-
-_OMITTED: dict[type, frozenset[str]] = {}
-
-
-def _omitted(cls: type) -> frozenset[str]:
-    """The ``,"field":`` keys of the fields left out when None (``OMIT_IF_NONE``)."""
-    out = _OMITTED.get(cls)
-    if out is None:
-        out = _OMITTED[cls] = frozenset(f",{_quote(n)}:" for n in getattr(cls, "OMIT_IF_NONE", ()))
-    return out
+_WRITERS: dict[type, Writer] = {}
 
 
 def _flat_json(event: Event) -> str | None:
-    """The bytes of ``_JSON.encode(to_dict(event))`` written directly, for an event whose
-    fields are all plain strings, numbers, booleans, None or UTC datetimes (most of a log:
-    about 1.5x faster); None otherwise (nested routes, a float that is not finite, …)."""
+    """The bytes of ``_JSON.encode(to_dict(event))`` written directly by the encoder
+    generated for the event's class (:mod:`twin.events.writer`), for an event whose fields
+    are all plain strings, numbers, booleans, None or UTC datetimes (most of a log); None
+    otherwise (nested routes, a float that is not finite, …)."""
     cls = type(event)
-    head = _HEADS.get(cls)
-    if head is None:
-        head = _HEADS[cls] = _head(cls)
-    first, keys, values = head
-    parts = [first]
-    for key, v in zip(keys, values(event), strict=True):
-        kind = type(v)
-        if kind is str:
-            text = _quote(v)
-        elif kind is datetime:
-            text = _quoted_time(v)
-        elif kind is float and math.isfinite(v):
-            text = float.__repr__(v)
-        elif kind is int:
-            text = int.__repr__(v)
-        elif kind is bool:
-            text = "true" if v else "false"
-        elif v is None:
-            if key in _omitted(cls):
-                continue  # an optional field added later: left out, older logs unchanged
-            text = "null"
-        else:
-            return None
-        parts += (key, text)
-    parts.append("}")
-    return "".join(parts)
+    write = _WRITERS.get(cls)
+    if write is None:
+        write = _WRITERS[cls] = compile_writer(cls, _field_names(cls), _quoted_time)
+    return write(event)
 
 
 def to_lines(events: Iterable[Event]) -> list[str]:
