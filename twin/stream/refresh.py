@@ -9,6 +9,12 @@ customer) as the delay rule decides (:mod:`twin.models.decisions.delay`), and
 ``VisitDeferred`` when a visit ahead no longer fits the technician's day even at the
 early end of its ETA (:mod:`twin.models.decisions.dayend`): better an apology now than a
 promised arrival nobody keeps.
+
+The functions here are the reference. Where the compiled module is built, the technician
+step runs a tick in its compiled twin (:func:`tick_config`, ``TickConfig`` in
+:mod:`twin.models._kernels`): the same numbers and the same events in the same order,
+calling back into this module for what is rare (a biased estimate not yet memoised, a
+visit moved to another day, the delay rule for a visit alerted or at risk).
 """
 
 from __future__ import annotations
