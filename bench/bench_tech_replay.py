@@ -8,8 +8,9 @@ fresh technician states, GC off, several rounds interleaved in one process:
 
 * ``--deadbands 3 5 8``: the same inputs with other ETA dead-bands
   (``policy.eta_hysteresis_min``; the step's inputs do not depend on it);
-* ``--old TREE``: this tree's ``refresh`` and ``techstate`` against those of an older
-  tree (loaded from its files into this process), so both run on the same inputs, the same
+* ``--old TREE``: this tree's technician step against that of an older tree (its
+  ``technician``, ``refresh`` and ``techstate`` loaded from its files into this process;
+  its compiled twins are this tree's), so both run on the same inputs, the same
   interpreter and the same load. The events out must be equal.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_tech_replay.py --size 1000
@@ -36,8 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_scale
 
 import twin.stream.flow as flow
-import twin.stream.technician as tech
-import twin.stream.techstate as techstate
+import twin.stream.keygroups as keygroups
 from twin import events as ev
 from twin.app.wiring import build_brain, build_world
 from twin.stream.connectors.bridge import run_closed_loop
@@ -97,22 +97,26 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 def old_code(tree: Path) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """``refresh`` and ``notify`` of ``tree``'s ``twin/stream`` (its refresh importing its
-    own techstate); everything else is this tree's."""
-    old_state = _load("old_techstate", tree / "twin/stream/techstate.py")
-    sys.modules["twin.stream.techstate"] = old_state
+    """``tech_batch`` and ``new_tech`` of ``tree``'s technician step (its ``technician``,
+    ``refresh`` and ``techstate`` modules, each importing the others of ``tree``);
+    everything else is this tree's."""
+    names = ("twin.stream.techstate", "twin.stream.refresh", "twin.stream.technician")
+    saved = {name: sys.modules[name] for name in names}
     try:
-        old_refresh = _load("old_refresh", tree / "twin/stream/refresh.py")
+        for name in names:
+            short = name.rsplit(".", 1)[1]
+            sys.modules[name] = _load(f"old_{short}", tree / f"twin/stream/{short}.py")
+        old_tech = sys.modules["twin.stream.technician"]
     finally:
-        sys.modules["twin.stream.techstate"] = techstate
-    return old_refresh.refresh, old_state.notify
+        sys.modules.update(saved)
+    return old_tech.tech_batch, old_tech.new_tech
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", type=int, default=1000)
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--old", type=Path, help="an older tree: its refresh/techstate against ours")
+    p.add_argument("--old", type=Path, help="an older tree: its technician step against ours")
     p.add_argument("--deadbands", type=float, nargs="*", default=[])
     args = p.parse_args()
     batches, params = record(args.size)
@@ -122,15 +126,15 @@ def main() -> None:
         "this tree": lambda: replay(batches, params)
     }
     if args.old is not None:
-        refresh, notify = old_code(args.old)
-        new = tech.refresh, tech.notify
+        batch, new_tech = old_code(args.old)
+        new = keygroups.tech_batch, keygroups.new_tech
 
         def with_old() -> tuple[float, str, int]:
-            tech.refresh, tech.notify = refresh, notify
+            keygroups.tech_batch, keygroups.new_tech = batch, new_tech
             try:
                 return replay(batches, params)
             finally:
-                tech.refresh, tech.notify = new
+                keygroups.tech_batch, keygroups.new_tech = new
 
         variants[f"old ({args.old})"] = with_old
     for d in args.deadbands:
@@ -151,6 +155,8 @@ def main() -> None:
         digest, n = out[name]
         print(f"| {name} | {t[0]:.3f} | {t[len(t) // 2]:.3f} | {n} | `{digest}` |")
     print(f"load average {os.getloadavg()[0]:.1f}")
+    if args.old is not None and out["this tree"] != out[f"old ({args.old})"]:
+        sys.exit("the events out differ between the trees")
 
 
 if __name__ == "__main__":

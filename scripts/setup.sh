@@ -22,9 +22,12 @@ fi
 # the package's compiled part (twin/models/_kernels.pyx) is built by the install:
 # reinstall when its source changed or is newer than the build
 kernel=twin/models/_kernels.pyx
-stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel"; echo "$*") | sha256sum | cut -c1-16)"
+includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi"  # included by it
+stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes; echo "$*") | sha256sum | cut -c1-16)"
 built=$(ls twin/models/_kernels.*.so 2>/dev/null | head -n 1 || true)
-if [ ! -f "$stamp" ] || [ -z "$built" ] || [ "$kernel" -nt "$built" ]; then
+stale=""
+for f in "$kernel" $includes; do if [ "$f" -nt "$built" ]; then stale=1; fi; done
+if [ ! -f "$stamp" ] || [ -z "$built" ] || [ -n "$stale" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
   if [ "${1:-}" = "--dev" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[dev]"

@@ -8,7 +8,12 @@
   (``_priced_positions`` in :mod:`twin.models.routing.insertion`);
 * ``route_timeline``: :func:`twin.models.plan.route_timeline`;
 * ``remaining_work``: :func:`twin.models.eta.chain.remaining_work`;
-* ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`.
+* ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`;
+* ``TickConfig``: the technician step's tick (``_on_tick`` of :mod:`twin.stream.technician`
+  with the refresh of :mod:`twin.stream.refresh`), calling back into Python for what is rare.
+
+The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``
+(included here: one extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -22,7 +27,8 @@ source.
 """
 
 from bisect import bisect_right as _bisect_right
-from libc.math cimport INFINITY, exp, floor, fmod, log, sqrt
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.math cimport INFINITY, exp, fabs, floor, fmod, log, round as c_round, sqrt
 from math import erfc as _py_erfc, hypot as _py_hypot
 
 try:  # what NormalDist().inv_cdf computes, without its Python frame (CPython's C helper)
@@ -152,85 +158,6 @@ cdef class LegKernel:
         """See ``TravelModel.travel_min``."""
         cdef double dist
         return self._leg_minutes(ax, ay, bx, by, depart_min, incidents, &dist)
-
-
-def route_etas(
-    start,
-    route,
-    estimates,
-    LegKernel kernel,
-    double travel_cv,
-    brk,
-    double break_at,
-    incidents,
-    calibration,
-    double z90,
-    visit_eta,
-):
-    """See :func:`twin.models.eta.route_etas` (``visit_eta``, a named tuple class, holds
-    each result)."""
-    cdef double t = start.free_at, x = start.x, y = start.y
-    cdef double var = start.sd * start.sd
-    cdef double now = t if start.now is None else start.now
-    cdef bint break_due = brk is not None and not start.break_taken and brk.length_min > 0
-    cdef double brk_len = brk.length_min if brk is not None else 0.0
-    cdef double floor2 = 0.0, absent = 0.0, absent_min = 0.0, present
-    cdef double sqrt2 = sqrt(2.0)
-    cdef double vx, vy, dist, tt, arrive, noise, sd, ws, we, wait, start_t
-    cdef double low, eta, high, s, carried, z, p_late, work, work_sd, mean, gap, d
-    edges = bands = ()
-    if calibration is not None:
-        edges, bands = calibration.lead_edges_min, calibration.bands
-        floor2 = calibration.sd_floor_min * calibration.sd_floor_min
-        absent, absent_min = calibration.absent_share, calibration.absent_min
-    present = 1.0 - absent
-    get = estimates.get
-    out = []
-    for v in route:
-        if break_due and t >= break_at:
-            t += brk_len
-            break_due = False
-        vx, vy = v.x, v.y
-        tt = kernel._leg_minutes(x, y, vx, vy, t, incidents, &dist)
-        arrive = t + tt
-        noise = travel_cv * tt
-        var += noise * noise
-        sd = sqrt(var)
-        ws, we = v.window_start, v.window_end
-        wait = ws - arrive
-        start_t = ws if wait > 0 else arrive
-        if calibration is None:
-            s = z90 * sd
-            low, eta, high = arrive - s, arrive, arrive + s
-        else:
-            s = sqrt(var + floor2)
-            q_low, q_mid, q_high = bands[_bisect_right(edges, arrive - now)]
-            low, eta, high = arrive + q_low * s, arrive + q_mid * s, arrive + q_high * s
-        carried = sd - wait if wait > 0 else sd
-        if carried > 0:
-            z = (we - start_t) / carried
-            p_late = 1.0 - 0.5 * <double>_py_erfc(-z / sqrt2)
-        else:
-            p_late = 1.0 if start_t > we else 0.0
-        # the named tuple's own ``__new__`` is a Python frame around ``tuple.__new__``
-        out.append(tuple.__new__(visit_eta, (v.visit_id, low if low > now else now, eta, high, p_late)))
-        if wait > 0:
-            var = carried * carried if carried > 0.0 else 0.0
-        est = get(v.visit_id)
-        if est is not None:
-            work, work_sd, mean = est.p50, est.sd, est.mean
-        else:
-            d = v.duration_min
-            work, work_sd, mean = d, 0.5 * d, d
-        if absent > 0.0:
-            gap = mean - absent_min
-            work = present * work + absent * absent_min
-            var += present * work_sd * work_sd + absent * present * gap * gap
-        else:
-            var += work_sd * work_sd
-        t = start_t + work
-        x, y = vx, vy
-    return out
 
 
 def priced_positions(
@@ -379,46 +306,5 @@ def route_timeline(
     )
 
 
-def remaining_work(est, double elapsed, double z90, double tail_min):
-    """See :func:`twin.models.eta.chain.remaining_work` (``z90`` and ``tail_min``: its
-    ``Z90`` and ``REMAINING_TAIL_MIN``)."""
-    cdef double sigma = est.log_sigma, p50 = est.p50, a, b, x, tail, median, p10, p90, rest
-    if elapsed <= 0 or sigma <= 0:
-        a, b = p50 - elapsed, 0.15 * p50
-        return (b if b > a else a), est.sd
-    x = (log(elapsed) - log(p50)) / sigma
-    tail = 0.5 * <double>_py_erfc(x / sqrt(2.0))
-    if tail < tail_min:
-        tail = tail_min
-    median = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.5))
-    p10 = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.9))
-    p90 = p50 * exp(-sigma * <double>_inv_cdf(tail * 0.1))
-    rest = median - elapsed
-    return (rest if rest > 0.0 else 0.0), (p90 - p10) / (2 * z90)
-
-
-def first_unreachable(
-    chain, etas, spec, LegKernel kernel, skip=None, double now=-INFINITY,
-    double lead_min=INFINITY,
-):
-    """See :func:`twin.models.decisions.dayend.first_unreachable`."""
-    cdef Py_ssize_t i, n = len(chain)
-    cdef double max_end = spec.max_end, home_x = spec.home_x, home_y = spec.home_y
-    cdef double low, ws, end, vx, vy, dist
-    if len(etas) != n:
-        raise ValueError(f"first_unreachable: {n} visits but {len(etas)} ETAs")
-    for i in range(n):
-        v = chain[i]
-        if v.visit_id == skip:
-            continue
-        low = etas[i].low
-        if low - now > lead_min:
-            return None  # the chain only gets later from here
-        ws = v.window_start
-        end = (ws if ws > low else low) + <double>v.duration_min
-        if end > max_end:
-            return i
-        vx, vy = v.x, v.y
-        if end + kernel._leg_minutes(vx, vy, home_x, home_y, end, None, &dist) > max_end:
-            return i
-    return None
+include "_kernels_eta.pxi"
+include "_kernels_tick.pxi"

@@ -9,12 +9,20 @@ customer) as the delay rule decides (:mod:`twin.models.decisions.delay`), and
 ``VisitDeferred`` when a visit ahead no longer fits the technician's day even at the
 early end of its ETA (:mod:`twin.models.decisions.dayend`): better an apology now than a
 promised arrival nobody keeps.
+
+The functions here are the reference. Where the compiled module is built, the technician
+step runs a tick in its compiled twin (:func:`tick_config`, ``TickConfig`` in
+:mod:`twin.models._kernels`): the same numbers and the same events in the same order,
+calling back into this module for what is rare (a biased estimate not yet memoised, a
+visit moved to another day, the delay rule for a visit alerted or at risk).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import datetime
+from typing import Any
 
 from twin import events as ev
 from twin.events.fast import eta_updated
@@ -33,13 +41,51 @@ from twin.models.eta.chain import (
 from twin.models.routing.kit import DEPOT_PREFIX
 from twin.models.routing.plan import VisitTask
 from twin.models.routing.travel import KERNELS
-from twin.stream.messages import Tick
+from twin.stream.messages import Tick, TickDone
 from twin.stream.params import BrainParams
 from twin.stream.techstate import TechState, biased_estimate, next_id, notify
 
 # the compiled twins (the same bits), where the build has them
 _REMAINING = getattr(KERNELS, "remaining_work", None)
 _UNREACHABLE = getattr(KERNELS, "first_unreachable", None)
+# the compiled tick (``TickConfig``: the chain ahead, its ETAs and what they publish)
+_TICK_KERNELS = KERNELS if hasattr(KERNELS, "TickConfig") else None
+_last_config: tuple[object, Any] = (None, None)  # the last brain's, with its brain
+
+
+def tick_config(params: BrainParams) -> Any:
+    """The compiled tick of ``params``'s brain (``TickConfig``: ``tick(state, tick)`` is
+    ``_on_tick``, ``batch(state, items, step)`` is ``tech_batch``), or ``None`` where the
+    tick runs in Python: no compiled module, or a travel model without its compiled twin.
+    Made once per brain (the last one is kept)."""
+    global _last_config
+    kernels = _TICK_KERNELS
+    if kernels is None or params.travel.kernel is None:
+        return None
+    brain, config = _last_config
+    if brain is not params:
+        config = kernels.TickConfig(
+            params,
+            biased_estimate=biased_estimate,
+            judged=_judged,
+            deferred=_defer,
+            tick_done=TickDone,
+            eta_updated=eta_updated,
+            eta_cls=ev.EtaUpdated,
+            visit_eta=VisitEta,
+            tick_cls=Tick,
+            position_cls=ev.Position,
+            traffic_cls=ev.TrafficChanged,
+            depot_prefix=DEPOT_PREFIX,
+            z90=Z90,
+            tail_min=REMAINING_TAIL_MIN,
+            # TickDone's two slots may be set directly while it is the plain record it is
+            fast_done=[f.name for f in dataclasses.fields(TickDone)] == ["minute", "key"]
+            and hasattr(TickDone, "__slots__")
+            and not hasattr(TickDone, "__post_init__"),
+        )
+        _last_config = (params, config)
+    return config
 
 
 def _remaining(est: DurationEstimate, elapsed: float) -> tuple[float, float]:
@@ -202,10 +248,9 @@ def _publish(
 ) -> list[ev.Event]:
     """ETA updates past the hysteresis, delay alerts (with the customer's warning) and
     replan requests, as the delay rule (:mod:`twin.models.decisions.delay`) decides."""
-    minute, now, at, tid = tick.minute, tick.time, params.clock.at, state.tid
-    hysteresis, rule = params.eta_hysteresis_min, params.delay_rule
-    threshold = rule.threshold
-    last_eta, alerted_by, replan_at = state.last_eta, state.alerted, state.replan_at
+    now, at, tid = tick.time, params.clock.at, state.tid
+    hysteresis, threshold = params.eta_hysteresis_min, params.delay_rule.threshold
+    last_eta, alerted_by = state.last_eta, state.alerted
     out: list[ev.Event] = []
     for v, e in zip(chain, etas, strict=True):
         vid = v.visit_id
@@ -219,35 +264,53 @@ def _publish(
         was = alerted_by.get(vid, False) if alerted_by else False
         if not was and e.p_late < threshold:
             continue  # the rule's quiet case: no alert, no replan, nothing to remember
-        last_replan = replan_at.get(vid, -math.inf)
-        d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
-        if d.alerted != was:
-            alerted_by[vid] = d.alerted
-        if d.alert:
-            out.append(
-                ev.DelayDetected(
-                    id=next_id(state),
-                    time=now,
-                    visit_id=vid,
-                    technician_id=tid,
-                    probability=round(e.p_late, 4),
-                    eta=at(e.eta),
-                    window_end=at(v.window_end),
-                )
+        out.extend(_judged(state, params, tick, v, e, was, current))
+    return out
+
+
+def _judged(
+    state: TechState,
+    params: BrainParams,
+    tick: Tick,
+    v: VisitTask,
+    e: VisitEta,
+    was: bool,
+    current: str | None,
+) -> list[ev.Event]:
+    """The delay rule for one visit that is alerted or at risk (``was``: alerted before):
+    its alert with the customer's warning, and its replan request."""
+    minute, now, at, vid = tick.minute, tick.time, params.clock.at, v.visit_id
+    rule, alerted_by, replan_at = params.delay_rule, state.alerted, state.replan_at
+    out: list[ev.Event] = []
+    last_replan = replan_at.get(vid, -math.inf)
+    d = judge_delay(rule, e.p_late, was, vid == current, minute, last_replan)
+    if d.alerted != was:
+        alerted_by[vid] = d.alerted
+    if d.alert:
+        out.append(
+            ev.DelayDetected(
+                id=next_id(state),
+                time=now,
+                visit_id=vid,
+                technician_id=state.tid,
+                probability=round(e.p_late, 4),
+                eta=at(e.eta),
+                window_end=at(v.window_end),
             )
-            if minute <= v.window_end:
-                out.extend(notify(state, params, now, vid, "delay", e))
-        if d.replan:
-            replan_at[vid] = minute
-            out.append(
-                ev.ReplanRequested(
-                    id=next_id(state),
-                    time=now,
-                    reason=f"delay risk {e.p_late:.2f} for {vid}",
-                    visit_id=vid,
-                    technician_id=tid,
-                )
+        )
+        if minute <= v.window_end:
+            out.extend(notify(state, params, now, vid, "delay", e))
+    if d.replan:
+        replan_at[vid] = minute
+        out.append(
+            ev.ReplanRequested(
+                id=next_id(state),
+                time=now,
+                reason=f"delay risk {e.p_late:.2f} for {vid}",
+                visit_id=vid,
+                technician_id=state.tid,
             )
+        )
     return out
 
 

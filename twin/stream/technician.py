@@ -4,6 +4,8 @@ It follows what the technician does (:mod:`twin.stream.techstate`), tells the cu
 when the technician is on the way, has arrived, and asks for feedback, learns from each
 finished visit, refreshes the ETA chain on ticks (:mod:`twin.stream.refresh`), and
 answers every tick (and ``TickFlush``) with ``TickDone`` (the closed loop's barrier).
+Where the compiled module is built, ticks and GPS positions take its twin of this step
+(:func:`twin.stream.refresh.tick_config`); the Python code here is the reference.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from twin.models.eta.chain import (
 )
 from twin.stream.messages import RouteUpdate, Tick, TickDone, TickFlush
 from twin.stream.params import BrainParams
-from twin.stream.refresh import anchor_of, chain_ahead, refresh, stale_anchor
+from twin.stream.refresh import anchor_of, chain_ahead, refresh, stale_anchor, tick_config
 from twin.stream.techstate import TechState, biased_estimate, learn_bias, new_tech, notify
 
 __all__ = ["TechState", "new_tech", "tech_batch", "tech_step"]
@@ -53,6 +55,9 @@ def tech_step(state: TechState, item: object, params: BrainParams) -> list[objec
 
 
 def _on_tick(state: TechState, tick: Tick, params: BrainParams) -> list[object]:
+    compiled = tick_config(params)
+    if compiled is not None:  # the same decisions, compiled (twin.models._kernels)
+        return compiled.tick(state, tick)
     out: list[object] = []
     minute = tick.minute
     if state.dirty or minute - state.last_eta_at >= params.eta_every_min:
@@ -154,6 +159,9 @@ def _on_event(
 
 def tech_batch(state: TechState, items: list[object], params: BrainParams) -> list[object]:
     """``tech_step`` over one key's payloads, in order; all outputs in one list."""
+    compiled = tick_config(params)
+    if compiled is not None:  # ticks and positions compiled, the rest through tech_step
+        return compiled.batch(state, items, tech_step)
     out: list[object] = []
     for item in items:
         out.extend(tech_step(state, item, params))

@@ -30,7 +30,9 @@ from typing import Any
 from twin.config import City, Traffic
 
 NO_INCIDENTS: Mapping[str, float] = {}
-KERNEL_SOURCE = Path(__file__).with_name("_kernels.pyx")
+KERNEL_SOURCE = Path(__file__).parents[1] / "_kernels.pyx"  # twin/models/, not routing/
+# the files it includes (one extension module): a build older than any of them is stale
+KERNEL_INCLUDES = ("_kernels_eta.pxi", "_kernels_tick.pxi")
 INF = math.inf
 MAX_LEG_HOURS = 366 * 24  # hour segments a leg may span: a year (the compiled twin's too)
 
@@ -60,9 +62,11 @@ def _load_kernels() -> Any:
         )
         return None
     built = Path(kernel.__file__ or "")
-    if KERNEL_SOURCE.exists() and KERNEL_SOURCE.stat().st_mtime > built.stat().st_mtime:
+    sources = [KERNEL_SOURCE, *(KERNEL_SOURCE.with_name(name) for name in KERNEL_INCLUDES)]
+    newer = [s for s in sources if s.exists() and s.stat().st_mtime > built.stat().st_mtime]
+    if newer:
         warnings.warn(
-            f"{built.name} is older than {KERNEL_SOURCE.name}: the hot loops use their "
+            f"{built.name} is older than {newer[0].name}: the hot loops use their "
             "slower Python references until it is rebuilt (run scripts/setup.sh)",
             RuntimeWarning,
             stacklevel=2,
