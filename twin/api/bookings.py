@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from twin.api import schemas
 from twin.api.context import API, IdemKey, Key, Refusal, Served, answer
+from twin.api.timing import stamp
 from twin.api.track import track_view
 from twin.app.live.requests import job_of, offer_view
 from twin.models.routing.dispatch import NoOffer
@@ -27,10 +28,12 @@ def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> JS
     # validate the dict in a second worker-thread hop and encode it on the event loop,
     # two more waits behind the info-link polls (measured in the server, bench_serve load:
     # from priced to sent p95 55 -> 25 ms; bench/RESULTS.md, session 11)
+    stamp("handler")
     api.authorise(x_api_key)
     job = api.job_record(body.job, ["body", "job"])
     first = api.wish_day(body.job, ["body", "job"])
     ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit, first)
+    stamp("priced")
     if isinstance(ranked, NoOffer):
         return JSONResponse({"offers": [], "reason": ranked.reason})
     views = [offer_view(api.day, a.offer, a.day) for a in ranked]
@@ -47,6 +50,7 @@ def book(
     """Book the job in an offered window (or the planner's best) on the served day, or on
     the later working day its ``wish_date`` names (booked ahead: in the log, not today's
     work); a retry with the same ``Idempotency-Key`` books once and gets the same answer."""
+    stamp("handler")
     api.authorise(x_api_key)
     record: dict[str, Any] = {
         "kind": "book",
