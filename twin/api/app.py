@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from twin.api import bookings, links, schemas
 from twin.api.context import API, Api, Key, OneDay, Refusal, Served, Serving, minutes
 from twin.api.poll import PollFastPath
+from twin.api.timing import ServerTiming
 from twin.app.live import LiveDay, RequestRefused
 from twin.app.live.refusals import RETRY_AFTER_S
 from twin.clock import hhmm
@@ -51,8 +52,9 @@ async def _on_invalid(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def create_app(day: LiveDay | Serving, api_key: str) -> FastAPI:
-    """The API over one served ``day``, or over what serves the days of a period."""
+def create_app(day: LiveDay | Serving, api_key: str, timing: bool = False) -> FastAPI:
+    """The API over one served ``day``, or over what serves the days of a period;
+    ``timing``: a ``Server-Timing`` header on every response (:mod:`twin.api.timing`)."""
     app = FastAPI(
         title="FieldTwin live service",
         version="1",
@@ -70,6 +72,8 @@ def create_app(day: LiveDay | Serving, api_key: str) -> FastAPI:
     app.add_api_route(f"{API}/clock", _clock, methods=["POST"])
     app.include_router(bookings.router)
     app.add_middleware(PollFastPath)  # the info link's poll off FastAPI's routing
+    if timing:  # outermost: from the request's arrival in the app to its answer's start
+        app.add_middleware(ServerTiming)
     return app
 
 

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from twin.api import schemas
-from twin.api.context import API, IdemKey, Key, Refusal, Served, answer
+from twin.api.context import API, Api, IdemKey, Key, Refusal, Served, answer
+from twin.api.timing import stamp
 from twin.api.track import track_view
 from twin.app.live.requests import job_of, offer_view
 from twin.models.routing.dispatch import NoOffer
@@ -19,18 +21,28 @@ router = APIRouter(prefix=API)
 
 
 @router.post("/offers", response_model=dict[str, Any])
-def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> JSONResponse:
+async def offers(body: schemas.OfferRequest, api: Served, x_api_key: Key = None) -> JSONResponse:
     """Windows the planner can promise the job, best first, with the price to the company
     and the risk of arriving late: today's, or (a later ``wish_date``, or nothing left
     today) on the first later working days with room, each offer with its ``date``."""
-    # the answer as a response, encoded in the worker thread: FastAPI would otherwise
-    # validate the dict in a second worker-thread hop and encode it on the event loop,
-    # two more waits behind the info-link polls (measured in the server, bench_serve load:
-    # from priced to sent p95 55 -> 25 ms; bench/RESULTS.md, session 11)
+    # priced here, on the event loop: an offer is 1-2 ms of CPU on a copy of the plan, off
+    # the day's lock (LiveDay.offers); a sync route would hop to a worker thread and back,
+    # each hop queueing for the interpreter lock behind the info-link polls and the other
+    # offers (measured in the server, bench_serve load: p95 73 -> 11 ms; bench/RESULTS.md,
+    # session 12). The day's first offers wait in a worker thread while its copies are
+    # made under the day's lock, which a tick may hold for tens of milliseconds.
+    stamp("handler")
     api.authorise(x_api_key)
+    if api.day.quotes.copies is None:
+        await run_in_threadpool(api.day.start_quotes)
+    return _offers(body, api)
+
+
+def _offers(body: schemas.OfferRequest, api: Api) -> JSONResponse:
     job = api.job_record(body.job, ["body", "job"])
     first = api.wish_day(body.job, ["body", "job"])
     ranked = api.day.offers(job_of({"job": job, "channel": body.channel}), body.limit, first)
+    stamp("priced")
     if isinstance(ranked, NoOffer):
         return JSONResponse({"offers": [], "reason": ranked.reason})
     views = [offer_view(api.day, a.offer, a.day) for a in ranked]
@@ -47,6 +59,7 @@ def book(
     """Book the job in an offered window (or the planner's best) on the served day, or on
     the later working day its ``wish_date`` names (booked ahead: in the log, not today's
     work); a retry with the same ``Idempotency-Key`` books once and gets the same answer."""
+    stamp("handler")
     api.authorise(x_api_key)
     record: dict[str, Any] = {
         "kind": "book",

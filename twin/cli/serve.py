@@ -117,7 +117,9 @@ def _serve_day(args: argparse.Namespace, scenario: Any) -> int:
         if day.done % step == 0 or t >= end:
             console.print(f"  {hhmm(t)}  {len(day.world.log):,d} events", highlight=False)
 
-    finished = serve(day, create_app(day, key), args.host, args.port, progress, ready)
+    finished = serve(
+        day, create_app(day, key, args.server_timing), args.host, args.port, progress, ready
+    )
     out = Path(args.out)
     kpis = finish(day, out, None if args.no_store else args.store)
     state = "ended" if finished else f"stopped at {hhmm(day.now)}"
@@ -191,7 +193,9 @@ def _serve_days(args: argparse.Namespace, scenario: Any, setup: dict[str, Any] |
             console.print(f"  day {served.k + 1}  {hhmm(t)}  {n:,d} events", highlight=False)
 
     out = Path(args.out)
-    if serve(served, create_app(served, key), args.host, args.port, progress, ready):
+    if serve(
+        served, create_app(served, key, args.server_timing), args.host, args.port, progress, ready
+    ):
         kpis = json.loads((out / "period" / "kpis.json").read_text(encoding="utf-8"))
         console.print(period_table(kpis, f"{name} · {served.days} served working days"))
         console.print(f"written to {out} (day-1 … day-{served.days}, period)")
@@ -248,4 +252,10 @@ def register(sub: Any) -> None:
     p.add_argument("--out", default="out/serve", help="outputs folder (default: out/serve)")
     p.add_argument("--store", default="runs/fieldtwin.duckdb", help="run store")
     p.add_argument("--no-store", action="store_true", help="do not keep the day in the store")
+    p.add_argument(
+        "--server-timing",
+        action="store_true",
+        help="a Server-Timing header on every response: the time inside the server, by "
+        "stage (for load tests; off by default)",
+    )
     p.set_defaults(func=cmd_serve)

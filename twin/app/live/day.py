@@ -32,7 +32,7 @@ from twin.app.live.board import Spot, VisitBoard, VisitView
 from twin.app.live.commit import Fsync, GroupCommit
 from twin.app.live.journal import TICK, Journal
 from twin.app.live.pace import Pace, PaceSetting, Progress, run_paced
-from twin.app.live.quotes import Quotes
+from twin.app.live.quotes import Copies, Quotes
 from twin.app.live.refusals import SWITCHING, RequestRefused, ResumeRefused
 from twin.app.live.requests import carry_out
 from twin.app.live.setup_file import write_setup
@@ -213,14 +213,7 @@ class LiveDay:
         # priced on a copy of the day's plan, off its lock (:mod:`.quotes`): the same
         # answer, without waiting for a tick or a booking to finish
         self._open_for_requests()
-        copies = self.quotes.copies
-        if copies is None:  # the first offer asked for: copies from now on
-            with self.lock:
-                self.quotes.asked = True
-                self._changed()
-                copies = self.quotes.copies
-                assert copies is not None
-        state, ahead = copies
+        state, ahead = self.quotes.copies or self.start_quotes()
         why = ""  # why nothing is left today
         if first == 0:
             today = self.quotes.today(state, job, limit)
@@ -229,6 +222,16 @@ class LiveDay:
             why = f"today: {today.reason}; later days: "
         later = self.quotes.later(ahead, job, max(first, 1), limit)
         return NoOffer(why + later.reason) if isinstance(later, NoOffer) else later
+
+    def start_quotes(self) -> Copies:
+        """The offers' copies of the day: made at the first offer, under the lock (a tick
+        may be under way), and after every change from then on."""
+        with self.lock:
+            if self.quotes.copies is None:
+                self.quotes.asked = True
+                self._changed()
+            assert self.quotes.copies is not None
+            return self.quotes.copies
 
     def request(self, record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
         """Carry out an outside request (``record["kind"]``: see

@@ -27,6 +27,8 @@ from twin.sim import outside
 from twin.sim.outside import quote_id
 from twin.sim.world import World
 
+Copies = tuple[PlanState, Ahead]  # the plan state and the book of later days, as of a change
+
 
 def frozen_state(live: PlanState) -> PlanState:
     """A copy of ``live`` that later changes of the world do not reach (the technicians'
@@ -59,7 +61,7 @@ class Quotes:
         )
         self.asked = False  # copies are made once offers are asked for
         # the latest copies (replaced whole, read without the day's lock)
-        self.copies: tuple[PlanState, Ahead] | None = None
+        self.copies: Copies | None = None
 
     def refresh(self, ahead: Ahead) -> None:
         """Copy the day's plan and its book of later days (under the day's lock, after a
