@@ -11,7 +11,6 @@ the break), and the first one that passes wins.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -291,8 +290,6 @@ def best_insertion(
         befores = candidate_timelines(state, visit, travel, brk, candidates, index, timelines)
     if fallback:
         allow_late = allow_overtime = True
-    overlay: dict[str, VisitTask] = {visit.visit_id: visit}
-    visits: Mapping[str, VisitTask] = ChainMap(overlay, state.visits)  # type: ignore[arg-type]
     priced: list[tuple[float, str, int, bool, Timeline]] = []
     for tid, before in befores:
         spec = state.technicians[tid]
@@ -311,16 +308,15 @@ def best_insertion(
     priced.sort(key=lambda p: (p[0], p[1], p[2]))
     if fallback:
         on_time = [p for p in priced if p[3]]
-        found = _exact(state, visit, visits, on_time, travel, brk, weights, False, False)
+        found = _exact(state, visit, on_time, travel, brk, weights, False, False)
         if found is not None:
             return found
-    return _exact(state, visit, visits, priced, travel, brk, weights, allow_late, allow_overtime)
+    return _exact(state, visit, priced, travel, brk, weights, allow_late, allow_overtime)
 
 
 def _exact(
     state: PlanState,
     visit: VisitTask,
-    visits: Mapping[str, VisitTask],
     priced: list[tuple[float, str, int, bool, Timeline]],
     travel: TravelModel,
     brk: BreakRule,
@@ -328,11 +324,16 @@ def _exact(
     allow_late: bool,
     allow_overtime: bool,
 ) -> Insertion | None:
-    """The first of the cheapest priced positions that passes an exact re-timing."""
+    """The first of the cheapest priced positions that passes an exact re-timing (the
+    visits it reads are the route's and the new one, in a small dict: a lookup chained
+    over the whole plan's visits cost more than the re-timing's own work)."""
+    known = state.visits
     for _, tid, pos, _strict, before in priced[:EXACT_CHECKS]:
         spec, st = state.technicians[tid], state.status[tid]
         route = state.routes.get(tid, ())
         new_route = (*route[:pos], visit.visit_id, *route[pos:])
+        visits = {v: known[v] for v in route}
+        visits[visit.visit_id] = visit  # the new visit wins, as over the plan's
         after = route_timeline(spec, st, new_route, visits, travel, brk, state.incidents)
         if not after.feasible or (not allow_late and after.n_late > before.n_late):
             continue
