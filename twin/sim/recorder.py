@@ -7,6 +7,7 @@ own ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from twin import events as ev
@@ -28,14 +29,20 @@ class Recorder:
         self.events.append(event)
         return event
 
-    def pings(self, minutes: float, rows: list[tuple[str, float, float]]) -> None:
-        """One GPS round: the same time for every technician, computed once (the pings are
-        built by :func:`twin.events.fast.position`: the same events, without the generated
+    def pings(
+        self, minutes: float, tids: Sequence[str], xs: Sequence[float], ys: Sequence[float]
+    ) -> None:
+        """One GPS round, as columns: ``tids[i]`` is at ``(xs[i], ys[i])``. The same time
+        for every technician, computed once (the pings are built by
+        :func:`twin.events.fast.position`: the same events, without the generated
         ``__init__``'s per-field lookups)."""
+        if not len(tids) == len(xs) == len(ys):
+            msg = f"tids, xs and ys must have one length, got {len(tids)}, {len(xs)}, {len(ys)}"
+            raise ValueError(msg)
         time = self.clock.at(minutes)
         seq = self._seq
         append = self.events.append
-        for tid, x, y in rows:
+        for tid, x, y in zip(tids, xs, ys, strict=True):
             seq += 1
             append(position(f"w{seq:08d}", time, tid, x, y))
         self._seq = seq

@@ -32,7 +32,7 @@ from twin.sim.booking import book, cancel, request
 from twin.sim.day_input import DayInput
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
-from twin.sim.gps import pings
+from twin.sim.gps import Positions, pings
 from twin.sim.kit_plan import plan_kit_day
 from twin.sim.office import day_over, unavailable
 from twin.sim.rating import will_rate
@@ -95,8 +95,7 @@ class World:
         self.cancelled: set[str] = set()
         self.contacted: set[str] = set()
         self.warned: set[str] = set()
-        self.on_shift: dict[str, tuple[float, float, float, float, float, float]] = {}
-        self._gps_watch: set[str] = set()  # technicians whose position may have changed
+        self.positions = Positions(self.specs)  # legs of those on shift, for the GPS
         self._wake: dict[str, simpy.Event] = {}
         self.plan_version = 0
         self.auto_repair = True  # False: orphaned visits wait for a person (a trainee's day)
@@ -126,9 +125,7 @@ class World:
                 self.env.process(unavailable(self, tid, prof.unavailable_at, "vehicle breakdown"))
         incidents = make_incidents(self.scenario, self.travel, stream(self.seed, "traffic"))
         self.env.process(traffic(self.env, incidents, self.incidents, self.emit, self.clock))
-        self.env.process(
-            pings(self.env, self.on_shift, self._gps_watch, self.recorder, self.scenario, first)
-        )
+        self.env.process(pings(self.env, self.positions, self.recorder, self.scenario, first))
 
     # ------------------------------------------------------------------ running
     @property
@@ -298,8 +295,7 @@ class World:
 
     def start_shift(self, tid: str) -> None:
         s = self.specs[tid]
-        self.on_shift[tid] = (s.home_x, s.home_y, s.home_x, s.home_y, self.now, self.now)
-        self._gps_watch.add(tid)
+        self.positions.move(tid, s.home_x, s.home_y, s.home_x, s.home_y, self.now, self.now)
         self.emit(
             ev.ShiftStarted,
             technician_id=tid,
@@ -309,7 +305,7 @@ class World:
         )
 
     def end_shift(self, tid: str) -> None:
-        _x0, _y0, x1, y1, _, _ = self.on_shift.pop(tid)
+        x1, y1 = self.positions.end(tid)
         self.status[tid] = replace(self.status[tid], available=False)
         self.emit(ev.ShiftEnded, technician_id=tid, x=x1, y=y1)
 
@@ -363,12 +359,10 @@ class World:
     def set_moving(
         self, tid: str, x0: float, y0: float, x1: float, y1: float, t0: float, t1: float
     ) -> None:
-        self.on_shift[tid] = (x0, y0, x1, y1, t0, t1)
-        self._gps_watch.add(tid)
+        self.positions.move(tid, x0, y0, x1, y1, t0, t1)
 
     def set_still(self, tid: str, x: float, y: float) -> None:
-        self.on_shift[tid] = (x, y, x, y, self.now, self.now)
-        self._gps_watch.add(tid)
+        self.positions.move(tid, x, y, x, y, self.now, self.now)
 
     def is_cancelled(self, vid: str) -> bool:
         return vid in self.cancelled

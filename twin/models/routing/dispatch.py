@@ -22,6 +22,7 @@ from twin.models.routing.insertion import (
     CandidateIndex,
     Insertion,
     InsertionWeights,
+    TimelineCache,
     best_insertion,
     candidate_timelines,
 )
@@ -68,9 +69,8 @@ class BaselineDispatcher:
     weights: InsertionWeights = field(default_factory=InsertionWeights)
     reach: int = 8  # the nearest technicians with the skill a booking considers
     _index: CandidateIndex | None = field(default=None, init=False, repr=False)
-    _timelines: dict[tuple[object, ...], Timeline] = field(
-        default_factory=dict, init=False, repr=False
-    )
+    _timelines: TimelineCache = field(default_factory=dict, init=False, repr=False)
+    _offered: _Offered | None = field(default=None, init=False, repr=False)
 
     def _index_of(self, state: PlanState) -> CandidateIndex:
         if self._index is None or not self._index.valid_for(state):
@@ -109,24 +109,39 @@ class BaselineDispatcher:
             return NoOffer(f"no technician has skill {request.skill!r}")
         found = []
         # the same technicians and routes are priced in every window: looked up once
-        index, cache = self._index_of(state), self._timelines
-        befores = candidate_timelines(
-            state, request, self.travel, self.brk, self.reach, index=index, timelines=cache
-        )
+        befores = self._befores(state, request)
+        offered = _Offered(state, befores, {})
         for ws, we in windows:
             if we <= state.now:
                 continue
             cand = replace(request, window_start=ws, window_end=we)
-            ins = self._insertion(state, cand, befores=befores)
+            ins = offered.searches[cand] = self._insertion(state, cand, befores=befores)
             if ins is not None:
                 found.append(SlotOffer(ws, we, ins.technician_id, ins.cost))
+        self._offered = offered
         if not found:
             return NoOffer("no feasible window left today")
         found.sort(key=lambda o: (o.cost, o.window_start, o.window_end - o.window_start))
         return found
 
+    def _befores(self, state: PlanState, visit: VisitTask) -> list[tuple[str, Timeline]]:
+        index, cache = self._index_of(state), self._timelines
+        return candidate_timelines(
+            state, visit, self.travel, self.brk, self.reach, index=index, timelines=cache
+        )
+
     def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer:
-        ins = self._insertion(state, visit)
+        """The cheapest position for ``visit`` in its window. A window the last ``offers``
+        priced for this very visit and plan is not searched again (see :class:`_Offered`)."""
+        offered, befores, ins = self._offered, None, None
+        if offered is not None and offered.state is state and visit in offered.searches:
+            befores = self._befores(state, visit)
+            if offered.unchanged(befores):
+                ins = offered.searches[visit]
+                if ins is None:
+                    return NoOffer("no feasible position for the chosen window")
+                return {ins.technician_id: ins.route}
+        ins = self._insertion(state, visit, befores=befores)
         if ins is None:
             return NoOffer("no feasible position for the chosen window")
         return {ins.technician_id: ins.route}
@@ -140,3 +155,28 @@ class BaselineDispatcher:
             if ins is not None:
                 routes[ins.technician_id] = ins.route
         return routes
+
+
+@dataclass(frozen=True, slots=True)
+class _Offered:
+    """The searches of the last ``offers`` call: each window's cheapest insertion, and what
+    they read of the plan (the candidates and their routes' timelines).
+
+    A desk that books the best offer asks ``insert`` for the same visit in the same window
+    right after (one search more per booking that missed its preferred window). The answer
+    is reused only for the same ``PlanState`` object whose candidates are the same
+    technicians with the very same timelines: a timeline is cached by the technician's
+    state, route and the incidents (:func:`candidate_timelines`), so the same objects mean
+    none of what the search reads has changed; a ``PlanState`` is a live view, so a plan
+    changed in between gives other timelines and is searched again.
+    """
+
+    state: PlanState
+    befores: list[tuple[str, Timeline]]
+    searches: dict[VisitTask, Insertion | None]
+
+    def unchanged(self, befores: list[tuple[str, Timeline]]) -> bool:
+        held = self.befores
+        return len(held) == len(befores) and all(
+            t == u and a is b for (t, a), (u, b) in zip(held, befores, strict=True)
+        )
