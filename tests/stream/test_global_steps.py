@@ -107,7 +107,7 @@ def test_a_new_request_for_a_visit_gives_its_new_customer(tiny_brain: BrainParam
         job_type="repair",
         skill="basic",
         priority=1,
-        channel="phone",
+        channel="portal",
         x=1.0,
         y=1.0,
         available_from=CLOCK.at(600),
