@@ -15,6 +15,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 
 from twin import events as ev
 from twin.models.decisions.replan import move_endangered
@@ -121,6 +122,17 @@ def _replan(
     return out
 
 
+_BY_ID, _BY_TIME = attrgetter("id"), attrgetter("time")
+
+
+def _ordered(decisions: list[ev.Event]) -> list[ev.Event]:
+    """``decisions`` sorted by (time, id): by id, then stably by time (the same order as one
+    sort by the pair, without a tuple per decision and tuple comparisons: 3x faster)."""
+    decisions.sort(key=_BY_ID)
+    decisions.sort(key=_BY_TIME)
+    return decisions
+
+
 def _close(state: CollectorState, minute: int, params: BrainParams) -> list[object]:
     # world events first, then decisions: both only up to this minute, so the result does
     # not depend on how far ahead the input has been read (batching, partitions, workers)
@@ -128,11 +140,17 @@ def _close(state: CollectorState, minute: int, params: BrainParams) -> list[obje
         for e in state.observed.pop(k):
             _observe(state, e)
     due = sorted(k for k in state.buckets if k <= minute)  # earlier ones: before the first tick
-    decisions = sorted((d for k in due for d in state.buckets.pop(k)), key=lambda e: (e.time, e.id))
+    decisions = _ordered([d for k in due for d in state.buckets.pop(k)])
+    arrived, open_alerts = state.ops.arrived, state.ops.open_alerts
+    requests: list[ev.ReplanRequested] = []
     for d in decisions:
-        if isinstance(d, ev.DelayDetected) and d.visit_id not in state.ops.arrived:
-            state.ops.open_alerts.add(d.visit_id)
-    requests = [d for d in decisions if isinstance(d, ev.ReplanRequested)]
+        if type(d) is ev.EtaUpdated:  # most of them
+            continue
+        if isinstance(d, ev.DelayDetected):
+            if d.visit_id not in arrived:
+                open_alerts.add(d.visit_id)
+        elif isinstance(d, ev.ReplanRequested):
+            requests.append(d)
     out: list[object] = list(decisions)
     if requests and params.replanning:
         out.extend(_replan(state, minute, requests, params))
@@ -167,42 +185,60 @@ def _minute(state: CollectorState, t: datetime, params: BrainParams) -> int:
     return state.last_minute
 
 
-def collector_step(state: CollectorState, item: object, params: BrainParams) -> list[object]:
-    if type(item) is TickDone:  # the frequent kinds first: a technician's answer, a decision
-        state.done[round(item.minute)] += 1
-    elif isinstance(item, ev.Event):
-        state.buckets[_minute(state, item.time, params)].append(item)
-        return []
-    elif isinstance(item, DeadLetter):
-        return [item]
-    elif isinstance(item, Observed):
-        state.observed[_minute(state, item.event.time, params)].append(item.event)
-        return []
-    elif isinstance(item, Tick):
-        state.tick_time[round(item.minute)] = item.time
-        return []
-    else:
-        assert isinstance(item, TickSent | TickDone)
-        if isinstance(item, TickSent):
-            state.expected[round(item.minute)] = item.keys
-        else:
-            state.done[round(item.minute)] += 1
-    # close minutes strictly in order: a minute is done only when all earlier ones are,
-    # so what a close sees never depends on how the dataflow interleaved its paths
+def _closing(state: CollectorState, params: BrainParams) -> list[object]:
+    """Close minutes strictly in order: a minute is done only when all earlier ones are,
+    so what a close sees never depends on how the dataflow interleaved its paths."""
     out: list[object] = []
-    while state.expected:
-        first = min(state.expected)
-        if state.done[first] < state.expected[first]:
+    expected, done = state.expected, state.done
+    while expected:
+        first = min(expected)
+        if done[first] < expected[first]:
             break
         out.extend(_close(state, first, params))
     return out
 
 
+def collector_step(state: CollectorState, item: object, params: BrainParams) -> list[object]:
+    """One item in; what it lets out (nothing, a dead letter, or closed minutes)."""
+    return collector_batch(state, [item], params)
+
+
 def collector_batch(
     state: CollectorState, items: list[object], params: BrainParams
 ) -> list[object]:
-    """``collector_step`` over a batch, in order; all outputs in one list."""
+    """The items in order, all outputs in one list.
+
+    Closing is looked at only when an answer or a count can complete the first open
+    minute (the one ``_closing`` would start with); decisions go to their minute's bucket
+    through the last bucket used while their times are the same object (a technician's
+    decisions of a tick share the tick's time)."""
     out: list[object] = []
+    buckets, done, expected = state.buckets, state.done, state.expected
+    last_t: object = None  # the time of ``bucket``; None after a close (buckets popped)
+    bucket: list[ev.Event] = []
     for item in items:
-        out.extend(collector_step(state, item, params))
+        if type(item) is TickDone:  # the frequent kinds first: an answer, a decision
+            m = round(item.minute)
+            n = done[m] = done[m] + 1
+            if m in expected and n >= expected[m] and m == min(expected):
+                out.extend(_closing(state, params))
+                last_t = None
+        elif isinstance(item, ev.Event):
+            t = item.time
+            if t is not last_t:
+                bucket, last_t = buckets[_minute(state, t, params)], t
+            bucket.append(item)
+        elif isinstance(item, DeadLetter):
+            out.append(item)
+        elif isinstance(item, Observed):
+            state.observed[_minute(state, item.event.time, params)].append(item.event)
+        elif isinstance(item, Tick):
+            state.tick_time[round(item.minute)] = item.time
+        else:
+            assert isinstance(item, TickSent)
+            m = round(item.minute)
+            expected[m] = item.keys
+            if done[m] >= item.keys and m == min(expected):
+                out.extend(_closing(state, params))
+                last_t = None
     return out

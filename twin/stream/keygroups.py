@@ -17,7 +17,6 @@ moves between them as a whole.
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -29,12 +28,17 @@ from twin.stream.technician import TechState, new_tech, tech_batch
 Members = list[tuple[str, list[Any]]]  # (technician id, payloads), in routing order
 
 
-@functools.lru_cache(maxsize=65_536)  # asked for every technician in every batch
 def key_group(technician_id: str, groups: int) -> str:
     """The dataflow key of the group a technician belongs to (stable across runs)."""
     if groups < 1:
         raise ValueError(f"key groups: need at least 1, got {groups}")
     return f"group-{zlib.crc32(technician_id.encode()) % groups:04d}"
+
+
+# a technician's group, per number of groups: asked for every technician in every batch
+# (2 M times in a 10,000-technician day), so a plain dict, not an LRU cache's bookkeeping
+_MEMO: dict[int, dict[str, str]] = {}
+MEMO_LIMIT = 65_536  # technician ids per number of groups
 
 
 def by_group(routed: Sequence[tuple[str, list[Any]]], groups: int) -> list[tuple[str, Any]]:
@@ -43,13 +47,18 @@ def by_group(routed: Sequence[tuple[str, list[Any]]], groups: int) -> list[tuple
     The planner's pair passes unchanged; every technician's pair joins its group's members,
     in the order given. Groups come out in order of first appearance, the planner last.
     """
+    memo = _MEMO.get(groups)
+    if memo is None or len(memo) > MEMO_LIMIT:
+        memo = _MEMO[groups] = {}
     out: dict[str, Members] = {}
     planner: list[tuple[str, Any]] = []
     for key, payloads in routed:
-        if key == PLANNER:
-            planner.append((PLANNER, payloads))
-            continue
-        group = key_group(key, groups)
+        group = memo.get(key)
+        if group is None:
+            if key == PLANNER:
+                planner.append((PLANNER, payloads))
+                continue
+            group = memo[key] = key_group(key, groups)
         members = out.get(group)
         if members is None:
             members = out[group] = []

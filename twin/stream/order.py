@@ -63,10 +63,10 @@ class Admission:
     released_until: datetime | None = None
 
     def step(self, item: Item) -> list[Item]:
-        if isinstance(item, DeadLetter):
-            return [item]
-        if isinstance(item, Tick):
-            return self._release(item)
+        if not isinstance(item, ev.Event):  # events first: nearly every item is one
+            if isinstance(item, Tick):
+                return self._release(item)
+            return [item]  # a dead letter
         if isinstance(item, FOREIGN_DECISIONS):
             return []  # another brain's outputs in a recorded log: not an input to this one
         if item.id in self.seen:
@@ -74,9 +74,12 @@ class Admission:
         if self.released_until is not None and item.time < self.released_until:
             return [DeadLetter(reason=self._late(item.time), raw=ev.to_json(item))]
         self.seen.add(item.id)
-        if self.pending and (item.time, item.id) < (self.pending[-1].time, self.pending[-1].id):
-            self.in_order = False
-        self.pending.append(item)
+        pending = self.pending
+        if self.in_order and pending:  # (time, id) below the last one's, without tuples
+            t, last = item.time, pending[-1]
+            if t < last.time or (t == last.time and item.id < last.id):
+                self.in_order = False
+        pending.append(item)
         return []
 
     def _late(self, t: datetime) -> str:
@@ -122,7 +125,9 @@ def admit_batch(state: Admission, items: list[object]) -> list[Item]:
     out: list[Item] = []
     rules = state.rules
     for raw in items:
-        out.extend(state.step(parse(raw, rules)))  # type: ignore[arg-type]
+        got = state.step(parse(raw, rules) if type(raw) is RawLine else raw)  # type: ignore[arg-type]
+        if got:
+            out.extend(got)
     return out
 
 
