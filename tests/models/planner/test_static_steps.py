@@ -11,19 +11,23 @@ from twin.models.planner import optimise_day, solve_static
 from twin.models.planner.static import polish_plan, solve_problem
 from twin.models.planner.translate import build_problem, warm_start
 
+# the wall-clock cap, far above what the iteration budgets take: the budget ends every
+# search, so a loaded machine cannot cut one short and change the plan compared
+CAP_S = 120.0
+
 
 def test_prebuilt_problem_gives_the_same_routes(small_day, params):
     state, travel, brk = small_day
     problem = build_problem(state, travel, brk, params)
-    a = optimise_day(state, travel, brk, params, 3, 5.0, max_iterations=100)
-    b = optimise_day(state, travel, brk, params, 3, 5.0, max_iterations=100, problem=problem)
+    a = optimise_day(state, travel, brk, params, 3, CAP_S, max_iterations=100)
+    b = optimise_day(state, travel, brk, params, 3, CAP_S, max_iterations=100, problem=problem)
     assert a == b
 
 
 def test_solve_static_is_build_then_solve(small_day, params):
     state, travel, brk = small_day
-    whole = solve_static(state, travel, brk, params, 2, 5.0, max_iterations=100)
-    plan = solve_problem(build_problem(state, travel, brk, params), 2, 5.0, max_iterations=100)
+    whole = solve_static(state, travel, brk, params, 2, CAP_S, max_iterations=100)
+    plan = solve_problem(build_problem(state, travel, brk, params), 2, CAP_S, max_iterations=100)
     assert (plan.routes, plan.unplanned, plan.solver_cost) == (
         whole.routes,
         whole.unplanned,
@@ -35,11 +39,11 @@ def test_solve_static_is_build_then_solve(small_day, params):
 
 def test_polish_after_solve_is_optimise_day(small_day, params):
     state, travel, brk = small_day
-    plan = solve_problem(build_problem(state, travel, brk, params), 4, 5.0, max_iterations=100)
-    polished = polish_plan(state, plan, travel, brk, params, 4, 5.0)
-    assert polished == optimise_day(state, travel, brk, params, 4, 5.0, max_iterations=100)
+    plan = solve_problem(build_problem(state, travel, brk, params), 4, CAP_S, max_iterations=100)
+    polished = polish_plan(state, plan, travel, brk, params, 4, CAP_S)
+    assert polished == optimise_day(state, travel, brk, params, 4, CAP_S, max_iterations=100)
     assert (
-        optimise_day(state, travel, brk, params, 4, 5.0, max_iterations=100, repair=False)
+        optimise_day(state, travel, brk, params, 4, CAP_S, max_iterations=100, repair=False)
         == plan.routes
     )
 
@@ -63,7 +67,7 @@ def test_translation_drops_sick_and_keeps_delayed_technicians(small_day, params)
     assert [vt.num_available for vt in types] == [len(g) for g in problem.members]
     k = next(i for i, g in enumerate(problem.members) if late in g)
     assert types[k].tw_early == round(status[late].free_at * params.scale)
-    plan = solve_problem(problem, 0, 5.0, max_iterations=50)
+    plan = solve_problem(problem, 0, CAP_S, max_iterations=50)
     assert set(plan.routes) == set(state.technicians)
     assert plan.routes[sick] == ()
 
@@ -101,7 +105,7 @@ def test_warm_start_carries_the_routes_over(planned_day, params):
     )
     assert got == sorted(r for r in state.routes.values() if r)
     before = pyvrp.CostEvaluator([], 0, 0).cost(sol)
-    plan = solve_problem(problem, 0, 5.0, max_iterations=1, initial=state.routes)
+    plan = solve_problem(problem, 0, CAP_S, max_iterations=1, initial=state.routes)
     assert plan.solver_cost <= before  # the search never returns worse than its start
 
 
