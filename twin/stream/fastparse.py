@@ -29,6 +29,7 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
+from types import CodeType
 from typing import Any, Literal
 
 from twin import events as ev
@@ -129,13 +130,23 @@ def _field_lines(
     return [_VALUE.sub(f"v{k}", line) for line in lines]  # v → vK: one name per field
 
 
-def _compile(
-    cls: type[ev.Event], rules: va.EventRules | None, env: dict[str, Any]
-) -> Builder | None:
-    """The builder of ``cls`` (None: the type always takes the exact path)."""
+# per event type and whether rules are checked: the builder's code and its constants (the
+# rules' values come in through the scope each parser gives it), or None (the exact path)
+_CODE: dict[tuple[type, bool], tuple[CodeType, dict[str, Any]] | None] = {}
+
+
+def _code(cls: type[ev.Event], rules: bool) -> tuple[CodeType, dict[str, Any]] | None:
+    key = (cls, rules)
+    if key not in _CODE:
+        _CODE[key] = _compile(cls, rules)
+    return _CODE[key]
+
+
+def _compile(cls: type[ev.Event], rules: bool) -> tuple[CodeType, dict[str, Any]] | None:
+    """The code that defines ``build`` for ``cls`` (None: the type takes the exact path)."""
     hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)
-    plan = dict(va.PLANS[cls]) if rules is not None else {}
+    plan = dict(va.PLANS[cls]) if rules else {}
     consts: dict[str, Any] = {"CLS": cls, "new": object.__new__}
     body = [f"n = {2 + sum(f.default is dataclasses.MISSING for f in fields)}"]
     for k, f in enumerate(fields):
@@ -144,7 +155,7 @@ def _compile(
             return None
         body += lines
     index = {f.name: k for k, f in enumerate(fields)}
-    for rule in va.ACROSS.get(cls, ()) if rules is not None else ():
+    for rule in va.ACROSS.get(cls, ()) if rules else ():
         order = va.ORDERS.get(rule)
         if order is None:
             return None
@@ -159,10 +170,7 @@ def _compile(
     source = "def build(d):\n try:\n" + "".join(f"  {line}\n" for line in body)
     source += " except KeyError:\n  return None\n" + "".join(f" {line}\n" for line in tail)
     source += " return e\n"
-    scope = {**env, **consts}
-    exec(compile(source, f"<fastparse {cls.TYPE}>", "exec"), scope)
-    built: Builder = scope["build"]
-    return built
+    return compile(source, f"<fastparse {cls.TYPE}>", "exec"), consts
 
 
 class FastParser:
@@ -197,9 +205,11 @@ class FastParser:
             )
         self.builders: dict[str, Builder] = {}
         for name, cls in ev.EVENT_TYPES.items():
-            built = _compile(cls, rules, env)
-            if built is not None:
-                self.builders[name] = built
+            found = _code(cls, rules is not None)
+            if found is not None:
+                scope = {**env, **found[1]}
+                exec(found[0], scope)  # defines ``build`` with this parser's rules
+                self.builders[name] = scope["build"]
 
     def _time(self, text: str) -> datetime | None:
         try:
