@@ -1,12 +1,13 @@
 """Replay: the brain's dataflow over a recorded JSONL event log (open loop).
 
-The log is read as bytes, one line at a time: each line is decoded, parsed and validated
-on its own (:func:`twin.stream.order.parse`), so a bad byte, a bad nesting or a bad value
-spoils only its line, which becomes a dead letter with the reason. ``Tick`` markers are
-inserted from the event-time watermark of the *valid* events (with a reordering bound),
-so the same admission, fleet, technician and collector steps run as in the closed loop.
-Malformed or invalid lines, unknown types, duplicates and events beyond the bound go to
-the dead-letter output with their reason; everything else is processed.
+The log is read as bytes, in chunks split into lines: each line is decoded, parsed and
+validated on its own (the usual line in one pass by :mod:`twin.stream.fastparse`, any
+other by :func:`twin.stream.order.parse`, with the same result), so a bad byte, a bad
+nesting or a bad value spoils only its line, which becomes a dead letter with the reason.
+``Tick`` markers are inserted from the event-time watermark of the *valid* events (with a
+reordering bound), so the same admission, fleet, technician and collector steps run as in
+the closed loop. Malformed or invalid lines, unknown types, duplicates and events beyond
+the bound go to the dead-letter output with their reason; everything else is processed.
 """
 
 from __future__ import annotations

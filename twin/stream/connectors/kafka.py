@@ -8,15 +8,15 @@ the topic again, and its publisher sends only what a previous run did not (see
 :mod:`twin.stream.connectors.publish`). In live mode a
 :class:`~twin.stream.connectors.reader.TopicWatch` notices a broker that came back without
 the topic (a new topic id) and reads the new one from its start, with a warning. A
-message is decoded, parsed and validated on its own
-(:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid one
-becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the flow's
-own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain no clock,
-so ``Tick`` markers come from the event-time watermark of the valid events
-(:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*, every whole
-minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step dead-letters
-what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of every
-partition and ticks up to the newest event, so that nothing stays held.
+message is decoded, parsed and validated on its own (the rules of
+:mod:`twin.stream.validate`; the usual message in one pass, :mod:`twin.stream.fastparse`):
+a valid one becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``,
+which the flow's own ``parse`` step turns into a dead letter with the reason. Kafka gives
+the brain no clock, so ``Tick`` markers come from the event-time watermark of the valid
+events (:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*,
+every whole minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission
+step dead-letters what arrives beyond the bound. A bounded read (``until_eof``) stops at
+the end of every partition and ticks up to the newest event, so that nothing stays held.
 
 **Order.** The collector replans against its view of the fleet when it closes a minute, so
 that view must not run ahead: if events of later minutes reach it first, its replans change
