@@ -104,6 +104,14 @@ class TickGate:
 
     closed_until: float = -math.inf
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # waits until what the sink sent is delivered (``Publisher.wait``): the sink then sends
+    # a minute's decisions without waiting, the gate opens once they are sent, and the
+    # source waits for delivery only before it commits input offsets
+    settle: Callable[[], None] | None = None
+
+    @property
+    def pipelined(self) -> bool:
+        return self.settle is not None
 
     def close(self, minute: float) -> None:
         with self.lock:
@@ -178,6 +186,8 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         if self.commit_s is None or (not final and now - self.last_commit < self.commit_s):
             return
         self.last_commit = now
+        if self.gate is not None and self.gate.settle is not None:
+            self.gate.settle()  # "done" includes delivered
         lowest: dict[int, int] = {}
         for _, index, offset, _ in self.order.held:
             lowest[index] = min(offset, lowest.get(index, offset))
