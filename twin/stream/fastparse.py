@@ -14,10 +14,11 @@ events share them).
 It only ever *accepts*. Anything it does not see as plainly valid — bytes that are not
 UTF-8, text that is not one JSON object, a missing or unknown field, an integer where a
 float belongs, a value outside its rule, a nested plan, a check it does not know — gives
-None, and the caller takes the exact path (:func:`parse_line_fast` does), which builds
-the event or refuses it in its precise words. So both paths give the same events and the
-same dead letters by construction; ``tests/stream/test_fastparse.py`` holds them equal
-on every event type of a day, on mutated objects and on the fuzz corpus of bad events.
+None, and the caller takes the exact path (:func:`parse_line_fast` does), which builds the
+event or refuses it in its precise words. So both paths give the same events and the same
+dead letters by construction; ``tests/stream/connectors/test_fastparse.py`` holds them
+equal on every event type of a day, on mutated objects and on the fuzz corpus of bad
+events.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
                 messages.append(found)
         fresh = self.publisher.fresh(messages)  # not what a previous run published
         if fresh:  # returns when delivered (or failed, counted), unless the gate settles
-            self.publisher.send(fresh, wait=self.gate is None or not self.gate.pipelined)
+            self.publisher.send(fresh, wait=self.gate is None or self.gate.settle is None)
         if self.observe is not None:
             self.observe(items)  # before the gate opens: a live scorecard of this minute
         if closed is not None and self.gate is not None:
