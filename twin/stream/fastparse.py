@@ -145,6 +145,8 @@ def _code(cls: type[ev.Event], rules: bool) -> tuple[CodeType, dict[str, Any]] |
 
 def _compile(cls: type[ev.Event], rules: bool) -> tuple[CodeType, dict[str, Any]] | None:
     """The code that defines ``build`` for ``cls`` (None: the type takes the exact path)."""
+    if cls.__post_init__ is not ev.Event.__post_init__:
+        return None  # a check of its own in the constructor, which the slots would skip
     hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)
     plan = dict(va.PLANS[cls]) if rules else {}
