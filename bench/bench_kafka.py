@@ -11,10 +11,11 @@ another process) and messages per CPU second (the steadier figure on a shared ma
 the load average, and a digest of the published decision ids — equal in
 every row, because a run is a function of the topic's contents.
 
-``--profile`` runs each shadow under cProfile (slower) and prints, per row, the share of the
-flow's time (``run_main``, cumulative) in the source, the sink (of which the live
-scorecards), the single-worker global steps (admit, fleet, collector) and the technician
-steps.
+``--profile`` runs each shadow under cProfile (slower; CPU time of the calling thread, which
+is the worker's with one worker) and prints, per row, the share of the flow's CPU
+(``run_main``, cumulative) in the source (of which decoding and validating), the sink (of
+which encoding, producing with its delivery reports, the live scorecards), the
+single-worker global steps (admit, fleet, collector) and the technician steps.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_kafka.py [--scenario default]
 [--seed 1] [--partitions 1 2 4] [--repeats 1] [--profile] [--score-every MIN (0: no live
@@ -51,7 +52,10 @@ SCENARIOS = ROOT / "data" / "scenarios"
 
 SHARES = {
     "source": r"kafka\.py:\d+\(next_batch\)",
+    "decode+validate": r"(fastparse|validate)\.py:\d+\(parse(_line)?\)",
     "sink": r"topics\.py:\d+\(write_batch\)",
+    "encode": r"topics\.py:\d+\(to_message\)",
+    "produce+delivery": r"publish\.py:\d+\(send\)",
     "cards": r"live_score\.py:\d+\(publish\)",
     "admit": r"flow\.py:\d+\(admit\)",
     "fleet": r"flow\.py:\d+\(fleet\)",
@@ -84,7 +88,9 @@ def one_run(
 ) -> dict[str, float | str]:
     """One shadow run on ``<prefix>.events`` to fresh ``<out_prefix>.*`` topics."""
     load = os.getloadavg()[0]
-    profiler = cProfile.Profile() if profile else None
+    # CPU of this thread (the one worker's, with one worker), not wall time: waits for the
+    # broker and sleeps between polls are no part of a share
+    profiler = cProfile.Profile(time.thread_time) if profile else None
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler is not None:
         profiler.enable()

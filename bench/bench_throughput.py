@@ -16,8 +16,11 @@ a CPU timer around each, for the share of each step: the source (decode, validat
 watermark), the single-worker global steps (admission, fleet, collector) and the
 technician key groups (which several workers share).
 
+``--source-only`` times the source alone in each tree (every repeat shown), with a digest
+of what it yields (events, dead letters with their reasons, ticks), equal across trees.
+
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_throughput.py [--scenarios default
-large] [--seed 1] [--trees /tmp/old .] [--labels old new] [--repeats 1]``
+large] [--seed 1] [--trees /tmp/old .] [--labels old new] [--repeats 1] [--source-only]``
 """
 
 from __future__ import annotations
@@ -117,10 +120,33 @@ def measure(log: Path, scenario: Path) -> dict[str, Any]:
     }
 
 
+def measure_source(log: Path, scenario: Path) -> dict[str, Any]:
+    """The source alone (read, decode, validate, watermark) over the log, and a digest of
+    what it yields (events as JSON, dead letters with their reasons, ticks)."""
+    from twin import events as ev
+    from twin.stream.connectors.jsonl import read_lines, with_ticks
+    from twin.stream.order import rules_for
+
+    params = _params(log, scenario)
+    rules = rules_for(params)
+    load = os.getloadavg()[0]
+    c = time.process_time()
+    with log.open("rb") as fh:
+        items = list(with_ticks(read_lines(fh), params.clock, params.reorder_bound_min, rules))
+    cpu = time.process_time() - c
+    h = hashlib.sha256()
+    for item in items:
+        text = ev.to_json(item) if isinstance(item, ev.Event) else repr(item)
+        h.update(text.encode() + b"\n")
+    lines = sum(1 for raw in log.open("rb") if raw.strip())
+    load = max(load, os.getloadavg()[0])
+    return {"lines": lines, "cpu": cpu, "load": load, "digest": h.hexdigest()[:16]}
+
+
 # ---------------------------------------------------------------- the driver
-def _worker(tree: Path, log: Path, scenario: Path) -> dict[str, Any]:
+def _worker(tree: Path, log: Path, scenario: Path, mode: str = "--worker") -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, str(HERE), "--worker", str(log), str(scenario)]
+    cmd = [sys.executable, str(HERE), mode, str(log), str(scenario)]
     done = subprocess.run(cmd, env=env, cwd=tree, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {tree} {log} failed:\n{done.stderr[-3000:]}")
@@ -152,8 +178,9 @@ def _row(name: str, label: str, r: dict[str, Any], base: dict[str, Any] | None) 
 
 
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        print(json.dumps(measure(Path(sys.argv[2]), Path(sys.argv[3]))))
+    if len(sys.argv) > 1 and sys.argv[1] in ("--worker", "--worker-source"):
+        run = measure if sys.argv[1] == "--worker" else measure_source
+        print(json.dumps(run(Path(sys.argv[2]), Path(sys.argv[3]))))
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenarios", nargs="+", default=["default", "large"])
@@ -161,9 +188,17 @@ def main() -> None:
     ap.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
     ap.add_argument("--labels", nargs="+", default=None)
     ap.add_argument("--repeats", type=int, default=1, help="runs per tree; least CPU kept")
+    ap.add_argument(
+        "--source-only",
+        action="store_true",
+        help="time the source alone (read, decode, validate, watermark)",
+    )
     args = ap.parse_args()
     labels = args.labels or [str(t) for t in args.trees]
     tmp = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
+    if args.source_only:
+        _source_table(args, labels, tmp)
+        return
     print(f"cores {os.cpu_count()}; seed {args.seed}; {args.repeats} repeat(s), least CPU kept")
     print(
         "| log | tree | events | CPU s | events/s (CPU) | wall s | load | speed-up | "
@@ -187,6 +222,23 @@ def main() -> None:
         base = best[labels[0]] if len(labels) > 1 else None
         for label in labels:
             print(_row(name, label, best[label], base), flush=True)
+
+
+def _source_table(args: argparse.Namespace, labels: list[str], tmp: Path) -> None:
+    print(f"cores {os.cpu_count()}; seed {args.seed}; {args.repeats} repeat(s), each shown")
+    print("| log | tree | events | source CPU s | µs per event | load | items sha256 |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.scenarios:
+        scenario = HERE.parents[1] / "data" / "scenarios" / f"{name}.toml"
+        log = _log_of(scenario, args.seed, tmp / name)
+        for _ in range(args.repeats):
+            for tree, label in zip(args.trees, labels, strict=True):
+                r = _worker(tree, log, scenario, "--worker-source")
+                print(
+                    f"| {name} | {label} | {r['lines']:,d} | {r['cpu']:.2f} | "
+                    f"{1e6 * r['cpu'] / r['lines']:.1f} | {r['load']:.1f} | {r['digest']} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

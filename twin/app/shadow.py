@@ -155,7 +155,10 @@ def shadow_flow(
 
     addresses = broker_list(brokers)
     params = shadow_params(scenario, roster, reorder_bound_min)
-    gate = TickGate() if barrier else None
+    # with the run's publisher, a minute's decisions are sent without waiting for delivery
+    # (one broker round trip per minute of a backlog otherwise); offsets wait for it
+    settle = publisher.wait if publisher is not None else None
+    gate = TickGate(settle=settle) if barrier else None
     source = EventTopicSource(
         addresses,
         topic,

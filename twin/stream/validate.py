@@ -50,6 +50,10 @@ RATINGS = (1, 5)
 MAX_PLAN_VERSION = 10**9
 
 Check = Callable[[Any, "EventRules", str], None]
+# what the range checks and the cross-field orders test, for the fast parser's inline form
+# (twin.stream.fastparse): (lo, hi, open_lo) and (first, then, strict)
+RANGES: dict[Check, tuple[float, float, bool]] = {}
+ORDERS: dict[Callable[[ev.Event], None], tuple[str, str, bool]] = {}
 
 
 def _fail(message: str, name: str) -> typing.NoReturn:
@@ -139,6 +143,7 @@ def _in_range(lo: float, hi: float, unit: str = "", *, open_lo: bool = False) ->
         bracket = "(" if open_lo else "["
         _fail(f"{_show(value)}{unit} is outside {bracket}{lo:g}, {hi:g}]", name)
 
+    RANGES[check] = (lo, hi, open_lo)
     return check
 
 
@@ -267,6 +272,7 @@ def _ordered(first: str, then: str, *, strict: bool = True) -> Callable[[ev.Even
             return
         _fail(f"{ev.format_time(b)} is not {relation} {first} {ev.format_time(a)}", then)
 
+    ORDERS[check] = (first, then, strict)
     return check
 
 

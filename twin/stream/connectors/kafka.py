@@ -1,43 +1,40 @@
 """Kafka topics as the brain's input and output: the production event stream in, decisions out.
 
-**Input.** :class:`EventTopicSource` reads one topic of JSON event lines, each Kafka
-partition with a :class:`~twin.stream.connectors.reader.PartitionReader` (``assign()``, no
-consumer group; the offsets go into the source's snapshot), from the beginning: the brain's
-state is a function of the topic's contents, so a restarted shadow rebuilds it by reading
-the topic again, and its publisher sends only what a previous run did not (see
-:mod:`twin.stream.connectors.publish`). In live mode a
-:class:`~twin.stream.connectors.reader.TopicWatch` notices a broker that came back without
-the topic (a new topic id) and reads the new one from its start, with a warning. A
-message is decoded, parsed and validated on its own
-(:func:`twin.stream.order.parse` with the rules of :mod:`twin.stream.validate`): a valid one
-becomes its event; one that is not becomes ``RawLine(bytes, line=offset)``, which the flow's
-own ``parse`` step turns into a dead letter with the reason. Kafka gives the brain no clock,
-so ``Tick`` markers come from the event-time watermark of the valid events
-(:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time *t*, every whole
-minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step dead-letters
-what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of every
-partition and ticks up to the newest event, so that nothing stays held.
+**Input.** :class:`EventTopicSource` reads one topic of JSON event lines, each Kafka partition with
+a :class:`~twin.stream.connectors.reader.PartitionReader` (``assign()``, no consumer group; the
+offsets go into the source's snapshot), from the beginning: the brain's state is a function of the
+topic's contents, so a restarted shadow rebuilds it by reading the topic again, and its publisher
+sends only what a previous run did not (see :mod:`twin.stream.connectors.publish`). In live mode a
+:class:`~twin.stream.connectors.reader.TopicWatch` notices a broker that came back without the
+topic (a new topic id) and reads the new one from its start, with a warning. A message is decoded,
+parsed and validated on its own (the rules of :mod:`twin.stream.validate`; the usual message in one
+pass, :mod:`twin.stream.fastparse`): a valid one becomes its event; one that is not becomes
+``RawLine(bytes, line=offset)``, which the flow's own ``parse`` step turns into a dead letter with
+the reason. Kafka gives the brain no clock, so ``Tick`` markers come from the event-time watermark
+of the valid events (:class:`~twin.stream.connectors.ticks.EventTicks`): after an event of time
+*t*, every whole minute *m* ≤ *t* − bound not yet ticked, never past the day. The admission step
+dead-letters what arrives beyond the bound. A bounded read (``until_eof``) stops at the end of
+every partition and ticks up to the newest event, so that nothing stays held.
 
-**Order.** The collector replans against its view of the fleet when it closes a minute, so
-that view must not run ahead: if events of later minutes reach it first, its replans change
-(measured: batches of 100 lines instead of one minute at a time change a day's decisions).
-So :class:`~twin.stream.connectors.ticks.InputOrder` holds each event until the tick that
-closes its minute and releases it just before that tick, sorted by (time, partition,
-offset); the source hands the flow one minute per batch; and a :class:`TickGate` shared with
-the sink holds the next minute until the sink has seen the previous one closed — the closed
-loop's barrier (its wait: a wake-up every 200 µs, :data:`GATE_WAKE`). A run is a function
-of the topic's contents: neither Kafka's batching nor the worker count changes it.
+**Order.** The collector replans against its view of the fleet when it closes a minute, so that
+view must not run ahead: if events of later minutes reach it first, its replans change (measured:
+batches of 100 lines instead of one minute at a time change a day's decisions). So
+:class:`~twin.stream.connectors.ticks.InputOrder` holds each event until the tick that closes its
+minute and releases it just before that tick, sorted by (time, partition, offset); the source hands
+the flow one minute per batch; and a :class:`TickGate` shared with the sink holds the next minute
+until the sink has seen the previous one closed — the closed loop's barrier (its wait: a wake-up
+every 200 µs, :data:`GATE_WAKE`). A run is a function of the topic's contents: neither Kafka's
+batching nor the worker count changes it.
 
 **Output** goes to the decision topics (:mod:`twin.stream.connectors.topics`).
 
-**Scaling.** Key a technician's activity by technician and what belongs to a visit's
-booking on one key (or one per region), so that a request and its booking keep their
-order. All partitions feed *one* source partition, because the watermark spans the topic
-(the minimum over partitions); in live mode a partition silent for ``idle_s`` stops
-holding the others back, and its late events become dead letters. Workers, the global
-steps and a brain per region: see :mod:`twin.app.shadow`. The gate needs source and sink in
-one process; a cluster of processes (``-i``/``-a``) runs with ``barrier=False``, which
-keeps one minute per batch but no longer guarantees the order above.
+**Scaling.** Key a technician's activity by technician and what belongs to a visit's booking on one
+key (or one per region), so that a request and its booking keep their order. All partitions feed
+*one* source partition, because the watermark spans the topic (the minimum over partitions); in
+live mode a partition silent for ``idle_s`` stops holding the others back, and its late events
+become dead letters. Workers, the global steps and a brain per region: see :mod:`twin.app.shadow`.
+The gate needs source and sink in one process; a cluster of processes (``-i``/``-a``) runs with
+``barrier=False``, which keeps one minute per batch but no longer guarantees the order above.
 """
 
 from __future__ import annotations
@@ -104,6 +101,7 @@ class TickGate:
 
     closed_until: float = -math.inf
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    settle: Callable[[], None] | None = None  # Publisher.wait: the sink opens on sending
 
     def close(self, minute: float) -> None:
         with self.lock:
@@ -170,14 +168,16 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
         return self.order.admit(part, msg.value() or b"", -1 if offset is None else offset)
 
     def _commit(self, final: bool) -> None:
-        """Called when all that was released is decided and delivered (the gate closed the
-        last tick): commit, per partition, the offset below which every message is done,
-        i.e. the lowest one still held for a later minute, else the read position; at most
-        every ``commit_s`` seconds, and at the end."""
+        """Called when all that was released is decided (the gate closed the last tick): once
+        it is delivered (``gate.settle``), commit per partition the offset below which every
+        message is done (the lowest one held for a later minute, else the read position); at
+        most every ``commit_s`` seconds, and at the end."""
         now = time.monotonic()
         if self.commit_s is None or (not final and now - self.last_commit < self.commit_s):
             return
         self.last_commit = now
+        if self.gate is not None and self.gate.settle is not None:
+            self.gate.settle()  # "done" includes delivered
         lowest: dict[int, int] = {}
         for _, index, offset, _ in self.order.held:
             lowest[index] = min(offset, lowest.get(index, offset))
@@ -259,7 +259,7 @@ class _TopicPartition(StatefulSourcePartition[Any, TopicResume]):
             if isinstance(item, Tick):
                 self.waiting = item.minute
                 break
-        return out
+        return [out]  # one item (a list, see build_flow): Bytewax's cost once per minute
 
     def next_awake(self) -> datetime | None:
         # Kafka had nothing new: do not spin on the consumers (live mode waits for messages)

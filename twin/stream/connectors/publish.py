@@ -6,7 +6,10 @@ workers):
 - **Idempotent** (``enable.idempotence``): the broker drops a retried batch it already has.
 - **Delivery reports**: :meth:`Publisher.send` produces a batch and returns once every
   message is acknowledged; a delivery that fails (after librdkafka's own retries) is
-  counted in ``failed`` and logged with the reason. :meth:`Publisher.close` flushes.
+  counted in ``failed`` and logged with the reason. ``send(..., wait=False)`` returns at
+  once, and :meth:`Publisher.wait` waits for everything sent so far (the shadow's sink
+  sends a minute's decisions without waiting; the source waits before it commits input
+  offsets). :meth:`Publisher.close` flushes.
 - **Once per id across runs**: :meth:`Publisher.remember` reads back the ids already on the
   output topics (header :data:`~twin.stream.connectors.dedup.ID_HEADER`), and
   :meth:`Publisher.fresh` drops a message whose id a previous run published. A restarted
@@ -95,6 +98,11 @@ class Publisher:
         self.outage_since: float | None = None
         self.broken = False
         self.lock = threading.Lock()
+        # every message sent and not yet acknowledged, by its number: (message, generation of
+        # the producer that has it); a new producer sends again those of an older one
+        self.unacked: dict[int, tuple[OutMessage, int]] = {}
+        self.sent = 0
+        self.kinds: dict[str, bytes] = {}  # the type header's bytes, per kind
 
     # ------------------------------------------------------------ callbacks (librdkafka)
     def _on_error(self, err: KafkaError) -> None:
@@ -137,32 +145,51 @@ class Publisher:
         return out
 
     # ------------------------------------------------------------ sending
-    def send(self, messages: Sequence[OutMessage]) -> None:
-        """Produce ``messages`` and return when each is delivered or has failed."""
-        pending = dict(enumerate(messages))  # not yet acknowledged
-        generation = self.generation
-        self._produce(pending)
+    def send(self, messages: Sequence[OutMessage], wait: bool = True) -> None:
+        """Produce ``messages``; with ``wait``, return when every message sent so far (these,
+        and earlier ones sent without waiting) is delivered or has failed."""
+        with self.lock:
+            first = self.sent
+            self.sent += len(messages)
+            fresh = {first + i: m for i, m in enumerate(messages)}
+            self.unacked.update((no, (m, self.generation)) for no, m in fresh.items())
+        self._produce(fresh)
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
+        """Return when every message sent is delivered or has failed; a new producer (the
+        broker came back without its data) sends again, once, what was not acknowledged."""
         started = time.monotonic()
-        while pending:
-            self._wait_step()
-            if generation != self.generation:  # a new producer: send again what is pending
+        while True:
+            with self.lock:
+                if not self.unacked:
+                    return
                 generation = self.generation
-                self._produce(pending)
+                stale = {no: m for no, (m, gen) in self.unacked.items() if gen != generation}
+                self.unacked.update((no, (m, generation)) for no, m in stale.items())
+            if stale:
+                self._produce(stale)
                 started = time.monotonic()
-            elif time.monotonic() - started > self.stall_s:
+            self._wait_step()
+            if time.monotonic() - started > self.stall_s:
+                with self.lock:
+                    left = len(self.unacked)
                 log.warning(
-                    "%d messages waiting for %.0f s: checking the broker",
-                    len(pending),
-                    self.stall_s,
+                    "%d messages waiting for %.0f s: checking the broker", left, self.stall_s
                 )
                 self._recover()
                 started = time.monotonic()
 
     def _produce(self, pending: dict[int, OutMessage]) -> None:
-        for i, m in sorted(pending.items()):
+        kinds = self.kinds
+        for no, m in sorted(pending.items()):
+            kind = kinds.get(m.kind)
+            if kind is None:
+                kind = kinds[m.kind] = m.kind.encode()
             headers: list[tuple[str, str | bytes | None]] = [
                 (ID_HEADER, m.id.encode()),
-                (TYPE_HEADER, m.kind.encode()),
+                (TYPE_HEADER, kind),
             ]
             while True:
                 try:
@@ -172,15 +199,13 @@ class Publisher:
                         key=m.key,
                         headers=headers,
                         timestamp=m.timestamp_ms or 0,
-                        on_delivery=functools.partial(self._on_delivery, pending, i),
+                        on_delivery=functools.partial(self._on_delivery, no),
                     )
                     break
                 except BufferError:  # the local queue is full (long outage): let it drain
                     self._wait_step()
 
-    def _on_delivery(
-        self, pending: dict[int, OutMessage], i: int, err: KafkaError | None, msg: Any
-    ) -> None:
+    def _on_delivery(self, no: int, err: KafkaError | None, msg: Any) -> None:
         with self.lock:
             if err is None:
                 self.delivered += 1
@@ -190,7 +215,7 @@ class Publisher:
                 self.failed += 1
                 if self.failed <= 10:
                     log.error("not delivered to %s: %s", msg.topic(), err)
-            pending.pop(i, None)
+            self.unacked.pop(no, None)
 
     def _wait_step(self) -> None:
         self.producer.flush(0.5)  # short steps: Python handles signals in between

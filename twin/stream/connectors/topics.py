@@ -10,7 +10,8 @@
 ``visit_id`` or ``technician_id`` a consumer may want to group by is in the body. The
 topics are created with one partition, which keeps every visit's decisions in order (keys
 by id spread a visit over partitions if a topic had several). A tick's messages are
-delivered before the source may release the next tick. ``TickClosed`` markers stay inside.
+delivered (or, with a gate that settles, sent) before the source may release the next
+tick. ``TickClosed`` markers stay inside.
 """
 
 from __future__ import annotations
@@ -102,12 +103,12 @@ class _DecisionTopicsPartition(StatelessSinkPartition[Any]):
             if found is not None:
                 messages.append(found)
         fresh = self.publisher.fresh(messages)  # not what a previous run published
-        if fresh:
-            self.publisher.send(fresh)  # returns when delivered (or failed, counted)
+        if fresh:  # returns when delivered (or failed, counted), unless the gate settles
+            self.publisher.send(fresh, wait=self.gate is None or self.gate.settle is None)
         if self.observe is not None:
             self.observe(items)  # before the gate opens: a live scorecard of this minute
         if closed is not None and self.gate is not None:
-            self.gate.close(closed)  # after delivery: the tick's decisions are out
+            self.gate.close(closed)  # after delivery, or sent (pipelined): the tick is out
         if self.stats is not None:
             for kind, n in Counter(m.kind for m in fresh).items():
                 self.stats.add(kind, n)
