@@ -28,6 +28,7 @@ from twin.models.eta.chain import (
 from twin.models.planner.matrix import EuclideanTravel
 from twin.models.routing import travel as travel_module
 from twin.models.routing.insertion import InsertionWeights, _priced_positions
+from twin.models.routing.kit import DEPOT_PREFIX, stop_task
 from twin.models.routing.plan import (
     BreakRule,
     PlanState,
@@ -121,6 +122,7 @@ def test_a_leg_through_nan_coordinates_is_refused_by_both() -> None:
         with pytest.raises(ValueError, match="distance_km must be a finite number"):
             model.travel_min(1.0, 1.0, math.nan, 3.0, 480.0)
     assert KERNELS is not None and KERNELS.MAX_LEG_HOURS == travel_module.MAX_LEG_HOURS
+    assert KERNELS.DEPOT_PREFIX == DEPOT_PREFIX
 
 
 def test_a_long_but_finite_leg_still_gives_the_same_bits() -> None:
@@ -341,10 +343,20 @@ def test_compiled_remaining_work_gives_the_same_bits_as_the_reference(
     assert [type(x) for x in compiled] == [float, float]
 
 
+# a depot stop on the way (``stop_task``): long service, so that it is often what ends the day
+depot_stop = st.builds(
+    lambda i, x, y, service: stop_task(f"D{i}", "V0", x, y, service),
+    st.integers(0, 2),
+    coord,
+    coord,
+    st.floats(min_value=5.0, max_value=600.0),
+)
+
+
 @settings(max_examples=1500, deadline=None)
 @given(
     home=st.tuples(coord, coord),
-    route=st.lists(visit, max_size=8, unique_by=lambda v: v.visit_id),
+    route=st.lists(visit | depot_stop, max_size=8, unique_by=lambda v: v.visit_id),
     start=st.floats(min_value=420.0, max_value=1100.0),
     max_end=st.floats(min_value=600.0, max_value=1300.0),
     skip=st.none() | st.sampled_from([f"V{i}" for i in range(6)]),

@@ -44,6 +44,8 @@ except ImportError:  # another interpreter: the public method
 DEF MAX_ZONES = 32
 # hour segments a leg may span (twin.models.routing.travel.MAX_LEG_HOURS, tested equal)
 cdef long _MAX_LEG_HOURS = 366 * 24
+# a chain's depot stops: twin.models.routing.kit.DEPOT_PREFIX (tests hold them equal)
+DEPOT_PREFIX = "depot:"
 MAX_LEG_HOURS = _MAX_LEG_HOURS
 
 

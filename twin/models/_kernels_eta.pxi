@@ -192,7 +192,8 @@ cdef Py_ssize_t _unreachable(
     cdef double low, ws, end, vx, vy, dist
     for i in range(n):
         v = chain[i]
-        if v.visit_id == skip:
+        vid = v.visit_id
+        if vid == skip or vid.startswith(DEPOT_PREFIX):  # a depot stop is judged by its visit
             continue
         low = lows[i]
         if low - now > lead_min:
