@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import statistics
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -33,6 +36,17 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "data" / "scenarios"
 
 DispatcherFactory = Callable[[TravelModel, BreakRule], Dispatcher]
+
+
+def load_module(name: str, path: Path) -> ModuleType:
+    """The module in file ``path`` (e.g. another tree's step), loaded as ``name`` beside this
+    tree's: for benchmarks that run old and new code in one process."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def scenario(name: str, **overrides: Any) -> Scenario:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.util
 import os
 import statistics
 import time
 from pathlib import Path
+
+from _common import load_module
 
 from twin import events as ev
 from twin.events import codec
@@ -31,10 +32,7 @@ def main() -> None:
     ap.add_argument("--old", type=Path, required=True, help="another tree")
     ap.add_argument("--rounds", type=int, default=8)
     args = ap.parse_args()
-    spec = importlib.util.spec_from_file_location("old_codec", args.old / "twin/events/codec.py")
-    assert spec is not None and spec.loader is not None
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
+    old = load_module("old_codec", args.old / "twin/events/codec.py")
     events = ev.read_log(args.log)
     lines = args.log.read_text(encoding="utf-8").splitlines()
     cpu: dict[str, list[float]] = {"old": [], "new": []}

@@ -38,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_scale
+from _common import load_module
 
 import twin.stream.flow as flow
 from twin import events as ev
@@ -91,22 +92,13 @@ def record(size: int) -> tuple[list[Call], BrainParams, Callable[[], Any]]:
     return calls, params, fresh
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def steps_of(tree: Path | None) -> dict[str, ModuleType]:
     """The ``order``, ``fleet``, ``keygroups`` and ``collector`` modules of ``tree``
     (``None``: this tree's); everything they import is this tree's."""
     names = ("order", "fleet", "keygroups", "collector")
     if tree is None:
         return {n: importlib.import_module(f"twin.stream.{n}") for n in names}
-    return {n: _load(f"old_{n}", tree / f"twin/stream/{n}.py") for n in names}
+    return {n: load_module(f"old_{n}", tree / f"twin/stream/{n}.py") for n in names}
 
 
 def replay(

@@ -23,18 +23,17 @@ import argparse
 import dataclasses
 import gc
 import hashlib
-import importlib.util
 import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_scale
+from _common import load_module
 
 import twin.stream.flow as flow
 import twin.stream.keygroups as keygroups
@@ -87,15 +86,6 @@ def replay(batches: list[Members], params: BrainParams) -> tuple[float, str, int
     return cpu, h.hexdigest()[:12], n
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def old_code(tree: Path) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``tech_batch`` and ``new_tech`` of ``tree``'s technician step (its ``technician``,
     ``refresh`` and ``techstate`` modules, each importing the others of ``tree``);
@@ -105,7 +95,7 @@ def old_code(tree: Path) -> tuple[Callable[..., Any], Callable[..., Any]]:
     try:
         for name in names:
             short = name.rsplit(".", 1)[1]
-            sys.modules[name] = _load(f"old_{short}", tree / f"twin/stream/{short}.py")
+            sys.modules[name] = load_module(f"old_{short}", tree / f"twin/stream/{short}.py")
         old_tech = sys.modules["twin.stream.technician"]
     finally:
         sys.modules.update(saved)
