@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from twin.app.live import LiveDay
-from twin.app.live.pace import PaceSetting, settle_heap
+from twin.app.live.pace import Pace, PaceSetting, run_paced, settle_heap
 from twin.config import Scenario
 
 
@@ -56,3 +56,50 @@ def test_a_run_to_a_time_pauses_settled_and_the_log_is_the_days(
         pass
     ticked.close()
     assert paced.world.log == ticked.world.log
+
+
+class _SlowDay:
+    """A paced day whose ticks take a while (the :class:`Paced` protocol, no world)."""
+
+    def __init__(self, ticks: int, tick_s: float) -> None:
+        self.pace = Pace(PaceSetting(speed=None))
+        self.ticks = [float(t) for t in range(ticks)]
+        self.done = 0
+        self.behind_s = 0.0
+        self.tick_s = tick_s
+        self.in_tick = threading.Event()
+
+    @property
+    def now(self) -> float:
+        return self.ticks[self.done - 1] if self.done else 0.0
+
+    @property
+    def over(self) -> bool:
+        return self.done >= len(self.ticks)
+
+    def tick(self) -> bool:
+        self.in_tick.set()
+        time.sleep(self.tick_s)
+        self.done += 1
+        self.in_tick.clear()
+        return not self.over
+
+
+def test_a_pause_during_a_tick_is_answered_after_that_tick_and_holds() -> None:
+    day = _SlowDay(ticks=1000, tick_s=0.2)
+    stop = threading.Event()
+    runner = threading.Thread(target=run_paced, args=(day, stop))
+    runner.start()
+    try:
+        assert day.in_tick.wait(10)  # a tick is in flight
+        day.pace.set(paused=True)
+        assert day.pace.settle(10)
+        settled = day.done
+        assert not day.in_tick.is_set()  # the tick in flight had ended
+        time.sleep(0.5)  # two ticks' time: none starts while paused
+        assert day.done == settled
+    finally:
+        stop.set()
+        day.pace.changed.set()
+        runner.join(10)
+    assert not day.pace.running and day.pace.settle(0)  # no loop: nothing to wait for

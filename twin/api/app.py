@@ -101,4 +101,5 @@ def _clock(body: schemas.ClockChange, api: Served, x_api_key: Key = None) -> dic
             raise Refusal(422, ["body", "until"], f"must be after now ({hhmm(day.now)})")
         changes.update(until=until, paused=False)
     day.pace.set(**changes)
+    day.pace.settle()  # a tick in flight ends first: the answer is the day as it stays
     return day.status()

@@ -28,24 +28,46 @@ class PaceSetting:
 
 
 class Pace:
-    """The day's current pace; ``changed`` wakes a waiting loop."""
+    """The day's current pace; ``changed`` wakes a waiting loop.
+
+    A change takes effect between two ticks: the loop observes the pace before each
+    tick, so one that had started when the change came ends first. :meth:`settle` waits
+    for that, so that whoever paused the day is answered with its final state (the tick
+    in flight included), not one tick early."""
 
     def __init__(self, setting: PaceSetting) -> None:
         self._setting = setting
         self.version = 0
         self.changed = threading.Event()
-        self._lock = threading.Lock()
+        self._seen = threading.Condition()
+        self._seen_version = -1
+        self.running = False  # a paced loop observes this pace
 
     @property
     def setting(self) -> PaceSetting:
         return self._setting
 
     def set(self, **changes: object) -> PaceSetting:
-        with self._lock:
+        with self._seen:
             self._setting = replace(self._setting, **changes)  # type: ignore[arg-type]
             self.version += 1
         self.changed.set()
         return self._setting
+
+    def observe(self) -> tuple[int, PaceSetting]:
+        """The version and setting the loop goes by from now (read together)."""
+        with self._seen:
+            self._seen_version = self.version
+            self._seen.notify_all()
+            return self.version, self._setting
+
+    def settle(self, timeout_s: float = 5.0) -> bool:
+        """Wait until a running loop has observed the latest change (at once when no loop
+        runs); False if it did not within ``timeout_s``."""
+        with self._seen:
+            return self._seen.wait_for(
+                lambda: not self.running or self._seen_version >= self.version, timeout_s
+            )
 
 
 class Paced(Protocol):
@@ -82,9 +104,12 @@ def run_paced(day: Paced, stop: threading.Event, progress: Progress | None = Non
     waiting loop) at its pace, which may change while it runs: a tick's end is due
     ``60 / speed`` wall seconds per simulated minute after the last change of pace."""
     settle_heap()
+    day.pace.running = True
     try:
         _run_paced(day, stop, progress)
     finally:
+        day.pace.running = False
+        day.pace.observe()  # wakes whoever waits for a loop that has ended
         gc.unfreeze()
 
 
@@ -93,9 +118,9 @@ def _run_paced(day: Paced, stop: threading.Event, progress: Progress | None) -> 
     end = day.ticks[-1]
     version, start_wall, start_min = -1, 0.0, 0.0
     while not day.over and not stop.is_set():
-        setting = pace.setting
-        if pace.version != version:  # a new pace: the wall clock counts from here
-            version, start_wall, start_min = pace.version, time.monotonic(), day.now
+        seen, setting = pace.observe()
+        if seen != version:  # a new pace: the wall clock counts from here
+            version, start_wall, start_min = seen, time.monotonic(), day.now
             if day.done == 0:  # the jump to shortly before the first shift is free
                 start_min = day.ticks[0]
             pace.changed.clear()
