@@ -9,9 +9,9 @@ fresh technician states, GC off, several rounds interleaved in one process:
 * ``--deadbands 3 5 8``: the same inputs with other ETA dead-bands
   (``policy.eta_hysteresis_min``; the step's inputs do not depend on it);
 * ``--old TREE``: this tree's technician step against that of an older tree (its
-  ``technician``, ``refresh`` and ``techstate`` loaded from its files into this process;
-  its compiled twins are this tree's), so both run on the same inputs, the same
-  interpreter and the same load. The events out must be equal.
+  ``technician``, ``refresh``, ``techstate`` and notification decision loaded from its
+  files into this process; its compiled twins are this tree's), so both run on the same
+  inputs, the same interpreter and the same load. The events out must be equal.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_tech_replay.py --size 1000
 [--rounds 8] [--old /tmp/old-tree] [--deadbands 3 5 8]``
@@ -87,15 +87,21 @@ def replay(batches: list[Members], params: BrainParams) -> tuple[float, str, int
 
 
 def old_code(tree: Path) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """``tech_batch`` and ``new_tech`` of ``tree``'s technician step (its ``technician``,
-    ``refresh`` and ``techstate`` modules, each importing the others of ``tree``);
-    everything else is this tree's."""
-    names = ("twin.stream.techstate", "twin.stream.refresh", "twin.stream.technician")
+    """``tech_batch`` and ``new_tech`` of ``tree``'s technician step (its notification
+    decision and its ``technician``, ``refresh`` and ``techstate`` modules, each importing
+    the others of ``tree``); everything else, the compiled module too, is this tree's."""
+    names = (
+        "twin.models.decisions.notify",
+        "twin.stream.techstate",
+        "twin.stream.refresh",
+        "twin.stream.technician",
+    )
     saved = {name: sys.modules[name] for name in names}
     try:
         for name in names:
             short = name.rsplit(".", 1)[1]
-            sys.modules[name] = load_module(f"old_{short}", tree / f"twin/stream/{short}.py")
+            path = tree / (name.replace(".", "/") + ".py")
+            sys.modules[name] = load_module(f"old_{short}", path)
         old_tech = sys.modules["twin.stream.technician"]
     finally:
         sys.modules.update(saved)

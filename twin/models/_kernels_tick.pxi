@@ -11,12 +11,20 @@
 # warning and replan request). The same numbers in the same order as the Python path, and
 # the same events in the same order (tested on recorded days).
 
+from cpython.mem cimport PyMem_Calloc
 from cpython.object cimport PyObject_GenericSetAttr
+from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
 from datetime import timezone as _timezone
 
 cdef object _UTC = _timezone.utc
 cdef object _new_object = object.__new__
 cdef Py_ssize_t _TIMES_LIMIT = 200_000  # as twin.clock.CACHE_LIMIT: a day has 86,400 s
+# the clock's times of the day before, the day and the two after, by whole second from the
+# midnight before: an array slot per second (2.8 MB, filled as asked), where a dictionary
+# keyed by the second paid a hash and three cache misses for each of the three times of
+# an ``EtaUpdated``; other times go through the dictionary
+cdef long long _SECONDS_FROM = -86_400
+cdef Py_ssize_t _SECONDS = 4 * 86_400
 
 
 cdef class TickConfig:
@@ -34,6 +42,7 @@ cdef class TickConfig:
     cdef object biased_estimate, judged, deferred, tick_done, eta_updated, eta_cls, visit_eta
     cdef object tick_cls, position_cls, traffic_cls
     cdef dict times
+    cdef PyObject** seconds  # the clock's times by second from _SECONDS_FROM (owned)
 
     def __init__(
         self, params, *, biased_estimate, judged, deferred, tick_done, eta_updated, eta_cls,
@@ -63,6 +72,13 @@ cdef class TickConfig:
         self.visit_eta, self.tick_cls, self.position_cls = visit_eta, tick_cls, position_cls
         self.traffic_cls, self.fast_done = traffic_cls, fast_done
         self.times = {}
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.seconds is not NULL:
+            for i in range(_SECONDS):
+                Py_XDECREF(self.seconds[i])
+            PyMem_Free(self.seconds)
 
     def at(self, double minutes):
         """``params.clock.at(minutes)``, as the compiled tick converts its times."""
@@ -231,12 +247,26 @@ cdef object _at(TickConfig cfg, double minutes):
     """``clock.at(minutes)``: looked up by the whole second (``round``, half to even, as
     the clock rounds), made by the clock the first time."""
     cdef double s = minutes * 60.0, r
+    cdef PyObject* held
     if not -1e15 < s < 1e15:  # not finite, or far beyond any day: the clock's own refusal
         return cfg.clock_at(minutes)
     r = c_round(s)
     if fabs(s - r) == 0.5:
         r = 2.0 * c_round(s / 2.0)
-    key = <long long>r
+    cdef long long key = <long long>r
+    cdef long long i = key - _SECONDS_FROM
+    if 0 <= i < _SECONDS:
+        if cfg.seconds is NULL:
+            cfg.seconds = <PyObject**>PyMem_Calloc(_SECONDS, sizeof(PyObject*))
+            if cfg.seconds is NULL:
+                raise MemoryError()
+        held = cfg.seconds[i]
+        if held is not NULL:
+            return <object>held
+        found = cfg.clock_at(minutes)
+        Py_INCREF(found)
+        cfg.seconds[i] = <PyObject*>found
+        return found
     found = cfg.times.get(key)
     if found is None:
         found = cfg.clock_at(minutes)

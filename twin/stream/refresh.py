@@ -60,31 +60,34 @@ def tick_config(params: BrainParams) -> Any:
     Made once per brain (the last one is kept)."""
     global _last_config
     kernels = _TICK_KERNELS
-    if kernels is None or params.travel.kernel is None:
+    if kernels is None:
         return None
     brain, config = _last_config
-    if brain is not params:
-        config = kernels.TickConfig(
-            params,
-            biased_estimate=biased_estimate,
-            judged=_judged,
-            deferred=_defer,
-            tick_done=TickDone,
-            eta_updated=eta_updated,
-            eta_cls=ev.EtaUpdated,
-            visit_eta=VisitEta,
-            tick_cls=Tick,
-            position_cls=ev.Position,
-            traffic_cls=ev.TrafficChanged,
-            depot_prefix=DEPOT_PREFIX,
-            z90=Z90,
-            tail_min=REMAINING_TAIL_MIN,
-            # TickDone's two slots may be set directly while it is the plain record it is
-            fast_done=[f.name for f in dataclasses.fields(TickDone)] == ["minute", "key"]
-            and hasattr(TickDone, "__slots__")
-            and not hasattr(TickDone, "__post_init__"),
-        )
-        _last_config = (params, config)
+    if brain is params:  # asked for every technician's batch: the usual answer first
+        return config
+    if params.travel.kernel is None:
+        return None
+    config = kernels.TickConfig(
+        params,
+        biased_estimate=biased_estimate,
+        judged=_judged,
+        deferred=_defer,
+        tick_done=TickDone,
+        eta_updated=eta_updated,
+        eta_cls=ev.EtaUpdated,
+        visit_eta=VisitEta,
+        tick_cls=Tick,
+        position_cls=ev.Position,
+        traffic_cls=ev.TrafficChanged,
+        depot_prefix=DEPOT_PREFIX,
+        z90=Z90,
+        tail_min=REMAINING_TAIL_MIN,
+        # TickDone's two slots may be set directly while it is the plain record it is
+        fast_done=[f.name for f in dataclasses.fields(TickDone)] == ["minute", "key"]
+        and hasattr(TickDone, "__slots__")
+        and not hasattr(TickDone, "__post_init__"),
+    )
+    _last_config = (params, config)
     return config
 
 

@@ -27,6 +27,8 @@ from twin.models.routing.mirror import Customer
 from twin.models.routing.plan import VisitTask
 from twin.stream.params import BrainParams
 
+NO_CONTACT = VisitContact()  # a visit whose customer was told nothing yet (immutable: shared)
+
 
 @dataclass
 class TechState:
@@ -113,7 +115,7 @@ def notify(
     customer = state.customers.get(vid)
     if customer is None:
         return []
-    contact = state.contacts.get(vid, VisitContact())
+    contact = state.contacts.get(vid, NO_CONTACT)
     triple = (eta.low, eta.eta, eta.high) if eta is not None else None
     contact, msg = decide(
         params.notify,
