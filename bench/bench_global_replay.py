@@ -9,9 +9,9 @@ steps that run on one worker for the whole company — admission (``admit_batch`
 states, GC off, several rounds interleaved in one process, with a CPU timer per step:
 
 * this tree's steps;
-* ``--old TREE``: the same four steps from an older tree's ``twin/stream`` files (loaded
-  into this process), on the same inputs, interpreter and load. The collector's outputs and
-  the fleet's routing must be equal.
+* ``--old TREE``: the same four steps from an older tree's ``twin/stream`` files, fleet
+  mirror and repair (loaded into this process), on the same inputs, interpreter and load.
+  The collector's outputs and the fleet's routing must be equal.
 
 Each round gets a fresh repair dispatcher (the fleet teaches it the customers' ratings),
 so every round repairs as the recorded day did.
@@ -94,11 +94,17 @@ def record(size: int) -> tuple[list[Call], BrainParams, Callable[[], Any]]:
 
 def steps_of(tree: Path | None) -> dict[str, ModuleType]:
     """The ``order``, ``fleet``, ``keygroups`` and ``collector`` modules of ``tree``
-    (``None``: this tree's); everything they import is this tree's."""
+    (``None``: this tree's), with ``tree``'s fleet mirror (``routing/mirror.py``) and
+    repair (``decisions/replan.py``) put in; everything else they import is this tree's."""
     names = ("order", "fleet", "keygroups", "collector")
     if tree is None:
         return {n: importlib.import_module(f"twin.stream.{n}") for n in names}
-    return {n: load_module(f"old_{n}", tree / f"twin/stream/{n}.py") for n in names}
+    mods = {n: load_module(f"old_{n}", tree / f"twin/stream/{n}.py") for n in names}
+    mirror = load_module("old_mirror", tree / "twin/models/routing/mirror.py")
+    replan = load_module("old_replan", tree / "twin/models/decisions/replan.py")
+    mods["fleet"].FleetMirror = mods["collector"].FleetMirror = mirror.FleetMirror
+    mods["collector"].move_endangered = replan.move_endangered
+    return mods
 
 
 def replay(

@@ -35,11 +35,15 @@ class _Status:
     free_at: float
     available: bool = True
     break_taken: bool = False
+    # its frozen state while busy or off shift (the same at any ``now``); None after a change
+    made: TechnicianState | None = None
 
 
 class _StatusView(Mapping[str, TechnicianState]):
     """Frozen ``TechnicianState``s of the mirror's technicians at ``now``, made on demand:
-    nobody available is free before ``now``."""
+    nobody available is free before ``now``. The state of someone busy or off shift does
+    not depend on ``now``: it is made once per change of their status, not once per view
+    (a repair's search looks at the same technicians minute after minute)."""
 
     __slots__ = ("_made", "_now", "_status")
 
@@ -51,9 +55,15 @@ class _StatusView(Mapping[str, TechnicianState]):
     def __getitem__(self, tid: str) -> TechnicianState:
         made = self._made.get(tid)
         if made is None:
-            s = self._status[tid]
-            free_at = max(s.free_at, self._now) if s.available else s.free_at
-            made = TechnicianState(tid, s.x, s.y, free_at, s.available, s.break_taken)
+            s, now = self._status[tid], self._now
+            if s.available and s.free_at < now:  # idle: free from now on
+                made = TechnicianState(tid, s.x, s.y, now, True, s.break_taken)
+            else:
+                made = s.made
+                if made is None:
+                    made = s.made = TechnicianState(
+                        tid, s.x, s.y, s.free_at, s.available, s.break_taken
+                    )
             self._made[tid] = made
         return made
 
@@ -111,6 +121,7 @@ class FleetMirror:
         if st is not None:
             for k, v in changes.items():
                 setattr(st, k, v)
+            st.made = None
 
     def apply(self, e: ev.Event) -> None:
         now = self.minutes(e.time)
@@ -120,7 +131,7 @@ class FleetMirror:
             if self.committed.get(e.technician_id) is None:
                 st = self.status.get(e.technician_id)
                 if st is not None:
-                    st.x, st.y = e.x, e.y
+                    st.x, st.y, st.made = e.x, e.y, None
         elif isinstance(e, ev.VisitRequested):
             self.requests[e.visit_id] = e
         elif isinstance(e, ev.VisitBooked):
