@@ -12,8 +12,9 @@
 * ``TickConfig``: the technician step's tick (``_on_tick`` of :mod:`twin.stream.technician`
   with the refresh of :mod:`twin.stream.refresh`), calling back into Python for what is rare.
 
-The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``
-(included here: one extension module).
+The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``,
+``PointGrid`` (the nearest points' ball, :mod:`twin.models.routing.nearest`) in
+``_kernels_grid.pxi`` (included here: one extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -365,3 +366,4 @@ def route_timeline(
 
 include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
+include "_kernels_grid.pxi"
