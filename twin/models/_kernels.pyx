@@ -12,8 +12,9 @@
 * ``TickConfig``: the technician step's tick (``_on_tick`` of :mod:`twin.stream.technician`
   with the refresh of :mod:`twin.stream.refresh`), calling back into Python for what is rare.
 
-The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``
-(included here: one extension module).
+The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``,
+``PointGrid`` (the nearest points' ball, :mod:`twin.models.routing.nearest`) in
+``_kernels_grid.pxi`` (included here: one extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -27,6 +28,7 @@ source.
 """
 
 from bisect import bisect_right as _bisect_right
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport INFINITY, exp, fabs, floor, fmod, log, round as c_round, sqrt
 from math import erfc as _py_erfc, hypot as _py_hypot
@@ -162,6 +164,46 @@ cdef class LegKernel:
         return self._leg_minutes(ax, ay, bx, by, depart_min, incidents, &dist)
 
 
+# A timeline's stops packed as C doubles (``Timeline.packed``), PACK slots per stop: what
+# the insertion's pricing reads of a route, in one contiguous buffer instead of a visit
+# looked up in the plan and two objects per stop (a larger company's plan is a larger
+# working set: each object read missed the cache more often).
+DEF PACK = 9
+DEF P_X = 0
+DEF P_Y = 1
+DEF P_WS = 2
+DEF P_WE = 3
+DEF P_ARRIVE = 4
+DEF P_START = 5
+DEF P_END = 6
+DEF P_TRAVEL = 7
+DEF P_ZONE = 8
+PACKED_SLOTS = PACK
+
+
+cdef inline double _leg_z(
+    LegKernel kernel, int za, double ax, double ay, int zb, double bx, double by, double t,
+    object incidents, double* dist,
+) except? -1:
+    """``_leg_minutes`` with the zones of both ends known: the same arithmetic."""
+    dist[0] = _hypot(ax - bx, ay - by) * kernel.detour
+    return kernel._minutes(dist[0], t, kernel._factor(za, zb, incidents))
+
+
+cdef bytes _packed_of(LegKernel kernel, stops, rv):
+    """The packed stops of a timeline built without them (by the Python reference)."""
+    cdef Py_ssize_t n = len(stops), i
+    cdef bytes packed = PyBytes_FromStringAndSize(NULL, n * PACK * sizeof(double))
+    cdef double* p = <double*>PyBytes_AS_STRING(packed)
+    for i in range(n):
+        s, v = stops[i], rv[i]
+        p[P_X], p[P_Y], p[P_WS], p[P_WE] = v.x, v.y, v.window_start, v.window_end
+        p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL] = s.arrive, s.start, s.end, s.travel_min
+        p[P_ZONE] = kernel._zone(p[P_X], p[P_Y])
+        p += PACK
+    return packed
+
+
 def priced_positions(
     state,
     tid,
@@ -173,33 +215,40 @@ def priced_positions(
     double end_limit,
     double strict_limit,
 ):
-    """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`."""
+    """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`; reads the route
+    from ``before.packed`` (the same numbers as the plan's visits and the stops hold)."""
     spec, st = state.technicians[tid], state.status[tid]
-    route = state.routes.get(tid, ())
     stops = before.stops
-    visits = state.visits
-    rv = [visits[v] for v in route]
-    cdef Py_ssize_t n = len(rv), pos, k
+    cdef Py_ssize_t n = len(stops), pos, k
+    packed = before.packed
+    if len(packed) != n * PACK * sizeof(double):
+        visits = state.visits
+        packed = _packed_of(kernel, stops, [visits[v] for v in state.routes.get(tid, ())])
+    cdef const double* p = <const double*>PyBytes_AS_STRING(packed)
+    cdef const double* q
     inc = state.incidents
     cdef double vx = visit.x, vy = visit.y, ws = visit.window_start, we = visit.window_end
     cdef double dur = visit.duration_min
     cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
     cdef double home_x = spec.home_x, home_y = spec.home_y, shift_end = spec.shift_end
     cdef double before_end = before.end, before_over = before.overtime_min
+    cdef double free_at = st.free_at, st_x = st.x, st_y = st.y
     cdef double t, px, py, tt_in, arrive, start, late, end, extra_late, tt_out, d_travel
     cdef double shift, v_end, new_start, old_late, new_late, s_start, new_end, back_old
-    cdef double back_new, over, d_over, cost
+    cdef double back_new, over, d_over, cost, dist
+    cdef int zv = kernel._zone(vx, vy), zp
     cdef bint ok
     out = []
     for pos in range(n + 1):
         if pos:
-            prev = rv[pos - 1]
-            t, px, py = stops[pos - 1].end, prev.x, prev.y
+            q = p + (pos - 1) * PACK
+            t, px, py, zp = q[P_END], q[P_X], q[P_Y], <int>q[P_ZONE]
         else:
-            t, px, py = st.free_at, st.x, st.y
+            t, px, py = free_at, st_x, st_y
+            zp = kernel._zone(px, py)
         if not allow_late and t > we:
             break  # all later positions start even later
-        tt_in = kernel.travel_min(px, py, vx, vy, t, inc)
+        tt_in = _leg_z(kernel, zp, px, py, zv, vx, vy, t, inc, &dist)
         arrive = t + tt_in
         start = ws if ws > arrive else arrive
         late = start - we if start > we else 0.0
@@ -208,23 +257,21 @@ def priced_positions(
         end = start + dur
         extra_late = 0.0
         if pos < n:
-            nxt = rv[pos]
-            tt_out = kernel.travel_min(vx, vy, nxt.x, nxt.y, end, inc)
-            s = stops[pos]
-            d_travel = tt_in + tt_out - s.travel_min
-            shift = end + tt_out - s.arrive
+            q = p + pos * PACK
+            tt_out = _leg_z(kernel, zv, vx, vy, <int>q[P_ZONE], q[P_X], q[P_Y], end, inc, &dist)
+            d_travel = tt_in + tt_out - q[P_TRAVEL]
+            shift = end + tt_out - q[P_ARRIVE]
             ok = True
             for k in range(pos, n):
                 if shift <= 0:
                     break
-                s = stops[k]
-                v = rv[k]
-                v_end = v.window_end
-                arrive = s.arrive + shift
-                new_start = v.window_start
+                q = p + k * PACK
+                v_end = q[P_WE]
+                arrive = q[P_ARRIVE] + shift
+                new_start = q[P_WS]
                 if not new_start > arrive:
                     new_start = arrive
-                s_start = s.start
+                s_start = q[P_START]
                 old_late = s_start - v_end if s_start > v_end else 0.0
                 new_late = new_start - v_end if new_start > v_end else 0.0
                 if new_late > old_late:
@@ -237,7 +284,7 @@ def priced_positions(
                 continue
             new_end = before_end + (shift if shift > 0.0 else 0.0)
         else:
-            back_old = before_end - (stops[len(stops) - 1].end if len(stops) else st.free_at)
+            back_old = before_end - (p[(n - 1) * PACK + P_END] if n else free_at)
             back_new = kernel.travel_min(vx, vy, home_x, home_y, end)
             d_travel = tt_in + back_new - back_old
             new_end = end + back_new
@@ -263,7 +310,7 @@ def route_timeline(
     timeline_type,
 ):
     """See :func:`twin.models.plan.route_timeline` (``stop_type``, a named tuple class, and
-    ``timeline_type`` build the results)."""
+    ``timeline_type`` build the results); also packs the stops (``Timeline.packed``)."""
     cdef double t = state.free_at, x = state.x, y = state.y
     cdef double brk_len = brk.length_min
     cdef bint break_due = not state.break_taken and brk_len > 0
@@ -271,6 +318,9 @@ def route_timeline(
     cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
     cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, end, home, t_home, over
     cdef long n_late = 0
+    cdef int z = kernel._zone(x, y), zv
+    cdef bytes packed = PyBytes_FromStringAndSize(NULL, len(route) * PACK * sizeof(double))
+    cdef double* p = <double*>PyBytes_AS_STRING(packed)
     stops = []
     for vid in route:
         v = visits[vid]
@@ -278,7 +328,8 @@ def route_timeline(
             t += brk_len
             break_due = False
         vx, vy = v.x, v.y
-        tt = kernel._leg_minutes(x, y, vx, vy, t, incidents, &dist)
+        zv = kernel._zone(vx, vy)
+        tt = _leg_z(kernel, z, x, y, zv, vx, vy, t, incidents, &dist)
         arrive = t + tt
         ws, we = v.window_start, v.window_end
         start = ws if ws > arrive else arrive
@@ -288,12 +339,16 @@ def route_timeline(
             late += start - we
             n_late += 1
         stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
+        p[P_X], p[P_Y], p[P_WS], p[P_WE] = vx, vy, ws, we
+        p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL], p[P_ZONE] = arrive, start, end, tt, zv
+        p += PACK
         dist_total += dist
         travel_total += tt
-        t, x, y = end, vx, vy
+        t, x, y, z = end, vx, vy, zv
     if break_due and t > break_at:
         t += brk_len
-    t_home = kernel._leg_minutes(x, y, tech.home_x, tech.home_y, t, None, &home)
+    t_home = _leg_z(kernel, z, x, y, kernel._zone(tech.home_x, tech.home_y), tech.home_x,
+                    tech.home_y, t, None, &home)
     end = t + t_home
     over = end - tech.shift_end
     return timeline_type(
@@ -305,8 +360,10 @@ def route_timeline(
         n_late=n_late,
         overtime_min=over if over > 0.0 else 0.0,
         feasible=end <= tech.max_end and all(visits[v].skill in tech.skills for v in route),
+        packed=packed,
     )
 
 
 include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
+include "_kernels_grid.pxi"

@@ -1,12 +1,17 @@
-"""Nearest points from a KD-tree give exactly the full scan's order, ties included."""
+"""Nearest points from the compiled grid and from a KD-tree give exactly the full scan's
+order, ties included."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from twin.models.routing import nearest as nearest_module
 from twin.models.routing.nearest import NearestPoints
 from twin.models.routing.plan import RoutesWith
 
@@ -17,11 +22,30 @@ def scan_order(xs: list[float], ys: list[float], x: float, y: float) -> list[int
     return [int(i) for i in np.argsort(d, kind="stable")]
 
 
+KINDS = ["grid", "tree"]
+
+
+def index_of(
+    kind: str, xs: Sequence[float], ys: Sequence[float], first: int = 16, scan_up_to: int = 0
+) -> NearestPoints:
+    """A ``NearestPoints`` on the compiled grid, or on the KD-tree (as without the build)."""
+    saved = nearest_module.KERNELS
+    if kind == "tree":
+        nearest_module.KERNELS = None
+    try:
+        index = NearestPoints(xs, ys, first=first, scan_up_to=scan_up_to)
+    finally:
+        nearest_module.KERNELS = saved
+    assert (index._grid is not None) == (kind == "grid" and len(xs) > scan_up_to)
+    return index
+
+
 # few distinct coordinates: many equal distances, repeated points, zero distances
 coarse = st.sampled_from([-3.0, -1.5, 0.0, 0.1, 1.5, 3.0, 4.0, 7.25])
 fine = st.floats(-60.0, 60.0, allow_nan=False, allow_infinity=False)
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=300, deadline=None)
 @given(
     pts=st.lists(st.tuples(coarse, coarse), min_size=1, max_size=60),
@@ -29,10 +53,10 @@ fine = st.floats(-60.0, 60.0, allow_nan=False, allow_infinity=False)
     first=st.integers(1, 8),
 )
 def test_ranked_is_the_scan_with_deliberate_ties(
-    pts: list[tuple[float, float]], query: tuple[float, float], first: int
+    kind: str, pts: list[tuple[float, float]], query: tuple[float, float], first: int
 ) -> None:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    index = NearestPoints(xs, ys, first=first, scan_up_to=0)  # the tree, however few
+    index = index_of(kind, xs, ys, first=first)  # the grid or the tree, however few
     expected = scan_order(xs, ys, *query)
     assert list(index.ranked(*query)) == expected
     assert index.scan(*query) == expected
@@ -40,6 +64,7 @@ def test_ranked_is_the_scan_with_deliberate_ties(
     assert index.nearest(*query) == int(np.argmin(d))
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=150, deadline=None)
 @given(
     pts=st.lists(st.tuples(fine, fine), min_size=1, max_size=200),
@@ -47,28 +72,30 @@ def test_ranked_is_the_scan_with_deliberate_ties(
     first=st.integers(1, 20),
 )
 def test_ranked_is_the_scan_on_random_points(
-    pts: list[tuple[float, float]], query: tuple[float, float], first: int
+    kind: str, pts: list[tuple[float, float]], query: tuple[float, float], first: int
 ) -> None:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     expected = scan_order(xs, ys, *query)
-    assert list(NearestPoints(xs, ys, first=first, scan_up_to=0).ranked(*query)) == expected
+    assert list(index_of(kind, xs, ys, first=first).ranked(*query)) == expected
     assert list(NearestPoints(xs, ys, first=first).ranked(*query)) == expected  # scans
 
 
-def test_points_on_a_circle_keep_their_index_order() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_points_on_a_circle_keep_their_index_order(kind: str) -> None:
     # (±3, ±4) and (±4, ±3): all exactly 5 from the origin, in hypot and in the tree
     ring = [(3.0, 4.0), (-4.0, 3.0), (0.0, 5.0), (4.0, -3.0), (-3.0, -4.0), (5.0, 0.0)]
     pts = [(9.0, 9.0), *ring, (0.0, 0.0), (1.0, 0.0), *ring]
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    got = list(NearestPoints(xs, ys, first=2, scan_up_to=0).ranked(0.0, 0.0))
+    got = list(index_of(kind, xs, ys, first=2).ranked(0.0, 0.0))
     assert got == [7, 8, *range(1, 7), *range(9, 15), 0]
     assert got == scan_order(xs, ys, 0.0, 0.0)
 
 
-def test_a_large_set_is_read_lazily_in_batches() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_large_set_is_read_lazily_in_batches(kind: str) -> None:
     rng = np.random.default_rng(5)
     xs, ys = rng.uniform(0, 60, 5000).tolist(), rng.uniform(0, 60, 5000).tolist()
-    index = NearestPoints(xs, ys, first=16)
+    index = index_of(kind, xs, ys, first=16, scan_up_to=256)
     batches = index.batches(30.0, 30.0)
     head = next(batches)
     assert 0 < len(head) < 100  # the first ball held about 16 points, not 5,000
@@ -77,10 +104,11 @@ def test_a_large_set_is_read_lazily_in_batches() -> None:
         assert list(index.ranked(*q)) == scan_order(xs, ys, *q)
 
 
-def test_points_far_away_or_all_in_one_place() -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_points_far_away_or_all_in_one_place(kind: str) -> None:
     xs, ys = [5.0] * 300 + [5.5], [5.0] * 300 + [5.0]  # no area: the radius starts at 1 km
-    index = NearestPoints(xs, ys, scan_up_to=0)
-    for q in [(5.0, 5.0), (1e4, -3e4), (5.25, 5.0), (5.5, 5.0)]:
+    index = index_of(kind, xs, ys)
+    for q in [(5.0, 5.0), (1e4, -3e4), (5.25, 5.0), (5.5, 5.0), (math.nan, 5.0), (5.0, -math.inf)]:
         assert list(index.ranked(*q)) == scan_order(xs, ys, *q)
 
 

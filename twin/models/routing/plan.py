@@ -97,6 +97,9 @@ class Timeline:
     n_late: int
     overtime_min: float
     feasible: bool
+    # the stops as C doubles for the compiled insertion pricing (twin.models._kernels);
+    # empty from the Python reference: derived data, so neither compared nor shown
+    packed: bytes = field(default=b"", compare=False, repr=False)
 
 
 def route_timeline(
