@@ -34,9 +34,17 @@ class TechnicianProfile:
         return self.spec.technician_id
 
 
+HOME_EDGE_SHARE = 0.05  # no homes in the outer 5 % of the city's side ...
+HOME_EDGE_KM = 3.0  # ... nor more than 3 km of it (about a technician's reach)
+
+
 def home_location(rng: np.random.Generator, size_km: float) -> tuple[float, float]:
-    """Homes and depots lie anywhere in the city, more often outside the centre."""
-    x, y = rng.uniform(0.05, 0.95, size=2) * size_km
+    """Homes and depots lie anywhere in the city but its edge, more often outside the
+    centre. The edge is 5 % of the side in a city (2.2 km of 44) and at most 3 km: in a
+    national map 5 % would be a 9.5-km strip where customers live and no technician does,
+    beyond the reach of any, and a bigger map would then not be the same company."""
+    edge = min(HOME_EDGE_SHARE, HOME_EDGE_KM / size_km)
+    x, y = rng.uniform(edge, 1.0 - edge, size=2) * size_km
     return (round(float(x), 3), round(float(y), 3))
 
 
