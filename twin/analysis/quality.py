@@ -140,7 +140,9 @@ def _micros(times: Iterable[datetime], epoch: datetime, n: int) -> np.ndarray:
     if n and np.abs(stamps).max() < _EXACT_S:
         return np.rint(stamps * 1e6).astype(np.int64) - round(epoch.timestamp() * 1e6)
     deltas = map(operator.sub, times, itertools.repeat(epoch))
-    return np.fromiter(map(_US.__rfloordiv__, deltas), dtype=np.int64, count=n)
+    return np.fromiter(
+        map(operator.floordiv, deltas, itertools.repeat(_US)), dtype=np.int64, count=n
+    )
 
 
 def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
@@ -282,11 +284,10 @@ def measure(events: Iterable[ev.Event]) -> Quality:
     delay_notes: list[ev.CustomerNotified] = []
     day = None
     for e in events:
-        kind = type(e)
-        if kind is ev.Position:  # most of a day's events, and none of them measured here
+        if type(e) is ev.Position:  # most of a day's events, and none of them measured here
             continue
-        if kind is ev.EtaUpdated:  # the next most (no event class has subclasses)
-            etas[e.visit_id].append(e)  # type: ignore[attr-defined]
+        if isinstance(e, ev.EtaUpdated):  # the next most: tested first
+            etas[e.visit_id].append(e)
         elif isinstance(e, ev.VisitBooked):
             windows[e.visit_id] = e
         elif isinstance(e, ev.VisitCancelled):
