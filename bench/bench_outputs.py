@@ -18,6 +18,7 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_outputs.py RUN_FOLDER
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import subprocess
@@ -86,7 +87,10 @@ def measure(folder: Path) -> dict[str, Any]:
         lines = write_outputs(Path(tmp) / "run", world, run, kpis, True, lap, day)  # type: ignore[arg-type]
         lap("run store")
         store = RunStore(Path(tmp) / "store.duckdb")
-        store.add_run(scenario=scenario, seed=1, kpis=kpis, wall_s=0.0, log_lines=lines)
+        kw: dict[str, Any] = {"scenario": scenario, "seed": 1, "kpis": kpis, "wall_s": 0.0}
+        if "log_file" in inspect.signature(RunStore.add_run).parameters:  # as `twin run`
+            kw["log_file"] = Path(tmp) / "run" / "events.jsonl"
+        store.add_run(**kw, log_lines=lines)
         lap("")
         sha_ok = json.loads((Path(tmp) / "run" / "run.json").read_text())["sha256"]
     cpu.pop("?", None)

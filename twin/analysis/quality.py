@@ -309,7 +309,7 @@ def measure(events: Iterable[ev.Event]) -> Quality:
         if v not in cancelled and (day is None or b.window_start.date() == day)
     }
     late = {v for v, b in today.items() if v not in arrivals or arrivals[v].time > b.window_end}
-    in_order = {v: sorted(ups, key=lambda u: u.time) for v, ups in etas.items()}
+    in_order = {v: sorted(ups, key=_TIME) for v, ups in etas.items()}
     table = _updates({v: a.time for v, a in arrivals.items()}, in_order)
     errors, covered = _at_horizons(table)
     alerted = set(first_alert) & set(today)
