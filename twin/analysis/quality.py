@@ -137,7 +137,7 @@ def _micros(times: Iterable[datetime], epoch: datetime, n: int) -> np.ndarray:
     is under 2**32 s after 1970, so rounding gives the integer; else by ``timedelta``."""
     times = list(times)
     stamps = np.fromiter(map(datetime.timestamp, times), dtype=float, count=n)
-    if n and np.abs(stamps).max() < _EXACT_S:
+    if n and max(np.abs(stamps).max(), abs(epoch.timestamp())) < _EXACT_S:
         return np.rint(stamps * 1e6).astype(np.int64) - round(epoch.timestamp() * 1e6)
     deltas = map(operator.sub, times, itertools.repeat(epoch))
     return np.fromiter(
@@ -192,11 +192,9 @@ def eta_by_lead(
         back += every_min
     steps = np.searchsorted(np.asarray(backs, dtype=float), first, side="right")
     targets = -np.asarray(backs, dtype=float)
+    bounds_of = zip(u.start[:-1].tolist(), u.start[1:].tolist(), steps.tolist(), strict=True)
     at = [  # per visit, the update on show at each step: the last issued by then
-        u.start[i]
-        - 1
-        + np.searchsorted(u.issued[u.start[i] : u.start[i + 1]], targets[:k], "right")
-        for i, k in enumerate(steps.tolist())
+        a - 1 + np.searchsorted(u.issued[a:b], targets[:k], "right") for a, b, k in bounds_of
     ]
     j = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
     arrived = np.repeat(u.arrival, steps)
