@@ -1,12 +1,15 @@
 """What ``twin run`` does after the day, timed on a written log (issue 19, end to end).
 
-Reads a run folder's ``events.jsonl`` (not timed), then times with ``time.process_time``
-each step ``run_scenario`` and the CLI take after the simulated day: reading the log for
-the KPIs (``read_day``, ``compute_kpis``), encoding the log (``to_lines``) and writing it,
-the decision quality (``measure``), the report's brain sections and HTML, and the run
-store's compression (``compress_log``). ``--trees`` runs it against other checkouts (the
-``PYTHONPATH`` of each worker process), interleaved, so that an old and a new tree are
-timed on the same log under the same load; the encoded log's SHA-256 must be equal.
+Reads a run folder's ``events.jsonl``, ``roster.json`` and ``ops.jsonl`` (not timed), then
+times with ``time.process_time`` the calls ``run_scenario`` and the CLI make after the
+simulated day, as they make them: reading the log for the KPIs (``read_day``,
+``compute_kpis``), then ``write_outputs`` into a temporary run folder, timed per stage by
+its own stage callback (``event log``: encoding and writing the log, ``kpis.json``, the
+roster and ops windows; ``quality``; ``report``: the HTML report and the folder's
+completion marker, flush and swap), and the run store's ``add_run`` (compression and
+DuckDB). ``--trees`` runs it against other checkouts (the ``PYTHONPATH`` of each worker
+process), interleaved, so that an old and a new tree are timed on the same log under the
+same load; the log each writes must hash as the run's own (``sha_ok``).
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_outputs.py RUN_FOLDER
 [--trees /tmp/old .] [--labels old new] [--repeats 1]``
@@ -15,7 +18,7 @@ Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_outputs.py RUN_FOLDER
 from __future__ import annotations
 
 import argparse
-import hashlib
+import inspect
 import json
 import os
 import subprocess
@@ -23,57 +26,79 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 HERE = Path(__file__).resolve()
 
 
+def _ops(folder: Path) -> list[Any]:
+    """The run's operational windows, read back from ``ops.jsonl`` for the report (the file
+    keeps the utilisation, not its two counts: they are made up to give it back)."""
+    from twin import events as ev
+    from twin.stream.messages import OpsWindow
+
+    path = folder / "ops.jsonl"
+    rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    keep = ("arrivals", "on_time", "punctuality_so_far", "open_alerts")
+    return [
+        OpsWindow(
+            window_start=ev.parse_time(r["window_start"]),
+            window_end=ev.parse_time(r["window_end"]),
+            **{n: r[n] for n in keep},
+            technicians_working=round(r["utilisation"] * 1_000_000),
+            technicians_on_shift=1_000_000,
+        )
+        for r in rows
+    ]
+
+
 def measure(folder: Path) -> dict[str, Any]:
-    """The steps after the day, on the log in ``folder`` (this process's ``twin``)."""
+    """The steps after the day, on the log in ``folder`` (this process's ``twin``): the
+    functions ``run_scenario`` and ``twin run`` call, ``write_outputs`` timed per stage."""
     from twin import events as ev
     from twin.analysis.daylog import read_day
     from twin.analysis.kpi import compute_kpis
-    from twin.analysis.quality import measure as quality
-    from twin.analysis.report import write_report
-    from twin.analysis.report.brain import brain_sections
-    from twin.app.store import compress_log
+    from twin.app.roster import read_roster
+    from twin.app.run import write_outputs
+    from twin.app.store import RunStore
     from twin.config import Scenario
+    from twin.stream.connectors.bridge import BrainRun
 
     events = ev.read_log(folder / "events.jsonl")
     marker = json.loads((folder / "run.json").read_text())
     scenario = Scenario.model_validate_json(os.environ["BENCH_SCENARIO_JSON"])  # the run's
+    company = SimpleNamespace(roster=read_roster(folder / "roster.json"))
+    world = SimpleNamespace(scenario=scenario, seed=scenario.seed, company=company)
+    run = BrainRun(events, _ops(folder))
     cpu: dict[str, float] = {}
-    c = [time.process_time()]
+    c = [time.process_time(), "read_day + KPIs"]
 
-    def lap(name: str) -> None:
+    def lap(name: str) -> None:  # ends the stage running, starts ``name``
         now = time.process_time()
-        cpu[name] = round(now - c[0], 2)
-        c[0] = now
+        cpu[str(c[1])] = round(cpu.get(str(c[1]), 0.0) + now - float(c[0]), 2)
+        c[:] = [now, name]
 
     day = read_day(events, scenario)
     kpis = compute_kpis(events, scenario, day)
-    lap("read_day + KPIs")
-    lines = ev.to_lines(events)
-    lap("encode log")
     with tempfile.TemporaryDirectory() as tmp:
-        ev.write_lines(lines, Path(tmp) / "events.jsonl")
-        lap("write log")
-        q = quality(events)
-        lap("quality")
-        extra = brain_sections(events, q, ())
-        write_report(Path(tmp) / "report.html", events, kpis, scenario, "bench", extra, day)
-        lap("report")
-    compress_log(lines)
-    lap("store compression")
-    sha = hashlib.sha256()
-    for line in lines:
-        sha.update(line.encode("utf-8") + b"\n")
+        lap("?")
+        lines = write_outputs(Path(tmp) / "run", world, run, kpis, True, lap, day)  # type: ignore[arg-type]
+        lap("run store")
+        store = RunStore(Path(tmp) / "store.duckdb")
+        kw: dict[str, Any] = {"scenario": scenario, "seed": 1, "kpis": kpis, "wall_s": 0.0}
+        if "log_file" in inspect.signature(RunStore.add_run).parameters:  # as `twin run`
+            kw["log_file"] = Path(tmp) / "run" / "events.jsonl"
+        store.add_run(**kw, log_lines=lines)
+        lap("")
+        sha_ok = json.loads((Path(tmp) / "run" / "run.json").read_text())["sha256"]
+    cpu.pop("?", None)
     return {
         "events": len(events),
         **cpu,
         "total": round(sum(cpu.values()), 2),
-        "sha_ok": sha.hexdigest() == marker["sha256"],
+        "sha_ok": sha_ok == marker["sha256"],
         "load1": round(os.getloadavg()[0], 1),
     }
 

@@ -73,3 +73,69 @@ def test_the_eta_at_each_horizon_is_the_last_issued_that_far_before(
         assert q.eta_errors[h] == tuple(e.error_min for e in want)
         assert q.eta_samples[h] == len(want)
         assert q.eta_coverage[h] == (float(want[0].inside) if want else 0.0)
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    micros=st.lists(st.integers(min_value=-(10**15), max_value=4 * 10**15), min_size=1, max_size=20)
+)
+def test_times_become_their_exact_microseconds(micros: list[int]) -> None:
+    """The float shortcut (``datetime.timestamp``) is exact up to 2**32 s; beyond, the
+    ``timedelta`` path is; both against integer arithmetic."""
+    from twin.analysis.quality import _micros
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    times = [epoch + timedelta(microseconds=m) for m in micros]
+    assert _micros(times, times[0], len(times)).tolist() == [m - micros[0] for m in micros]
+
+
+def _lead_buckets_the_long_way(
+    arrival: datetime, ups: list[ev.EtaUpdated], every: float = 5.0
+) -> dict[int, list[tuple[float, bool]]]:
+    """Every ``every`` minutes before the arrival, the last update issued by then."""
+    from bisect import bisect_right
+
+    rows: dict[int, list[tuple[float, bool]]] = {}
+    issued = [minutes_between(u.time, arrival) for u in ups]
+    back = every
+    while ups and -back >= issued[0]:
+        u = ups[bisect_right(issued, -back) - 1]
+        b = bisect_right(LEAD_EDGES_MIN, minutes_between(u.eta, u.time))
+        err = minutes_between(u.eta, arrival)
+        rows.setdefault(b, []).append((err, u.eta_low <= arrival <= u.eta_high))
+        back += every
+    return rows
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    arrival=st.integers(min_value=0, max_value=600_000),
+    issued=st.lists(st.tuples(st.integers(0, 600_000), st.integers(-300, 20_000)), max_size=12),
+)
+def test_lead_buckets_equal_the_long_way(arrival: int, issued: list[tuple[int, int]]) -> None:
+    """Times in seconds (not whole minutes): the arrays give the loop's samples, exactly."""
+    at = T0 + timedelta(seconds=arrival)
+    ups = sorted(
+        (
+            ev.EtaUpdated(
+                id=f"e{i}",
+                time=T0 + timedelta(seconds=t),
+                visit_id="V1",
+                technician_id="T1",
+                eta_low=T0 + timedelta(seconds=t + lead - 90),
+                eta=T0 + timedelta(seconds=t + lead),
+                eta_high=T0 + timedelta(seconds=t + lead + 300),
+            )
+            for i, (t, lead) in enumerate(issued)
+        ),
+        key=lambda u: u.time,
+    )
+    q = measure([*ups, ev.Arrived(id="a", time=at, technician_id="T1", visit_id="V1", x=0, y=0)])
+    want = _lead_buckets_the_long_way(at, ups)
+    for b, bucket in enumerate(q.eta_by_lead):
+        rows = want.get(b, [])
+        assert bucket.samples == len(rows)
+        if rows:
+            errs = [e for e, _ in rows]
+            assert bucket.bias_min == pytest.approx(sum(errs) / len(errs))
+            assert bucket.coverage == pytest.approx(sum(c for _, c in rows) / len(rows))

@@ -265,3 +265,25 @@ def test_twin_run_killed_when_its_report_appears(previous: Path, tmp_path: Path)
         assert check_log(out / "events.jsonl") is None
     else:
         assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize("block", [1, 3, 10, 20_000])
+def test_the_log_hashed_while_written_is_the_file_s_hash(tmp_path: Path, block: int) -> None:
+    lines = [f'{{"n":{i},"t":"Größe"}}' for i in range(10)]
+    out = tmp_path / "run"
+    with RunFolder(out) as folder:
+        assert folder.write_log(lines, block=block) == 10
+    data = (out / "events.jsonl").read_bytes()
+    assert data == "".join(line + "\n" for line in lines).encode("utf-8")
+    marker = json.loads((out / MARKER).read_text())
+    assert marker["sha256"] == hashlib.sha256(data).hexdigest()
+    assert marker["files"]["events.jsonl"] == {"bytes": len(data), "sha256": marker["sha256"]}
+    assert check_log(out / "events.jsonl") is None
+
+
+def test_a_log_rewritten_after_write_log_is_hashed_from_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with RunFolder(out) as folder:
+        folder.write_log(['{"a":1}'])
+        folder.write_lines("events.jsonl", ['{"b":2}'])
+    assert check_log(out / "events.jsonl") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,16 @@ def test_log_compressed_in_blocks_reads_back_whole(block: int) -> None:
     lines = [f'{{"id":"w{i}","text":"Größe {i}"}}' for i in range(10)]
     text = zlib.decompress(compress_log(lines, block=block)).decode("utf-8")
     assert text == "\n".join(lines) + "\n"
+
+
+def test_a_log_stored_from_its_file_reads_back_as_its_lines(
+    store: RunStore, day: RunResult, tmp_path: Path
+) -> None:
+    from twin.app.store import compress_file
+
+    lines = list(day.encoded_log())
+    path = tmp_path / "events.jsonl"
+    path.write_bytes("".join(line + "\n" for line in lines).encode("utf-8"))
+    rid = _add(store, day, log_file=path)
+    assert store.log_lines(rid) == lines
+    assert zlib.decompress(compress_file(path, block=7)) == path.read_bytes()

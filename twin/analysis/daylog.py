@@ -44,6 +44,7 @@ from twin.events import (
     BreakStarted,
     CustomerNotified,
     DelayDetected,
+    EtaUpdated,
     Event,
     FeedbackGiven,
     PlanPublished,
@@ -137,22 +138,27 @@ class LogIndex:
     ended: set[str] = field(default_factory=set)  # ShiftEnded seen
     last_seen: dict[str, datetime] = field(default_factory=dict)
     km: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
-    events: list[Event] = field(default_factory=list)  # non-ping, deduplicated, time order
+    # deduplicated, in time order, without pings and ETA updates (half a brain day's
+    # events, and no KPI reads them)
+    events: list[Event] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
     notifications: int = 0
     delay_alerts: int = 0
     replans: int = 0
 
 
-def _relevant(events: Iterable[Event]) -> list[Event]:
-    """Non-ping events, each id once, in time order (stable: ties keep log order)."""
+def _relevant(events: Iterable[Event], skip: tuple[type, ...] = ()) -> list[Event]:
+    """Non-ping events, each id once, in time order (stable: ties keep log order); of
+    types ``skip`` only the ids are taken (a duplicate of theirs is still a duplicate)."""
     seen: set[str] = set()
     out: list[Event] = []
     for ev in events:
-        if type(ev) is Position or ev.id in seen:
+        kind = type(ev)
+        if kind is Position or ev.id in seen:
             continue
         seen.add(ev.id)
-        out.append(ev)
+        if kind not in skip:
+            out.append(ev)
     out.sort(key=attrgetter("time"))
     return out
 
@@ -188,12 +194,16 @@ def pair_activities(events: Sequence[Event]) -> list[Activity]:
 
 
 def index_log(events: Iterable[Event]) -> LogIndex:
-    evs = _relevant(events)
+    evs = _relevant(events, skip=(EtaUpdated,))
     ix = LogIndex(events=evs)
     for ev in evs:
         if isinstance(ev, _FIELD_EVENTS):
             ix.last_seen[ev.technician_id] = ev.time
-        if isinstance(ev, VisitRequested):
+        if isinstance(ev, CustomerNotified):  # the most frequent: tested first
+            ix.notifications += 1
+            if ev.kind == "delay":
+                ix.warned.setdefault(ev.visit_id, ev.time)
+        elif isinstance(ev, VisitRequested):
             ix.requested.setdefault(ev.visit_id, ev)
         elif isinstance(ev, VisitBooked):
             ix.booked[ev.visit_id] = ev
@@ -219,10 +229,6 @@ def index_log(events: Iterable[Event]) -> LogIndex:
             ix.ended.add(ev.technician_id)
         elif isinstance(ev, TechnicianUnavailable):
             ix.shift_end.setdefault(ev.technician_id, ev.time)
-        elif isinstance(ev, CustomerNotified):
-            ix.notifications += 1
-            if ev.kind == "delay":
-                ix.warned.setdefault(ev.visit_id, ev.time)
         elif isinstance(ev, FeedbackGiven):
             ix.ratings.append(ev.rating)
         elif isinstance(ev, DelayDetected):

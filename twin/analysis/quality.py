@@ -21,12 +21,13 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from bisect import bisect_right
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -102,38 +103,111 @@ class Quality:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Updates:
+    """The ETA updates of the arrived visits as arrays, visit after visit (in arrival
+    order, each visit's in time order): times in integer microseconds, so that minutes
+    between two of them are exactly :func:`minutes_between`'s (an exact integer, then the
+    same two divisions). ``start[i]:start[i + 1]`` are visit ``i``'s updates."""
+
+    start: np.ndarray
+    arrival: np.ndarray  # per visit
+    issued: np.ndarray  # minutes from the arrival to the update (negative: before it)
+    time: np.ndarray
+    low: np.ndarray
+    eta: np.ndarray
+    high: np.ndarray
+
+
+_US = timedelta(microseconds=1)
+_EXACT_S = 2.0**32  # below: a timestamp's float, times 1e6 and rounded, is its microsecond
+
+
+def _micros(times: Iterable[datetime], epoch: datetime, n: int) -> np.ndarray:
+    """Microseconds from ``epoch`` to each time, exact: from ``datetime.timestamp`` (one C
+    call; a day's ETAs are millions), whose float is within 0.25 µs of the instant while it
+    is under 2**32 s after 1970, so rounding gives the integer; else by ``timedelta``."""
+    times = list(times)
+    stamps = np.fromiter(map(datetime.timestamp, times), dtype=float, count=n)
+    if n and max(np.abs(stamps).max(), abs(epoch.timestamp())) < _EXACT_S:
+        return np.rint(stamps * 1e6).astype(np.int64) - round(epoch.timestamp() * 1e6)
+    deltas = map(operator.sub, times, itertools.repeat(epoch))
+    return np.fromiter(
+        map(operator.floordiv, deltas, itertools.repeat(_US)), dtype=np.int64, count=n
+    )
+
+
+def _minutes(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
+    return (later - earlier) / 1e6 / 60.0  # as timedelta.total_seconds() / 60.0
+
+
+def _updates(
+    arrivals: Mapping[str, datetime], etas: Mapping[str, Sequence[ev.EtaUpdated]]
+) -> _Updates:
+    visits = [v for v in arrivals if etas.get(v)]
+    ups = list(itertools.chain.from_iterable(etas[v] for v in visits))
+    counts = np.fromiter((len(etas[v]) for v in visits), dtype=np.int64, count=len(visits))
+    epoch = ups[0].time if ups else datetime(2000, 1, 1, tzinfo=UTC)
+    n = len(ups)
+    arrival = _micros((arrivals[v] for v in visits), epoch, len(visits))
+    # one pass over the updates (millions of objects spread over the heap: touching each
+    # once is most of the cost), their four times side by side
+    four = _micros(itertools.chain.from_iterable(map(_TIMES, ups)), epoch, 4 * n)
+    time, low, eta, high = four.reshape(n, 4).T
+    return _Updates(
+        np.concatenate(([0], np.cumsum(counts))),
+        arrival,
+        _minutes(time, np.repeat(arrival, counts)),
+        time,
+        low,
+        eta,
+        high,
+    )
+
+
+_TIME = operator.attrgetter("time")
+_TIMES = operator.attrgetter("time", "eta_low", "eta", "eta_high")
+
+
 def eta_by_lead(
     arrivals: Mapping[str, datetime],
     etas: Mapping[str, Sequence[ev.EtaUpdated]],
     edges: Sequence[float] = LEAD_EDGES_MIN,
     every_min: float = SAMPLE_EVERY_MIN,
+    table: _Updates | None = None,
 ) -> tuple[LeadBucket, ...]:
     """Coverage and error of the ETAs on show every ``every_min`` minutes before each
-    arrival, by the lead they were issued with (``etas`` in time order per visit)."""
-    rows: list[list[tuple[float, bool]]] = [[] for _ in range(len(edges) + 1)]
-    for vid, arrived in arrivals.items():
-        ups = etas.get(vid, ())
-        if not ups:
-            continue
-        issued = [minutes_between(u.time, arrived) for u in ups]
-        back = every_min
-        while -back >= issued[0]:
-            u = ups[bisect_right(issued, -back) - 1]
-            lead = minutes_between(u.eta, u.time)
-            rows[bisect_right(edges, lead)].append(
-                (minutes_between(u.eta, arrived), u.eta_low <= arrived <= u.eta_high)
-            )
-            back += every_min
+    arrival, by the lead they were issued with (``etas`` in time order per visit;
+    ``table``: their arrays, when already built)."""
+    u = table if table is not None else _updates(arrivals, etas)
+    first = -u.issued[u.start[:-1]] if len(u.issued) else np.zeros(0)
+    backs = []  # 5, 10, 15, ... minutes before the arrival, added up as a loop would
+    back = every_min
+    while len(first) and back <= first.max():
+        backs.append(back)
+        back += every_min
+    steps = np.searchsorted(np.asarray(backs, dtype=float), first, side="right")
+    targets = -np.asarray(backs, dtype=float)
+    bounds_of = zip(u.start[:-1].tolist(), u.start[1:].tolist(), steps.tolist(), strict=True)
+    at = [  # per visit, the update on show at each step: the last issued by then
+        a - 1 + np.searchsorted(u.issued[a:b], targets[:k], "right") for a, b, k in bounds_of
+    ]
+    j = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    arrived = np.repeat(u.arrival, steps)
+    eta, low, high = u.eta[j], u.low[j], u.high[j]
+    bucket = np.searchsorted(np.asarray(edges, dtype=float), _minutes(eta, u.time[j]), "right")
+    errors = _minutes(eta, arrived)
+    covered = (low <= arrived) & (arrived <= high)
     bounds = (0.0, *edges, math.inf)
     out = []
-    for b, got in enumerate(rows):
-        err = np.array([e for e, _ in got], dtype=float)
-        n = len(got)
+    for b in range(len(edges) + 1):
+        mine = bucket == b
+        err, n = errors[mine], int(mine.sum())
         out.append(
             LeadBucket(
                 (bounds[b], bounds[b + 1]),
                 n,
-                float(np.mean([c for _, c in got])) if n else 0.0,
+                float(np.mean(covered[mine])) if n else 0.0,
                 float(err.mean()) if n else 0.0,
                 float(np.median(err)) if n else 0.0,
                 float(np.abs(err).mean()) if n else 0.0,
@@ -172,6 +246,27 @@ def eta_errors(events: Sequence[ev.Event]) -> list[EtaError]:
     return out
 
 
+def _at_horizons(u: _Updates) -> tuple[dict[int, list[float]], dict[int, list[bool]]]:
+    """Per horizon H, over the arrived visits in order: the error of the last ETA issued at
+    least H minutes before the arrival, and whether its interval held the arrival."""
+    marks = -np.asarray(HORIZONS, dtype=float)
+    # the updates issued at least h minutes before are a prefix of the visit's (a bisection)
+    before = np.array(
+        [np.searchsorted(u.issued[a:b], marks, "right") for a, b in itertools.pairwise(u.start)],
+        dtype=np.int64,
+    ).reshape(-1, len(HORIZONS))
+    errors: dict[int, list[float]] = {}
+    covered: dict[int, list[bool]] = {}
+    for c, h in enumerate(HORIZONS):
+        has = before[:, c] > 0
+        j = u.start[:-1][has] + before[has, c] - 1
+        arrived = u.arrival[has]
+        eta, low, high = u.eta[j], u.low[j], u.high[j]
+        errors[h] = _minutes(eta, arrived).tolist()
+        covered[h] = ((low <= arrived) & (arrived <= high)).tolist()
+    return errors, covered
+
+
 def measure(events: Iterable[ev.Event]) -> Quality:
     windows: dict[str, ev.VisitBooked] = {}
     cancelled: set[str] = set()
@@ -185,14 +280,14 @@ def measure(events: Iterable[ev.Event]) -> Quality:
     for e in events:
         if type(e) is ev.Position:  # most of a day's events, and none of them measured here
             continue
-        if isinstance(e, ev.VisitBooked):
+        if isinstance(e, ev.EtaUpdated):  # the next most: tested first
+            etas[e.visit_id].append(e)
+        elif isinstance(e, ev.VisitBooked):
             windows[e.visit_id] = e
         elif isinstance(e, ev.VisitCancelled):
             cancelled.add(e.visit_id)
         elif isinstance(e, ev.Arrived) and e.visit_id and e.visit_id not in arrivals:
             arrivals[e.visit_id] = e
-        elif isinstance(e, ev.EtaUpdated):
-            etas[e.visit_id].append(e)
         elif isinstance(e, ev.DelayDetected) and e.visit_id not in first_alert:
             first_alert[e.visit_id] = e
         elif isinstance(e, ev.CustomerNotified):
@@ -208,20 +303,9 @@ def measure(events: Iterable[ev.Event]) -> Quality:
         if v not in cancelled and (day is None or b.window_start.date() == day)
     }
     late = {v for v, b in today.items() if v not in arrivals or arrivals[v].time > b.window_end}
-    errors: dict[int, list[float]] = {h: [] for h in HORIZONS}
-    covered: dict[int, list[bool]] = {h: [] for h in HORIZONS}
-    in_order = {v: sorted(ups, key=lambda u: u.time) for v, ups in etas.items()}
-    for vid, arr in arrivals.items():
-        ups = in_order.get(vid, [])
-        # minus the minutes each update was issued before the arrival: non-decreasing, so
-        # the updates issued at least h minutes before are a prefix (a bisection, not a scan)
-        back = [-minutes_between(arr.time, u.time) for u in ups]
-        for h in HORIZONS:
-            issued_before = bisect_right(back, -h)
-            if issued_before:
-                err = eta_error(ups[issued_before - 1], arr.time)
-                errors[h].append(err.error_min)
-                covered[h].append(err.inside)
+    in_order = {v: sorted(ups, key=_TIME) for v, ups in etas.items()}
+    table = _updates({v: a.time for v, a in arrivals.items()}, in_order)
+    errors, covered = _at_horizons(table)
     alerted = set(first_alert) & set(today)
     tp = alerted & late
     leads = tuple(sorted(minutes_between(today[v].window_end, first_alert[v].time) for v in tp))
@@ -242,5 +326,5 @@ def measure(events: Iterable[ev.Event]) -> Quality:
         visits_notified=len(notified),
         delay_warnings_in_time=in_time,
         eta_errors={h: tuple(errors[h]) for h in HORIZONS},
-        eta_by_lead=eta_by_lead({v: a.time for v, a in arrivals.items()}, in_order),
+        eta_by_lead=eta_by_lead({}, {}, table=table),
     )

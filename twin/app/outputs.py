@@ -29,9 +29,9 @@ import secrets
 import shutil
 import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from twin.config import ConfigError
 
@@ -106,6 +106,7 @@ class RunFolder:
         self.path = self.out_dir.parent / name
         self.path.mkdir()  # the umask's mode, as the folder would have had
         self.log_lines: int | None = None
+        self._log_digest: dict[str, Any] | None = None  # written by write_log, not since
 
     def __enter__(self) -> RunFolder:
         return self
@@ -117,6 +118,7 @@ class RunFolder:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write_text(self, name: str, text: str) -> Path:
+        self._written(name)
         path = self.path / name
         path.write_text(text, encoding="utf-8")
         return path
@@ -127,6 +129,7 @@ class RunFolder:
 
     def write_lines(self, name: str, lines: Iterable[str], *, kill_at: int = -1) -> int:
         """JSONL: one line each, ``\\n``-terminated; returns the count."""
+        self._written(name)
         n = 0
         with (self.path / name).open("w", encoding="utf-8") as fh:
             for line in lines:
@@ -138,17 +141,41 @@ class RunFolder:
                     _checkpoint("log")
         return n
 
-    def write_log(self, lines: Iterable[str]) -> int:
-        """The event log (``events.jsonl``), counted for the marker."""
-        lines = tuple(lines)
-        self.log_lines = self.write_lines(LOG, lines, kill_at=max(1, len(lines) // 2))
+    def _written(self, name: str) -> None:
+        if name == LOG:  # the log rewritten by hand: the marker hashes the file itself
+            self._log_digest = None
+
+    def write_log(self, lines: Iterable[str], block: int = 20_000) -> int:
+        """The event log (``events.jsonl``), counted and hashed for the marker as it is
+        written: ``block`` lines joined and encoded at a time (one write each, not two per
+        line), so that the marker needs no second pass over a log of half a gigabyte."""
+        lines = lines if isinstance(lines, Sequence) else tuple(lines)
+        half = max(1, len(lines) // 2)  # the test hook's kill point: half the log written
+        sha = hashlib.sha256()
+        with (self.path / LOG).open("wb") as fh:
+            for at in range(0, len(lines), block):
+                chunk = lines[at : at + block]
+                if at < half <= at + len(chunk):  # write up to the kill point, then the rest
+                    cut = half - at
+                    _write_hashed(fh, sha, chunk[:cut])
+                    fh.flush()
+                    _checkpoint("log")
+                    chunk = chunk[cut:]
+                _write_hashed(fh, sha, chunk)
+            size = fh.tell()
+        self._log_digest = {"bytes": size, "sha256": sha.hexdigest()}
+        self.log_lines = len(lines)
         return self.log_lines
 
     def commit(self) -> None:
         """Write the marker, flush to disk, put the folder in place, drop the previous run."""
         _checkpoint("marker")
         # a period's day folders are run folders of their own, each with its marker
-        files = {p.name: _digest(p) for p in sorted(self.path.iterdir()) if p.is_file()}
+        files = {
+            p.name: self._log_digest if p.name == LOG and self._log_digest else _digest(p)
+            for p in sorted(self.path.iterdir())
+            if p.is_file()
+        }
         if LOG not in files or self.log_lines is None:
             raise OutputError(f"{self.out_dir}: a run folder needs its event log ({LOG})")
         marker = {
@@ -169,6 +196,13 @@ class RunFolder:
         _checkpoint("swap")
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
+
+
+def _write_hashed(fh: BinaryIO, sha: Any, lines: Sequence[str]) -> None:
+    if lines:
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        fh.write(data)
+        sha.update(data)
 
 
 def _digest(path: Path) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 kpis=result.kpis,
                 wall_s=result.wall_s,
                 log_lines=result.encoded_log(),
+                log_file=out / "events.jsonl",  # just written: compressed from the file
             )
         bar.update(writing, completed=len(steps), clock="done")
     if not args.no_store:
