@@ -52,6 +52,16 @@ def test_none_turns_collections_off_in_the_block_only() -> None:
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
+def test_what_a_block_without_collections_made_is_not_young_after_it() -> None:
+    with long_run_gc(None):
+        made = [[i] for i in range(5_000)]  # tracked containers, never collected here
+    assert gc.get_count()[0] < 1_000  # not 5,000 objects for the next young collection
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert not any(id(x) in young for x in made)
+    assert all(id(x) in oldest for x in made)
+
+
 def test_a_collector_turned_off_before_stays_off() -> None:
     gc.disable()
     try:

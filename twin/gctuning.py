@@ -16,7 +16,8 @@ collector finds 0 unreachable objects; peak memory at 10,000 technicians 907 MB 
 way), while each young collection walks the surviving young objects and touches what they
 refer to, a cost per object that grows with the heap (10,000 technicians: 21 young
 collections of ~100,000 objects, 1.7-4.1 s of a 26-32 s day; 1,000: 0.04 s of 2.6 s;
-session 13 in ``bench/RESULTS.md``).
+session 13 in ``bench/RESULTS.md``). What the block made then joins the oldest generation
+unwalked, so the young collections after it do not pay for it instead.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ def long_run_gc(threshold0: int | None = LONG_RUN_THRESHOLD0) -> Iterator[None]:
         yield
     finally:
         _depth -= 1
-        gc.set_threshold(*old)
+        if threshold0 is None:  # the block's objects, never collected, would all be young:
+            gc.freeze()  # the next young collection would walk them (seconds at 10,000
+        gc.set_threshold(*old)  # technicians); frozen and unfrozen, they join the oldest
+        gc.unfreeze()  # generation without a walk, as the objects frozen before the block
         if enabled:
             gc.enable()
-        gc.unfreeze()
