@@ -30,7 +30,6 @@ from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianS
 from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
 from twin.sim.day_input import DayInput
-from twin.sim.dayenv import DayEnvironment
 from twin.sim.demand import make_demand
 from twin.sim.departures import Departures
 from twin.sim.gps import Positions, pings
@@ -60,7 +59,7 @@ class World:
         scenario = seeded(scenario, seed)
         self.scenario = scenario
         self.seed = scenario.seed
-        self.env: simpy.Environment = DayEnvironment()  # SimPy's order, a shallower heap
+        self.env = simpy.Environment()
         team = make_workforce(
             scenario,
             stream(scenario.company_seed, "workforce"),
