@@ -6,7 +6,10 @@ import gc
 
 import pytest
 
+from twin.config import Scenario
 from twin.gctuning import long_run_gc
+from twin.models.routing.dispatch import BaselineDispatcher
+from twin.sim.world import World
 
 
 def test_thresholds_and_freeze_are_undone() -> None:
@@ -31,5 +34,52 @@ def test_undone_after_an_error() -> None:
 
 
 def test_a_threshold_below_one_is_refused() -> None:
-    with pytest.raises(ValueError, match="threshold0 must be at least 1"), long_run_gc(0):
+    refused = "threshold0 must be at least 1 or None, got 0"
+    with pytest.raises(ValueError, match=refused), long_run_gc(0):
         pass
+
+
+def test_none_turns_collections_off_in_the_block_only() -> None:
+    before = gc.get_threshold()
+    assert gc.isenabled()
+    with long_run_gc(None):
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == before
+        with long_run_gc(500):  # nested: the outer settings stay
+            assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_what_a_block_without_collections_made_is_not_young_after_it() -> None:
+    with long_run_gc(None):
+        made = [[i] for i in range(5_000)]  # tracked containers, never collected here
+    assert gc.get_count()[0] < 1_000  # not 5,000 objects for the next young collection
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert not any(id(x) in young for x in made)
+    assert all(id(x) in oldest for x in made)
+
+
+def test_a_collector_turned_off_before_stays_off() -> None:
+    gc.disable()
+    try:
+        with long_run_gc(None):
+            pass
+        with long_run_gc(1_000):
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_world_alone_makes_no_garbage_cycles(tiny: Scenario) -> None:
+    """Why ``World.run`` may turn the collector off: a whole day leaves nothing for it."""
+    world = World(tiny, BaselineDispatcher, seed=3)
+    gc.collect()
+    with long_run_gc(None):
+        events = world.run()
+        assert not gc.isenabled()
+        assert gc.collect() == 0  # every object made in the day is still reachable or freed
+    assert len(events) > 300

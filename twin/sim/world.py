@@ -157,7 +157,7 @@ class World:
         """Run the whole day; ``tick`` is called with the time after each tick (progress)."""
         step = self.scenario.tick_min * 30
         t = self.now
-        with long_run_gc():
+        with long_run_gc(None):  # no automatic collection: the day makes no cycles
             while not self.finished:
                 t = min(t + step, self.scenario.day_end_min)
                 self.env.run(until=t)
