@@ -104,8 +104,9 @@ class World:
     # ------------------------------------------------------------------ set-up
     def _start(self) -> None:
         planned = [v for v in self.visit_specs.values() if v.request_min is None]
-        for v in planned:
-            book(self, v)
+        with long_run_gc():  # the pre-day booking keeps what it makes, as the day does
+            for v in planned:
+                book(self, v)
         plan_day = getattr(self.dispatcher, "plan_day", None)
         if callable(plan_day):
             self.set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
