@@ -10,12 +10,10 @@ from array import array
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.config import City, Traffic
+from tests.models.test_kernels import BRK, MODEL, REFERENCE, ZONES, coord
 from twin.models import _kernels
-from twin.models.routing import travel as travel_module
 from twin.models.routing.insertion import InsertionWeights, _priced_positions
 from twin.models.routing.plan import (
-    BreakRule,
     PlanState,
     TechnicianSpec,
     TechnicianState,
@@ -23,26 +21,8 @@ from twin.models.routing.plan import (
     VisitTask,
     route_timeline,
 )
-from twin.models.routing.travel import KERNELS, TravelModel
+from twin.models.routing.travel import KERNELS
 
-CITY = City(size_km=60.0)
-MODEL = TravelModel(CITY, Traffic())
-BRK = BreakRule(30.0, 240.0)
-ZONES = [z.name for z in CITY.zones]
-
-
-def _reference_model() -> TravelModel:
-    saved = travel_module.KERNELS
-    travel_module.KERNELS = None
-    try:
-        return TravelModel(CITY, Traffic())
-    finally:
-        travel_module.KERNELS = saved
-
-
-REFERENCE = _reference_model()
-
-coord = st.floats(min_value=-5.0, max_value=65.0, allow_nan=False)
 visit = st.builds(
     lambda i, x, y, ws, width, dur: VisitTask(
         f"V{i}", "C", x, y, "repair", "s", 1, ws, ws + width, dur
