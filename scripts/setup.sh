@@ -23,10 +23,13 @@ fi
 # reinstall when its source changed or is newer than the build
 kernel=twin/models/_kernels.pyx
 includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi"  # included by it
-stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes; echo "$*") | sha256sum | cut -c1-16)"
+encoder=twin/events/_lines.pyx  # the log's compiled encoder, a second module
+stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes "$encoder"; echo "$*") | sha256sum | cut -c1-16)"
 built=$(ls twin/models/_kernels.*.so 2>/dev/null | head -n 1 || true)
 stale=""
 for f in "$kernel" $includes; do if [ "$f" -nt "$built" ]; then stale=1; fi; done
+encoded=$(ls twin/events/_lines.*.so 2>/dev/null | head -n 1 || true)
+if [ -z "$encoded" ] || [ "$encoder" -nt "$encoded" ]; then stale=1; fi
 if [ ! -f "$stamp" ] || [ -z "$built" ] || [ -n "$stale" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
   if [ "${1:-}" = "--dev" ]; then

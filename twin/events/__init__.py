@@ -6,6 +6,7 @@ versioned JSONL form (:mod:`twin.events.codec`), written to and read from files 
 
 from twin.events.codec import (
     EventParseError,
+    encode_blocks,
     format_time,
     from_dict,
     from_json,
@@ -100,6 +101,7 @@ __all__ = [
     "VisitRequested",
     "WorkFinished",
     "WorkStarted",
+    "encode_blocks",
     "format_time",
     "from_dict",
     "from_json",

@@ -15,12 +15,12 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from twin.events.schema import EVENT_TYPES, SCHEMA_VERSION, Event
-from twin.events.writer import Writer, compile_writer
+from twin.events.writer import Plan, Writer, compile_writer, line_plan, load_compiled
 
 
 class EventParseError(ValueError):
@@ -146,9 +146,40 @@ def _flat_json(event: Event) -> str | None:
     return write(event)
 
 
+_COMPILED = load_compiled()  # the compiled encoder (twin.events._lines), if built
+_PLANS_C: dict[type, object] = {}  # the compiled encoder's plans, made from _line_plan
+BLOCK = 20_000  # lines encoded (and written) at a time
+
+
+def _line_plan(cls: type) -> Plan:
+    return line_plan(cls, _field_names(cls))
+
+
 def to_lines(events: Iterable[Event]) -> list[str]:
     """The log's lines (no newlines), encoded once for a file, a store or a topic."""
-    return [to_json(e) for e in events]
+    if _COMPILED is None:
+        return [to_json(e) for e in events]
+    events = events if isinstance(events, Sequence) else list(events)
+    lines: list[str] = []
+    for at in range(0, len(events), BLOCK):
+        block = events[at : at + BLOCK]
+        lines += _COMPILED.encode_block(block, _PLANS_C, _line_plan, to_json, False)[0]
+    return lines
+
+
+def encode_blocks(events: Sequence[Event], block: int = BLOCK) -> Iterator[tuple[list[str], bytes]]:
+    """The log ``block`` lines at a time: each block's lines and its bytes in the file
+    (every line followed by ``\\n``, UTF-8; a lone surrogate raises UnicodeEncodeError)."""
+    for at in range(0, len(events), block):
+        chunk = events[at : at + block]
+        data: bytes | None = None
+        if _COMPILED is None:
+            lines = [to_json(e) for e in chunk]
+        else:
+            lines, data = _COMPILED.encode_block(chunk, _PLANS_C, _line_plan, to_json)
+        if data is None:
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+        yield lines, data
 
 
 # Decoding is compiled once per type (a closure per field type, a plan per class), so a

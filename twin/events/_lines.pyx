@@ -1,0 +1,379 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The log's lines encoded in C: the same bytes as :mod:`twin.events.writer`'s encoders.
+
+A block of events is written into one growing buffer of UTF-8 bytes, each line followed by
+``\\n``; every line is also made a ``str`` (the log's lines are kept in memory) and the
+block's bytes are returned with them, so that the writer need not join and encode them
+again. An event is written field by field from its class's plan (:func:`twin.events.codec`
+builds it: the line's head, each field's name, key and null text): strings quoted as
+``json.encoder.encode_basestring`` quotes them (non-ASCII kept), floats as
+``float.__repr__`` (``PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0)``), ints as
+``int.__repr__``, UTC datetimes as ``format_time`` writes them. An event holding anything
+else (a nested route, a float that is not finite, a subclass, a lone surrogate, a datetime
+not in the ``UTC`` zone) is encoded by the ``fallback`` given (the Python encoder);
+``tests/test_events_lines.py`` holds the two equal.
+"""
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.datetime cimport (
+    PyDateTime_CheckExact,
+    datetime_tzinfo,
+    datetime_year,
+    datetime_month,
+    datetime_day,
+    datetime_hour,
+    datetime_minute,
+    datetime_second,
+    datetime_microsecond,
+    import_datetime,
+)
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject, PyObject_GetAttr
+from cpython.ref cimport Py_INCREF
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from libc.math cimport isfinite
+from libc.string cimport memcpy, strlen
+
+import datetime as _datetime
+import types as _types
+
+cdef extern from "Python.h":
+    bint PyUnicode_CheckExact(object o)
+    bint PyLong_CheckExact(object o)
+    bint PyFloat_CheckExact(object o)
+    bint PyUnicode_IS_ASCII(object o)
+    int PyUnicode_KIND(object o)
+    void *PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    unsigned int PyUnicode_READ(int kind, void *data, Py_ssize_t index)
+    object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
+    const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
+    double PyFloat_AS_DOUBLE(object o)
+    long long PyLong_AsLongLongAndOverflow(object o, int *overflow) except? -1
+    char *PyOS_double_to_string(double val, char format_code, int precision, int flags,
+                                int *ptype) except NULL
+    int Py_DTSF_ADD_DOT_0
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+
+import_datetime()
+
+cdef object _UTC = _datetime.UTC
+cdef object _MemberDescriptorType = _types.MemberDescriptorType
+cdef object _MISSING = object()
+cdef int _T_OBJECT_EX = 16  # structmember.h: a slot that raises AttributeError when unset
+cdef const char *_HEX = b"0123456789abcdef"
+
+
+cdef class _Buffer:
+    """A growing byte buffer (the block's bytes)."""
+
+    cdef char *data
+    cdef Py_ssize_t size
+    cdef Py_ssize_t cap
+
+    def __cinit__(self, Py_ssize_t cap):
+        self.data = <char *>PyMem_Malloc(cap)
+        if self.data == NULL:
+            raise MemoryError()
+        self.size = 0
+        self.cap = cap
+
+    def __dealloc__(self):
+        PyMem_Free(self.data)
+
+    cdef int reserve(self, Py_ssize_t extra) except -1:
+        cdef Py_ssize_t cap = self.cap
+        cdef char *grown
+        if self.size + extra <= cap:
+            return 0
+        while cap < self.size + extra:
+            cap *= 2
+        grown = <char *>PyMem_Realloc(self.data, cap)
+        if grown == NULL:
+            raise MemoryError()
+        self.data = grown
+        self.cap = cap
+        return 0
+
+    cdef int put(self, const char *text, Py_ssize_t n) except -1:
+        self.reserve(n)
+        memcpy(self.data + self.size, text, n)
+        self.size += n
+        return 0
+
+
+cdef inline Py_ssize_t _escape_ascii(unsigned char c, char *out) noexcept:
+    """``c`` (below 0x80) as ``encode_basestring`` writes it; returns the bytes written."""
+    if c >= 0x20 and c != 34 and c != 92:
+        out[0] = <char>c
+        return 1
+    out[0] = 92  # backslash
+    if c == 34 or c == 92:
+        out[1] = <char>c
+    elif c == 8:
+        out[1] = 98  # b
+    elif c == 12:
+        out[1] = 102  # f
+    elif c == 10:
+        out[1] = 110  # n
+    elif c == 13:
+        out[1] = 114  # r
+    elif c == 9:
+        out[1] = 116  # t
+    else:
+        out[1] = 117  # u00XX, lower-case hex as Python writes it
+        out[2] = 48
+        out[3] = 48
+        out[4] = _HEX[(c >> 4) & 0xF]
+        out[5] = _HEX[c & 0xF]
+        return 6
+    return 2
+
+
+cdef int _put_str(_Buffer buf, object s) except -1:
+    """``s`` quoted; 1 if it holds a lone surrogate (no UTF-8 for it: nothing written)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(s)
+    cdef int kind = PyUnicode_KIND(s)
+    cdef void *data = PyUnicode_DATA(s)
+    cdef Py_ssize_t i
+    cdef unsigned int c
+    cdef char *out
+    cdef const unsigned char *ascii
+    buf.reserve(6 * n + 2)
+    out = buf.data + buf.size
+    out[0] = 34
+    out += 1
+    if PyUnicode_IS_ASCII(s):
+        ascii = <const unsigned char *>data
+        for i in range(n):
+            out += _escape_ascii(ascii[i], out)
+    else:
+        for i in range(n):
+            c = PyUnicode_READ(kind, data, i)
+            if c < 0x80:
+                out += _escape_ascii(<unsigned char>c, out)
+            elif c < 0x800:
+                out[0] = <char>(0xC0 | (c >> 6))
+                out[1] = <char>(0x80 | (c & 0x3F))
+                out += 2
+            elif 0xD800 <= c <= 0xDFFF:
+                return 1
+            elif c < 0x10000:
+                out[0] = <char>(0xE0 | (c >> 12))
+                out[1] = <char>(0x80 | ((c >> 6) & 0x3F))
+                out[2] = <char>(0x80 | (c & 0x3F))
+                out += 3
+            else:
+                out[0] = <char>(0xF0 | (c >> 18))
+                out[1] = <char>(0x80 | ((c >> 12) & 0x3F))
+                out[2] = <char>(0x80 | ((c >> 6) & 0x3F))
+                out[3] = <char>(0x80 | (c & 0x3F))
+                out += 4
+    out[0] = 34
+    buf.size = out + 1 - buf.data
+    return 0
+
+
+cdef inline char *_digits(char *out, int value, int width) noexcept:
+    """``value`` (not negative) zero-padded to ``width`` digits; returns the end."""
+    cdef int i
+    for i in range(width - 1, -1, -1):
+        out[i] = <char>(48 + value % 10)
+        value //= 10
+    return out + width
+
+
+cdef int _put_time(_Buffer buf, object t) except -1:
+    """A UTC datetime quoted as ``format_time`` writes it; 1 for any other zone."""
+    cdef int us = datetime_microsecond(t)
+    cdef char *out
+    if datetime_tzinfo(t) is not _UTC:
+        return 1
+    buf.reserve(32)
+    out = buf.data + buf.size
+    out[0] = 34
+    out = _digits(out + 1, datetime_year(t), 4)
+    out[0] = 45  # -
+    out = _digits(out + 1, datetime_month(t), 2)
+    out[0] = 45
+    out = _digits(out + 1, datetime_day(t), 2)
+    out[0] = 84  # T
+    out = _digits(out + 1, datetime_hour(t), 2)
+    out[0] = 58  # :
+    out = _digits(out + 1, datetime_minute(t), 2)
+    out[0] = 58
+    out = _digits(out + 1, datetime_second(t), 2)
+    if us:
+        out[0] = 46  # .
+        out = _digits(out + 1, us, 6)
+    out[0] = 90  # Z
+    out[1] = 34
+    buf.size = out + 2 - buf.data
+    return 0
+
+
+cdef int _put_float(_Buffer buf, double x) except -1:
+    cdef char *text
+    if not isfinite(x):
+        return 1
+    text = PyOS_double_to_string(x, b'r', 0, Py_DTSF_ADD_DOT_0, NULL)
+    try:
+        buf.put(text, strlen(text))
+    finally:
+        PyMem_Free(text)
+    return 0
+
+
+cdef int _put_int(_Buffer buf, object v) except -1:
+    cdef int overflow = 0
+    cdef long long x = PyLong_AsLongLongAndOverflow(v, &overflow)
+    cdef unsigned long long u
+    cdef char tmp[24]
+    cdef int n = 0
+    cdef Py_ssize_t size
+    cdef const char *text
+    if overflow == 0:
+        u = <unsigned long long>(-(x + 1)) + 1 if x < 0 else <unsigned long long>x
+        while True:
+            tmp[23 - n] = <char>(48 + u % 10)
+            n += 1
+            u //= 10
+            if u == 0:
+                break
+        if x < 0:
+            tmp[23 - n] = 45
+            n += 1
+        buf.put(tmp + 24 - n, n)
+        return 0
+    r = int.__repr__(v)  # as the Python encoder (and its limit on digits)
+    text = PyUnicode_AsUTF8AndSize(r, &size)
+    buf.put(text, size)
+    return 0
+
+
+cdef int _put_value(_Buffer buf, object v, bytes key, bytes null) except -1:
+    """``,"key":value``; 1 if the value is not one the line is written from here."""
+    cdef Py_ssize_t mark = buf.size
+    cdef int refused = 0
+    if v is None:
+        buf.put(<char *>null, len(null))
+        return 0
+    buf.put(<char *>key, len(key))
+    if PyUnicode_CheckExact(v):
+        refused = _put_str(buf, v)
+    elif PyDateTime_CheckExact(v):
+        refused = _put_time(buf, v)
+    elif PyFloat_CheckExact(v):
+        refused = _put_float(buf, PyFloat_AS_DOUBLE(v))
+    elif v is True:
+        buf.put(b"true", 4)
+    elif v is False:
+        buf.put(b"false", 5)
+    elif PyLong_CheckExact(v):
+        refused = _put_int(buf, v)
+    else:
+        refused = 1
+    if refused:
+        buf.size = mark
+    return refused
+
+
+cdef class _Plan:
+    """A class's plan (see :func:`encode_block`) with where each field's slot lies."""
+
+    cdef bytes head
+    cdef tuple names
+    cdef tuple keys
+    cdef tuple nulls
+    cdef Py_ssize_t *offsets  # byte offset of each field's slot in the object, or -1
+
+    def __cinit__(self, cls, tuple plan):
+        self.head, self.names, self.keys, self.nulls = plan
+        self.offsets = <Py_ssize_t *>PyMem_Malloc((len(self.names) + 1) * sizeof(Py_ssize_t))
+        if self.offsets == NULL:
+            raise MemoryError()
+        for i, name in enumerate(self.names):
+            self.offsets[i] = _slot_offset(cls, name)
+
+    def __dealloc__(self):
+        PyMem_Free(self.offsets)
+
+
+cdef Py_ssize_t _slot_offset(cls, str name) except -2:
+    """Where ``cls``'s objects hold ``name`` if it is a plain slot (``__slots__``: the
+    attribute is that slot, a data descriptor nothing else can shadow); -1 otherwise."""
+    cdef PyMemberDef *member
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name, _MISSING)
+        if found is _MISSING:
+            continue
+        if type(found) is not _MemberDescriptorType:
+            return -1
+        member = (<PyMemberDescrObject *>found).d_member
+        return member.offset if member.type == _T_OBJECT_EX else -1
+    return -1
+
+
+cdef int _put_event(_Buffer buf, object event, _Plan plan) except -1:
+    """The line of ``event`` (no newline) from its plan; 1 if its fields refuse it."""
+    cdef Py_ssize_t i, offset
+    cdef PyObject *slot
+    cdef object v
+    buf.put(<char *>plan.head, len(plan.head))
+    for i in range(len(plan.names)):
+        offset = plan.offsets[i]
+        slot = NULL if offset < 0 else (<PyObject **>(<char *><PyObject *>event + offset))[0]
+        v = <object>slot if slot != NULL else getattr(event, <str>plan.names[i])
+        if _put_value(buf, v, <bytes>plan.keys[i], <bytes>plan.nulls[i]):
+            return 1
+    buf.put(b"}", 1)
+    return 0
+
+
+def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True):
+    """The lines of ``events`` (a sequence) and, with ``want_bytes``, their bytes in the
+    file (each line followed by ``\\n``, UTF-8; ``None`` if a line has no UTF-8).
+
+    ``plans`` holds each event class's plan, made from ``plan_of(cls)``: the line's head
+    ``{"v":…,"type":"…"``, the field names, each field's ``,"name":`` and its text when
+    ``None``; ``fallback(event)`` encodes an event refused here."""
+    cdef Py_ssize_t n = len(events)
+    cdef Py_ssize_t i, start, size
+    cdef _Buffer buf = _Buffer(256 * n + 256 if want_bytes else 4096)
+    cdef list lines = PyList_New(n)
+    cdef bint whole = True
+    cdef const char *text
+    cdef object line
+    cdef object plan
+    for i in range(n):
+        event = events[i]
+        plan = plans.get(type(event))
+        if plan is None:
+            plan = plans[type(event)] = _Plan(type(event), plan_of(type(event)))
+        start = buf.size
+        if _put_event(buf, event, <_Plan>plan):
+            buf.size = start
+            line = fallback(event)
+            try:
+                text = PyUnicode_AsUTF8AndSize(line, &size)
+                buf.put(text, size)
+            except UnicodeEncodeError:  # a lone surrogate: the caller encodes the lines
+                whole = False
+        else:
+            line = PyUnicode_DecodeUTF8(buf.data + start, buf.size - start, NULL)
+        Py_INCREF(line)
+        PyList_SET_ITEM(lines, i, line)
+        buf.put(b"\n", 1)
+        if not want_bytes:
+            buf.size = 0
+    if not want_bytes or not whole:
+        return lines, None
+    return lines, PyBytes_FromStringAndSize(buf.data, buf.size)
