@@ -29,11 +29,13 @@ import secrets
 import shutil
 import signal
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
+from twin import events as ev
 from twin.config import ConfigError
+from twin.events import Event
 
 MARKER = "run.json"
 LOG = "events.jsonl"
@@ -146,26 +148,52 @@ class RunFolder:
             self._log_digest = None
 
     def write_log(self, lines: Iterable[str], block: int = 20_000) -> int:
-        """The event log (``events.jsonl``), counted and hashed for the marker as it is
-        written: ``block`` lines joined and encoded at a time (one write each, not two per
-        line), so that the marker needs no second pass over a log of half a gigabyte."""
+        """The event log (``events.jsonl``) from its lines, counted and hashed for the marker
+        as it is written: ``block`` lines joined and encoded at a time (one write each, not
+        two per line), so that the marker needs no second pass over a log of half a
+        gigabyte."""
         lines = lines if isinstance(lines, Sequence) else tuple(lines)
-        half = max(1, len(lines) // 2)  # the test hook's kill point: half the log written
+        blocks = (
+            (chunk, ("\n".join(chunk) + "\n").encode("utf-8"))
+            for at in range(0, len(lines), block)
+            if (chunk := lines[at : at + block])
+        )
+        return self._write_blocks(blocks, len(lines))
+
+    def write_events(self, events: Sequence[Event]) -> tuple[str, ...]:
+        """The event log from the day's events, encoded a block at a time (the compiled
+        encoder gives each block's lines and bytes in one call); returns the lines."""
+        kept: list[str] = []
+
+        def blocks() -> Iterator[tuple[Sequence[str], bytes]]:
+            for chunk, data in ev.encode_blocks(events):
+                kept.extend(chunk)
+                yield chunk, data
+
+        self._write_blocks(blocks(), len(events))
+        return tuple(kept)
+
+    def _write_blocks(self, blocks: Iterable[tuple[Sequence[str], bytes]], total: int) -> int:
+        """Write the log's blocks (lines, their bytes) and hash them; the test hook's kill
+        point is half the log (``total`` lines)."""
+        half, at = max(1, total // 2), 0
         sha = hashlib.sha256()
         with (self.path / LOG).open("wb") as fh:
-            for at in range(0, len(lines), block):
-                chunk = lines[at : at + block]
+            for chunk, data in blocks:
                 if at < half <= at + len(chunk):  # write up to the kill point, then the rest
-                    cut = half - at
-                    _write_hashed(fh, sha, chunk[:cut])
+                    cut = _line_end(data, half - at)
+                    fh.write(data[:cut])
+                    sha.update(data[:cut])
                     fh.flush()
                     _checkpoint("log")
-                    chunk = chunk[cut:]
-                _write_hashed(fh, sha, chunk)
+                    data = data[cut:]
+                fh.write(data)
+                sha.update(data)
+                at += len(chunk)
             size = fh.tell()
         self._log_digest = {"bytes": size, "sha256": sha.hexdigest()}
-        self.log_lines = len(lines)
-        return self.log_lines
+        self.log_lines = at
+        return at
 
     def commit(self) -> None:
         """Write the marker, flush to disk, put the folder in place, drop the previous run."""
@@ -198,11 +226,12 @@ class RunFolder:
             shutil.rmtree(previous, ignore_errors=True)
 
 
-def _write_hashed(fh: BinaryIO, sha: Any, lines: Sequence[str]) -> None:
-    if lines:
-        data = ("\n".join(lines) + "\n").encode("utf-8")
-        fh.write(data)
-        sha.update(data)
+def _line_end(data: bytes, lines: int) -> int:
+    """Where the first ``lines`` lines of ``data`` end (after their newline)."""
+    end = 0
+    for _ in range(lines):
+        end = data.index(b"\n", end) + 1
+    return end
 
 
 def _digest(path: Path) -> dict[str, Any]:

@@ -120,9 +120,8 @@ def write_outputs(
 
     scenario, events = world.scenario, run.events
     note(OUTPUT_STAGES[1])
-    lines = tuple(ev.to_lines(events))
     with RunFolder(out_dir) as folder:
-        folder.write_log(lines)
+        lines = folder.write_events(events)
         folder.write_json("kpis.json", kpis.to_dict())
         write_roster(folder.path / "roster.json", world.company.roster)
         if run.ops:
