@@ -46,6 +46,7 @@ cdef extern from "Python.h":
     void *PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
     unsigned int PyUnicode_READ(int kind, void *data, Py_ssize_t index)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     object PyUnicode_DecodeUTF8(const char *s, Py_ssize_t size, const char *errors)
     const char *PyUnicode_AsUTF8AndSize(object o, Py_ssize_t *size) except NULL
     double PyFloat_AS_DOUBLE(object o)
@@ -78,6 +79,7 @@ cdef class _Buffer:
     cdef char *data
     cdef Py_ssize_t size
     cdef Py_ssize_t cap
+    cdef bint wide  # a non-ASCII character written since it was last cleared
 
     def __cinit__(self, Py_ssize_t cap):
         self.data = <char *>PyMem_Malloc(cap)
@@ -85,6 +87,7 @@ cdef class _Buffer:
             raise MemoryError()
         self.size = 0
         self.cap = cap
+        self.wide = False
 
     def __dealloc__(self):
         PyMem_Free(self.data)
@@ -156,6 +159,7 @@ cdef int _put_str(_Buffer buf, object s) except -1:
         for i in range(n):
             out += _escape_ascii(ascii[i], out)
     else:
+        buf.wide = True
         for i in range(n):
             c = PyUnicode_READ(kind, data, i)
             if c < 0x80:
@@ -359,6 +363,7 @@ def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True):
         if plan is None:
             plan = plans[type(event)] = _Plan(type(event), plan_of(type(event)))
         start = buf.size
+        buf.wide = False
         if _put_event(buf, event, <_Plan>plan):
             buf.size = start
             line = fallback(event)
@@ -367,8 +372,11 @@ def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True):
                 buf.put(text, size)
             except UnicodeEncodeError:  # a lone surrogate: the caller encodes the lines
                 whole = False
-        else:
+        elif buf.wide:
             line = PyUnicode_DecodeUTF8(buf.data + start, buf.size - start, NULL)
+        else:  # ASCII: copied into a new str, no decoding
+            line = PyUnicode_New(buf.size - start, 127)
+            memcpy(PyUnicode_DATA(line), buf.data + start, buf.size - start)
         Py_INCREF(line)
         PyList_SET_ITEM(lines, i, line)
         buf.put(b"\n", 1)
