@@ -41,6 +41,7 @@ cdef extern from "Python.h":
     bint PyUnicode_CheckExact(object o)
     bint PyLong_CheckExact(object o)
     bint PyFloat_CheckExact(object o)
+    bint PyTuple_CheckExact(object o)
     bint PyUnicode_IS_ASCII(object o)
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
@@ -69,6 +70,9 @@ import_datetime()
 cdef object _UTC = _datetime.UTC
 cdef object _MemberDescriptorType = _types.MemberDescriptorType
 cdef object _MISSING = object()
+cdef int _MAX_DEPTH = 16  # nested lists and objects written here (deeper: the fallback)
+cdef dict _NESTED = {}  # the plans of dataclasses inside events, by class
+cdef object _NESTED_OF = lambda cls: None
 cdef int _T_OBJECT_EX = 16  # structmember.h: a slot that raises AttributeError when unset
 cdef const char *_HEX = b"0123456789abcdef"
 
@@ -263,31 +267,79 @@ cdef int _put_int(_Buffer buf, object v) except -1:
     return 0
 
 
-cdef int _put_value(_Buffer buf, object v, bytes key, bytes null) except -1:
-    """``,"key":value``; 1 if the value is not one the line is written from here."""
-    cdef Py_ssize_t mark = buf.size
-    cdef int refused = 0
+cdef int _put_any(_Buffer buf, object v, int depth) except -1:
+    """``v`` as the generic encoder writes it; 1 if it is not written from here."""
     if v is None:
-        buf.put(<char *>null, len(null))
-        return 0
-    buf.put(<char *>key, len(key))
-    if PyUnicode_CheckExact(v):
-        refused = _put_str(buf, v)
+        buf.put(b"null", 4)
+    elif PyUnicode_CheckExact(v):
+        return _put_str(buf, v)
     elif PyDateTime_CheckExact(v):
-        refused = _put_time(buf, v)
+        return _put_time(buf, v)
     elif PyFloat_CheckExact(v):
-        refused = _put_float(buf, PyFloat_AS_DOUBLE(v))
+        return _put_float(buf, PyFloat_AS_DOUBLE(v))
     elif v is True:
         buf.put(b"true", 4)
     elif v is False:
         buf.put(b"false", 5)
     elif PyLong_CheckExact(v):
-        refused = _put_int(buf, v)
+        return _put_int(buf, v)
+    elif depth >= _MAX_DEPTH:
+        return 1
+    elif PyTuple_CheckExact(v):
+        return _put_list(buf, <tuple>v, depth + 1)
     else:
-        refused = 1
-    if refused:
-        buf.size = mark
-    return refused
+        return _put_nested(buf, v, depth + 1)
+    return 0
+
+
+cdef int _put_list(_Buffer buf, tuple items, int depth) except -1:
+    """A tuple as a JSON list (a route's visit ids, a plan's routes)."""
+    cdef Py_ssize_t i
+    buf.put(b"[", 1)
+    for i in range(len(items)):
+        if i:
+            buf.put(b",", 1)
+        if _put_any(buf, items[i], depth):
+            return 1
+    buf.put(b"]", 1)
+    return 0
+
+
+cdef int _put_nested(_Buffer buf, object v, int depth) except -1:
+    """A dataclass inside an event (a route, a depot stop) as a JSON object of its fields;
+    1 for an object of any other kind."""
+    cls = type(v)
+    plan = _NESTED.get(cls, _MISSING)
+    if plan is _MISSING:
+        made = _NESTED_OF(cls)
+        plan = _NESTED[cls] = None if made is None else _Plan(cls, made)
+    if plan is None:
+        return 1
+    return _put_fields(buf, v, <_Plan>plan, depth, 1)
+
+
+cdef int _put_fields(_Buffer buf, object obj, _Plan plan, int depth, int skip) except -1:
+    """``plan.head``, then ``,"name":value`` per field (the first written without its
+    comma when ``skip`` is 1: a nested object's), then ``}``; 1 if a value is refused."""
+    cdef Py_ssize_t i, offset
+    cdef PyObject *slot
+    cdef object v
+    cdef bytes text
+    buf.put(<char *>plan.head, len(plan.head))
+    for i in range(len(plan.names)):
+        offset = plan.offsets[i]
+        slot = NULL if offset < 0 else (<PyObject **>(<char *><PyObject *>obj + offset))[0]
+        v = <object>slot if slot != NULL else getattr(obj, <str>plan.names[i])
+        text = <bytes>(plan.nulls[i] if v is None else plan.keys[i])
+        if len(text) == 0:
+            continue  # None in a field left out when None
+        buf.put(<char *>text + skip, len(text) - skip)
+        skip = 0
+        if v is not None:
+            if _put_any(buf, v, depth):
+                return 1
+    buf.put(b"}", 1)
+    return 0
 
 
 cdef class _Plan:
@@ -326,29 +378,18 @@ cdef Py_ssize_t _slot_offset(cls, str name) except -2:
     return -1
 
 
-cdef int _put_event(_Buffer buf, object event, _Plan plan) except -1:
-    """The line of ``event`` (no newline) from its plan; 1 if its fields refuse it."""
-    cdef Py_ssize_t i, offset
-    cdef PyObject *slot
-    cdef object v
-    buf.put(<char *>plan.head, len(plan.head))
-    for i in range(len(plan.names)):
-        offset = plan.offsets[i]
-        slot = NULL if offset < 0 else (<PyObject **>(<char *><PyObject *>event + offset))[0]
-        v = <object>slot if slot != NULL else getattr(event, <str>plan.names[i])
-        if _put_value(buf, v, <bytes>plan.keys[i], <bytes>plan.nulls[i]):
-            return 1
-    buf.put(b"}", 1)
-    return 0
-
-
-def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True):
+def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True, nested_of=None):
     """The lines of ``events`` (a sequence) and, with ``want_bytes``, their bytes in the
     file (each line followed by ``\\n``, UTF-8; ``None`` if a line has no UTF-8).
 
     ``plans`` holds each event class's plan, made from ``plan_of(cls)``: the line's head
     ``{"v":…,"type":"…"``, the field names, each field's ``,"name":`` and its text when
-    ``None``; ``fallback(event)`` encodes an event refused here."""
+    ``None``; ``fallback(event)`` encodes an event refused here. ``nested_of(cls)`` gives
+    the plan of a dataclass inside an event (head ``{``), ``None`` for any other class."""
+    global _NESTED_OF
+    if nested_of is not None and nested_of is not _NESTED_OF:
+        _NESTED.clear()
+        _NESTED_OF = nested_of
     cdef Py_ssize_t n = len(events)
     cdef Py_ssize_t i, start, size
     cdef _Buffer buf = _Buffer(256 * n + 256 if want_bytes else 4096)
@@ -364,7 +405,7 @@ def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True):
             plan = plans[type(event)] = _Plan(type(event), plan_of(type(event)))
         start = buf.size
         buf.wide = False
-        if _put_event(buf, event, <_Plan>plan):
+        if _put_fields(buf, event, <_Plan>plan, 0, 0):
             buf.size = start
             line = fallback(event)
             try:

@@ -155,6 +155,11 @@ def _line_plan(cls: type) -> Plan:
     return line_plan(cls, _field_names(cls))
 
 
+def _nested_plan(cls: type) -> Plan | None:
+    """The plan of a dataclass inside an event (as :func:`_encode` writes it), or None."""
+    return line_plan(cls, _field_names(cls), nested=True) if dataclasses.is_dataclass(cls) else None
+
+
 def to_lines(events: Iterable[Event]) -> list[str]:
     """The log's lines (no newlines), encoded once for a file, a store or a topic."""
     if _COMPILED is None:
@@ -163,7 +168,9 @@ def to_lines(events: Iterable[Event]) -> list[str]:
     lines: list[str] = []
     for at in range(0, len(events), BLOCK):
         block = events[at : at + BLOCK]
-        lines += _COMPILED.encode_block(block, _PLANS_C, _line_plan, to_json, False)[0]
+        lines += _COMPILED.encode_block(block, _PLANS_C, _line_plan, to_json, False, _nested_plan)[
+            0
+        ]
     return lines
 
 
@@ -176,7 +183,9 @@ def encode_blocks(events: Sequence[Event], block: int = BLOCK) -> Iterator[tuple
         if _COMPILED is None:
             lines = [to_json(e) for e in chunk]
         else:
-            lines, data = _COMPILED.encode_block(chunk, _PLANS_C, _line_plan, to_json)
+            lines, data = _COMPILED.encode_block(
+                chunk, _PLANS_C, _line_plan, to_json, True, _nested_plan
+            )
         if data is None:
             data = ("\n".join(lines) + "\n").encode("utf-8")
         yield lines, data

@@ -94,11 +94,12 @@ def compile_writer(cls: type[Event], names: tuple[str, ...], quoted_time: Writer
 Plan = tuple[bytes, tuple[str, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 
-def line_plan(cls: type[Event], names: tuple[str, ...]) -> Plan:
-    """What the compiled encoder writes for ``cls``: the line's head, the field names in
-    order, each field's ``,"name":`` and its text when ``None`` (nothing if omitted)."""
+def line_plan(cls: Any, names: tuple[str, ...], nested: bool = False) -> Plan:
+    """What the compiled encoder writes for ``cls``: the line's head (``{`` for a dataclass
+    inside an event), the field names in order, each field's ``,"name":`` and its text when
+    ``None`` (nothing if omitted)."""
     omit = set(getattr(cls, "OMIT_IF_NONE", ()))
-    head = f'{{"v":{SCHEMA_VERSION},"type":{_quote(cls.TYPE)}'.encode()
+    head = b"{" if nested else f'{{"v":{SCHEMA_VERSION},"type":{_quote(cls.TYPE)}'.encode()
     keys = tuple(f",{_quote(name)}:".encode() for name in names)
     pairs = zip(names, keys, strict=True)
     nulls = tuple(b"" if name in omit else key + b"null" for name, key in pairs)
