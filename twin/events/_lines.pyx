@@ -8,10 +8,15 @@ again. An event is written field by field from its class's plan (:func:`twin.eve
 builds it: the line's head, each field's name, key and null text): strings quoted as
 ``json.encoder.encode_basestring`` quotes them (non-ASCII kept), floats as
 ``float.__repr__`` (``PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0)``), ints as
-``int.__repr__``, UTC datetimes as ``format_time`` writes them. An event holding anything
-else (a nested route, a float that is not finite, a subclass, a lone surrogate, a datetime
-not in the ``UTC`` zone) is encoded by the ``fallback`` given (the Python encoder);
-``tests/test_events_lines.py`` holds the two equal.
+``int.__repr__``, UTC datetimes as ``format_time`` writes them, tuples as lists and the
+dataclasses inside events (a plan's routes) as objects, as ``codec._encode`` writes them.
+An event holding anything else (a float that is not finite, a subclass, a lone surrogate, a
+datetime not in the ``UTC`` zone) is encoded by the ``fallback`` given (the Python
+encoder); ``tests/test_events_lines.py`` holds the two equal.
+
+A second extension module, not an include of ``twin.models._kernels``: the event schema's
+package must not import ``twin.models`` (dependencies point the other way), and the build
+of the models' kernels stays as it is.
 """
 
 from cpython.bytes cimport PyBytes_FromStringAndSize

@@ -15,8 +15,8 @@ encoder, whose bytes these are (``tests/test_events.py`` holds them equal).
 
 Where the package is built, the compiled encoder :mod:`twin.events._lines` writes the same
 lines from a plan per class (:func:`line_plan`) a block at a time, with the block's bytes
-(about 10x faster); these generated encoders are the reference it is tested against and
-what a tree without the build uses.
+(7x faster in ``bench/bench_encode.py``); these generated encoders are the reference it is
+tested against and what a tree without the build uses.
 """
 
 from __future__ import annotations
