@@ -123,28 +123,15 @@ class _Updates:
 
 _US = timedelta(microseconds=1)
 _EXACT_S = 2.0**32  # below: a timestamp's float, times 1e6 and rounded, is its microsecond
-_SHARED_PROBE = 16_384  # times looked at to decide whether they share objects
 
 
 def _micros(times: Iterable[datetime], epoch: datetime, n: int) -> np.ndarray:
-    """Microseconds from ``epoch`` to each time, exact. A simulated day's times are shared
-    objects (the brain hands out one per second): then each distinct object is converted
-    once (found by its address, without touching it), else every one is converted."""
-    times = times if isinstance(times, list) else list(times)
-    probe = times[:_SHARED_PROBE]
-    if len(set(map(id, probe))) * 4 > len(probe) * 3:  # mostly distinct: no sharing to use
-        return _micros_each(times, epoch, n)
-    _, first, at = np.unique(
-        np.fromiter(map(id, times), dtype=np.int64, count=n), return_index=True, return_inverse=True
-    )
-    distinct = [times[i] for i in first.tolist()]
-    return _micros_each(distinct, epoch, len(distinct))[at]
-
-
-def _micros_each(times: list[datetime], epoch: datetime, n: int) -> np.ndarray:
-    """As :func:`_micros`, each time converted: from ``datetime.timestamp`` (one C call),
-    whose float is within 0.25 µs of the instant while it is under 2**32 s after 1970, so
-    rounding gives the integer; else by ``timedelta``."""
+    """Microseconds from ``epoch`` to each time, exact: from ``datetime.timestamp`` (one C
+    call; a day's ETAs are millions), whose float is within 0.25 µs of the instant while it
+    is under 2**32 s after 1970, so rounding gives the integer; else by ``timedelta``.
+    (Converting each distinct object once, a simulated day's being shared, costs as much
+    as it saves: the look-up by address is no cheaper than the conversion.)"""
+    times = list(times)
     stamps = np.fromiter(map(datetime.timestamp, times), dtype=float, count=n)
     if n and max(np.abs(stamps).max(), abs(epoch.timestamp())) < _EXACT_S:
         return np.rint(stamps * 1e6).astype(np.int64) - round(epoch.timestamp() * 1e6)
@@ -162,14 +149,14 @@ def _updates(arrivals: Mapping[str, datetime], ups: Sequence[ev.EtaUpdated]) -> 
     """The table of the updates ``ups`` (in log order) of the visits in ``arrivals``: by
     visit in arrival order, each visit's by time (ties in log order, as a stable sort)."""
     n = len(ups)
-    vids = list(map(_VISIT, ups))
+    # one pass over the updates (millions of objects spread over the heap: touching each
+    # once is most of the cost), their visit and four times side by side
+    flat = list(itertools.chain.from_iterable(map(_FIELDS, ups)))
     rank = dict(zip(arrivals, range(len(arrivals)), strict=False))
     # the arrival rank of each update's visit; -1: the visit never arrived
-    of = np.fromiter(map(rank.get, vids, itertools.repeat(-1)), dtype=np.int64, count=n)
+    of = np.fromiter(map(rank.get, flat[::5], itertools.repeat(-1)), dtype=np.int64, count=n)
     epoch = ups[0].time if ups else datetime(2000, 1, 1, tzinfo=UTC)
-    # one pass over the updates (millions of objects spread over the heap: touching each
-    # once is most of the cost), their four times side by side
-    four = _micros(list(itertools.chain.from_iterable(map(_TIMES, ups))), epoch, 4 * n)
+    four = _micros(itertools.compress(flat, itertools.cycle((0, 1, 1, 1, 1))), epoch, 4 * n)
     time, low, eta, high = four.reshape(n, 4).T
     kept = np.flatnonzero(of >= 0)
     kept = kept[np.argsort(time[kept], kind="stable")]
@@ -191,8 +178,7 @@ def _updates(arrivals: Mapping[str, datetime], ups: Sequence[ev.EtaUpdated]) -> 
     )
 
 
-_VISIT = operator.attrgetter("visit_id")
-_TIMES = operator.attrgetter("time", "eta_low", "eta", "eta_high")
+_FIELDS = operator.attrgetter("visit_id", "time", "eta_low", "eta", "eta_high")
 
 
 def eta_by_lead(
@@ -218,7 +204,7 @@ def eta_by_lead(
     targets = -np.asarray(backs, dtype=float)
     bounds_of = zip(u.start[:-1].tolist(), u.start[1:].tolist(), steps.tolist(), strict=True)
     at = [  # per visit, the update on show at each step: the last issued by then
-        a - 1 + np.searchsorted(u.issued[a:b], targets[:k], "right") for a, b, k in bounds_of
+        a - 1 + u.issued[a:b].searchsorted(targets[:k], "right") for a, b, k in bounds_of
     ]
     j = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
     arrived = np.repeat(u.arrival, steps)
@@ -280,7 +266,7 @@ def _at_horizons(u: _Updates) -> tuple[dict[int, list[float]], dict[int, list[bo
     marks = -np.asarray(HORIZONS, dtype=float)
     # the updates issued at least h minutes before are a prefix of the visit's (a bisection)
     before = np.array(
-        [np.searchsorted(u.issued[a:b], marks, "right") for a, b in itertools.pairwise(u.start)],
+        [u.issued[a:b].searchsorted(marks, "right") for a, b in itertools.pairwise(u.start)],
         dtype=np.int64,
     ).reshape(-1, len(HORIZONS))
     errors: dict[int, list[float]] = {}
