@@ -33,14 +33,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import compress, repeat
-from operator import attrgetter, is_not, not_
-from typing import Literal, cast
+from operator import attrgetter
+from typing import Literal
 
 from twin.clock import DayClock, minutes_between
 from twin.config import Scenario
 from twin.events import (
-    EVENT_TYPES,
     Arrived,
     BreakEnded,
     BreakStarted,
@@ -152,30 +150,18 @@ class LogIndex:
 
 def _relevant(events: Iterable[Event], skip: tuple[type, ...] = ()) -> list[Event]:
     """Non-ping events, each id once, in time order (stable: ties keep log order); of
-    types ``skip`` only the ids are taken (a duplicate of theirs is still a duplicate).
-    Sorted out by C loops while no id is seen twice (a day's log: millions of events)."""
-    events = events if isinstance(events, Sequence) else list(events)
-    out = list(compress(events, map(is_not, map(type, events), repeat(Position))))
-    if len(set(map(_ID, out))) < len(out):
-        out = _first_of_each_id(out)
-    if skip:
-        out = list(compress(out, map(not_, map(frozenset(skip).__contains__, map(type, out)))))
-    out.sort(key=_TIME)
-    return out
-
-
-def _first_of_each_id(events: list[Event]) -> list[Event]:
+    types ``skip`` only the ids are taken (a duplicate of theirs is still a duplicate)."""
     seen: set[str] = set()
     out: list[Event] = []
     for ev in events:
-        if ev.id not in seen:
-            seen.add(ev.id)
+        kind = type(ev)
+        if kind is Position or ev.id in seen:
+            continue
+        seen.add(ev.id)
+        if kind not in skip:
             out.append(ev)
+    out.sort(key=attrgetter("time"))
     return out
-
-
-_ID = attrgetter("id")
-_TIME = attrgetter("time")
 
 
 def pair_activities(events: Sequence[Event]) -> list[Activity]:
@@ -213,73 +199,46 @@ def index_log(events: Iterable[Event]) -> LogIndex:
     ix = LogIndex(events=evs)
     field_events = ix.field_events
     for ev in evs:
-        kind = _KINDS.get(type(ev)) or _kind_of(type(ev))
-        if kind is CustomerNotified:  # the most frequent: tested first
+        if isinstance(ev, _FIELD_EVENTS):
+            ix.last_seen[ev.technician_id] = ev.time
+            field_events.append(ev)  # the only events pair_activities pairs
+        if isinstance(ev, CustomerNotified):  # the most frequent: tested first
             ix.notifications += 1
-            note = cast(CustomerNotified, ev)
-            if note.kind == "delay":
-                ix.warned.setdefault(note.visit_id, note.time)
-        elif kind in _FIELD_KINDS:
-            _field_event(ix, ev)
-            field_events.append(ev)
-        else:
-            _other_event(ix, kind, ev)
-    return ix
-
-
-def _field_event(ix: LogIndex, ev: Event) -> None:
-    """A technician's travel, arrival, work or break (``pair_activities`` pairs them)."""
-    ix.last_seen[cast(TravelStarted, ev).technician_id] = ev.time  # each has technician_id
-    if isinstance(ev, Arrived):
-        if ev.visit_id is not None:
+            if ev.kind == "delay":
+                ix.warned.setdefault(ev.visit_id, ev.time)
+        elif isinstance(ev, VisitRequested):
+            ix.requested.setdefault(ev.visit_id, ev)
+        elif isinstance(ev, VisitBooked):
+            ix.booked[ev.visit_id] = ev
+            ix.bookings[ev.visit_id] += 1
+        elif isinstance(ev, VisitCancelled):
+            ix.cancelled.add(ev.visit_id)
+            if ev.by == "company":
+                ix.deferred.add(ev.visit_id)
+        elif isinstance(ev, VisitRejected):
+            ix.rejected.add(ev.visit_id)
+        elif isinstance(ev, Arrived) and ev.visit_id is not None:
             ix.arrived.setdefault(ev.visit_id, ev)
-    elif isinstance(ev, WorkStarted):
-        ix.started.setdefault(ev.visit_id, ev.time)
-    elif isinstance(ev, WorkFinished):
-        ix.finished.setdefault(ev.visit_id, ev)
-    elif isinstance(ev, TravelStarted):
-        ix.km[ev.technician_id] += ev.distance_km
-
-
-def _other_event(ix: LogIndex, kind: type, ev: Event) -> None:
-    if kind is VisitRequested:
-        request = cast(VisitRequested, ev)
-        ix.requested.setdefault(request.visit_id, request)
-    elif isinstance(ev, VisitBooked):
-        ix.booked[ev.visit_id] = ev
-        ix.bookings[ev.visit_id] += 1
-    elif isinstance(ev, VisitCancelled):
-        ix.cancelled.add(ev.visit_id)
-        if ev.by == "company":
-            ix.deferred.add(ev.visit_id)
-    elif isinstance(ev, VisitRejected):
-        ix.rejected.add(ev.visit_id)
-    elif isinstance(ev, ShiftStarted):
-        ix.shifts[ev.technician_id] = ev
-    elif isinstance(ev, ShiftEnded):
-        ix.shift_end[ev.technician_id] = ev.time
-        ix.ended.add(ev.technician_id)
-    elif isinstance(ev, TechnicianUnavailable):
-        ix.shift_end.setdefault(ev.technician_id, ev.time)
-    elif isinstance(ev, FeedbackGiven):
-        ix.ratings.append(ev.rating)
-    elif isinstance(ev, DelayDetected):
-        ix.delay_alerts += 1
-    elif isinstance(ev, PlanPublished) and ev.reason != DEPOT_STOPS_REASON:
-        ix.replans += 1  # depot stops re-timed ahead are no replan
-
-
-# each event type by the type of the index it counts as (a subclass as its base: what
-# ``isinstance`` would find)
-_INDEXED = (CustomerNotified, VisitRequested, *_FIELD_EVENTS)
-_FIELD_KINDS = frozenset(_FIELD_EVENTS)
-
-
-def _kind_of(t: type) -> type:
-    return next((k for k in _INDEXED if issubclass(t, k)), Event)
-
-
-_KINDS: dict[type, type] = {t: _kind_of(t) for t in (*EVENT_TYPES.values(), *_INDEXED)}
+        elif isinstance(ev, WorkStarted):
+            ix.started.setdefault(ev.visit_id, ev.time)
+        elif isinstance(ev, WorkFinished):
+            ix.finished.setdefault(ev.visit_id, ev)
+        elif isinstance(ev, TravelStarted):
+            ix.km[ev.technician_id] += ev.distance_km
+        elif isinstance(ev, ShiftStarted):
+            ix.shifts[ev.technician_id] = ev
+        elif isinstance(ev, ShiftEnded):
+            ix.shift_end[ev.technician_id] = ev.time
+            ix.ended.add(ev.technician_id)
+        elif isinstance(ev, TechnicianUnavailable):
+            ix.shift_end.setdefault(ev.technician_id, ev.time)
+        elif isinstance(ev, FeedbackGiven):
+            ix.ratings.append(ev.rating)
+        elif isinstance(ev, DelayDetected):
+            ix.delay_alerts += 1
+        elif isinstance(ev, PlanPublished) and ev.reason != DEPOT_STOPS_REASON:
+            ix.replans += 1  # depot stops re-timed ahead are no replan
+    return ix
 
 
 def visit_outcomes(ix: LogIndex, scenario: Scenario) -> list[VisitOutcome]:
@@ -346,7 +305,7 @@ class DayRead:
 
 def read_day(events: Iterable[Event], scenario: Scenario) -> DayRead:
     ix = index_log(events)
-    acts = pair_activities(ix.field_events)  # the only events it pairs
+    acts = pair_activities(ix.field_events)
     return DayRead(ix, acts, visit_outcomes(ix, scenario), days_of(ix, acts))
 
 
