@@ -12,7 +12,7 @@ process), interleaved, so that an old and a new tree are timed on the same log u
 same load; the log each writes must hash as the run's own (``sha_ok``).
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/bench_outputs.py RUN_FOLDER
-[--trees /tmp/old .] [--labels old new] [--repeats 1]``
+[--trees /tmp/old .] [--labels old new] [--repeats 1] [--extra-path DIR ...]``
 """
 
 from __future__ import annotations
@@ -114,6 +114,13 @@ def main() -> None:
     parser.add_argument("--trees", type=Path, nargs="+", default=[HERE.parents[1]])
     parser.add_argument("--labels", nargs="+", default=None)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--extra-path",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="folders put after each tree on PYTHONPATH (e.g. an optional package not in the venv)",
+    )
     args = parser.parse_args()
     labels = args.labels or [str(t) for t in args.trees]
     from twin.config import load_scenario
@@ -122,7 +129,8 @@ def main() -> None:
     scenario = seeded(load_scenario(args.scenario), args.seed).model_dump_json()
     for rep in range(args.repeats):
         for tree, label in zip(args.trees, labels, strict=True):
-            env = {**os.environ, "PYTHONPATH": str(tree.resolve()), "OMP_NUM_THREADS": "1"}
+            path = os.pathsep.join(str(p.resolve()) for p in (tree, *args.extra_path))
+            env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"}
             env["BENCH_SCENARIO_JSON"] = scenario
             cmd = [sys.executable, str(HERE), "--worker", str(args.folder.resolve())]
             done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)

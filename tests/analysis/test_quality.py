@@ -89,6 +89,33 @@ def test_times_become_their_exact_microseconds(micros: list[int]) -> None:
     assert _micros(times, times[0], len(times)).tolist() == [m - micros[0] for m in micros]
 
 
+@settings(deadline=None, max_examples=50)
+@given(runs=st.lists(st.integers(min_value=1, max_value=40), min_size=1, max_size=300))
+def test_runs_of_one_time_object_are_converted_once_to_the_same(runs: list[int]) -> None:
+    """Times shared by neighbours (a tick's updates) take the runs' path, with the result
+    of converting each."""
+    from twin.analysis.quality import _micros, _micros_each
+
+    times = [t for i, k in enumerate(runs) for t in [_at(i + 0.5 * k)] * k]
+    want = _micros_each(times, T0, len(times)).tolist()
+    assert _micros(times, T0, len(times)).tolist() == want
+    assert want == [round((t - T0).total_seconds() * 1e6) for t in times]
+
+
+@settings(deadline=None, max_examples=50)
+@given(picks=st.lists(st.integers(min_value=0, max_value=30), min_size=2, max_size=400))
+def test_recurring_time_objects_are_converted_once_to_the_same(picks: list[int]) -> None:
+    """A few objects recurring out of order (the brain's per-second times) take the
+    distinct objects' path, with the result of converting each."""
+    from twin.analysis.quality import _micros, _micros_each
+
+    objects = [_at(7.25 * k) for k in range(31)]
+    times = [objects[k] for k in picks]
+    want = _micros_each(times, T0, len(times)).tolist()
+    assert _micros(times, T0, len(times)).tolist() == want
+    assert want == [round((t - T0).total_seconds() * 1e6) for t in times]
+
+
 def _lead_buckets_the_long_way(
     arrival: datetime, ups: list[ev.EtaUpdated], every: float = 5.0
 ) -> dict[int, list[tuple[float, bool]]]:

@@ -141,6 +141,7 @@ class LogIndex:
     # deduplicated, in time order, without pings and ETA updates (half a brain day's
     # events, and no KPI reads them)
     events: list[Event] = field(default_factory=list)
+    field_events: list[Event] = field(default_factory=list)  # of _FIELD_EVENTS, in order
     ratings: list[int] = field(default_factory=list)
     notifications: int = 0
     delay_alerts: int = 0
@@ -196,9 +197,11 @@ def pair_activities(events: Sequence[Event]) -> list[Activity]:
 def index_log(events: Iterable[Event]) -> LogIndex:
     evs = _relevant(events, skip=(EtaUpdated,))
     ix = LogIndex(events=evs)
+    field_events = ix.field_events
     for ev in evs:
         if isinstance(ev, _FIELD_EVENTS):
             ix.last_seen[ev.technician_id] = ev.time
+            field_events.append(ev)  # the only events pair_activities pairs
         if isinstance(ev, CustomerNotified):  # the most frequent: tested first
             ix.notifications += 1
             if ev.kind == "delay":
@@ -302,7 +305,7 @@ class DayRead:
 
 def read_day(events: Iterable[Event], scenario: Scenario) -> DayRead:
     ix = index_log(events)
-    acts = pair_activities(ix.events)
+    acts = pair_activities(ix.field_events)
     return DayRead(ix, acts, visit_outcomes(ix, scenario), days_of(ix, acts))
 
 
@@ -314,7 +317,7 @@ def per_visit_outcomes(events: Iterable[Event], scenario: Scenario) -> list[Visi
 def technician_days(events: Iterable[Event]) -> list[TechnicianDay]:
     """Hours per technician who worked, ordered by technician id."""
     ix = index_log(events)
-    return days_of(ix, pair_activities(ix.events))
+    return days_of(ix, pair_activities(ix.field_events))
 
 
 def activities(events: Iterable[Event]) -> list[Activity]:

