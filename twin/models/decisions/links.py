@@ -61,7 +61,9 @@ class LinkSigner:
 
     def _signature(self, visit_id: str, expires: int) -> str:
         message = f"{TOKEN_VERSION}|{visit_id}|{expires}".encode()
-        return _b64(hmac.new(self.secret, message, hashlib.sha256).digest()[:SIGNATURE_BYTES])
+        # one-shot HMAC (OpenSSL's, no HMAC object): the same bytes as
+        # ``hmac.new(secret, message, hashlib.sha256).digest()``, at about half the cost
+        return _b64(hmac.digest(self.secret, message, "sha256")[:SIGNATURE_BYTES])
 
     def token(self, visit_id: str, day_midnight: datetime) -> str:
         """The token of ``visit_id``, valid until ``valid_days`` after its day's midnight."""
