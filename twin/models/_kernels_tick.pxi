@@ -133,7 +133,7 @@ cdef int _tick(state, tick, TickConfig cfg, list out) except -1:
 
 
 cdef object _biased(state, task, TickConfig cfg):
-    vid = task.visit_id
+    vid = _get(_VISIT, task, _ID)
     est = (<dict>state.biased).get(vid)
     if est is None:
         est = cfg.biased_estimate(state, vid, task, cfg.params)
@@ -159,15 +159,16 @@ cdef int _due(state, tick, double minute, bint dirty, TickConfig cfg, list out) 
         free_at = minute + rest
     elif activity == "idle" and current is not None:
         est = _biased(state, current, cfg)
-        d = current.window_start
+        d = _getd(_VISIT, current, _WS)
         free_at = d if d > minute else minute
         if cfg.absent > 0.0:  # on_site: the absent customer's mixture
             present = 1.0 - cfg.absent
-            gap = <double>est.mean - cfg.absent_min
-            rest = present * <double>est.p50 + cfg.absent * cfg.absent_min
-            sd = sqrt(present * <double>est.sd * <double>est.sd + cfg.absent * present * gap * gap)
+            gap = _getd(_EST, est, _MEAN) - cfg.absent_min
+            rest = present * _getd(_EST, est, _P50) + cfg.absent * cfg.absent_min
+            d = _getd(_EST, est, _SD)
+            sd = sqrt(present * d * d + cfg.absent * present * gap * gap)
         else:
-            rest, sd = est.p50, est.sd
+            rest, sd = _getd(_EST, est, _P50), _getd(_EST, est, _SD)
         free_at = free_at + rest
     elif activity == "break":
         d = <double>state.since + cfg.brk_len
@@ -182,7 +183,9 @@ cdef int _due(state, tick, double minute, bint dirty, TickConfig cfg, list out) 
         chain = tuple(chain)
     cdef double x = state.x, y = state.y
     v = chain[0]
-    arrive = free_at + cfg.kernel._leg_minutes(x, y, v.x, v.y, free_at, state.incidents, &dist)
+    arrive = free_at + cfg.kernel._leg_minutes(
+        x, y, _getd(_VISIT, v, _X), _getd(_VISIT, v, _Y), free_at, state.incidents, &dist
+    )
     if not dirty and not (
         minute - <double>state.refreshed_at >= cfg.max_age
         or _replan_due(state, minute, chain, current, cfg)
@@ -203,7 +206,7 @@ cdef bint _replan_due(state, double minute, chain, current, TickConfig cfg) exce
     replan_at = state.replan_at
     current_id = current.visit_id if current is not None else None
     for v in chain:
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if (
             (<dict>alerted).get(vid, False)
             and not vid == current_id
@@ -219,7 +222,7 @@ cdef int _refresh(
 ) except -1:
     biased = state.biased
     for v in chain:
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if vid not in biased:  # fills state.biased for every visit ahead
             cfg.biased_estimate(state, vid, v, cfg.params)
     spec = cfg.roster[state.tid]
@@ -305,7 +308,7 @@ cdef int _publish(
     fast = now.tzinfo is _UTC  # else the constructor checks the time
     for i in range(n):
         v = chain[i]
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if vid.startswith(depot):  # a planned depot stop: it times the chain, nobody is told
             continue
         eta = etas.eta[i]
