@@ -96,13 +96,15 @@ def erfc_all(bytes xs):
 
 
 # The slots of the visits and estimates the tick reads per visit per refresh, read where
-# they sit in the object: an attribute read from C paid the type's lookup of the name
-# each time (a fifth of the technician step's samples at 10,000 technicians).
+# they sit in the object (and those of the events it makes, written there): an attribute
+# read from C paid the type's lookup of the name each time (a fifth of the technician
+# step's samples at 10,000 technicians).
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
         int type
         Py_ssize_t offset
-    int T_OBJECT_EX
+        int flags
+    int T_OBJECT_EX, READONLY
 
 cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
@@ -146,7 +148,7 @@ cdef class _Slots:
             ok = type(d) is _MemberDescr
             if ok:
                 m = <PyMemberDescrObject*>d
-                ok = m.d_member.type == T_OBJECT_EX
+                ok = m.d_member.type == T_OBJECT_EX and not m.d_member.flags & READONLY
                 found[i] = m.d_member.offset
         if not ok:
             self.refused.add(cls)

@@ -124,8 +124,8 @@ cdef int _tick(state, tick, TickConfig cfg, list out) except -1:
         state.last_eta_at = minute_obj
     if cfg.fast_done:  # TickDone(minute, key), its two slots set directly
         done = _new_object(cfg.tick_done)
-        PyObject_GenericSetAttr(done, "minute", minute_obj)
-        PyObject_GenericSetAttr(done, "key", state.tid)
+        _put(_DONE, done, 0, minute_obj)
+        _put(_DONE, done, 1, state.tid)
         out.append(done)
     else:
         out.append(cfg.tick_done(minute_obj, state.tid))
@@ -282,14 +282,33 @@ cdef object _at(TickConfig cfg, double minutes):
 cdef object _eta_event(cls, ident, now, vid, tid, low, eta, high):
     """``EtaUpdated(...)`` with its slots set directly (``twin.events.fast.eta_updated``)."""
     e = _new_object(cls)
-    PyObject_GenericSetAttr(e, "id", ident)
-    PyObject_GenericSetAttr(e, "time", now)
-    PyObject_GenericSetAttr(e, "visit_id", vid)
-    PyObject_GenericSetAttr(e, "technician_id", tid)
-    PyObject_GenericSetAttr(e, "eta_low", low)
-    PyObject_GenericSetAttr(e, "eta", eta)
-    PyObject_GenericSetAttr(e, "eta_high", high)
+    _put(_ETA, e, 0, ident)
+    _put(_ETA, e, 1, now)
+    _put(_ETA, e, 2, vid)
+    _put(_ETA, e, 3, tid)
+    _put(_ETA, e, 4, low)
+    _put(_ETA, e, 5, eta)
+    _put(_ETA, e, 6, high)
     return e
+
+
+cdef _Slots _DONE = _Slots(("minute", "key"))
+cdef _Slots _ETA = _Slots(("id", "time", "visit_id", "technician_id", "eta_low", "eta", "eta_high"))
+
+
+cdef inline int _put(_Slots s, obj, int i, value) except -1:
+    """``object.__setattr__(obj, s.names[i], value)``, into the slot where it sits."""
+    cdef PyObject** p
+    cdef PyObject* old
+    cls = type(obj)
+    if cls is not s.cls and not s.learn(cls):
+        return PyObject_GenericSetAttr(obj, s.names[i], value)
+    p = <PyObject**>((<char*><PyObject*>obj) + s.offsets[i])
+    old = p[0]
+    Py_INCREF(value)
+    p[0] = <PyObject*>value
+    Py_XDECREF(old)
+    return 0
 
 
 cdef int _publish(
