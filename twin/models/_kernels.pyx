@@ -31,7 +31,6 @@ from bisect import bisect_right as _bisect_right
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.math cimport INFINITY, exp, fabs, floor, fmod, log, round as c_round, sqrt
-from math import erfc as _py_erfc, hypot as _py_hypot
 
 try:  # what NormalDist().inv_cdf computes, without its Python frame (CPython's C helper)
     from _statistics import _normal_dist_inv_cdf as _c_inv_cdf
@@ -62,8 +61,8 @@ def _too_long(distance_km, depart_min, factor):
     )
 
 
-cdef inline double _hypot(double x, double y):
-    return _py_hypot(x, y)
+cdef inline double _hypot(double x, double y) noexcept nogil:
+    return _hypot2(x, y)  # CPython's math.hypot, ported (_kernels_eta.pxi)
 
 
 cdef class LegKernel:

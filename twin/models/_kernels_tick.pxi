@@ -124,8 +124,8 @@ cdef int _tick(state, tick, TickConfig cfg, list out) except -1:
         state.last_eta_at = minute_obj
     if cfg.fast_done:  # TickDone(minute, key), its two slots set directly
         done = _new_object(cfg.tick_done)
-        PyObject_GenericSetAttr(done, "minute", minute_obj)
-        PyObject_GenericSetAttr(done, "key", state.tid)
+        _put(_DONE, done, 0, minute_obj)
+        _put(_DONE, done, 1, state.tid)
         out.append(done)
     else:
         out.append(cfg.tick_done(minute_obj, state.tid))
@@ -133,7 +133,7 @@ cdef int _tick(state, tick, TickConfig cfg, list out) except -1:
 
 
 cdef object _biased(state, task, TickConfig cfg):
-    vid = task.visit_id
+    vid = _get(_VISIT, task, _ID)
     est = (<dict>state.biased).get(vid)
     if est is None:
         est = cfg.biased_estimate(state, vid, task, cfg.params)
@@ -159,15 +159,16 @@ cdef int _due(state, tick, double minute, bint dirty, TickConfig cfg, list out) 
         free_at = minute + rest
     elif activity == "idle" and current is not None:
         est = _biased(state, current, cfg)
-        d = current.window_start
+        d = _getd(_VISIT, current, _WS)
         free_at = d if d > minute else minute
         if cfg.absent > 0.0:  # on_site: the absent customer's mixture
             present = 1.0 - cfg.absent
-            gap = <double>est.mean - cfg.absent_min
-            rest = present * <double>est.p50 + cfg.absent * cfg.absent_min
-            sd = sqrt(present * <double>est.sd * <double>est.sd + cfg.absent * present * gap * gap)
+            gap = _getd(_EST, est, _MEAN) - cfg.absent_min
+            rest = present * _getd(_EST, est, _P50) + cfg.absent * cfg.absent_min
+            d = _getd(_EST, est, _SD)
+            sd = sqrt(present * d * d + cfg.absent * present * gap * gap)
         else:
-            rest, sd = est.p50, est.sd
+            rest, sd = _getd(_EST, est, _P50), _getd(_EST, est, _SD)
         free_at = free_at + rest
     elif activity == "break":
         d = <double>state.since + cfg.brk_len
@@ -182,7 +183,9 @@ cdef int _due(state, tick, double minute, bint dirty, TickConfig cfg, list out) 
         chain = tuple(chain)
     cdef double x = state.x, y = state.y
     v = chain[0]
-    arrive = free_at + cfg.kernel._leg_minutes(x, y, v.x, v.y, free_at, state.incidents, &dist)
+    arrive = free_at + cfg.kernel._leg_minutes(
+        x, y, _getd(_VISIT, v, _X), _getd(_VISIT, v, _Y), free_at, state.incidents, &dist
+    )
     if not dirty and not (
         minute - <double>state.refreshed_at >= cfg.max_age
         or _replan_due(state, minute, chain, current, cfg)
@@ -203,7 +206,7 @@ cdef bint _replan_due(state, double minute, chain, current, TickConfig cfg) exce
     replan_at = state.replan_at
     current_id = current.visit_id if current is not None else None
     for v in chain:
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if (
             (<dict>alerted).get(vid, False)
             and not vid == current_id
@@ -219,7 +222,7 @@ cdef int _refresh(
 ) except -1:
     biased = state.biased
     for v in chain:
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if vid not in biased:  # fills state.biased for every visit ahead
             cfg.biased_estimate(state, vid, v, cfg.params)
     spec = cfg.roster[state.tid]
@@ -279,14 +282,33 @@ cdef object _at(TickConfig cfg, double minutes):
 cdef object _eta_event(cls, ident, now, vid, tid, low, eta, high):
     """``EtaUpdated(...)`` with its slots set directly (``twin.events.fast.eta_updated``)."""
     e = _new_object(cls)
-    PyObject_GenericSetAttr(e, "id", ident)
-    PyObject_GenericSetAttr(e, "time", now)
-    PyObject_GenericSetAttr(e, "visit_id", vid)
-    PyObject_GenericSetAttr(e, "technician_id", tid)
-    PyObject_GenericSetAttr(e, "eta_low", low)
-    PyObject_GenericSetAttr(e, "eta", eta)
-    PyObject_GenericSetAttr(e, "eta_high", high)
+    _put(_ETA, e, 0, ident)
+    _put(_ETA, e, 1, now)
+    _put(_ETA, e, 2, vid)
+    _put(_ETA, e, 3, tid)
+    _put(_ETA, e, 4, low)
+    _put(_ETA, e, 5, eta)
+    _put(_ETA, e, 6, high)
     return e
+
+
+cdef _Slots _DONE = _Slots(("minute", "key"))
+cdef _Slots _ETA = _Slots(("id", "time", "visit_id", "technician_id", "eta_low", "eta", "eta_high"))
+
+
+cdef inline int _put(_Slots s, obj, int i, value) except -1:
+    """``object.__setattr__(obj, s.names[i], value)``, into the slot where it sits."""
+    cdef PyObject** p
+    cdef PyObject* old
+    cls = type(obj)
+    if cls is not s.cls and not s.learn(cls):
+        return PyObject_GenericSetAttr(obj, s.names[i], value)
+    p = <PyObject**>((<char*><PyObject*>obj) + s.offsets[i])
+    old = p[0]
+    Py_INCREF(value)
+    p[0] = <PyObject*>value
+    Py_XDECREF(old)
+    return 0
 
 
 cdef int _publish(
@@ -305,7 +327,7 @@ cdef int _publish(
     fast = now.tzinfo is _UTC  # else the constructor checks the time
     for i in range(n):
         v = chain[i]
-        vid = v.visit_id
+        vid = _get(_VISIT, v, _ID)
         if vid.startswith(depot):  # a planned depot stop: it times the chain, nobody is told
             continue
         eta = etas.eta[i]
