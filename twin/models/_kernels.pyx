@@ -5,7 +5,8 @@
   (:class:`twin.models.travel.TravelModel`);
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
-  (``_priced_positions`` in :mod:`twin.models.routing.insertion`);
+  (``_priced_positions`` in :mod:`twin.models.routing.insertion`), and ``best_search``,
+  the whole search over the candidates (``_searched`` there);
 * ``route_timeline``: :func:`twin.models.plan.route_timeline`;
 * ``remaining_work``: :func:`twin.models.eta.chain.remaining_work`;
 * ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`;
@@ -14,7 +15,8 @@
 
 The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``,
 ``PointGrid`` (the nearest points' ball, :mod:`twin.models.routing.nearest`) in
-``_kernels_grid.pxi`` (included here: one extension module).
+``_kernels_grid.pxi``, the insertion search in ``_kernels_search.pxi`` (included here: one
+extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -204,99 +206,6 @@ cdef bytes _packed_of(LegKernel kernel, stops, rv):
     return packed
 
 
-def priced_positions(
-    state,
-    tid,
-    visit,
-    before,
-    LegKernel kernel,
-    weights,
-    bint allow_late,
-    double end_limit,
-    double strict_limit,
-):
-    """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`; reads the route
-    from ``before.packed`` (the same numbers as the plan's visits and the stops hold)."""
-    spec, st = state.technicians[tid], state.status[tid]
-    stops = before.stops
-    cdef Py_ssize_t n = len(stops), pos, k
-    packed = before.packed
-    if len(packed) != n * PACK * sizeof(double):
-        visits = state.visits
-        packed = _packed_of(kernel, stops, [visits[v] for v in state.routes.get(tid, ())])
-    cdef const double* p = <const double*>PyBytes_AS_STRING(packed)
-    cdef const double* q
-    inc = state.incidents
-    cdef double vx = visit.x, vy = visit.y, ws = visit.window_start, we = visit.window_end
-    cdef double dur = visit.duration_min
-    cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
-    cdef double home_x = spec.home_x, home_y = spec.home_y, shift_end = spec.shift_end
-    cdef double before_end = before.end, before_over = before.overtime_min
-    cdef double free_at = st.free_at, st_x = st.x, st_y = st.y
-    cdef double t, px, py, tt_in, arrive, start, late, end, extra_late, tt_out, d_travel
-    cdef double shift, v_end, new_start, old_late, new_late, s_start, new_end, back_old
-    cdef double back_new, over, d_over, cost, dist
-    cdef int zv = kernel._zone(vx, vy), zp
-    cdef bint ok
-    out = []
-    for pos in range(n + 1):
-        if pos:
-            q = p + (pos - 1) * PACK
-            t, px, py, zp = q[P_END], q[P_X], q[P_Y], <int>q[P_ZONE]
-        else:
-            t, px, py = free_at, st_x, st_y
-            zp = kernel._zone(px, py)
-        if not allow_late and t > we:
-            break  # all later positions start even later
-        tt_in = _leg_z(kernel, zp, px, py, zv, vx, vy, t, inc, &dist)
-        arrive = t + tt_in
-        start = ws if ws > arrive else arrive
-        late = start - we if start > we else 0.0
-        if late and not allow_late:
-            continue
-        end = start + dur
-        extra_late = 0.0
-        if pos < n:
-            q = p + pos * PACK
-            tt_out = _leg_z(kernel, zv, vx, vy, <int>q[P_ZONE], q[P_X], q[P_Y], end, inc, &dist)
-            d_travel = tt_in + tt_out - q[P_TRAVEL]
-            shift = end + tt_out - q[P_ARRIVE]
-            ok = True
-            for k in range(pos, n):
-                if shift <= 0:
-                    break
-                q = p + k * PACK
-                v_end = q[P_WE]
-                arrive = q[P_ARRIVE] + shift
-                new_start = q[P_WS]
-                if not new_start > arrive:
-                    new_start = arrive
-                s_start = q[P_START]
-                old_late = s_start - v_end if s_start > v_end else 0.0
-                new_late = new_start - v_end if new_start > v_end else 0.0
-                if new_late > old_late:
-                    if not allow_late:
-                        ok = False
-                        break
-                    extra_late += new_late - old_late
-                shift = new_start - s_start
-            if not ok:
-                continue
-            new_end = before_end + (shift if shift > 0.0 else 0.0)
-        else:
-            back_old = before_end - (p[(n - 1) * PACK + P_END] if n else free_at)
-            back_new = kernel.travel_min(vx, vy, home_x, home_y, end)
-            d_travel = tt_in + back_new - back_old
-            new_end = end + back_new
-        if new_end > end_limit:
-            continue
-        over = new_end - shift_end
-        d_over = (over if over > 0.0 else 0.0) - before_over
-        cost = w_travel * d_travel + w_late * (late + extra_late) + w_over * d_over
-        out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
-    return out
-
-
 def route_timeline(
     tech,
     state,
@@ -367,3 +276,4 @@ def route_timeline(
 include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
 include "_kernels_grid.pxi"
+include "_kernels_search.pxi"
