@@ -32,7 +32,7 @@ source.
 from bisect import bisect_right as _bisect_right
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.math cimport INFINITY, exp, fabs, floor, fmod, log, round as c_round, sqrt
+from libc.math cimport INFINITY, exp, fabs, floor, fmod, frexp, ldexp, log, round as c_round, sqrt
 from math import erfc as _py_erfc, hypot as _py_hypot
 
 try:  # what NormalDist().inv_cdf computes, without its Python frame (CPython's C helper)
@@ -64,8 +64,62 @@ def _too_long(distance_km, depart_min, factor):
     )
 
 
+cdef double _T27 = 134217729.0  # ldexp(1.0, 27) + 1.0: Veltkamp-Dekker's split
+
+
 cdef inline double _hypot(double x, double y):
-    return _py_hypot(x, y)
+    """CPython 3.11's ``math.hypot(x, y)`` (``vector_norm`` in Modules/mathmodule.c: a
+    power-of-two scaling, exact squares by Veltkamp-Dekker splitting, compensated sums,
+    one differential correction of the root), operation for operation, without a call
+    into Python (a third of an insertion search's time went to that call); zeros,
+    infinities, NaNs and subnormal maxima are left to ``math.hypot`` itself. Tested equal
+    bit for bit on millions of random inputs."""
+    cdef double ax = fabs(x), ay = fabs(y), mx = ax if ax > ay else ay
+    cdef double scale, v, t, hi, lo, old, h, csum = 1.0, f1 = 0.0, f2 = 0.0, f3 = 0.0
+    cdef int e, i
+    if not (0.0 < mx < INFINITY) or ax != ax or ay != ay:
+        return _py_hypot(x, y)
+    frexp(mx, &e)
+    if e < -1022:
+        return _py_hypot(x, y)
+    scale = ldexp(1.0, -e)
+    for i in range(2):
+        v = (ax if i == 0 else ay) * scale
+        t = v * _T27
+        hi = t - (t - v)
+        lo = v - hi
+        v = hi * hi
+        old = csum
+        csum += v
+        f1 += (old - csum) + v
+        v = 2.0 * hi * lo
+        old = csum
+        csum += v
+        f2 += (old - csum) + v
+        f3 += lo * lo
+    h = sqrt(csum - 1.0 + (f1 + f2 + f3))
+    t = h * _T27
+    hi = t - (t - h)
+    lo = h - hi
+    v = -hi * hi
+    old = csum
+    csum += v
+    f1 += (old - csum) + v
+    v = -2.0 * hi * lo
+    old = csum
+    csum += v
+    f2 += (old - csum) + v
+    v = -lo * lo
+    old = csum
+    csum += v
+    f3 += (old - csum) + v
+    v = csum - 1.0 + (f1 + f2 + f3)
+    return (h + v / (2.0 * h)) / scale
+
+
+def hypot(double x, double y):
+    """``_hypot``, for the tests that hold it equal to ``math.hypot``."""
+    return _hypot(x, y)
 
 
 cdef class LegKernel:
