@@ -224,7 +224,7 @@ cdef class LegKernel:
 # the insertion's pricing reads of a route, in one contiguous buffer instead of a visit
 # looked up in the plan and two objects per stop (a larger company's plan is a larger
 # working set: each object read missed the cache more often).
-DEF PACK = 9
+DEF PACK = 10
 DEF P_X = 0
 DEF P_Y = 1
 DEF P_WS = 2
@@ -234,6 +234,7 @@ DEF P_START = 5
 DEF P_END = 6
 DEF P_TRAVEL = 7
 DEF P_ZONE = 8
+DEF P_DUR = 9  # the visit's own duration (an exact re-timing's, whatever the stop took)
 PACKED_SLOTS = PACK
 
 
@@ -255,7 +256,7 @@ cdef bytes _packed_of(LegKernel kernel, stops, rv):
         s, v = stops[i], rv[i]
         p[P_X], p[P_Y], p[P_WS], p[P_WE] = v.x, v.y, v.window_start, v.window_end
         p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL] = s.arrive, s.start, s.end, s.travel_min
-        p[P_ZONE] = kernel._zone(p[P_X], p[P_Y])
+        p[P_ZONE], p[P_DUR] = kernel._zone(p[P_X], p[P_Y]), v.duration_min
         p += PACK
     return packed
 
@@ -279,7 +280,7 @@ def route_timeline(
     cdef bint break_due = not state.break_taken and brk_len > 0
     cdef double break_at = tech.shift_start + brk.after_min
     cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
-    cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, end, home, t_home, over
+    cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, own, end, home, t_home, over
     cdef long n_late = 0
     cdef int z = kernel._zone(x, y), zv
     cdef bytes packed = PyBytes_FromStringAndSize(NULL, len(route) * PACK * sizeof(double))
@@ -296,7 +297,8 @@ def route_timeline(
         arrive = t + tt
         ws, we = v.window_start, v.window_end
         start = ws if ws > arrive else arrive
-        dur = durations[vid] if durations is not None and vid in durations else v.duration_min
+        own = v.duration_min
+        dur = durations[vid] if durations is not None and vid in durations else own
         end = start + dur
         if start > we:
             late += start - we
@@ -304,6 +306,7 @@ def route_timeline(
         stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
         p[P_X], p[P_Y], p[P_WS], p[P_WE] = vx, vy, ws, we
         p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL], p[P_ZONE] = arrive, start, end, tt, zv
+        p[P_DUR] = own
         p += PACK
         dist_total += dist
         travel_total += tt

@@ -228,6 +228,69 @@ cdef long _retime(
     return n_late
 
 
+cdef long _retime_packed(
+    LegKernel kernel, spec, st, const double* p, Py_ssize_t n, visit, Py_ssize_t pos,
+    double brk_len, double brk_after, object incidents, double* res,
+) except -1:
+    """``_retime`` with the route's visits read from its packed stops (places, windows,
+    own durations, zones: one contiguous buffer instead of a visit object and its floats
+    per stop, the reads that grew dearer with the plan's size); ``res[4]`` is only
+    ``end <= max_end``: the skills are the caller's (:func:`_route_skills_ok`)."""
+    cdef double t = st.free_at, x = st.x, y = st.y
+    cdef bint break_due = not st.break_taken and brk_len > 0
+    cdef double break_at = spec.shift_start + brk_after
+    cdef double travel_total = 0.0, late = 0.0, vx, vy, ws, we, dur, dist, tt, arrive, start
+    cdef double end, t_home, home, over
+    cdef double nx = visit.x, ny = visit.y, nws = visit.window_start, nwe = visit.window_end
+    cdef double ndur = visit.duration_min
+    cdef long n_late = 0
+    cdef int z = kernel._zone(x, y), zv, nz = kernel._zone(nx, ny)
+    cdef Py_ssize_t i
+    cdef const double* q
+    for i in range(n + 1):
+        if i == pos:
+            vx, vy, ws, we, dur, zv = nx, ny, nws, nwe, ndur, nz
+        else:
+            q = p + (i if i < pos else i - 1) * PACK
+            vx, vy, ws, we, dur, zv = q[P_X], q[P_Y], q[P_WS], q[P_WE], q[P_DUR], <int>q[P_ZONE]
+        if break_due and t >= break_at:
+            t += brk_len
+            break_due = False
+        tt = _leg_z(kernel, z, x, y, zv, vx, vy, t, incidents, &dist)
+        arrive = t + tt
+        start = ws if ws > arrive else arrive
+        end = start + dur
+        if start > we:
+            late += start - we
+            n_late += 1
+        travel_total += tt
+        t, x, y, z = end, vx, vy, zv
+    if break_due and t > break_at:
+        t += brk_len
+    cdef double home_x = spec.home_x, home_y = spec.home_y
+    t_home = _leg_z(kernel, z, x, y, kernel._zone(home_x, home_y), home_x, home_y, t, None, &home)
+    end = t + t_home
+    over = end - <double>spec.shift_end
+    res[0] = end
+    res[1] = travel_total + t_home
+    res[2] = late
+    res[3] = over if over > 0.0 else 0.0
+    res[4] = 1.0 if end <= <double>spec.max_end else 0.0
+    return n_late
+
+
+cdef bint _route_skills_ok(spec, before, route, known, visit) except -1:
+    """Whether the technician has the skill of every visit of the route with ``visit``
+    put in: the current timeline's ``feasible`` tells it for the route when its day ends
+    by ``max_end`` (``feasible`` is that and the skills); else the visits are looked up."""
+    skills = spec.skills
+    if visit.skill not in skills:
+        return False
+    if <double>before.end <= <double>spec.max_end:
+        return bool(before.feasible)
+    return all(known[v].skill in skills for v in route)
+
+
 def retimed(spec, st, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk, incidents):
     """What ``_retime`` gives (end, travel_min, late_min, overtime_min, n_late, feasible):
     for the tests that hold it equal to ``route_timeline`` of the new route."""
@@ -238,23 +301,51 @@ def retimed(spec, st, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk
     return res[0], res[1], res[2], res[3], n_late, res[4] != 0.0
 
 
+def retimed_packed(spec, st, before, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk,
+                   incidents):
+    """``retimed`` from ``before``'s packed stops (a visit new to the plan): the same six."""
+    cdef double res[5]
+    cdef bytes packed = before.packed
+    if len(packed) != len(before.stops) * PACK * sizeof(double):
+        raise ValueError("retimed_packed: before must carry its packed stops")
+    cdef long n_late = _retime_packed(
+        kernel, spec, st, <const double*>PyBytes_AS_STRING(packed), len(before.stops), visit,
+        pos, brk.length_min, brk.after_min, incidents, res,
+    )
+    ok = res[4] != 0.0 and _route_skills_ok(spec, before, route, known, visit)
+    return res[0], res[1], res[2], res[3], n_late, ok
+
+
 cdef object _first_exact(
     _Top* top, LegKernel kernel, list specs, list sts, list routes, list befores, list tids,
-    known, visit, double brk_len, double brk_after, object inc, double w_travel,
+    list packs, known, visit, double brk_len, double brk_after, object inc, double w_travel,
     double w_late, double w_over, bint allow_late, bint allow_overtime,
 ):
     """``_exact`` over the kept positions: (technician id, position, cost) of the first
-    that passes the exact re-timing, or None."""
+    that passes the exact re-timing, or None. A visit new to the plan (the bookings) is
+    re-timed from the packed stops; one the plan already holds (it may sit on a route,
+    where the reference's small dict puts the new task in its place) from the plan."""
     cdef int i, c
     cdef long n_late
     cdef double res[5]
+    cdef bytes packed
+    cdef bint new = visit.visit_id not in known
     for i in range(top.size):
         c = top.cand[i]
         spec, before = specs[c], befores[c]
-        n_late = _retime(
-            kernel, spec, sts[c], routes[c], known, visit, top.pos[i], brk_len, brk_after, inc,
-            res,
-        )
+        if new:
+            packed = packs[c]
+            n_late = _retime_packed(
+                kernel, spec, sts[c], <const double*>PyBytes_AS_STRING(packed),
+                len(before.stops), visit, top.pos[i], brk_len, brk_after, inc, res,
+            )
+            if res[4] != 0.0 and not _route_skills_ok(spec, before, routes[c], known, visit):
+                res[4] = 0.0
+        else:
+            n_late = _retime(
+                kernel, spec, sts[c], routes[c], known, visit, top.pos[i], brk_len, brk_after,
+                inc, res,
+            )
         if res[4] == 0.0 or (not allow_late and n_late > <long>before.n_late):
             continue
         if not allow_overtime and res[0] > <double>spec.shift_end:
@@ -291,7 +382,7 @@ def best_search(
     top_all.k = top_strict.k = checks
     techs, status, all_routes, inc = state.technicians, state.status, state.routes, state.incidents
     cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
-    cdef list tids = [], specs = [], sts = [], routes = [], bfs = []
+    cdef list tids = [], specs = [], sts = [], routes = [], bfs = [], packs = []
     cdef bytes packed
     cdef int c = 0
     for tid, before in befores:
@@ -304,6 +395,7 @@ def best_search(
         routes.append(all_routes.get(tid, ()))
         bfs.append(before)
         packed = _packed_route(kernel, state, tid, before)
+        packs.append(packed)
         _price_route(
             kernel, spec, st, visit, before, <const double*>PyBytes_AS_STRING(packed),
             len(before.stops), inc, w_travel, w_late, w_over, allow_late,
@@ -315,12 +407,12 @@ def best_search(
     cdef double brk_len = brk.length_min, brk_after = brk.after_min
     if fallback:
         found = _first_exact(
-            &top_strict, kernel, specs, sts, routes, bfs, tids, known, visit, brk_len,
+            &top_strict, kernel, specs, sts, routes, bfs, tids, packs, known, visit, brk_len,
             brk_after, inc, w_travel, w_late, w_over, False, False,
         )
         if found is not None:
             return found
     return _first_exact(
-        &top_all, kernel, specs, sts, routes, bfs, tids, known, visit, brk_len, brk_after, inc,
-        w_travel, w_late, w_over, allow_late, allow_overtime,
+        &top_all, kernel, specs, sts, routes, bfs, tids, packs, known, visit, brk_len, brk_after,
+        inc, w_travel, w_late, w_over, allow_late, allow_overtime,
     )

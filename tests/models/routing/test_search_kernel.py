@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.models.test_kernels import BRK, MODEL, REFERENCE, ZONES, coord
+from twin.models.booking.desk import Booking
 from twin.models.routing.insertion import (
     EXACT_CHECKS,
     InsertionWeights,
@@ -26,6 +27,7 @@ from twin.models.routing.plan import (
     Timeline,
     VisitTask,
     route_timeline,
+    with_window,
 )
 from twin.models.routing.travel import KERNELS
 
@@ -160,6 +162,8 @@ def test_equal_costs_go_to_the_smaller_id_then_the_earlier_position() -> None:
     inc=incidents,
     brk=brks,
     skills=st.sampled_from([frozenset({"s"}), frozenset({"s", "t"})]),
+    durations=st.none()
+    | st.dictionaries(st.sampled_from([f"T2-V{i}" for i in range(8)]), st.floats(1.0, 200.0)),
 )
 def test_the_exact_retiming_is_the_new_routes_timeline(
     tech: dict,
@@ -169,7 +173,10 @@ def test_the_exact_retiming_is_the_new_routes_timeline(
     inc: dict[str, float],
     brk: BreakRule,
     skills: frozenset[str],
+    durations: dict[str, float] | None,
 ) -> None:
+    """Also from the packed stops of a timeline whose stops took other durations (the
+    brain's predictions): the re-timing takes the visits' own."""
     state = _state([tech], inc, 0)
     spec = dataclasses.replace(state.technicians["T2"], skills=skills)
     st_ = state.status["T2"]
@@ -191,6 +198,10 @@ def test_the_exact_retiming_is_the_new_routes_timeline(
             after.n_late,
             after.feasible,
         )
+    if vid == "NEW":  # new to the plan: re-timed from the packed stops, the same six
+        before = route_timeline(spec, st_, route, state.visits, MODEL, brk, inc, durations)
+        args = (spec, st_, before, route, state.visits, visit, pos, MODEL.kernel, brk, inc)
+        assert KERNELS.retimed_packed(*args) == retimed
 
 
 @pytest.mark.parametrize("checks", [0, 17])
@@ -202,3 +213,31 @@ def test_the_search_refuses_a_number_of_checks_it_cannot_keep(checks: int) -> No
     with pytest.raises(ValueError, match=f"checks must be 1 to 16, got {checks}"):
         KERNELS.best_search(*args, checks)
     assert 0 < EXACT_CHECKS <= 16
+
+
+def test_with_window_is_replace_of_the_window_and_keeps_every_field() -> None:
+    task = dataclasses.replace(
+        _task("V1", ((3.0, 4.0), 480.0, 60.0, 30.0, "s")),
+        due_min=700.0,
+        tools=frozenset({"ladder"}),
+        parts={"pump": 1},
+    )
+    moved = with_window(task, 600.0, 720.0)
+    assert moved == dataclasses.replace(task, window_start=600.0, window_end=720.0)
+    assert moved.parts is task.parts and moved.tools is task.tools
+    changed = {
+        f.name
+        for f in dataclasses.fields(VisitTask)
+        if getattr(moved, f.name) != getattr(task, f.name)
+    }
+    assert changed == {"window_start", "window_end"}
+
+
+def test_a_booking_names_the_technician_whose_route_holds_the_visit() -> None:
+    task = _task("".join(["V", "7"]), ((3.0, 4.0), 480.0, 60.0, 30.0, "s"))
+    equal_not_same = "".join(["V", "7"])
+    assert equal_not_same == task.visit_id and equal_not_same is not task.visit_id
+    assert Booking(task, {"T1": ("A", task.visit_id)}).technician_id == "T1"
+    assert Booking(task, {"T1": ("A", equal_not_same)}).technician_id == "T1"
+    assert Booking(task, {"T1": ("A",), "T2": (equal_not_same,)}).technician_id == "T2"
+    assert Booking(task, {"T1": ("A",)}).technician_id is None

@@ -18,6 +18,7 @@ from twin.models.routing.nearest import NearestPoints
 from twin.models.routing.plan import (
     BreakRule,
     PlanState,
+    StatusAt,
     TechnicianSpec,
     Timeline,
     VisitTask,
@@ -108,6 +109,8 @@ class CandidateIndex:
             self._order[key] = order
         out = []
         status = state.status
+        if type(status) is StatusAt:  # availability is the base's: no adjusted state
+            status = status.base
         for tid in order:
             if status[tid].available:
                 out.append(tid)
