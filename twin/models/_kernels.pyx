@@ -334,3 +334,30 @@ include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
 include "_kernels_grid.pxi"
 include "_kernels_search.pxi"
+
+
+# the exact re-timings of _kernels_search.pxi, for the tests that hold them equal to
+# route_timeline of the new route
+def retimed(spec, st, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk, incidents):
+    """What ``_retime`` gives (end, travel_min, late_min, overtime_min, n_late, feasible):
+    for the tests that hold it equal to ``route_timeline`` of the new route."""
+    cdef double res[5]
+    cdef long n_late = _retime(
+        kernel, spec, st, route, known, visit, pos, brk.length_min, brk.after_min, incidents, res
+    )
+    return res[0], res[1], res[2], res[3], n_late, res[4] != 0.0
+
+
+def retimed_packed(spec, st, before, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk,
+                   incidents):
+    """``retimed`` from ``before``'s packed stops (a visit new to the plan): the same six."""
+    cdef double res[5]
+    cdef bytes packed = before.packed
+    if len(packed) != len(before.stops) * PACK * sizeof(double):
+        raise ValueError("retimed_packed: before must carry its packed stops")
+    cdef long n_late = _retime_packed(
+        kernel, spec, st, <const double*>PyBytes_AS_STRING(packed), len(before.stops), visit,
+        pos, brk.length_min, brk.after_min, incidents, res,
+    )
+    ok = res[4] != 0.0 and _route_skills_ok(spec, before, route, known, visit)
+    return res[0], res[1], res[2], res[3], n_late, ok
