@@ -22,7 +22,7 @@ fi
 # the package's compiled part (twin/models/_kernels.pyx) is built by the install:
 # reinstall when its source changed or is newer than the build
 kernel=twin/models/_kernels.pyx
-includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi"  # included by it
+includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi twin/models/_kernels_search.pxi"  # included by it
 encoder=twin/events/_lines.pyx  # the log's compiled encoder, a second module
 stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes "$encoder"; echo "$*") | sha256sum | cut -c1-16)"
 built=$(ls twin/models/_kernels.*.so 2>/dev/null | head -n 1 || true)

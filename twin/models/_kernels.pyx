@@ -5,7 +5,8 @@
   (:class:`twin.models.travel.TravelModel`);
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
-  (``_priced_positions`` in :mod:`twin.models.routing.insertion`);
+  (``_priced_positions`` in :mod:`twin.models.routing.insertion`), and ``best_search``,
+  the whole search over the candidates (``_searched`` there);
 * ``route_timeline``: :func:`twin.models.plan.route_timeline`;
 * ``remaining_work``: :func:`twin.models.eta.chain.remaining_work`;
 * ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`;
@@ -14,7 +15,8 @@
 
 The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``,
 ``PointGrid`` (the nearest points' ball, :mod:`twin.models.routing.nearest`) in
-``_kernels_grid.pxi`` (included here: one extension module).
+``_kernels_grid.pxi``, the insertion search in ``_kernels_search.pxi`` (included here: one
+extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -63,6 +65,11 @@ def _too_long(distance_km, depart_min, factor):
 
 cdef inline double _hypot(double x, double y) noexcept nogil:
     return _hypot2(x, y)  # CPython's math.hypot, ported (_kernels_eta.pxi)
+
+
+def hypot(double x, double y):
+    """``_hypot``, for the tests that hold it equal to ``math.hypot``."""
+    return _hypot(x, y)
 
 
 cdef class LegKernel:
@@ -167,7 +174,7 @@ cdef class LegKernel:
 # the insertion's pricing reads of a route, in one contiguous buffer instead of a visit
 # looked up in the plan and two objects per stop (a larger company's plan is a larger
 # working set: each object read missed the cache more often).
-DEF PACK = 9
+DEF PACK = 10
 DEF P_X = 0
 DEF P_Y = 1
 DEF P_WS = 2
@@ -177,6 +184,7 @@ DEF P_START = 5
 DEF P_END = 6
 DEF P_TRAVEL = 7
 DEF P_ZONE = 8
+DEF P_DUR = 9  # the visit's own duration (an exact re-timing's, whatever the stop took)
 PACKED_SLOTS = PACK
 
 
@@ -198,102 +206,9 @@ cdef bytes _packed_of(LegKernel kernel, stops, rv):
         s, v = stops[i], rv[i]
         p[P_X], p[P_Y], p[P_WS], p[P_WE] = v.x, v.y, v.window_start, v.window_end
         p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL] = s.arrive, s.start, s.end, s.travel_min
-        p[P_ZONE] = kernel._zone(p[P_X], p[P_Y])
+        p[P_ZONE], p[P_DUR] = kernel._zone(p[P_X], p[P_Y]), v.duration_min
         p += PACK
     return packed
-
-
-def priced_positions(
-    state,
-    tid,
-    visit,
-    before,
-    LegKernel kernel,
-    weights,
-    bint allow_late,
-    double end_limit,
-    double strict_limit,
-):
-    """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`; reads the route
-    from ``before.packed`` (the same numbers as the plan's visits and the stops hold)."""
-    spec, st = state.technicians[tid], state.status[tid]
-    stops = before.stops
-    cdef Py_ssize_t n = len(stops), pos, k
-    packed = before.packed
-    if len(packed) != n * PACK * sizeof(double):
-        visits = state.visits
-        packed = _packed_of(kernel, stops, [visits[v] for v in state.routes.get(tid, ())])
-    cdef const double* p = <const double*>PyBytes_AS_STRING(packed)
-    cdef const double* q
-    inc = state.incidents
-    cdef double vx = visit.x, vy = visit.y, ws = visit.window_start, we = visit.window_end
-    cdef double dur = visit.duration_min
-    cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
-    cdef double home_x = spec.home_x, home_y = spec.home_y, shift_end = spec.shift_end
-    cdef double before_end = before.end, before_over = before.overtime_min
-    cdef double free_at = st.free_at, st_x = st.x, st_y = st.y
-    cdef double t, px, py, tt_in, arrive, start, late, end, extra_late, tt_out, d_travel
-    cdef double shift, v_end, new_start, old_late, new_late, s_start, new_end, back_old
-    cdef double back_new, over, d_over, cost, dist
-    cdef int zv = kernel._zone(vx, vy), zp
-    cdef bint ok
-    out = []
-    for pos in range(n + 1):
-        if pos:
-            q = p + (pos - 1) * PACK
-            t, px, py, zp = q[P_END], q[P_X], q[P_Y], <int>q[P_ZONE]
-        else:
-            t, px, py = free_at, st_x, st_y
-            zp = kernel._zone(px, py)
-        if not allow_late and t > we:
-            break  # all later positions start even later
-        tt_in = _leg_z(kernel, zp, px, py, zv, vx, vy, t, inc, &dist)
-        arrive = t + tt_in
-        start = ws if ws > arrive else arrive
-        late = start - we if start > we else 0.0
-        if late and not allow_late:
-            continue
-        end = start + dur
-        extra_late = 0.0
-        if pos < n:
-            q = p + pos * PACK
-            tt_out = _leg_z(kernel, zv, vx, vy, <int>q[P_ZONE], q[P_X], q[P_Y], end, inc, &dist)
-            d_travel = tt_in + tt_out - q[P_TRAVEL]
-            shift = end + tt_out - q[P_ARRIVE]
-            ok = True
-            for k in range(pos, n):
-                if shift <= 0:
-                    break
-                q = p + k * PACK
-                v_end = q[P_WE]
-                arrive = q[P_ARRIVE] + shift
-                new_start = q[P_WS]
-                if not new_start > arrive:
-                    new_start = arrive
-                s_start = q[P_START]
-                old_late = s_start - v_end if s_start > v_end else 0.0
-                new_late = new_start - v_end if new_start > v_end else 0.0
-                if new_late > old_late:
-                    if not allow_late:
-                        ok = False
-                        break
-                    extra_late += new_late - old_late
-                shift = new_start - s_start
-            if not ok:
-                continue
-            new_end = before_end + (shift if shift > 0.0 else 0.0)
-        else:
-            back_old = before_end - (p[(n - 1) * PACK + P_END] if n else free_at)
-            back_new = kernel.travel_min(vx, vy, home_x, home_y, end)
-            d_travel = tt_in + back_new - back_old
-            new_end = end + back_new
-        if new_end > end_limit:
-            continue
-        over = new_end - shift_end
-        d_over = (over if over > 0.0 else 0.0) - before_over
-        cost = w_travel * d_travel + w_late * (late + extra_late) + w_over * d_over
-        out.append((cost, pos, not late and not extra_late and new_end <= strict_limit))
-    return out
 
 
 def route_timeline(
@@ -315,7 +230,7 @@ def route_timeline(
     cdef bint break_due = not state.break_taken and brk_len > 0
     cdef double break_at = tech.shift_start + brk.after_min
     cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
-    cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, end, home, t_home, over
+    cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, own, end, home, t_home, over
     cdef long n_late = 0
     cdef int z = kernel._zone(x, y), zv
     cdef bytes packed = PyBytes_FromStringAndSize(NULL, len(route) * PACK * sizeof(double))
@@ -332,7 +247,8 @@ def route_timeline(
         arrive = t + tt
         ws, we = v.window_start, v.window_end
         start = ws if ws > arrive else arrive
-        dur = durations[vid] if durations is not None and vid in durations else v.duration_min
+        own = v.duration_min
+        dur = durations[vid] if durations is not None and vid in durations else own
         end = start + dur
         if start > we:
             late += start - we
@@ -340,6 +256,7 @@ def route_timeline(
         stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
         p[P_X], p[P_Y], p[P_WS], p[P_WE] = vx, vy, ws, we
         p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL], p[P_ZONE] = arrive, start, end, tt, zv
+        p[P_DUR] = own
         p += PACK
         dist_total += dist
         travel_total += tt
@@ -366,3 +283,31 @@ def route_timeline(
 include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
 include "_kernels_grid.pxi"
+include "_kernels_search.pxi"
+
+
+# the exact re-timings of _kernels_search.pxi, for the tests that hold them equal to
+# route_timeline of the new route
+def retimed(spec, st, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk, incidents):
+    """What ``_retime`` gives (end, travel_min, late_min, overtime_min, n_late, feasible):
+    for the tests that hold it equal to ``route_timeline`` of the new route."""
+    cdef double res[5]
+    cdef long n_late = _retime(
+        kernel, spec, st, route, known, visit, pos, brk.length_min, brk.after_min, incidents, res
+    )
+    return res[0], res[1], res[2], res[3], n_late, res[4] != 0.0
+
+
+def retimed_packed(spec, st, before, route, known, visit, Py_ssize_t pos, LegKernel kernel, brk,
+                   incidents):
+    """``retimed`` from ``before``'s packed stops (a visit new to the plan): the same six."""
+    cdef double res[5]
+    cdef bytes packed = before.packed
+    if len(packed) != len(before.stops) * PACK * sizeof(double):
+        raise ValueError("retimed_packed: before must carry its packed stops")
+    cdef long n_late = _retime_packed(
+        kernel, spec, st, <const double*>PyBytes_AS_STRING(packed), len(before.stops), visit,
+        pos, brk.length_min, brk.after_min, incidents, res,
+    )
+    ok = res[4] != 0.0 and _route_skills_ok(spec, before, route, known, visit)
+    return res[0], res[1], res[2], res[3], n_late, ok

@@ -61,6 +61,7 @@ def test_a_timeline_packs_its_stops_and_their_visits() -> None:
             *(stop.arrive, stop.start, stop.end, stop.travel_min),
         ]
         assert row[8] in range(len(ZONES))  # the visit's ring zone
+        assert row[9] == v.duration_min  # its own duration (the exact re-timing's)
     # derived data: neither compared nor shown
     assert timeline == _unpacked(timeline)
     assert "packed" not in repr(timeline)

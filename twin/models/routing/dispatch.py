@@ -26,7 +26,14 @@ from twin.models.routing.insertion import (
     best_insertion,
     candidate_timelines,
 )
-from twin.models.routing.plan import BreakRule, PlanState, RoutesWith, Timeline, VisitTask
+from twin.models.routing.plan import (
+    BreakRule,
+    PlanState,
+    RoutesWith,
+    Timeline,
+    VisitTask,
+    with_window,
+)
 from twin.models.routing.travel import TravelModel
 
 Routes = dict[str, tuple[str, ...]]
@@ -114,7 +121,7 @@ class BaselineDispatcher:
         for ws, we in windows:
             if we <= state.now:
                 continue
-            cand = replace(request, window_start=ws, window_end=we)
+            cand = with_window(request, ws, we)
             ins = offered.searches[cand] = self._insertion(state, cand, befores=befores)
             if ins is not None:
                 found.append(SlotOffer(ws, we, ins.technician_id, ins.cost))

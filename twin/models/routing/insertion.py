@@ -18,6 +18,7 @@ from twin.models.routing.nearest import NearestPoints
 from twin.models.routing.plan import (
     BreakRule,
     PlanState,
+    StatusAt,
     TechnicianSpec,
     Timeline,
     VisitTask,
@@ -108,6 +109,8 @@ class CandidateIndex:
             self._order[key] = order
         out = []
         status = state.status
+        if type(status) is StatusAt:  # availability is the base's: no adjusted state
+            status = status.base
         for tid in order:
             if status[tid].available:
                 out.append(tid)
@@ -288,22 +291,53 @@ def best_insertion(
     """
     if befores is None:
         befores = candidate_timelines(state, visit, travel, brk, candidates, index, timelines)
+    if travel.kernel is None:
+        return _searched(
+            state, visit, befores, travel, brk, weights, allow_late, allow_overtime, fallback
+        )
+    found = KERNELS.best_search(
+        state,
+        visit,
+        befores,
+        travel.kernel,
+        weights,
+        brk,
+        allow_late,
+        allow_overtime,
+        fallback,
+        EXACT_CHECKS,
+    )
+    if found is None:
+        return None
+    tid, pos, cost = found
+    route = state.routes.get(tid, ())
+    return Insertion(tid, pos, cost, (*route[:pos], visit.visit_id, *route[pos:]))
+
+
+def _searched(
+    state: PlanState,
+    visit: VisitTask,
+    befores: Sequence[tuple[str, Timeline]],
+    travel: TravelModel,
+    brk: BreakRule,
+    weights: InsertionWeights,
+    allow_late: bool,
+    allow_overtime: bool,
+    fallback: bool,
+) -> Insertion | None:
+    """The search of :func:`best_insertion` over ``befores``: every position priced, sorted
+    by (cost, technician id, position), the first ``EXACT_CHECKS`` re-timed exactly. The
+    reference of the compiled ``best_search`` in :mod:`twin.models._kernels` (same bits
+    with a compiled travel model, tested), used as it is without one."""
     if fallback:
         allow_late = allow_overtime = True
     priced: list[tuple[float, str, int, bool, Timeline]] = []
     for tid, before in befores:
         spec = state.technicians[tid]
         limit = spec.max_end if allow_overtime else spec.shift_end
-        priced_here = (
-            _priced_positions(
-                state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
-            )
-            if travel.kernel is None
-            else KERNELS.priced_positions(
-                state, tid, visit, before, travel.kernel, weights, allow_late, limit, spec.shift_end
-            )
-        )
-        for cost, pos, strict in priced_here:
+        for cost, pos, strict in _priced_positions(
+            state, tid, visit, before, travel, weights, allow_late, limit, spec.shift_end
+        ):
             priced.append((cost, tid, pos, strict, before))
     priced.sort(key=lambda p: (p[0], p[1], p[2]))
     if fallback:

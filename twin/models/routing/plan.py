@@ -34,6 +34,28 @@ class VisitTask:
     parts: Mapping[str, int] = field(default_factory=dict, hash=False)
 
 
+def with_window(task: VisitTask, start: float, end: float) -> VisitTask:
+    """``task`` promised in ``start``-``end``: ``dataclasses.replace`` of the window, built
+    directly (the offers build one per window of every request; ``replace`` looks up every
+    field by name and calls ``__init__`` with keywords, several times the cost)."""
+    t = task
+    return VisitTask(
+        t.visit_id,
+        t.customer_id,
+        t.x,
+        t.y,
+        t.job_type,
+        t.skill,
+        t.priority,
+        start,
+        end,
+        t.duration_min,
+        t.due_min,
+        t.tools,
+        t.parts,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TechnicianSpec:
     technician_id: str
@@ -181,6 +203,11 @@ class StatusAt(Mapping[str, TechnicianState]):
         if st.available and st.free_at < self._now:
             return TechnicianState(st.technician_id, st.x, st.y, self._now, True, st.break_taken)
         return st
+
+    @property
+    def base(self) -> Mapping[str, TechnicianState]:
+        """The states before adjusting to ``now`` (``available`` is the same in both)."""
+        return self._base
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._base)

@@ -32,7 +32,12 @@ from twin.config import City, Traffic
 NO_INCIDENTS: Mapping[str, float] = {}
 KERNEL_SOURCE = Path(__file__).parents[1] / "_kernels.pyx"  # twin/models/, not routing/
 # the files it includes (one extension module): a build older than any of them is stale
-KERNEL_INCLUDES = ("_kernels_eta.pxi", "_kernels_tick.pxi", "_kernels_grid.pxi")
+KERNEL_INCLUDES = (
+    "_kernels_eta.pxi",
+    "_kernels_tick.pxi",
+    "_kernels_grid.pxi",
+    "_kernels_search.pxi",
+)
 INF = math.inf
 MAX_LEG_HOURS = 366 * 24  # hour segments a leg may span: a year (the compiled twin's too)
 
