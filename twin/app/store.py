@@ -22,14 +22,13 @@ touch the store: they hand their results back and the parent writes them.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import threading
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ import duckdb
 
 from twin import events as ev
 from twin.analysis.kpi import KPI_SPECS, Kpis
+from twin.app.log_blob import compress_file, compress_log
 from twin.app.store_path import DEFAULT_STORE
 from twin.config import Scenario, validate
 from twin.models.company import seeded
@@ -135,38 +135,6 @@ def _now() -> datetime:
 
 def _utc(t: datetime) -> datetime:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t
-
-
-def compress_log(lines: Sequence[str], block: int = 20_000) -> bytes:
-    """The log's lines as one zlib stream, compressed ``block`` lines at a time: the whole
-    log is never joined into one string and one bytes object (0.5 GB each at 10,000
-    technicians). Level 1: a third of level 6's time for a third more bytes (57 MB of log
-    at 1,000 technicians: 0.35 s to 8 MB, against 1.0 s to 6 MB); any level reads back."""
-    rest = iter(lines)
-    chunks = iter(lambda: list(itertools.islice(rest, block)), [])
-    return _deflate(("\n".join(chunk) + "\n").encode("utf-8") for chunk in chunks)
-
-
-def compress_file(path: Path, block: int = 1 << 22) -> bytes:
-    """A log file as :func:`compress_log` compresses its lines, without joining them again."""
-    with path.open("rb") as fh:
-        return _deflate(iter(lambda: fh.read(block), b""))
-
-
-def _deflate(blocks: Iterable[bytes]) -> bytes:
-    z = _compressor()
-    return b"".join([*(z.compress(data) for data in blocks), z.flush()])
-
-
-def _compressor() -> Any:
-    """A zlib stream at level 1: ISA-L's (``isal``, when installed) writes the same
-    format 3.5 times faster than zlib's, and a little smaller (the 557 MB log of 10,000
-    technicians: 0.84 s to 80 MB, against 3.0 s to 83 MB); ``zlib.decompress`` reads both."""
-    try:
-        from isal import isal_zlib
-    except ImportError:
-        return zlib.compressobj(level=1)
-    return isal_zlib.compressobj(level=1)
 
 
 def _kpis(row: Sequence[Any]) -> Kpis:
