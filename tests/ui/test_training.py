@@ -52,13 +52,16 @@ def test_a_session_starts_from_the_page(page, cockpit: Cockpit) -> None:  # type
         link = page.get_attribute("#training-desk", "href") or ""
         url, key = link.split("#key=")
         base = url.removesuffix("/desk")
+        log = Path(cockpit.store.path.parent / "train" / "calm-day" / "carla" / "process.log")
+        assert str(log) in page.inner_text("#training-session")
         deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status is None:
+            assert os.waitpid(pid, os.WNOHANG) == (0, 0), log.read_text(encoding="utf-8")
             try:
                 status = httpx.get(f"{base}/api/v1/desk", headers={"X-API-Key": key}, timeout=10)
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert status is not None and status.status_code == 200, status
+        assert status is not None and status.status_code == 200, log.read_text(encoding="utf-8")
         assert status.json()["paused"] is True
         assert Path(cockpit.store.path.parent / "train" / "calm-day" / "carla").is_dir()
         shot(page, "training-started")

@@ -68,7 +68,11 @@ def _session(
         raise SystemExit(f"{state}: no training session here (give --exercise)")
     name = str(saved or exercise)
     if saved:
-        public_url = json.loads((state / "serve.json").read_text())["public_url"]
+        served = state / "serve.json"
+        if not served.exists():
+            raise SystemExit(f"{state}: a session of {saved} without its {served.name}; "
+                             "start it afresh with --fresh")  # fmt: skip
+        public_url = json.loads(served.read_text())["public_url"]
     state.mkdir(parents=True, exist_ok=True)
     links = LinkSigner(link_secret(state), public_url)
     session = Session(load_exercise(name), state, links=links, pace=pace, assistance=assistance)

@@ -1,5 +1,7 @@
 """A trainee's session started from the cockpit: ``twin train`` in a process of its own (the
 desk's server, on a free port, with a fresh API key), as a trainer would start it by hand.
+Its output goes to ``process.log`` in the session's folder: a session that does not come up
+says why there.
 
 The session's folder is ``ROOT/EXERCISE/TRAINEE`` (a folder's name is its trainee's, as
 ``twin train --debrief`` reads it); started again for the same trainee and exercise, the
@@ -20,6 +22,7 @@ from twin.app.training.exercise import load_exercise
 from twin.app.training.session import ASSISTANCE
 
 TRAINEE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+LOG = "process.log"
 CLI = "import sys; from twin.cli import main; sys.exit(main())"
 
 
@@ -31,6 +34,7 @@ class Launched:
     url: str  # the desk's page
     key: str  # its API key
     process: subprocess.Popen[bytes]
+    log: Path  # the process's output and errors
 
     @property
     def link(self) -> str:
@@ -68,7 +72,12 @@ def launch(
            "--host", host, "--port", str(port), "--api-key", key, "--assist", assistance,
            "--paused"]  # fmt: skip
     cmd += ["--store", str(store)] if store is not None else ["--no-store"]
-    process = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    return Launched(name, trainee, state, f"http://{host}:{port}/desk", key, process)
+    state.mkdir(parents=True, exist_ok=True)
+    log = state / LOG
+    with log.open("ab") as out:  # the child keeps its own handle
+        out.write(f"--- {' '.join(cmd[3:])}\n".replace(key, "***").encode())
+        out.flush()
+        process = subprocess.Popen(
+            cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return Launched(name, trainee, state, f"http://{host}:{port}/desk", key, process, log)

@@ -142,7 +142,7 @@ def start(exercise: str | None, trainee: str, assistance: str) -> html.Div:
         [
             html.Span(f"{s.trainee}'s session of {s.exercise} (paused): "),
             html.A("open the desk", href=s.link, target="_blank", id="training-desk"),
-            html.Span(f" · API key {s.key} · folder {s.state}"),
+            html.Span(f" · API key {s.key} · folder {s.state} · log {s.log}"),
         ],
         **data_attrs(pid=str(s.process.pid)),
         id="training-session",
