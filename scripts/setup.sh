@@ -24,12 +24,14 @@ fi
 kernel=twin/models/_kernels.pyx
 includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi twin/models/_kernels_search.pxi"  # included by it
 encoder=twin/events/_lines.pyx  # the log's compiled encoder, a second module
-stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes "$encoder"; echo "$*") | sha256sum | cut -c1-16)"
+encoder_includes=twin/events/_lines_values.pxi  # included by it
+stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes "$encoder" $encoder_includes; echo "$*") | sha256sum | cut -c1-16)"
 built=$(ls twin/models/_kernels.*.so 2>/dev/null | head -n 1 || true)
 stale=""
 for f in "$kernel" $includes; do if [ "$f" -nt "$built" ]; then stale=1; fi; done
 encoded=$(ls twin/events/_lines.*.so 2>/dev/null | head -n 1 || true)
-if [ -z "$encoded" ] || [ "$encoder" -nt "$encoded" ]; then stale=1; fi
+if [ -z "$encoded" ]; then stale=1; fi
+for f in "$encoder" $encoder_includes; do if [ "$f" -nt "$encoded" ]; then stale=1; fi; done
 if [ ! -f "$stamp" ] || [ -z "$built" ] || [ -n "$stale" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip==25.3
   if [ "${1:-}" = "--dev" ]; then
