@@ -83,3 +83,31 @@ def test_the_world_alone_makes_no_garbage_cycles(tiny: Scenario) -> None:
         assert not gc.isenabled()
         assert gc.collect() == 0  # every object made in the day is still reachable or freed
     assert len(events) > 300
+
+
+def test_building_a_world_makes_no_garbage_cycles(tiny: Scenario) -> None:
+    """Why ``World`` is built with the collector off: construction leaves nothing for it."""
+    gc.collect()
+    gc.disable()
+    try:
+        world = World(tiny, BaselineDispatcher, seed=3)
+        assert gc.collect() == 0  # everything construction made is reachable or freed
+    finally:
+        gc.enable()
+    assert world.routes and gc.isenabled()
+
+
+def test_a_world_is_built_without_automatic_collections(default_scenario: Scenario) -> None:
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(note)
+    try:
+        World(default_scenario, BaselineDispatcher, seed=3)  # 50 technicians, ~500 visits
+    finally:
+        gc.callbacks.remove(note)
+    assert started == [2]  # the block's own full collection on entry, then none

@@ -56,6 +56,19 @@ class World:
         seed: int | None = None,
         given: DayInput | None = None,  # a period's day: its visits and rota
     ) -> None:
+        # construction keeps what it makes and makes no garbage cycles (tests/test_gctuning.py):
+        # no automatic collection while the company, its demand and the pre-day booking are
+        # built (10,000 technicians: 1,064 collections, 2.7 s of 27, found nothing)
+        with long_run_gc(None):
+            self._build(scenario, dispatcher_factory, seed, given)
+
+    def _build(
+        self,
+        scenario: Scenario,
+        dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
+        seed: int | None,
+        given: DayInput | None,
+    ) -> None:
         scenario = seeded(scenario, seed)
         self.scenario = scenario
         self.seed = scenario.seed
@@ -104,9 +117,8 @@ class World:
     # ------------------------------------------------------------------ set-up
     def _start(self) -> None:
         planned = [v for v in self.visit_specs.values() if v.request_min is None]
-        with long_run_gc():  # the pre-day booking keeps what it makes, as the day does
-            for v in planned:
-                book(self, v)
+        for v in planned:
+            book(self, v)
         plan_day = getattr(self.dispatcher, "plan_day", None)
         if callable(plan_day):
             self.set_routes(plan_day(self.plan_state(), self.seed), "daily optimisation")
