@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from twin.config import Scenario
-from twin.gctuning import long_run_gc
+from twin.gctuning import kept_build, long_run_gc
 from twin.models.routing.dispatch import BaselineDispatcher
 from twin.sim.world import World
 
@@ -110,4 +110,29 @@ def test_a_world_is_built_without_automatic_collections(default_scenario: Scenar
         World(default_scenario, BaselineDispatcher, seed=3)  # 50 technicians, ~500 visits
     finally:
         gc.callbacks.remove(note)
-    assert started == [2]  # the block's own full collection on entry, then none
+    assert started == []  # none: not even on entry, which would walk the whole heap
+
+
+def test_a_kept_build_walks_nothing_and_leaves_what_it_made_in_the_oldest_generation() -> None:
+    gc.collect()
+    before = gc.get_count()[0]
+    started: list[int] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        with kept_build():
+            assert not gc.isenabled()
+            made = [[i] for i in range(50_000)]  # 50,000 tracked objects: 70 young collections
+            with kept_build():  # nested: the outer block acts
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+    finally:
+        gc.callbacks.remove(note)
+    assert started == [] and gc.isenabled()
+    assert gc.get_count()[0] < before + 100  # not 50,000 young objects left to walk
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(made[0]) in oldest and id(made[-1]) in oldest

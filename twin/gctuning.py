@@ -18,6 +18,11 @@ refer to, a cost per object that grows with the heap (10,000 technicians: 21 you
 collections of ~100,000 objects, 1.7-4.1 s of a 26-32 s day; 1,000: 0.04 s of 2.6 s;
 session 13 in ``bench/RESULTS.md``). What the block made then joins the oldest generation
 unwalked, so the young collections after it do not pay for it instead.
+
+:func:`kept_build` is the same without the collection on entry, for building what is kept
+(a world: construction makes no garbage cycles either): its cost does not depend on the
+heap it is entered in, where that collection walks all of it (a cockpit or a sweep worker
+that builds many small worlds beside a big one).
 """
 
 from __future__ import annotations
@@ -57,5 +62,27 @@ def long_run_gc(threshold0: int | None = LONG_RUN_THRESHOLD0) -> Iterator[None]:
             gc.freeze()  # the next young collection would walk them (seconds at 10,000
         gc.set_threshold(*old)  # technicians); frozen and unfrozen, they join the oldest
         gc.unfreeze()  # generation without a walk, as the objects frozen before the block
+        if enabled:
+            gc.enable()
+
+
+@contextmanager
+def kept_build() -> Iterator[None]:
+    """Within the block no automatic collection; what exists after it joins the oldest
+    generation unwalked. Nothing is collected on entry (nothing frozen), so the block costs
+    the same in any heap; garbage cycles made before it wait for the next full collection."""
+    global _depth
+    if _depth:  # inside a day's run or another build: the outer block has set things up
+        yield
+        return
+    enabled = gc.isenabled()
+    gc.disable()
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        gc.freeze()  # every generation, unwalked, into the permanent one,
+        gc.unfreeze()  # and from there into the oldest
         if enabled:
             gc.enable()
