@@ -19,10 +19,11 @@ collections of ~100,000 objects, 1.7-4.1 s of a 26-32 s day; 1,000: 0.04 s of 2.
 session 13 in ``bench/RESULTS.md``). What the block made then joins the oldest generation
 unwalked, so the young collections after it do not pay for it instead.
 
-:func:`kept_build` is the same without the collection on entry, for building what is kept
-(a world: construction makes no garbage cycles either): its cost does not depend on the
-heap it is entered in, where that collection walks all of it (a cockpit or a sweep worker
-that builds many small worlds beside a big one).
+With no automatic collection there is nothing to keep a collection from walking, so such a
+block neither collects nor freezes on entry: it costs the same in any heap (a full
+collection on entry walked all of it, 0.3 s per 50-technician world built beside a
+3,000-technician day). The world is built in such a block too: construction makes no
+garbage cycles either (``tests/test_gctuning.py``).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ _depth = 0  # blocks entered and not left (only the outermost one acts)
 @contextmanager
 def long_run_gc(threshold0: int | None = LONG_RUN_THRESHOLD0) -> Iterator[None]:
     """Within the block: objects made before it are frozen, and the youngest generation is
-    collected every ``threshold0`` allocations (``None``: no automatic collection). Both
-    are undone afterwards."""
+    collected every ``threshold0`` allocations; both are undone afterwards. ``None``: no
+    automatic collection, and nothing collected or frozen on entry (garbage cycles made
+    before the block wait for the next full collection after it)."""
     if threshold0 is not None and threshold0 < 1:
         raise ValueError(f"threshold0 must be at least 1 or None, got {threshold0}")
     global _depth
@@ -47,11 +49,11 @@ def long_run_gc(threshold0: int | None = LONG_RUN_THRESHOLD0) -> Iterator[None]:
         yield
         return
     old, enabled = gc.get_threshold(), gc.isenabled()
-    gc.collect()
-    gc.freeze()
     if threshold0 is None:
         gc.disable()
     else:
+        gc.collect()
+        gc.freeze()
         gc.set_threshold(threshold0, *old[1:])
     _depth += 1
     try:
@@ -61,28 +63,6 @@ def long_run_gc(threshold0: int | None = LONG_RUN_THRESHOLD0) -> Iterator[None]:
         if threshold0 is None:  # the block's objects, never collected, would all be young:
             gc.freeze()  # the next young collection would walk them (seconds at 10,000
         gc.set_threshold(*old)  # technicians); frozen and unfrozen, they join the oldest
-        gc.unfreeze()  # generation without a walk, as the objects frozen before the block
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def kept_build() -> Iterator[None]:
-    """Within the block no automatic collection; what exists after it joins the oldest
-    generation unwalked. Nothing is collected on entry (nothing frozen), so the block costs
-    the same in any heap; garbage cycles made before it wait for the next full collection."""
-    global _depth
-    if _depth:  # inside a day's run or another build: the outer block has set things up
-        yield
-        return
-    enabled = gc.isenabled()
-    gc.disable()
-    _depth += 1
-    try:
-        yield
-    finally:
-        _depth -= 1
-        gc.freeze()  # every generation, unwalked, into the permanent one,
-        gc.unfreeze()  # and from there into the oldest
+        gc.unfreeze()  # generation without a walk (as the objects frozen on entry)
         if enabled:
             gc.enable()

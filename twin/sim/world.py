@@ -22,7 +22,7 @@ import simpy
 from twin import events as ev
 from twin.clock import tick_ends
 from twin.config import Scenario
-from twin.gctuning import kept_build, long_run_gc
+from twin.gctuning import long_run_gc
 from twin.models.company import Company, seeded
 from twin.models.routing.dispatch import Dispatcher, Routes
 from twin.models.routing.kit import DEPOT_STOPS_REASON
@@ -59,7 +59,7 @@ class World:
         # construction keeps what it makes and makes no garbage cycles (tests/test_gctuning.py):
         # no automatic collection while the company, its demand and the pre-day booking are
         # built (10,000 technicians: 1,064 collections, 2.7 s of 27, found nothing)
-        with kept_build():
+        with long_run_gc(None):
             self._build(scenario, dispatcher_factory, seed, given)
 
     def _build(
