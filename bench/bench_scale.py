@@ -22,11 +22,15 @@ of the 1,000-technician company, and 14 % more insertion searches):
 CPU time (``time.process_time``, all threads of the process) is the measure, since the
 machine is shared; wall time and the 1-minute load average are printed next to it. With
 ``--repeats R`` every part runs R times (trees interleaved in each round) and the run
-with the least CPU time is kept: contention on a shared machine only ever adds time. Each
-line also carries the SHA-256 of the day's log as ``twin run`` writes it and the peak
-resident memory. ``--trees`` runs the same parts against other checkouts (the
-``PYTHONPATH`` of each worker process), interleaved size by size, so that an old and a new
-tree are compared in one run under the same load; the logs must then be byte-identical.
+with the least CPU time is kept: contention on a shared machine only ever adds time. A
+round measures every size back to back, and each round's ratio of the largest size's cost
+per technician-day to the smallest's is printed with the rounds' median: the machine's
+speed drifts by a third within the hour, and the least of each size may come from
+different moments. Each line also carries the SHA-256 of the day's log as ``twin run``
+writes it and the peak resident memory. ``--trees`` runs the same parts against other
+checkouts (the ``PYTHONPATH`` of each worker process), interleaved size by size, so that
+an old and a new tree are compared in one run under the same load; the logs must then be
+byte-identical.
 
 Per part and tree the table gives ms of CPU per technician-day at each size and the
 exponent ``b`` of a least-squares fit ``cpu = a · n^b`` (1.0: linear in the company).
@@ -44,6 +48,7 @@ import json
 import math
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -307,6 +312,29 @@ def report(results: dict[tuple[str, int, str], dict[str, Any]], args: argparse.N
         print(f"\nLogs byte-identical across trees ({', '.join(labels)}): {same}")
 
 
+def report_rounds(
+    rounds: dict[tuple[str, str, int], dict[int, dict[str, Any]]], args: argparse.Namespace
+) -> None:
+    """Each round's cost per technician-day at the largest size over the smallest, and their
+    median: sizes measured back to back, so a machine whose speed drifts over minutes moves
+    both sides of a ratio (the least of each size may come from different moments)."""
+    from _common import md_table
+
+    lo, hi = args.sizes[0], args.sizes[-1]
+    ratios: dict[tuple[str, str], list[float]] = {}
+    for (label, _part, _rep), by_n in rounds.items():
+        for (name, c_lo, _), (_, c_hi, _) in zip(
+            _columns(by_n[lo]), _columns(by_n[hi]), strict=True
+        ):
+            ratios.setdefault((name, label), []).append((c_hi / hi) / (c_lo / lo))
+    rows = [
+        [name, label, " ".join(f"{x:.2f}" for x in xs), f"{statistics.median(xs):.2f}"]
+        for (name, label), xs in sorted(ratios.items())
+    ]
+    print(f"\nPer round, cost per tech-day {hi:,d} / {lo:,d} (sizes back to back), and median:\n")
+    print(md_table(["measure", "tree", "rounds", "median"], rows))
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         tree, n, part, seed = Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
@@ -344,10 +372,11 @@ def main() -> None:
     base = args.base.resolve()  # one file for every tree (older trees lack national.toml)
     started = time.perf_counter()
     results: dict[tuple[str, int, str], dict[str, Any]] = {}
-    for n in args.sizes:
-        for part in args.parts:
-            for rep in range(args.repeats):
-                for tree, label in zip(args.trees, labels, strict=True):  # interleaved
+    rounds: dict[tuple[str, str, int], dict[int, dict[str, Any]]] = {}
+    for part in args.parts:
+        for rep in range(args.repeats):
+            for n in args.sizes:  # a round: every size back to back, trees interleaved
+                for tree, label in zip(args.trees, labels, strict=True):
                     r = run_worker(
                         tree.resolve(), n, part, args.seed, base, args.region, args.incidents
                     )
@@ -358,7 +387,10 @@ def main() -> None:
                         flush=True,
                     )
                     results[(label, n, part)] = _least(results.get((label, n, part)), r)
+                    rounds.setdefault((label, part, rep), {})[n] = r
     report(results, args)
+    if len(args.sizes) > 1:
+        report_rounds(rounds, args)
     print(f"\nbench_scale: {time.perf_counter() - started:.0f} s in total, cpus {os.cpu_count()}")
 
 
