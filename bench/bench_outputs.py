@@ -84,13 +84,17 @@ def measure(folder: Path) -> dict[str, Any]:
     kpis = compute_kpis(events, scenario, day)
     with tempfile.TemporaryDirectory() as tmp:
         lap("?")
-        lines = write_outputs(Path(tmp) / "run", world, run, kpis, True, lap, day)  # type: ignore[arg-type]
+        args: list[Any] = [Path(tmp) / "run", world, run, kpis, True, lap, day]
+        keep = "keep_lines" in inspect.signature(write_outputs).parameters
+        lines = write_outputs(*args, False) if keep else write_outputs(*args)  # as `twin run`
         lap("run store")
         store = RunStore(Path(tmp) / "store.duckdb")
         kw: dict[str, Any] = {"scenario": scenario, "seed": 1, "kpis": kpis, "wall_s": 0.0}
         if "log_file" in inspect.signature(RunStore.add_run).parameters:  # as `twin run`
             kw["log_file"] = Path(tmp) / "run" / "events.jsonl"
-        store.add_run(**kw, log_lines=lines)
+        if lines is not None:
+            kw["log_lines"] = lines
+        store.add_run(**kw)
         lap("")
         sha_ok = json.loads((Path(tmp) / "run" / "run.json").read_text())["sha256"]
     cpu.pop("?", None)

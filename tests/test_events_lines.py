@@ -86,15 +86,25 @@ def _python_lines(events: list[ev.Event]) -> list[str]:
     return [codec.to_json(e) for e in events]
 
 
-def _compiled(events: list[ev.Event], want_bytes: bool = True) -> tuple[list[str], Any]:
+def _compiled(
+    events: list[ev.Event], want_bytes: bool = True, want_lines: bool = True
+) -> tuple[list[str], Any]:
     lines, data = codec._COMPILED.encode_block(
-        events, codec._PLANS_C, codec._line_plan, codec.to_json, want_bytes, codec._nested_plan
+        events,
+        codec._PLANS_C,
+        codec._line_plan,
+        codec.to_json,
+        want_bytes,
+        codec._nested_plan,
+        want_lines,
     )
     return lines, data
 
 
 def test_the_compiled_encoder_is_built() -> None:
     assert codec._COMPILED is not None, "twin/events/_lines.pyx is not built (scripts/setup.sh)"
+    with pytest.raises(ValueError, match="want_lines or want_bytes"):
+        _compiled([], want_bytes=False, want_lines=False)
 
 
 @settings(max_examples=60, deadline=None)
@@ -108,8 +118,10 @@ def test_compiled_lines_equal_the_python_encoder(events: list[ev.Event]) -> None
         whole = "".join(line + "\n" for line in expected).encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: the caller encodes (and refuses) it
         assert data is None
+        assert _compiled(events, want_lines=False) == (None, None)
     else:
         assert data == whole
+        assert _compiled(events, want_lines=False) == (None, whole)  # no line made a str
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.TYPE)
@@ -145,6 +157,8 @@ def test_a_lone_surrogate_is_refused_as_before(tmp_path: Any) -> None:
     assert codec.to_lines([e]) == [codec.to_json(e)]
     with pytest.raises(UnicodeEncodeError), RunFolder(tmp_path / "out") as folder:
         folder.write_events([e])
+    with pytest.raises(UnicodeEncodeError), RunFolder(tmp_path / "bytes") as folder:
+        folder.write_events([e], keep=False)  # the bytes alone: the same refusal
 
 
 def test_a_brain_day_is_written_as_the_python_encoders_write_it(
@@ -164,9 +178,15 @@ def test_a_brain_day_is_written_as_the_python_encoders_write_it(
         assert folder.write_events(events) == tuple(expected)
     with RunFolder(tmp_path / "b") as folder:
         folder.write_log(expected, block=7)
+    with RunFolder(tmp_path / "c") as folder:
+        assert folder.write_events(events, keep=False) is None  # no line made a str
+        assert folder.log_lines == len(expected)
     assert (tmp_path / "a" / LOG).read_bytes() == (tmp_path / "b" / LOG).read_bytes()
+    assert (tmp_path / "c" / LOG).read_bytes() == (tmp_path / "b" / LOG).read_bytes()
+    assert sum(n for n, _ in codec.encode_bytes(events, block=333)) == len(events)
     monkeypatch.setattr(codec, "_COMPILED", None)  # a tree without the build
     assert codec.to_lines(events) == expected
     blocks = list(codec.encode_blocks(events, block=1000))
     assert b"".join(d for _, d in blocks) == (tmp_path / "a" / LOG).read_bytes()
+    assert b"".join(d for _, d in codec.encode_bytes(events)) == (tmp_path / "a" / LOG).read_bytes()
     assert sys.getrefcount(events[0]) < 10  # the compiled blocks leaked no references

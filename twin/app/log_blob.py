@@ -20,10 +20,19 @@ def compress_log(lines: Sequence[str], block: int = 20_000) -> bytes:
     return _deflate(("\n".join(chunk) + "\n").encode("utf-8") for chunk in chunks)
 
 
-def compress_file(path: Path, block: int = 1 << 22) -> bytes:
-    """A log file as :func:`compress_log` compresses its lines, without joining them again."""
+def compress_file(path: Path, block: int = 1 << 22) -> tuple[bytes, int]:
+    """A log file as :func:`compress_log` compresses its lines, without joining them
+    again, and its line count."""
+    lines = 0
+
+    def counted(data: bytes) -> bytes:
+        nonlocal lines
+        lines += data.count(b"\n")
+        return data
+
     with path.open("rb") as fh:
-        return _deflate(iter(lambda: fh.read(block), b""))
+        blob = _deflate(counted(data) for data in iter(lambda: fh.read(block), b""))
+    return blob, lines
 
 
 def _deflate(blocks: Iterable[bytes]) -> bytes:

@@ -154,33 +154,38 @@ class RunFolder:
         gigabyte."""
         lines = lines if isinstance(lines, Sequence) else tuple(lines)
         blocks = (
-            (chunk, ("\n".join(chunk) + "\n").encode("utf-8"))
+            (len(chunk), ("\n".join(chunk) + "\n").encode("utf-8"))
             for at in range(0, len(lines), block)
             if (chunk := lines[at : at + block])
         )
         return self._write_blocks(blocks, len(lines))
 
-    def write_events(self, events: Sequence[Event]) -> tuple[str, ...]:
+    def write_events(self, events: Sequence[Event], keep: bool = True) -> tuple[str, ...] | None:
         """The event log from the day's events, encoded a block at a time (the compiled
-        encoder gives each block's lines and bytes in one call); returns the lines."""
+        encoder gives each block's lines and bytes in one call); returns the lines, or
+        None without ``keep`` (then no line is made a ``str``: 2.8 million of them at
+        10,000 technicians)."""
+        if not keep:
+            self._write_blocks(ev.encode_bytes(events), len(events))
+            return None
         kept: list[str] = []
 
-        def blocks() -> Iterator[tuple[Sequence[str], bytes]]:
+        def blocks() -> Iterator[tuple[int, bytes]]:
             for chunk, data in ev.encode_blocks(events):
                 kept.extend(chunk)
-                yield chunk, data
+                yield len(chunk), data
 
         self._write_blocks(blocks(), len(events))
         return tuple(kept)
 
-    def _write_blocks(self, blocks: Iterable[tuple[Sequence[str], bytes]], total: int) -> int:
-        """Write the log's blocks (lines, their bytes) and hash them; the test hook's kill
-        point is half the log (``total`` lines)."""
+    def _write_blocks(self, blocks: Iterable[tuple[int, bytes]], total: int) -> int:
+        """Write the log's blocks (lines in each, their bytes) and hash them; the test
+        hook's kill point is half the log (``total`` lines)."""
         half, at = max(1, total // 2), 0
         sha = hashlib.sha256()
         with (self.path / LOG).open("wb") as fh:
-            for chunk, data in blocks:
-                if at < half <= at + len(chunk):  # write up to the kill point, then the rest
+            for count, data in blocks:
+                if at < half <= at + count:  # write up to the kill point, then the rest
                     cut = _line_end(data, half - at)
                     fh.write(data[:cut])
                     sha.update(data[:cut])
@@ -189,7 +194,7 @@ class RunFolder:
                     data = data[cut:]
                 fh.write(data)
                 sha.update(data)
-                at += len(chunk)
+                at += count
             size = fh.tell()
         self._log_digest = {"bytes": size, "sha256": sha.hexdigest()}
         self.log_lines = at

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from twin import events as ev
 from twin.analysis.daylog import DayRead, read_day
@@ -71,10 +72,13 @@ def run_scenario(
     progress: Progress | None = None,
     report: bool = True,
     stage: Stage | None = None,
+    keep_lines: bool = True,
 ) -> RunResult:
     """Simulate the day; with ``out_dir``, write its log, KPIs, roster, ops windows and
     (``report``) quality and HTML report there. ``progress`` follows the simulated clock,
-    ``stage`` names each step after the day (:data:`OUTPUT_STAGES`, in that order)."""
+    ``stage`` names each step after the day (:data:`OUTPUT_STAGES`, in that order).
+    ``keep_lines``: the written log's lines are kept in the result (else encoded again if
+    asked for: a caller that stores the run from its folder needs none)."""
     note: Stage = stage if stage is not None else (lambda _: None)
     started = time.perf_counter()
     world = build_world(scenario, seed)
@@ -88,7 +92,7 @@ def run_scenario(
         wall = time.perf_counter() - started
         lines: tuple[str, ...] | None = None
         if out_dir is not None:
-            lines = write_outputs(out_dir, world, run, kpis, report, note, day)
+            lines = write_outputs(out_dir, world, run, kpis, report, note, day, keep_lines)
     return RunResult(scenario, seed, tuple(events), kpis, wall, out_dir, lines)
 
 
@@ -105,6 +109,28 @@ def _day_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+@overload
+def write_outputs(
+    out_dir: Path,
+    world: World,
+    run: BrainRun,
+    kpis: Kpis,
+    report: bool = ...,
+    note: Stage = ...,
+    day: DayRead | None = ...,
+    keep_lines: Literal[True] = ...,
+) -> tuple[str, ...]: ...
+@overload
+def write_outputs(
+    out_dir: Path,
+    world: World,
+    run: BrainRun,
+    kpis: Kpis,
+    report: bool = ...,
+    note: Stage = ...,
+    day: DayRead | None = ...,
+    keep_lines: bool = ...,
+) -> tuple[str, ...] | None: ...
 def write_outputs(
     out_dir: Path,
     world: World,
@@ -113,15 +139,16 @@ def write_outputs(
     report: bool = True,
     note: Stage = lambda _: None,
     day: DayRead | None = None,
-) -> tuple[str, ...]:
+    keep_lines: bool = True,
+) -> tuple[str, ...] | None:
     """The run's folder, written beside ``out_dir`` and put in place whole at the end (a
-    kill leaves the previous run); returns the log's lines."""
+    kill leaves the previous run); returns the log's lines (None without ``keep_lines``)."""
     from twin.app.outputs import RunFolder
 
     scenario, events = world.scenario, run.events
     note(OUTPUT_STAGES[1])
     with RunFolder(out_dir) as folder:
-        lines = folder.write_events(events)
+        lines = folder.write_events(events, keep_lines)
         folder.write_json("kpis.json", kpis.to_dict())
         write_roster(folder.path / "roster.json", world.company.roster)
         if run.ops:

@@ -233,17 +233,22 @@ class RunStore:
         seed: int,
         kpis: Kpis,
         wall_s: float,
-        log_lines: Sequence[str],
+        log_lines: Sequence[str] | None = None,
         comparison_id: str | None = None,
         arm: str | None = None,
         arm_index: int | None = None,
         run_id: str | None = None,
         log_file: Path | None = None,
     ) -> str:
-        """Store one run with its KPIs and its event log (JSONL lines; ``log_file``: those
-        lines as a file, compressed from there); returns its id."""
+        """Store one run with its KPIs and its event log: its JSONL lines, or ``log_file``
+        (those lines as a file, compressed and counted from there); returns its id."""
         rid = run_id or new_id("r")
-        blob = compress_file(log_file) if log_file is not None else compress_log(log_lines)
+        if log_file is not None:
+            blob, n_events = compress_file(log_file)
+        elif log_lines is not None:
+            blob, n_events = compress_log(log_lines), len(log_lines)
+        else:
+            raise ValueError("add_run: give the log, as log_lines or as log_file")
         values = kpis.to_dict()
         kpi_cols = ", ".join(f'"{n}"' for n in KPI_NAMES)
         marks = ", ".join("?" for _ in range(11 + len(KPI_NAMES)))
@@ -263,7 +268,7 @@ class RunStore:
                     seed,
                     scenario.policy.name,
                     wall_s,
-                    len(log_lines),
+                    n_events,
                     *(float(values[n]) for n in KPI_NAMES),
                 ],
             )

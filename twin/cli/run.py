@@ -52,7 +52,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.update(task, completed=scenario.day_end_min)
             bar.update(writing, visible=True, completed=steps.index(name), clock=name)
 
-        result = run_scenario(scenario, args.seed, out, progress, stage=stage)
+        # the log's lines are kept only for the topic: the store compresses the file
+        keep = bool(args.kafka)
+        result = run_scenario(scenario, args.seed, out, progress, stage=stage, keep_lines=keep)
         if not args.no_store:
             from twin.app.store import RunStore
 
@@ -62,7 +64,6 @@ def cmd_run(args: argparse.Namespace) -> int:
                 seed=result.seed,
                 kpis=result.kpis,
                 wall_s=result.wall_s,
-                log_lines=result.encoded_log(),
                 log_file=out / "events.jsonl",  # just written: compressed from the file
             )
         bar.update(writing, completed=len(steps), clock="done")

@@ -7,6 +7,7 @@ versioned JSONL form (:mod:`twin.events.codec`), written to and read from files 
 from twin.events.codec import (
     EventParseError,
     encode_blocks,
+    encode_bytes,
     format_time,
     from_dict,
     from_json,
@@ -102,6 +103,7 @@ __all__ = [
     "WorkFinished",
     "WorkStarted",
     "encode_blocks",
+    "encode_bytes",
     "format_time",
     "from_dict",
     "from_json",

@@ -196,9 +196,14 @@ cdef Py_ssize_t _slot_offset(cls, str name) except -2:
     return -1
 
 
-def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True, nested_of=None):
+def encode_block(
+    events, dict plans, plan_of, fallback, bint want_bytes=True, nested_of=None,
+    bint want_lines=True,
+):
     """The lines of ``events`` (a sequence) and, with ``want_bytes``, their bytes in the
     file (each line followed by ``\\n``, UTF-8; ``None`` if a line has no UTF-8).
+    Without ``want_lines`` (and with ``want_bytes``) the lines are not made: ``(None,
+    bytes)``, or ``(None, None)`` if a line has no UTF-8 (ask again for its lines).
 
     ``plans`` holds each event class's plan, made from ``plan_of(cls)``: the line's head
     ``{"v":…,"type":"…"``, the field names, each field's ``,"name":`` and its text when
@@ -208,10 +213,12 @@ def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True, ne
     if nested_of is not None and nested_of is not _NESTED_OF:
         _NESTED.clear()
         _NESTED_OF = nested_of
+    if not (want_lines or want_bytes):
+        raise ValueError("encode_block: want_lines or want_bytes, or there is nothing to give")
     cdef Py_ssize_t n = len(events)
     cdef Py_ssize_t i, start, size
     cdef _Buffer buf = _Buffer(256 * n + 256 if want_bytes else 4096)
-    cdef list lines = PyList_New(n)
+    cdef list lines = PyList_New(n) if want_lines else None
     cdef bint whole = True
     cdef const char *text
     cdef object line
@@ -231,13 +238,16 @@ def encode_block(events, dict plans, plan_of, fallback, bint want_bytes=True, ne
                 buf.put(text, size)
             except UnicodeEncodeError:  # a lone surrogate: the caller encodes the lines
                 whole = False
+        elif not want_lines:
+            line = None
         elif buf.wide:
             line = PyUnicode_DecodeUTF8(buf.data + start, buf.size - start, NULL)
         else:  # ASCII: copied into a new str, no decoding
             line = PyUnicode_New(buf.size - start, 127)
             memcpy(PyUnicode_DATA(line), buf.data + start, buf.size - start)
-        Py_INCREF(line)
-        PyList_SET_ITEM(lines, i, line)
+        if want_lines:
+            Py_INCREF(line)
+            PyList_SET_ITEM(lines, i, line)
         buf.put(b"\n", 1)
         if not want_bytes:
             buf.size = 0

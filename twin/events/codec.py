@@ -191,6 +191,26 @@ def encode_blocks(events: Sequence[Event], block: int = BLOCK) -> Iterator[tuple
         yield lines, data
 
 
+def encode_bytes(events: Sequence[Event], block: int = BLOCK) -> Iterator[tuple[int, bytes]]:
+    """The log's bytes in the file ``block`` lines at a time, without making each line a
+    ``str`` (:func:`encode_blocks` keeps them): (lines in the block, its bytes)."""
+    if _COMPILED is None:
+        for lines, data in encode_blocks(events, block):
+            yield len(lines), data
+        return
+    for at in range(0, len(events), block):
+        chunk = events[at : at + block]
+        _, data = _COMPILED.encode_block(
+            chunk, _PLANS_C, _line_plan, to_json, True, _nested_plan, False
+        )
+        if data is None:  # a line with no UTF-8: encoded as lines, which raises as it should
+            lines = _COMPILED.encode_block(
+                chunk, _PLANS_C, _line_plan, to_json, False, _nested_plan
+            )[0]
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+        yield len(chunk), data
+
+
 # Decoding is compiled once per type (a closure per field type, a plan per class), so a
 # line costs no type introspection per field; it accepts, converts and refuses exactly as
 # a walk over the type hints would, with the same messages (tests/test_events_decode.py).
