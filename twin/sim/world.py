@@ -60,59 +60,52 @@ class World:
         # no automatic collection while the company, its demand and the pre-day booking are
         # built (10,000 technicians: 1,064 collections, 2.7 s of 27, found nothing)
         with long_run_gc(None):
-            self._build(scenario, dispatcher_factory, seed, given)
-
-    def _build(
-        self,
-        scenario: Scenario,
-        dispatcher_factory: Callable[[TravelModel, BreakRule], Dispatcher],
-        seed: int | None,
-        given: DayInput | None,
-    ) -> None:
-        scenario = seeded(scenario, seed)
-        self.scenario = scenario
-        self.seed = scenario.seed
-        self.env = simpy.Environment()
-        team = make_workforce(
-            scenario,
-            stream(scenario.company_seed, "workforce"),
-            stream(self.seed, "absence"),
-        )
-        team = given.rota.team(team) if given is not None else team
-        self.company = Company(scenario, MappingProxyType({p.id: p.spec for p in team}))
-        self.clock = self.company.clock
-        self.recorder = Recorder(self.clock)
-        self.travel = self.company.travel
-        self.break_rule = self.company.break_rule
-        self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
-        self.departures = Departures(scenario.policy.pay, self.dispatcher, self.clock)
-        self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
-        self.specs = {p.id: p.spec for p in team}
-        self._specs_view = MappingProxyType(self.specs)
-        demand = given.demand if given else make_demand(scenario, stream(self.seed, "demand"))
-        demand = sites_on_roads(scenario.city, demand)  # unchanged on the synthetic plane
-        self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
-        self.vans = make_vans(scenario, list(self.specs.values()), self.travel, self.visit_specs)
-        self.incidents: dict[str, float] = {}
-        self.tasks: dict[str, VisitTask] = {}
-        self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
-        self._owner: dict[str, str] = {}  # visit -> technician whose route took it last
-        self._roster_rank = {tid: i for i, tid in enumerate(self.routes)}
-        self.status: dict[str, TechnicianState] = {
-            tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
-            for tid, s in self.specs.items()
-        }
-        self.committed: dict[str, str | None] = dict.fromkeys(self.specs)
-        self._committed_visits: set[str] = set()  # the values of ``committed``
-        self.done: set[str] = set()
-        self.cancelled: set[str] = set()
-        self.contacted: set[str] = set()
-        self.warned: set[str] = set()
-        self.positions = Positions(self.specs)  # legs of those on shift, for the GPS
-        self._wake: dict[str, simpy.Event] = {}
-        self.plan_version = 0
-        self.auto_repair = True  # False: orphaned visits wait for a person (a trainee's day)
-        self._start()
+            scenario = seeded(scenario, seed)
+            self.scenario = scenario
+            self.seed = scenario.seed
+            self.env = simpy.Environment()
+            team = make_workforce(
+                scenario,
+                stream(scenario.company_seed, "workforce"),
+                stream(self.seed, "absence"),
+            )
+            team = given.rota.team(team) if given is not None else team
+            self.company = Company(scenario, MappingProxyType({p.id: p.spec for p in team}))
+            self.clock = self.company.clock
+            self.recorder = Recorder(self.clock)
+            self.travel = self.company.travel
+            self.break_rule = self.company.break_rule
+            self.dispatcher = dispatcher_factory(self.travel, self.break_rule)
+            self.departures = Departures(scenario.policy.pay, self.dispatcher, self.clock)
+            self.profiles: dict[str, TechnicianProfile] = {p.id: p for p in team}
+            self.specs = {p.id: p.spec for p in team}
+            self._specs_view = MappingProxyType(self.specs)
+            demand = given.demand if given else make_demand(scenario, stream(self.seed, "demand"))
+            demand = sites_on_roads(scenario.city, demand)  # unchanged on the synthetic plane
+            self.visit_specs: dict[str, VisitSpec] = {v.visit_id: v for v in demand}
+            self.vans = make_vans(
+                scenario, list(self.specs.values()), self.travel, self.visit_specs
+            )
+            self.incidents: dict[str, float] = {}
+            self.tasks: dict[str, VisitTask] = {}
+            self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
+            self._owner: dict[str, str] = {}  # visit -> technician whose route took it last
+            self._roster_rank = {tid: i for i, tid in enumerate(self.routes)}
+            self.status: dict[str, TechnicianState] = {
+                tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
+                for tid, s in self.specs.items()
+            }
+            self.committed: dict[str, str | None] = dict.fromkeys(self.specs)
+            self._committed_visits: set[str] = set()  # the values of ``committed``
+            self.done: set[str] = set()
+            self.cancelled: set[str] = set()
+            self.contacted: set[str] = set()
+            self.warned: set[str] = set()
+            self.positions = Positions(self.specs)  # legs of those on shift, for the GPS
+            self._wake: dict[str, simpy.Event] = {}
+            self.plan_version = 0
+            self.auto_repair = True  # False: orphaned visits wait for a person (a trainee's day)
+            self._start()
 
     # ------------------------------------------------------------------ set-up
     def _start(self) -> None:
