@@ -89,13 +89,14 @@ def finish(day: LiveDay, out_dir: Path | None, store: str | None) -> Kpis:
     run = day.brain_run()
     kpis = compute_kpis(run.events, day.scenario)
     if out_dir is not None:
-        lines = write_outputs(out_dir, day.world, run, kpis)
+        write_outputs(out_dir, day.world, run, kpis, keep_lines=False)
         write_booked_ahead(out_dir, run.events)  # for the days they name
         if store is not None:
+            from twin.app.outputs import LOG
             from twin.app.store import RunStore
 
-            RunStore(store).add_run(
-                scenario=day.scenario, seed=day.seed, kpis=kpis, wall_s=0.0, log_lines=lines
+            RunStore(store).add_run(  # the log just written: compressed from its file
+                scenario=day.scenario, seed=day.seed, kpis=kpis, wall_s=0.0, log_file=out_dir / LOG
             )
     return kpis
 

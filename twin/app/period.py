@@ -175,7 +175,7 @@ class _Period:
         lines: Sequence[str] = ()
         if out is not None:
             day_dir = out / "days" / f"{k + 1:02d}-{self.date(k)}"
-            lines = write_outputs(day_dir, world, run, kpis, report, day=day)
+            lines = write_outputs(day_dir, world, run, kpis, report, day=day) or ()  # kept
         elif self.log is not None:
             lines = ev.to_lines(run.events)
         unique = unique_ids(k, lines)

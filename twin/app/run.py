@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, overload
 
 from twin import events as ev
 from twin.analysis.daylog import DayRead, read_day
@@ -109,28 +108,6 @@ def _day_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-@overload
-def write_outputs(
-    out_dir: Path,
-    world: World,
-    run: BrainRun,
-    kpis: Kpis,
-    report: bool = ...,
-    note: Stage = ...,
-    day: DayRead | None = ...,
-    keep_lines: Literal[True] = ...,
-) -> tuple[str, ...]: ...
-@overload
-def write_outputs(
-    out_dir: Path,
-    world: World,
-    run: BrainRun,
-    kpis: Kpis,
-    report: bool = ...,
-    note: Stage = ...,
-    day: DayRead | None = ...,
-    keep_lines: bool = ...,
-) -> tuple[str, ...] | None: ...
 def write_outputs(
     out_dir: Path,
     world: World,

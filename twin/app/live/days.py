@@ -149,15 +149,18 @@ class ServedPeriod:
             return
         day = self.day
         out = self.day_out(self.k)
-        lines = write_outputs(out, day.world, run, kpis, day=read)
+        write_outputs(out, day.world, run, kpis, day=read, keep_lines=False)
         write_booked_ahead(out, run.events)
         if self.store is not None:
+            from twin.app.outputs import LOG
             from twin.app.store import RunStore
 
-            RunStore(self.store).add_run(
-                scenario=day.scenario, seed=day.seed, kpis=kpis, wall_s=0.0, log_lines=lines
+            RunStore(self.store).add_run(  # the log just written: compressed from its file
+                scenario=day.scenario, seed=day.seed, kpis=kpis, wall_s=0.0, log_file=out / LOG
             )
-        marker.write_text(json.dumps({"day": self.k + 1, "events": len(lines)}), encoding="utf-8")
+        marker.write_text(
+            json.dumps({"day": self.k + 1, "events": len(run.events)}), encoding="utf-8"
+        )
 
     def _write_period(self) -> dict[str, Any]:
         """The period's files in ``OUT/period``, as ``twin run --days`` writes them."""
