@@ -19,6 +19,7 @@ from tests.api.served import SERVED_TOML
 from tests.ui.conftest import ROOT, Cockpit, shot
 from twin.app.training.debrief import debrief
 from twin.app.training.exercise import Exercise, load_exercise
+from twin.app.training.launch import LOG
 from twin.app.training.session import Session
 from twin.app.training.stored import add_debrief
 from twin.app.training.timeline import unassigned
@@ -52,7 +53,8 @@ def test_a_session_starts_from_the_page(page, cockpit: Cockpit) -> None:  # type
         link = page.get_attribute("#training-desk", "href") or ""
         url, key = link.split("#key=")
         base = url.removesuffix("/desk")
-        log = Path(cockpit.store.path.parent / "train" / "calm-day" / "carla" / "process.log")
+        folder = cockpit.store.path.parent / "train" / "calm-day" / "carla"
+        log = folder / LOG
         assert str(log) in page.inner_text("#training-session")
         deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status is None:
@@ -63,7 +65,7 @@ def test_a_session_starts_from_the_page(page, cockpit: Cockpit) -> None:  # type
                 time.sleep(0.2)
         assert status is not None and status.status_code == 200, log.read_text(encoding="utf-8")
         assert status.json()["paused"] is True
-        assert Path(cockpit.store.path.parent / "train" / "calm-day" / "carla").is_dir()
+        assert folder.is_dir()
         shot(page, "training-started")
     finally:
         os.kill(pid, signal.SIGTERM)

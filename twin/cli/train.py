@@ -54,6 +54,7 @@ def _session(
     import shutil
 
     from twin.api.server import link_secret
+    from twin.app.live.setup_file import SETUP, read_setup
     from twin.app.training.exercise import load_exercise
     from twin.app.training.session import Session
     from twin.models.decisions.links import LinkSigner
@@ -68,11 +69,11 @@ def _session(
         raise SystemExit(f"{state}: no training session here (give --exercise)")
     name = str(saved or exercise)
     if saved:
-        served = state / "serve.json"
-        if not served.exists():
-            raise SystemExit(f"{state}: a session of {saved} without its {served.name}; "
+        served = read_setup(state)
+        if served is None:
+            raise SystemExit(f"{state}: a session of {saved} without its {SETUP}; "
                              "start it afresh with --fresh")  # fmt: skip
-        public_url = json.loads(served.read_text())["public_url"]
+        public_url = served["public_url"]
     state.mkdir(parents=True, exist_ok=True)
     links = LinkSigner(link_secret(state), public_url)
     session = Session(load_exercise(name), state, links=links, pace=pace, assistance=assistance)
