@@ -23,6 +23,7 @@ from twin.models.routing.plan import (
     Timeline,
     VisitTask,
     route_timeline,
+    unavailable_of,
 )
 from twin.models.routing.travel import KERNELS, TravelModel
 
@@ -103,33 +104,36 @@ class CandidateIndex:
             points = self._points.get(visit.skill)
             if points is None:
                 return []
-            order = _Ranking(self._tids[visit.skill], points.batches(visit.x, visit.y))
+            order = _Ranking(points.batches(visit.x, visit.y))
             if len(self._order) >= self._order_cap:
                 self._order.clear()
             self._order[key] = order
         out = []
-        status = state.status
-        if type(status) is StatusAt:  # availability is the base's: no adjusted state
+        tids, status = self._tids[visit.skill], state.status
+        off = unavailable_of(status)  # else each nearby technician's state is read
+        if off is None and type(status) is StatusAt:  # availability is the base's
             status = status.base
-        for tid in order:
-            if status[tid].available:
-                out.append(tid)
-                if len(out) == k:
-                    break
+        for j in order:
+            tid = tids[j]
+            if (tid in off) if off is not None else not status[tid].available:
+                continue
+            out.append(tid)
+            if len(out) == k:
+                break
         return out
 
 
 class _Ranking:
-    """Technicians of one skill nearest first from one place, fetched as far as needed."""
+    """Positions of one skill's technicians nearest first from one place, fetched as far
+    as needed (positions, not ids: an id is read only when its technician is chosen)."""
 
-    __slots__ = ("_batches", "_done", "_tids")
+    __slots__ = ("_batches", "_done")
 
-    def __init__(self, tids: list[str], batches: Iterator[list[int]]) -> None:
-        self._tids = tids
+    def __init__(self, batches: Iterator[list[int]]) -> None:
         self._batches: Iterator[list[int]] | None = batches
-        self._done: list[str] = []
+        self._done: list[int] = []
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[int]:
         done = self._done
         i = 0
         while True:
@@ -142,8 +146,7 @@ class _Ranking:
             if batch is None:
                 self._batches = None
                 return
-            tids = self._tids
-            done.extend(tids[j] for j in batch)
+            done.extend(batch)
 
 
 _SHARED: list[tuple[Mapping[str, TechnicianSpec], int, CandidateIndex]] = []
