@@ -17,7 +17,7 @@ import simpy
 
 from twin import events as ev
 from twin.models.routing.dispatch import Dispatcher, Routes
-from twin.models.routing.plan import PlanState, StatusBook
+from twin.models.routing.plan import PlanState, TechnicianState
 
 
 class Office(Protocol):
@@ -29,7 +29,7 @@ class Office(Protocol):
     def dispatcher(self) -> Dispatcher: ...
 
     routes: dict[str, tuple[str, ...]]
-    status: StatusBook
+    status: dict[str, TechnicianState]
 
     @property
     def auto_repair(self) -> bool: ...

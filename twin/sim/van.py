@@ -35,7 +35,7 @@ from twin import events as ev
 from twin.config import ConfigError, Scenario
 from twin.config.parts import Parts
 from twin.models.routing.kit import DEPOT_STOPS_REASON, Depot, segment_needs
-from twin.models.routing.plan import StatusBook, TechnicianSpec, VisitTask
+from twin.models.routing.plan import TechnicianSpec, TechnicianState, VisitTask
 from twin.models.routing.restock import Van, plan_restocks
 from twin.models.routing.roads import on_roads
 from twin.models.routing.travel import TravelModel
@@ -49,7 +49,7 @@ class Yard(Protocol):
 
     vans: Vans | None
     routes: dict[str, tuple[str, ...]]
-    status: StatusBook
+    status: dict[str, TechnicianState]
     specs: dict[str, TechnicianSpec]
     committed: dict[str, str | None]
 

@@ -26,7 +26,7 @@ from twin.gctuning import long_run_gc
 from twin.models.company import Company, seeded
 from twin.models.routing.dispatch import Dispatcher, Routes
 from twin.models.routing.kit import DEPOT_STOPS_REASON
-from twin.models.routing.plan import BreakRule, PlanState, StatusAt, StatusBook, VisitTask
+from twin.models.routing.plan import BreakRule, PlanState, StatusAt, TechnicianState, VisitTask
 from twin.models.routing.travel import TravelModel
 from twin.sim.booking import book, cancel, request
 from twin.sim.day_input import DayInput
@@ -91,7 +91,10 @@ class World:
             self.routes: dict[str, tuple[str, ...]] = {tid: () for tid in self.specs}
             self._owner: dict[str, str] = {}  # visit -> technician whose route took it last
             self._roster_rank = {tid: i for i, tid in enumerate(self.routes)}
-            self.status = StatusBook.at_home(self.specs)  # keeps who is unavailable
+            self.status: dict[str, TechnicianState] = {
+                tid: TechnicianState(tid, s.home_x, s.home_y, s.shift_start)
+                for tid, s in self.specs.items()
+            }
             self.committed: dict[str, str | None] = dict.fromkeys(self.specs)
             self._committed_visits: set[str] = set()  # the values of ``committed``
             self.done: set[str] = set()

@@ -23,7 +23,7 @@ from twin.models.booking.desk import Booking
 from twin.models.booking.horizon import Horizon
 from twin.models.booking.windows import Window, windows_within
 from twin.models.routing.dispatch import Dispatcher, NoOffer, SlotOffer
-from twin.models.routing.plan import PlanState, StatusBook, TechnicianSpec, VisitTask
+from twin.models.routing.plan import PlanState, TechnicianSpec, TechnicianState, VisitTask
 
 # days with room tried for one request's offers: the wish day (or the next with room) and
 # one more, so that a customer sees a choice of days without pricing the whole horizon
@@ -57,10 +57,13 @@ class Ahead:
     horizon: Horizon
     technicians: Mapping[str, TechnicianSpec]
     days: dict[int, LaterDay] = field(default_factory=dict)
-    _start: StatusBook = field(default_factory=lambda: StatusBook({}), init=False, repr=False)
+    _start: dict[str, TechnicianState] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._start = StatusBook.at_home(self.technicians)
+        self._start = {
+            tid: TechnicianState(tid, t.home_x, t.home_y, t.shift_start)
+            for tid, t in self.technicians.items()
+        }
 
     def plan(self, day: int) -> PlanState:
         """Day ``day``'s plan as the desk knows it now (before the day starts)."""

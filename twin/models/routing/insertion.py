@@ -20,11 +20,9 @@ from twin.models.routing.plan import (
     PlanState,
     StatusAt,
     TechnicianSpec,
-    TechnicianState,
     Timeline,
     VisitTask,
     route_timeline,
-    unavailable_of,
 )
 from twin.models.routing.travel import KERNELS, TravelModel
 
@@ -33,11 +31,8 @@ ORDER_CACHE = 5_000  # places whose candidate order is kept, at least
 ORDER_CACHE_PER_TECHNICIAN = 5  # and per technician: a company's places grow with it
 SHARED_INDEXES = 4  # technician mappings whose index is kept (worlds alive at once)
 
-TimelineCache = dict[
-    str, tuple[TechnicianState, tuple[str, ...], tuple[tuple[str, float], ...], Timeline]
-]
-"""Per technician, the key (state, route, incidents) and timeline of the last route priced,
-in one flat tuple (a key tuple of its own was one more object to reach per candidate):
+TimelineCache = dict[str, tuple[tuple[object, ...], Timeline]]
+"""Per technician, the key (state, route, incidents) and timeline of the last route priced:
 97 % of a day's hits were on a technician's latest key, and one entry per technician keeps
 the cache the size of the company (a shared dict of 50,000 keys, cleared when full, lost
 more hits the larger the company)."""
@@ -108,36 +103,33 @@ class CandidateIndex:
             points = self._points.get(visit.skill)
             if points is None:
                 return []
-            order = _Ranking(points.batches(visit.x, visit.y))
+            order = _Ranking(self._tids[visit.skill], points.batches(visit.x, visit.y))
             if len(self._order) >= self._order_cap:
                 self._order.clear()
             self._order[key] = order
         out = []
-        tids, status = self._tids[visit.skill], state.status
-        off = unavailable_of(status)  # else each nearby technician's state is read
-        if off is None and type(status) is StatusAt:  # availability is the base's
+        status = state.status
+        if type(status) is StatusAt:  # availability is the base's: no adjusted state
             status = status.base
-        for j in order:
-            tid = tids[j]
-            if (tid in off) if off is not None else not status[tid].available:
-                continue
-            out.append(tid)
-            if len(out) == k:
-                break
+        for tid in order:
+            if status[tid].available:
+                out.append(tid)
+                if len(out) == k:
+                    break
         return out
 
 
 class _Ranking:
-    """Positions of one skill's technicians nearest first from one place, fetched as far
-    as needed (positions, not ids: an id is read only when its technician is chosen)."""
+    """Technicians of one skill nearest first from one place, fetched as far as needed."""
 
-    __slots__ = ("_batches", "_done")
+    __slots__ = ("_batches", "_done", "_tids")
 
-    def __init__(self, batches: Iterator[list[int]]) -> None:
+    def __init__(self, tids: list[str], batches: Iterator[list[int]]) -> None:
+        self._tids = tids
         self._batches: Iterator[list[int]] | None = batches
-        self._done: list[int] = []
+        self._done: list[str] = []
 
-    def __iter__(self) -> Iterator[int]:
+    def __iter__(self) -> Iterator[str]:
         done = self._done
         i = 0
         while True:
@@ -150,7 +142,8 @@ class _Ranking:
             if batch is None:
                 self._batches = None
                 return
-            done.extend(batch)
+            tids = self._tids
+            done.extend(tids[j] for j in batch)
 
 
 _SHARED: list[tuple[Mapping[str, TechnicianSpec], int, CandidateIndex]] = []
@@ -251,23 +244,19 @@ def candidate_timelines(
     if index is None or not index.valid_for(state):
         index = CandidateIndex.for_state(state)
     incidents = tuple(sorted(state.incidents.items()))
-    status, routes = state.status, state.routes
     out = []
     for tid in index.nearest(state, visit, candidates):
-        st, route = status[tid], routes.get(tid, ())
+        st = state.status[tid]
+        route = state.routes.get(tid, ())
+        key = (st, route, incidents)
         held = timelines.get(tid) if timelines is not None else None
-        if (  # the key compared as a tuple compares: each item the same object, or equal
-            held is not None
-            and (held[0] is st or held[0] == st)
-            and (held[1] is route or held[1] == route)
-            and (held[2] is incidents or held[2] == incidents)
-        ):
-            before = held[3]
+        if held is not None and held[0] == key:
+            before = held[1]
         else:
             spec = state.technicians[tid]
             before = route_timeline(spec, st, route, state.visits, travel, brk, state.incidents)
             if timelines is not None:
-                timelines[tid] = (st, route, incidents, before)
+                timelines[tid] = (key, before)
         out.append((tid, before))
     return out
 

@@ -8,7 +8,7 @@ brain does the same, in every mode. ``FleetMirror.apply`` folds one event in;
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Set
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -45,13 +45,12 @@ class _StatusView(Mapping[str, TechnicianState]):
     not depend on ``now``: it is made once per change of their status, not once per view
     (a repair's search looks at the same technicians minute after minute)."""
 
-    __slots__ = ("_made", "_now", "_status", "unavailable")
+    __slots__ = ("_made", "_now", "_status")
 
-    def __init__(self, status: Mapping[str, _Status], now: float, unavailable: Set[str]) -> None:
+    def __init__(self, status: Mapping[str, _Status], now: float) -> None:
         self._status = status
         self._now = now
         self._made: dict[str, TechnicianState] = {}
-        self.unavailable = unavailable  # those not available (see plan.unavailable_of)
 
     def __getitem__(self, tid: str) -> TechnicianState:
         made = self._made.get(tid)
@@ -87,7 +86,6 @@ class FleetMirror:
         self.status: dict[str, _Status] = {
             t: _Status(s.home_x, s.home_y, s.shift_start) for t, s in roster.items()
         }
-        self.unavailable: set[str] = set()  # kept by _set_status, the one change of status
         self.committed: dict[str, str | None] = dict.fromkeys(roster)
         self._committed_visits: set[str] = set()  # the values of ``committed``, for look-ups
         self.assigned: dict[str, str] = {}
@@ -124,10 +122,6 @@ class FleetMirror:
             for k, v in changes.items():
                 setattr(st, k, v)
             st.made = None
-            if st.available:
-                self.unavailable.discard(tid)
-            else:
-                self.unavailable.add(tid)
 
     def apply(self, e: ev.Event) -> None:
         now = self.minutes(e.time)
@@ -216,7 +210,7 @@ class FleetMirror:
         return PlanState(
             now=now,
             technicians=self.roster,
-            status=_StatusView(self.status, now, self.unavailable),
+            status=_StatusView(self.status, now),
             visits=MappingProxyType(self.tasks),
             routes=self.routes_view(),
             incidents=MappingProxyType(dict(self.incidents)),

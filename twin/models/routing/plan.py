@@ -9,7 +9,7 @@ travel (time-dependent), waiting for a window to open, the statutory break, work
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -185,60 +185,6 @@ def route_timeline(
     )
 
 
-class StatusBook(dict[str, TechnicianState]):
-    """Technicians' states (a dict), with the set of those not available kept in step:
-    every change goes through ``book[tid] = state``. A candidate search reads the set
-    instead of each nearby technician's state (at 10,000 technicians those reads were
-    cache misses that cost a booking's candidate ranking 1.8 times as much per technician
-    as at 1,000). A mapping of states may offer such a set as ``unavailable``; see
-    :func:`unavailable_of`."""
-
-    __slots__ = ("unavailable",)
-
-    def __init__(self, states: Mapping[str, TechnicianState]) -> None:
-        super().__init__(states)
-        self.unavailable: set[str] = {t for t, st in self.items() if not st.available}
-
-    @classmethod
-    def at_home(cls, technicians: Mapping[str, TechnicianSpec]) -> StatusBook:
-        """Everyone at their home base, free from the start of their shift."""
-        return cls(
-            {
-                t: TechnicianState(t, s.home_x, s.home_y, s.shift_start)
-                for t, s in technicians.items()
-            }
-        )
-
-    def __setitem__(self, tid: str, state: TechnicianState) -> None:
-        super().__setitem__(tid, state)
-        if state.available:
-            self.unavailable.discard(tid)
-        else:
-            self.unavailable.add(tid)
-
-    def __delitem__(self, tid: str) -> None:
-        super().__delitem__(tid)
-        self.unavailable.discard(tid)
-
-    def _refused(self, *args: object, **kwargs: object) -> None:
-        msg = "StatusBook: change one technician at a time (book[tid] = state)"
-        raise TypeError(msg)
-
-    update = setdefault = pop = popitem = clear = __ior__ = _refused  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[type[StatusBook], tuple[dict[str, TechnicianState]]]:
-        return StatusBook, (dict(self),)
-
-
-def unavailable_of(status: Mapping[str, TechnicianState]) -> Set[str] | None:
-    """The technicians whose state in ``status`` is not available, if the mapping keeps
-    that set (a :class:`StatusBook`, or a view of one); None if each state must be asked."""
-    if type(status) is StatusBook:
-        return status.unavailable
-    off: Set[str] | None = getattr(status, "unavailable", None)
-    return off
-
-
 class StatusAt(Mapping[str, TechnicianState]):
     """Technicians' states as seen at ``now``: nobody is free before now.
 
@@ -262,11 +208,6 @@ class StatusAt(Mapping[str, TechnicianState]):
     def base(self) -> Mapping[str, TechnicianState]:
         """The states before adjusting to ``now`` (``available`` is the same in both)."""
         return self._base
-
-    @property
-    def unavailable(self) -> Set[str] | None:
-        """The base's set of technicians not available, if it keeps one."""
-        return unavailable_of(self._base)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._base)
