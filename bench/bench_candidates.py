@@ -5,7 +5,8 @@ into its stages, each timed per call in a fresh process per size (the scale benc
 scenario: ``national.toml`` with the map scaled to the company, ``--region scale``):
 
 * ``ranking``: ``CandidateIndex.nearest``, the available technicians with the skill nearest
-  the visit (the grid's ball, the ranking, the availability check);
+  the visit (the grid's ball, the ranking, the availability check; its first call also
+  builds the index, which dominates at a few hundred technicians);
 * ``timelines``: the rest of ``candidate_timelines``, each candidate's state, route and
   cached timeline looked up and checked (without ``route_timeline`` itself);
 * ``route_timeline``: timelines walked anew (a route changed since it was last priced);
