@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
 from pathlib import Path
 from typing import Any
 
+from twin.app.api_key import new_api_key
 from twin.cli.common import (
     DEFAULT_SCENARIO,
     add_policy_options,
@@ -90,7 +90,7 @@ def _serve_day(args: argparse.Namespace, scenario: Any) -> int:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     day = opened.day
-    key = args.api_key or os.environ.get(API_KEY_ENV) or secrets.token_urlsafe(18)
+    key = args.api_key or os.environ.get(API_KEY_ENV) or new_api_key()
     base = f"http://{args.host}:{args.port}"
     if opened.resumed:
         console.print(
@@ -174,7 +174,7 @@ def _serve_days(args: argparse.Namespace, scenario: Any, setup: dict[str, Any] |
     except ResumeRefused as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    key = args.api_key or os.environ.get(API_KEY_ENV) or secrets.token_urlsafe(18)
+    key = args.api_key or os.environ.get(API_KEY_ENV) or new_api_key()
     base = f"http://{args.host}:{args.port}"
     name = served.scenario.name
 

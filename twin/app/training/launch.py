@@ -11,13 +11,13 @@ session resumes where it was. The process ends with the exercise's day.
 from __future__ import annotations
 
 import re
-import secrets
 import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from twin.app.api_key import new_api_key
 from twin.app.training.exercise import load_exercise
 from twin.app.training.session import ASSISTANCE
 
@@ -67,7 +67,7 @@ def launch(
         raise ValueError(msg)
     name = load_exercise(exercise).name  # refuses an unknown exercise, naming the known
     state = root / name / trainee
-    port, key = _free_port(host), secrets.token_urlsafe(18)
+    port, key = _free_port(host), new_api_key()
     cmd = [sys.executable, "-c", CLI, "train", "--exercise", exercise, "--state", str(state),
            "--host", host, "--port", str(port), "--api-key", key, "--assist", assistance,
            "--paused"]  # fmt: skip
