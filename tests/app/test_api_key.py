@@ -8,7 +8,7 @@ import secrets
 
 import pytest
 
-from twin.app.api_key import new_api_key
+from twin.app.api_key import API_KEY_ENV, api_key, new_api_key
 
 
 def test_keys_are_url_safe_distinct_and_never_start_with_a_dash() -> None:
@@ -28,3 +28,14 @@ def test_a_draw_that_starts_with_a_dash_is_drawn_again(monkeypatch: pytest.Monke
     )
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(draws))
     assert new_api_key() == "a-fine-key-of-24-chars-0"
+
+
+def test_the_flag_wins_then_the_environment_then_a_fresh_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(API_KEY_ENV, "from-the-environment")
+    assert api_key("from-the-flag") == "from-the-flag"
+    assert api_key(None) == "from-the-environment"
+    monkeypatch.delenv(API_KEY_ENV)
+    fresh = api_key(None)
+    assert len(fresh) == 24 and not fresh.startswith("-") and fresh != api_key(None)

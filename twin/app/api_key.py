@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+
+API_KEY_ENV = "FIELDTWIN_API_KEY"
+"""The environment variable that gives the key when ``--api-key`` does not."""
+
+
+def api_key(given: str | None) -> str:
+    """The key a served day or a training session uses: ``given`` (``--api-key``), else
+    :data:`API_KEY_ENV`, else a fresh one."""
+    return given or os.environ.get(API_KEY_ENV) or new_api_key()
 
 
 def new_api_key() -> str:

@@ -24,7 +24,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from twin.app.api_key import new_api_key
+from twin.app.api_key import API_KEY_ENV, api_key
 from twin.cli.common import (
     DEFAULT_SCENARIO,
     add_policy_options,
@@ -34,8 +34,6 @@ from twin.cli.common import (
     scenario_from,
 )
 from twin.clock import hhmm
-
-API_KEY_ENV = "FIELDTWIN_API_KEY"
 
 
 def _speed(text: str) -> float | None:
@@ -90,7 +88,7 @@ def _serve_day(args: argparse.Namespace, scenario: Any) -> int:
         console.print(f"[red]error:[/red] {exc}")
         return 2
     day = opened.day
-    key = args.api_key or os.environ.get(API_KEY_ENV) or new_api_key()
+    key = api_key(args.api_key)
     base = f"http://{args.host}:{args.port}"
     if opened.resumed:
         console.print(
@@ -174,7 +172,7 @@ def _serve_days(args: argparse.Namespace, scenario: Any, setup: dict[str, Any] |
     except ResumeRefused as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
-    key = args.api_key or os.environ.get(API_KEY_ENV) or new_api_key()
+    key = api_key(args.api_key)
     base = f"http://{args.host}:{args.port}"
     name = served.scenario.name
 

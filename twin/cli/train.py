@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from twin.app.api_key import new_api_key
+from twin.app.api_key import api_key
 from twin.cli.common import console, count_bar
 from twin.clock import hhmm
 
@@ -147,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     day = session.day
     if not resumed:
         day.save_setup(base)
-    key = args.api_key or os.environ.get("FIELDTWIN_API_KEY") or new_api_key()
+    key = api_key(args.api_key)
     app = create_app(day, key)
     add_training(app, session)
     if resumed:
