@@ -42,76 +42,74 @@ cdef class PointGrid:
 
     cdef double min_x, min_y, cw, ch
     cdef Py_ssize_t n, nx, ny
-    cdef double* x
-    cdef double* y
     cdef Py_ssize_t* start  # cell c holds order[start[c]:start[c + 1]]
     cdef Py_ssize_t* order
     cdef double* xy  # point order[k] is at (xy[2 k], xy[2 k + 1])
     cdef _Near* found
 
     def __cinit__(self):
-        self.x = self.y = self.xy = NULL
+        self.xy = NULL
         self.start = self.order = NULL
         self.found = NULL
 
     def __init__(self, xs, ys, double cell):
-        cdef Py_ssize_t n = len(xs), i, c, cx, cy, side
+        cdef Py_ssize_t n = len(xs), i, c, side
         if len(ys) != n:
             raise ValueError(f"PointGrid: xs and ys must have the same length, got {n} and {len(ys)}")
         if not 0.0 < cell < INFINITY:
             raise ValueError(f"PointGrid: cell must be a finite size > 0, got {cell!r}")
         self.n = n
-        self.x = <double*>PyMem_Malloc(max(n, 1) * sizeof(double))
-        self.y = <double*>PyMem_Malloc(max(n, 1) * sizeof(double))
         self.order = <Py_ssize_t*>PyMem_Malloc(max(n, 1) * sizeof(Py_ssize_t))
         self.xy = <double*>PyMem_Malloc(2 * max(n, 1) * sizeof(double))
         self.found = <_Near*>PyMem_Malloc(max(n, 1) * sizeof(_Near))
-        if (
-            self.x == NULL or self.y == NULL or self.order == NULL or self.xy == NULL
-            or self.found == NULL
-        ):
-            raise MemoryError()
-        cdef double lo_x = INFINITY, lo_y = INFINITY, hi_x = -INFINITY, hi_y = -INFINITY
-        for i in range(n):
-            self.x[i], self.y[i] = xs[i], ys[i]
-            if not (-INFINITY < self.x[i] < INFINITY and -INFINITY < self.y[i] < INFINITY):
-                raise ValueError(f"PointGrid: point {i} must be finite, got ({xs[i]!r}, {ys[i]!r})")
-            lo_x, hi_x = min(lo_x, self.x[i]), max(hi_x, self.x[i])
-            lo_y, hi_y = min(lo_y, self.y[i]), max(hi_y, self.y[i])
-        if not n:
-            lo_x = lo_y = hi_x = hi_y = 0.0
-        # at most 2 sqrt(n) + 2 cells a side: a grid never outgrows its points
-        side = 2 * <Py_ssize_t>sqrt(<double>n) + 2
-        self.min_x, self.min_y = lo_x, lo_y
-        self.nx = _cells(hi_x - lo_x, cell, side)
-        self.ny = _cells(hi_y - lo_y, cell, side)
-        self.cw = max(cell, (hi_x - lo_x) / self.nx)
-        self.ch = max(cell, (hi_y - lo_y) / self.ny)
-        self.start = <Py_ssize_t*>PyMem_Malloc((self.nx * self.ny + 1) * sizeof(Py_ssize_t))
-        if self.start == NULL:
-            raise MemoryError()
-        for c in range(self.nx * self.ny + 1):
-            self.start[c] = 0
-        for i in range(n):  # counting sort by cell, stable: index order within a cell
-            self.start[self._cell(self.x[i], self.y[i]) + 1] += 1
-        for c in range(self.nx * self.ny):
-            self.start[c + 1] += self.start[c]
-        cdef Py_ssize_t* fill = <Py_ssize_t*>PyMem_Malloc((self.nx * self.ny + 1) * sizeof(Py_ssize_t))
-        if fill == NULL:
-            raise MemoryError()
-        for c in range(self.nx * self.ny):
-            fill[c] = self.start[c]
-        for i in range(n):
-            c = self._cell(self.x[i], self.y[i])
-            self.order[fill[c]] = i
-            self.xy[2 * fill[c]] = self.x[i]
-            self.xy[2 * fill[c] + 1] = self.y[i]
-            fill[c] += 1
-        PyMem_Free(fill)
+        # the points in index order, needed only here (the grid keeps them in cell order)
+        cdef double* x = <double*>PyMem_Malloc(max(n, 1) * sizeof(double))
+        cdef double* y = <double*>PyMem_Malloc(max(n, 1) * sizeof(double))
+        cdef Py_ssize_t* fill = NULL
+        cdef double lo_x, lo_y, hi_x, hi_y
+        try:
+            if x == NULL or y == NULL or self.order == NULL or self.xy == NULL or self.found == NULL:
+                raise MemoryError()
+            lo_x, lo_y, hi_x, hi_y = INFINITY, INFINITY, -INFINITY, -INFINITY
+            for i in range(n):
+                x[i], y[i] = xs[i], ys[i]
+                if not (-INFINITY < x[i] < INFINITY and -INFINITY < y[i] < INFINITY):
+                    raise ValueError(f"PointGrid: point {i} must be finite, got ({xs[i]!r}, {ys[i]!r})")
+                lo_x, hi_x = min(lo_x, x[i]), max(hi_x, x[i])
+                lo_y, hi_y = min(lo_y, y[i]), max(hi_y, y[i])
+            if not n:
+                lo_x = lo_y = hi_x = hi_y = 0.0
+            # at most 2 sqrt(n) + 2 cells a side: a grid never outgrows its points
+            side = 2 * <Py_ssize_t>sqrt(<double>n) + 2
+            self.min_x, self.min_y = lo_x, lo_y
+            self.nx = _cells(hi_x - lo_x, cell, side)
+            self.ny = _cells(hi_y - lo_y, cell, side)
+            self.cw = max(cell, (hi_x - lo_x) / self.nx)
+            self.ch = max(cell, (hi_y - lo_y) / self.ny)
+            self.start = <Py_ssize_t*>PyMem_Malloc((self.nx * self.ny + 1) * sizeof(Py_ssize_t))
+            fill = <Py_ssize_t*>PyMem_Malloc((self.nx * self.ny + 1) * sizeof(Py_ssize_t))
+            if self.start == NULL or fill == NULL:
+                raise MemoryError()
+            for c in range(self.nx * self.ny + 1):
+                self.start[c] = 0
+            for i in range(n):  # counting sort by cell, stable: index order within a cell
+                self.start[self._cell(x[i], y[i]) + 1] += 1
+            for c in range(self.nx * self.ny):
+                self.start[c + 1] += self.start[c]
+            for c in range(self.nx * self.ny):
+                fill[c] = self.start[c]
+            for i in range(n):
+                c = self._cell(x[i], y[i])
+                self.order[fill[c]] = i
+                self.xy[2 * fill[c]] = x[i]
+                self.xy[2 * fill[c] + 1] = y[i]
+                fill[c] += 1
+        finally:
+            PyMem_Free(x)
+            PyMem_Free(y)
+            PyMem_Free(fill)
 
     def __dealloc__(self):
-        PyMem_Free(self.x)
-        PyMem_Free(self.y)
         PyMem_Free(self.start)
         PyMem_Free(self.order)
         PyMem_Free(self.xy)

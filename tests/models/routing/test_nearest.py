@@ -139,3 +139,17 @@ def test_routes_with_changes_is_the_merged_dict(
         assert view.get(key, ()) == merged.get(key, ())
     changes["J"] = ("late",)  # held, not copied: a loop's updates are seen
     assert view["J"] == ("late",)
+
+
+def test_the_grid_refuses_what_it_cannot_place_and_builds_again() -> None:
+    assert nearest_module.KERNELS is not None  # built by the set-up, as the tests above need
+    grid = nearest_module.KERNELS.PointGrid
+    with pytest.raises(ValueError, match="point 1 must be finite"):
+        grid([0.0, math.inf, 1.0], [0.0, 0.0, 1.0], 1.0)
+    with pytest.raises(ValueError, match="same length"):
+        grid([0.0, 1.0], [0.0], 1.0)
+    with pytest.raises(ValueError, match="cell must be a finite size"):
+        grid([0.0], [0.0], 0.0)
+    ok = grid([2.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0], 1.0)  # a refusal left nothing behind
+    assert ok.ball(0.0, 0.0, 1.5, 0) == [1, 3, 2]  # by distance, then index
+    assert len(grid([], [], 1.0)) == 0
