@@ -125,6 +125,26 @@ def test_brain_decisions_change_the_world(small: Scenario) -> None:
     assert travelled and travelled[0].technician_id == dst
 
 
+def test_the_owner_of_a_visit_follows_it_from_route_to_route(small: Scenario) -> None:
+    """``set_routes`` writes only the visits new to a route into the owner index: a visit
+    moved away and back, or kept while another joins, names its route's technician, and a
+    customer's cancellation finds it there."""
+    world = World(small, BaselineDispatcher)
+    routes = {t: r for t, r in world.routes.items() if r}
+    src = next(t for t in sorted(routes) if len(routes[t]) >= 2)
+    dst = next(t for t in sorted(world.specs) if t != src)
+    vid, other = routes[src][0], routes[src][1]
+    assert world.owner(vid) == world.owner(other) == src
+    world.set_routes({src: routes[src][1:], dst: (*world.routes[dst], vid)})
+    assert world.owner(vid) == dst and world.owner(other) == src
+    world.set_routes({dst: tuple(v for v in world.routes[dst] if v != vid), src: routes[src]})
+    assert world.owner(vid) == src and world.owner(other) == src
+    world.set_routes({src: (other,), dst: (*world.routes[dst], vid)})  # other stays put
+    assert world.owner(vid) == dst and world.owner(other) == src
+    world.cancel_visit(vid, "test")
+    assert vid not in world.routes[dst] and world.routes[src] == (other,)
+
+
 def test_company_is_the_same_every_day_absences_are_not(small: Scenario) -> None:
     day1 = World(small.with_overrides(**{"workforce.sick_share": 0.3}), BaselineDispatcher, seed=1)
     day2 = World(small.with_overrides(**{"workforce.sick_share": 0.3}), BaselineDispatcher, seed=2)
