@@ -174,7 +174,11 @@ def replay(path: Path, params: BrainParams) -> ReplayResult:
     world: list[ev.Event] = []
     source = LogSource(path, params.clock, params.reorder_bound_min, rules_for(params), world)
     flow = build_flow(source, BridgeSink(bridge), params, batched_output=True)
-    with long_run_gc():
+    # no automatic collections, as in the loops (twin.stream.connectors.bridge): a replay
+    # leaves only its dataflow's graph, whatever the log's size (tests/stream/test_loop_gc.py),
+    # while young collections walked what the day keeps (10,000 technicians: 80 young and 7
+    # middle collections, 6.6 of 57 s of CPU, none finding anything; bench/RESULTS.md)
+    with long_run_gc(None):
         run_main(flow)
     return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters, world)
 
