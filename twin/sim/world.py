@@ -237,17 +237,13 @@ class World:
         )
 
     def set_routes(self, routes: Routes, reason: str | None = None) -> None:
-        owner = self._owner
         for tid, route in routes.items():
-            old = self.routes.get(tid, ())
+            # a visit already on the route is already the technician's: only new ones written
+            kept = set(self.routes.get(tid, ()))
             self.routes[tid] = new = tuple(route)
-            # a visit already on the route is already the technician's (every visit comes
-            # onto a route here): only the new ones are written, not every visit of the
-            # route into an index of the whole day's visits on each booking
-            kept = set(old)
             for vid in new:
                 if vid not in kept:
-                    owner[vid] = tid
+                    self._owner[vid] = tid
             self.wake(tid)
         self.departures.replan(self.plan_state, routes)
         restock = self.vans.plan_routes(self, routes) if self.vans is not None else ()
