@@ -76,7 +76,7 @@ def measure(n: int, base: Path) -> dict[str, Any]:
     cpu = time.process_time()
     world = make_world(1)
     cpu = time.process_time() - cpu
-    assert world.routes  # held until here: dropping it inside the timing freed part of it
+    assert world.routes  # held until here: dropping it inside the timing could free part of it
     # candidate_timelines holds the ranking and the walks: its own part is the rest
     spent["timelines"] = spent["candidate_timelines"] - spent["ranking"] - spent["route_timeline"]
     calls["timelines"] = calls["candidate_timelines"]

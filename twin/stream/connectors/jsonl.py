@@ -176,8 +176,8 @@ def replay(path: Path, params: BrainParams) -> ReplayResult:
     flow = build_flow(source, BridgeSink(bridge), params, batched_output=True)
     # no automatic collections, as in the loops (twin.stream.connectors.bridge): a replay
     # leaves only its dataflow's graph, whatever the log's size (tests/stream/test_loop_gc.py),
-    # while young collections walked what the day keeps (10,000 technicians: 80 young and 7
-    # middle collections, 6.6 of 57 s of CPU, none finding anything; bench/RESULTS.md)
+    # while each young collection walked what the day keeps (10,000 technicians: 80 young
+    # and 7 middle collections, 5-10 % of the replay's CPU; bench/RESULTS.md, session 17)
     with long_run_gc(None):
         run_main(flow)
     return ReplayResult(bridge.take(), bridge.ops, bridge.dead_letters, world)
