@@ -7,9 +7,12 @@ scenario: ``national.toml`` with the map scaled to the company, ``--region scale
 * ``ranking``: ``CandidateIndex.nearest``, the available technicians with the skill nearest
   the visit (the grid's ball, the ranking, the availability check; its first call also
   builds the index, which dominates at a few hundred technicians);
-* ``timelines``: the rest of ``candidate_timelines``, each candidate's state, route and
-  cached timeline looked up and checked (without ``route_timeline`` itself);
-* ``route_timeline``: timelines walked anew (a route changed since it was last priced);
+* ``timelines``: the rest of the candidates' look-up (``look_up``; ``candidate_timelines``
+  in trees before the compiled rows), each candidate's state, route and cached timeline
+  looked up and checked, and the timelines walked anew (in older trees without
+  ``route_timeline`` itself);
+* ``route_timeline``: timelines walked anew by ``route_timeline`` (older trees: a route
+  changed since it was last priced; with the rows these walks are inside the look-up);
 * ``search``: the compiled search that prices and checks every position of the candidates.
 
 Each stage's cost per call and per technician is printed at each size, and the ratio of the
@@ -71,8 +74,10 @@ def measure(n: int, base: Path) -> dict[str, Any]:
     _timed(insertion.CandidateIndex, "nearest", "ranking", spent, calls)
     _timed(insertion, "route_timeline", "route_timeline", spent, calls)
     _timed(insertion.KERNELS, "best_search", "search", spent, calls)
+    # the look-up: look_up with the compiled rows, candidate_timelines in older trees
+    lookup = "look_up" if hasattr(dispatch, "look_up") else "candidate_timelines"
     for module in (insertion, dispatch):  # dispatch imported it by name
-        _timed(module, "candidate_timelines", "candidate_timelines", spent, calls)
+        _timed(module, lookup, "candidate_timelines", spent, calls)
     cpu = time.process_time()
     world = make_world(1)
     cpu = time.process_time() - cpu
@@ -145,8 +150,10 @@ def _table(rounds: list[dict[int, dict[str, Any]]], sizes: list[int]) -> None:
         ratios = []
         for runs in rounds:
             per = {n: _per_tech(runs[n], stage) for n in sizes}
-            ratios.append(per[large] / per[small])
+            ratios.append(per[large] / per[small] if per[small] else float("nan"))
         said = " ".join(f"{x:.2f}" for x in ratios) + f"; **{statistics.median(ratios):.2f}**"
+        if not any(r == r for r in ratios):  # not called at all (a stage of older trees)
+            said = "not called"
         for n in sizes:
             best = min(rounds, key=lambda runs: _per_tech(runs[n], stage))[n]
             if stage in STAGES:

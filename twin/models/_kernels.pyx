@@ -211,31 +211,29 @@ cdef bytes _packed_of(LegKernel kernel, stops, rv):
     return packed
 
 
-def route_timeline(
-    tech,
-    state,
-    route,
-    visits,
-    LegKernel kernel,
-    brk,
-    incidents,
-    durations,
-    stop_type,
-    timeline_type,
-):
-    """See :func:`twin.models.plan.route_timeline` (``stop_type``, a named tuple class, and
-    ``timeline_type`` build the results); also packs the stops (``Timeline.packed``)."""
+cdef struct _Walked:  # a walked route's totals (``Timeline``'s numbers)
+    double end
+    double distance_km
+    double travel_min
+    double late_min
+    double overtime_min
+    long n_late
+    bint feasible
+
+
+cdef int _walk(
+    LegKernel kernel, tech, state, route, visits, double brk_len, double brk_after,
+    object incidents, durations, double* p, list stops, stop_type, _Walked* w,
+) except -1:
+    """``route_timeline``'s walk: the packed stops to ``p`` (``len(route)`` of them), the
+    totals to ``w``, and the stops as ``stop_type`` to ``stops`` unless it is None."""
     cdef double t = state.free_at, x = state.x, y = state.y
-    cdef double brk_len = brk.length_min
     cdef bint break_due = not state.break_taken and brk_len > 0
-    cdef double break_at = tech.shift_start + brk.after_min
+    cdef double break_at = tech.shift_start + brk_after
     cdef double dist_total = 0.0, travel_total = 0.0, late = 0.0
     cdef double vx, vy, ws, we, dist, tt, arrive, start, dur, own, end, home, t_home, over
     cdef long n_late = 0
     cdef int z = kernel._zone(x, y), zv
-    cdef bytes packed = PyBytes_FromStringAndSize(NULL, len(route) * PACK * sizeof(double))
-    cdef double* p = <double*>PyBytes_AS_STRING(packed)
-    stops = []
     for vid in route:
         v = visits[vid]
         if break_due and t >= break_at:
@@ -253,7 +251,8 @@ def route_timeline(
         if start > we:
             late += start - we
             n_late += 1
-        stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
+        if stops is not None:
+            stops.append(tuple.__new__(stop_type, (vid, arrive, start, end, tt, dist)))
         p[P_X], p[P_Y], p[P_WS], p[P_WE] = vx, vy, ws, we
         p[P_ARRIVE], p[P_START], p[P_END], p[P_TRAVEL], p[P_ZONE] = arrive, start, end, tt, zv
         p[P_DUR] = own
@@ -267,15 +266,46 @@ def route_timeline(
                     tech.home_y, t, None, &home)
     end = t + t_home
     over = end - tech.shift_end
+    w.end = end
+    w.distance_km = dist_total + home
+    w.travel_min = travel_total + t_home
+    w.late_min = late
+    w.n_late = n_late
+    w.overtime_min = over if over > 0.0 else 0.0
+    w.feasible = end <= tech.max_end and all(visits[v].skill in tech.skills for v in route)
+    return 0
+
+
+def route_timeline(
+    tech,
+    state,
+    route,
+    visits,
+    LegKernel kernel,
+    brk,
+    incidents,
+    durations,
+    stop_type,
+    timeline_type,
+):
+    """See :func:`twin.models.plan.route_timeline` (``stop_type``, a named tuple class, and
+    ``timeline_type`` build the results); also packs the stops (``Timeline.packed``)."""
+    cdef bytes packed = PyBytes_FromStringAndSize(NULL, len(route) * PACK * sizeof(double))
+    cdef list stops = []
+    cdef _Walked w
+    _walk(
+        kernel, tech, state, route, visits, brk.length_min, brk.after_min, incidents,
+        durations, <double*>PyBytes_AS_STRING(packed), stops, stop_type, &w,
+    )
     return timeline_type(
         stops=tuple(stops),
-        end=end,
-        distance_km=dist_total + home,
-        travel_min=travel_total + t_home,
-        late_min=late,
-        n_late=n_late,
-        overtime_min=over if over > 0.0 else 0.0,
-        feasible=end <= tech.max_end and all(visits[v].skill in tech.skills for v in route),
+        end=w.end,
+        distance_km=w.distance_km,
+        travel_min=w.travel_min,
+        late_min=w.late_min,
+        n_late=w.n_late,
+        overtime_min=w.overtime_min,
+        feasible=w.feasible,
         packed=packed,
     )
 
@@ -283,6 +313,7 @@ def route_timeline(
 include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
 include "_kernels_grid.pxi"
+include "_kernels_rows.pxi"
 include "_kernels_search.pxi"
 
 
@@ -302,12 +333,12 @@ def retimed_packed(spec, st, before, route, known, visit, Py_ssize_t pos, LegKer
                    incidents):
     """``retimed`` from ``before``'s packed stops (a visit new to the plan): the same six."""
     cdef double res[5]
-    cdef bytes packed = before.packed
-    if len(packed) != len(before.stops) * PACK * sizeof(double):
+    cdef _Row r
+    if len(before.packed) != len(before.stops) * PACK * sizeof(double):
         raise ValueError("retimed_packed: before must carry its packed stops")
+    packed = _row_of(kernel, spec, st, before, None, &r)
     cdef long n_late = _retime_packed(
-        kernel, spec, st, <const double*>PyBytes_AS_STRING(packed), len(before.stops), visit,
-        pos, brk.length_min, brk.after_min, incidents, res,
+        kernel, &r, visit, pos, brk.length_min, brk.after_min, incidents, res
     )
-    ok = res[4] != 0.0 and _route_skills_ok(spec, before, route, known, visit)
+    ok = res[4] != 0.0 and _route_skills_ok(&r, route, known, visit)
     return res[0], res[1], res[2], res[3], n_late, ok

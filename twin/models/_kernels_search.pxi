@@ -50,23 +50,25 @@ cdef inline void _push(_Top* top, double cost, int rank, int cand, Py_ssize_t po
 
 
 cdef int _price_route(
-    LegKernel kernel, spec, st, visit, before, const double* p, Py_ssize_t n, object inc,
-    double w_travel, double w_late, double w_over, bint allow_late, double end_limit,
-    double strict_limit, list out, _Top* top_all, _Top* top_strict, int rank, int cand,
+    LegKernel kernel, const _Row* r, visit, object inc, double w_travel, double w_late,
+    double w_over, bint allow_late, double end_limit, double strict_limit, list out,
+    _Top* top_all, _Top* top_strict, int rank, int cand,
 ) except -1:
-    """Price every position of one route (``_priced_positions``, operation for operation):
-    appended to ``out`` as (cost, position, strict), or, when ``out`` is None, offered to
-    ``top_all`` (and the strict ones to ``top_strict`` unless it is NULL)."""
-    cdef Py_ssize_t pos, k
+    """Price every position of one candidate's route (``_priced_positions``, operation
+    for operation): appended to ``out`` as (cost, position, strict), or, when ``out`` is
+    None, offered to ``top_all`` (and the strict ones to ``top_strict`` unless it is
+    NULL)."""
+    cdef Py_ssize_t pos, k, n = r.n_stops
+    cdef const double* p = r.stops
     cdef double vx = visit.x, vy = visit.y, ws = visit.window_start, we = visit.window_end
     cdef double dur = visit.duration_min
-    cdef double home_x = spec.home_x, home_y = spec.home_y, shift_end = spec.shift_end
-    cdef double before_end = before.end, before_over = before.overtime_min
-    cdef double free_at = st.free_at, st_x = st.x, st_y = st.y
+    cdef double home_x = r.home_x, home_y = r.home_y, shift_end = r.shift_end
+    cdef double before_end = r.end, before_over = r.overtime_min
+    cdef double free_at = r.free_at, st_x = r.x, st_y = r.y
     cdef double t, px, py, tt_in, arrive, start, late, end, extra_late, tt_out, d_travel
     cdef double shift, v_end, new_start, old_late, new_late, s_start, new_end, back_old
     cdef double back_new, over, d_over, cost, dist
-    cdef int zv = kernel._zone(vx, vy), zp, z_home = -1
+    cdef int zv = kernel._zone(vx, vy), zp, z_home = r.z_home
     cdef const double* q
     cdef bint ok, strict
     for pos in range(n + 1):
@@ -115,8 +117,6 @@ cdef int _price_route(
             new_end = before_end + (shift if shift > 0.0 else 0.0)
         else:
             back_old = before_end - (p[(n - 1) * PACK + P_END] if n else free_at)
-            if z_home < 0:
-                z_home = kernel._zone(home_x, home_y)
             # kernel.travel_min(vx, vy, home_x, home_y, end): no incidents on the way home
             back_new = _leg_z(kernel, zv, vx, vy, z_home, home_x, home_y, end, None, &dist)
             d_travel = tt_in + back_new - back_old
@@ -136,13 +136,25 @@ cdef int _price_route(
     return 0
 
 
-cdef bytes _packed_route(LegKernel kernel, state, tid, before):
-    """``before.packed``, or the packing of its stops when it has none."""
+cdef bytes _row_of(LegKernel kernel, spec, st, before, rv, _Row* r):
+    """A row of a technician's ``spec`` and state ``st`` with the timeline ``before`` (the
+    tests' way in: the search itself reads the rows ``CandidateRows`` keeps), borrowing
+    their objects; returns the packed stops ``r.stops`` points into: ``before.packed``,
+    or its stops packed with the route's visits ``rv`` when it has none."""
     packed = before.packed
     stops = before.stops
     if len(packed) != len(stops) * PACK * sizeof(double):
-        visits = state.visits
-        packed = _packed_of(kernel, stops, [visits[v] for v in state.routes.get(tid, ())])
+        packed = _packed_of(kernel, stops, rv)
+    memset(r, 0, sizeof(_Row))
+    r.stops = <double*>PyBytes_AS_STRING(packed)
+    r.n_stops = len(stops)
+    r.x, r.y, r.free_at, r.break_taken = st.x, st.y, st.free_at, st.break_taken
+    r.home_x, r.home_y, r.shift_start = spec.home_x, spec.home_y, spec.shift_start
+    r.shift_end, r.max_end = spec.shift_end, spec.max_end
+    r.z_home = kernel._zone(r.home_x, r.home_y)
+    r.end, r.travel_min, r.late_min = before.end, before.travel_min, before.late_min
+    r.overtime_min, r.n_late, r.feasible = before.overtime_min, before.n_late, before.feasible
+    r.spec, r.key_st = <PyObject*>spec, <PyObject*>st
     return packed
 
 
@@ -159,12 +171,13 @@ def priced_positions(
 ):
     """See ``_priced_positions`` in :mod:`twin.models.routing.insertion`; reads the route
     from ``before.packed`` (the same numbers as the plan's visits and the stops hold)."""
-    spec, st = state.technicians[tid], state.status[tid]
-    cdef bytes packed = _packed_route(kernel, state, tid, before)
+    cdef _Row r
+    visits = state.visits
+    rv = [visits[v] for v in state.routes.get(tid, ())]
+    packed = _row_of(kernel, state.technicians[tid], state.status[tid], before, rv, &r)
     cdef list out = []
     _price_route(
-        kernel, spec, st, visit, before, <const double*>PyBytes_AS_STRING(packed),
-        len(before.stops), state.incidents, weights.travel, weights.late, weights.overtime,
+        kernel, &r, visit, state.incidents, weights.travel, weights.late, weights.overtime,
         allow_late, end_limit, strict_limit, out, NULL, NULL, 0, 0,
     )
     return out
@@ -229,16 +242,18 @@ cdef long _retime(
 
 
 cdef long _retime_packed(
-    LegKernel kernel, spec, st, const double* p, Py_ssize_t n, visit, Py_ssize_t pos,
-    double brk_len, double brk_after, object incidents, double* res,
+    LegKernel kernel, const _Row* r, visit, Py_ssize_t pos, double brk_len, double brk_after,
+    object incidents, double* res,
 ) except -1:
     """``_retime`` with the route's visits read from its packed stops (places, windows,
     own durations, zones: one contiguous buffer instead of a visit object and its floats
     per stop, the reads that grew dearer with the plan's size); ``res[4]`` is only
     ``end <= max_end``: the skills are the caller's (:func:`_route_skills_ok`)."""
-    cdef double t = st.free_at, x = st.x, y = st.y
-    cdef bint break_due = not st.break_taken and brk_len > 0
-    cdef double break_at = spec.shift_start + brk_after
+    cdef const double* p = r.stops
+    cdef Py_ssize_t n = r.n_stops
+    cdef double t = r.free_at, x = r.x, y = r.y
+    cdef bint break_due = not r.break_taken and brk_len > 0
+    cdef double break_at = r.shift_start + brk_after
     cdef double travel_total = 0.0, late = 0.0, vx, vy, ws, we, dur, dist, tt, arrive, start
     cdef double end, t_home, home, over
     cdef double nx = visit.x, ny = visit.y, nws = visit.window_start, nwe = visit.window_end
@@ -267,34 +282,34 @@ cdef long _retime_packed(
         t, x, y, z = end, vx, vy, zv
     if break_due and t > break_at:
         t += brk_len
-    cdef double home_x = spec.home_x, home_y = spec.home_y
-    t_home = _leg_z(kernel, z, x, y, kernel._zone(home_x, home_y), home_x, home_y, t, None, &home)
+    cdef double home_x = r.home_x, home_y = r.home_y
+    t_home = _leg_z(kernel, z, x, y, r.z_home, home_x, home_y, t, None, &home)
     end = t + t_home
-    over = end - <double>spec.shift_end
+    over = end - r.shift_end
     res[0] = end
     res[1] = travel_total + t_home
     res[2] = late
     res[3] = over if over > 0.0 else 0.0
-    res[4] = 1.0 if end <= <double>spec.max_end else 0.0
+    res[4] = 1.0 if end <= r.max_end else 0.0
     return n_late
 
 
-cdef bint _route_skills_ok(spec, before, route, known, visit) except -1:
+cdef bint _route_skills_ok(const _Row* r, route, known, visit) except -1:
     """Whether the technician has the skill of every visit of the route with ``visit``
     put in: the current timeline's ``feasible`` tells it for the route when its day ends
     by ``max_end`` (``feasible`` is that and the skills); else the visits are looked up."""
-    skills = spec.skills
+    skills = (<object>r.spec).skills
     if visit.skill not in skills:
         return False
-    if <double>before.end <= <double>spec.max_end:
-        return bool(before.feasible)
+    if r.end <= r.max_end:
+        return r.feasible != 0
     return all(known[v].skill in skills for v in route)
 
 
 cdef object _first_exact(
-    _Top* top, LegKernel kernel, list specs, list sts, list routes, list befores, list tids,
-    list packs, known, visit, double brk_len, double brk_after, object inc, double w_travel,
-    double w_late, double w_over, bint allow_late, bint allow_overtime,
+    _Top* top, LegKernel kernel, Candidates cands, known, visit, double brk_len,
+    double brk_after, object inc, double w_travel, double w_late, double w_over,
+    bint allow_late, bint allow_overtime,
 ):
     """``_exact`` over the kept positions: (technician id, position, cost) of the first
     that passes the exact re-timing, or None. A visit new to the plan (the bookings) is
@@ -303,51 +318,46 @@ cdef object _first_exact(
     cdef int i, c
     cdef long n_late
     cdef double res[5]
-    cdef bytes packed
+    cdef const _Row* r
     cdef bint new = visit.visit_id not in known
     for i in range(top.size):
         c = top.cand[i]
-        spec, before = specs[c], befores[c]
+        r = cands.row(c)
         if new:
-            packed = packs[c]
-            n_late = _retime_packed(
-                kernel, spec, sts[c], <const double*>PyBytes_AS_STRING(packed),
-                len(before.stops), visit, top.pos[i], brk_len, brk_after, inc, res,
-            )
-            if res[4] != 0.0 and not _route_skills_ok(spec, before, routes[c], known, visit):
+            n_late = _retime_packed(kernel, r, visit, top.pos[i], brk_len, brk_after, inc, res)
+            if res[4] != 0.0 and not _route_skills_ok(r, <object>r.route, known, visit):
                 res[4] = 0.0
         else:
             n_late = _retime(
-                kernel, spec, sts[c], routes[c], known, visit, top.pos[i], brk_len, brk_after,
-                inc, res,
+                kernel, <object>r.spec, <object>r.key_st, <object>r.route, known, visit,
+                top.pos[i], brk_len, brk_after, inc, res,
             )
-        if res[4] == 0.0 or (not allow_late and n_late > <long>before.n_late):
+        if res[4] == 0.0 or (not allow_late and n_late > r.n_late):
             continue
-        if not allow_overtime and res[0] > <double>spec.shift_end:
+        if not allow_overtime and res[0] > r.shift_end:
             continue
         cost = (
-            w_travel * (res[1] - <double>before.travel_min)
-            + w_late * (res[2] - <double>before.late_min)
-            + w_over * (res[3] - <double>before.overtime_min)
+            w_travel * (res[1] - r.travel_min)
+            + w_late * (res[2] - r.late_min)
+            + w_over * (res[3] - r.overtime_min)
         )
-        return tids[c], top.pos[i], cost
+        return cands.tids[c], top.pos[i], cost
     return None
 
 
 def best_search(
     state,
     visit,
-    befores,
-    LegKernel kernel,
+    Candidates cands,
     weights,
-    brk,
     bint allow_late,
     bint allow_overtime,
     bint fallback,
     int checks,
 ):
     """See ``_searched`` in :mod:`twin.models.routing.insertion`: (technician id,
-    position, cost) of the cheapest feasible insertion, or None."""
+    position, cost) of the cheapest feasible insertion over the rows ``cands`` (from
+    ``CandidateRows.lookup`` of this ``state``), or None."""
     if not 0 < checks <= TOP_MAX:
         raise ValueError(f"best_search: checks must be 1 to {TOP_MAX}, got {checks}")
     if fallback:
@@ -355,39 +365,28 @@ def best_search(
     cdef _Top top_all, top_strict
     top_all.size = top_strict.size = 0
     top_all.k = top_strict.k = checks
-    techs, status, all_routes, inc = state.technicians, state.status, state.routes, state.incidents
+    cdef CandidateRows rows = cands._rows
+    cdef LegKernel kernel = rows._kernel
+    inc = state.incidents
     cdef double w_travel = weights.travel, w_late = weights.late, w_over = weights.overtime
-    cdef list tids = [], specs = [], sts = [], routes = [], bfs = [], packs = []
-    cdef bytes packed
-    cdef int c = 0
-    for tid, before in befores:
-        tids.append(tid)
-    ranks = {t: r for r, t in enumerate(sorted(tids))}  # the sort key's technician id
-    for tid, before in befores:
-        spec, st = techs[tid], status[tid]
-        specs.append(spec)
-        sts.append(st)
-        routes.append(all_routes.get(tid, ()))
-        bfs.append(before)
-        packed = _packed_route(kernel, state, tid, before)
-        packs.append(packed)
+    cdef Py_ssize_t c
+    cdef const _Row* r
+    for c in range(cands.n):
+        r = cands.row(c)
         _price_route(
-            kernel, spec, st, visit, before, <const double*>PyBytes_AS_STRING(packed),
-            len(before.stops), inc, w_travel, w_late, w_over, allow_late,
-            spec.max_end if allow_overtime else spec.shift_end, spec.shift_end, None, &top_all,
-            &top_strict if fallback else NULL, ranks[tid], c,
+            kernel, r, visit, inc, w_travel, w_late, w_over, allow_late,
+            r.max_end if allow_overtime else r.shift_end, r.shift_end, None, &top_all,
+            &top_strict if fallback else NULL, cands.of[c].rank, c,
         )
-        c += 1
     known = state.visits
-    cdef double brk_len = brk.length_min, brk_after = brk.after_min
     if fallback:
         found = _first_exact(
-            &top_strict, kernel, specs, sts, routes, bfs, tids, packs, known, visit, brk_len,
-            brk_after, inc, w_travel, w_late, w_over, False, False,
+            &top_strict, kernel, cands, known, visit, rows._brk_len, rows._brk_after, inc,
+            w_travel, w_late, w_over, False, False,
         )
         if found is not None:
             return found
     return _first_exact(
-        &top_all, kernel, specs, sts, routes, bfs, tids, packs, known, visit, brk_len, brk_after,
-        inc, w_travel, w_late, w_over, allow_late, allow_overtime,
+        &top_all, kernel, cands, known, visit, rows._brk_len, rows._brk_after, inc, w_travel,
+        w_late, w_over, allow_late, allow_overtime,
     )

@@ -11,12 +11,8 @@ from hypothesis import strategies as st
 
 from bench.fixtures.synthetic import synthetic_day, synthetic_visit
 from twin.config import Scenario
-from twin.models.routing.insertion import (
-    ORDER_CACHE,
-    ORDER_CACHE_PER_TECHNICIAN,
-    CandidateIndex,
-    best_insertion,
-)
+from twin.models.routing.candidates import ORDER_CACHE, ORDER_CACHE_PER_TECHNICIAN
+from twin.models.routing.insertion import CandidateIndex, best_insertion
 from twin.models.routing.plan import (
     PlanState,
     TechnicianSpec,

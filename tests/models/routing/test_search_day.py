@@ -1,10 +1,9 @@
-"""A real day searched with the compiled grid and the packed pricing gives the very log it
-gives with the KD-tree and the pricing that reads the plan's objects (the old way)."""
+"""A real day searched with the compiled grid and the candidates' rows kept between
+bookings gives the very log it gives with the KD-tree and every row walked anew."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,28 +12,11 @@ import pytest
 from twin import events as ev
 from twin.app.wiring import build_world
 from twin.config import load_scenario
-from twin.models.routing import nearest, plan
+from twin.models.routing import dispatch, nearest
 from twin.models.routing.travel import KERNELS
 
 NATIONAL = Path(__file__).parents[3] / "data/scenarios/national.toml"
 TECHNICIANS = 400  # service and repair: about 340 each, past nearest.SCAN_UP_TO (the grid)
-
-
-class _Unpacked:
-    """The compiled module, with timelines that carry no packed stops (the pricing then
-    reads the plan's visits and the stops, as before ``Timeline.packed``)."""
-
-    def __init__(self, module: Any) -> None:
-        self._module = module
-        self.calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._module, name)
-
-    def route_timeline(self, *args: Any) -> plan.Timeline:
-        self.calls += 1
-        timeline: plan.Timeline = self._module.route_timeline(*args)
-        return replace(timeline, packed=b"")
 
 
 def _day() -> list[str]:
@@ -54,14 +36,22 @@ def _day() -> list[str]:
 
 
 @pytest.mark.slow
-def test_grid_and_packed_pricing_give_the_old_day(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_grid_and_kept_rows_give_the_day_of_fresh_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     assert KERNELS is not None
+    made: list[Any] = []
+
+    def counted(travel: Any, brk: Any) -> Any:
+        made.append(KERNELS.CandidateRows(travel.kernel, brk))
+        return made[-1]
+
+    monkeypatch.setattr(dispatch, "timeline_cache", counted)
     new = _day()
+    walks, looked = sum(r.walks for r in made), sum(r.looked for r in made)
+    # kept: a row is walked when its route or state changed, not at each look-up
+    assert 0 < walks < looked / 4
     monkeypatch.setattr(nearest, "KERNELS", None)  # the KD-tree
-    unpacked = _Unpacked(KERNELS)
-    monkeypatch.setattr(plan, "KERNELS", unpacked)
+    monkeypatch.setattr(dispatch, "timeline_cache", lambda travel, brk: {})  # none kept
     old = _day()
-    assert unpacked.calls > 10 * TECHNICIANS
     assert len(new) > 10 * TECHNICIANS
     assert sum(line.count('"visit_booked"') for line in new) > 4 * TECHNICIANS
     assert new == old

@@ -123,6 +123,12 @@ def test_the_compiled_search_is_the_reference(
     state = _state(techs, inc, clones)
     visit = _task("NEW", (*new[:4], "s"))
     befores = _befores(state, order, brk)
+    rows = KERNELS.CandidateRows(MODEL.kernel, brk)
+    looked = rows.lookup(state, [tid for tid, _ in befores], None, 0.0)
+    for tid, timeline in befores:  # each row: the numbers and packed stops of the timeline
+        t = timeline
+        numbers = (t.end, t.travel_min, t.late_min, t.overtime_min, t.n_late, t.feasible)
+        assert rows.timeline(tid) == (*numbers, t.packed)
     allow_late, allow_overtime, fallback = flags
     w = InsertionWeights(*weights)
     compiled = best_insertion(
@@ -134,7 +140,7 @@ def test_the_compiled_search_is_the_reference(
         allow_late=allow_late,
         allow_overtime=allow_overtime,
         fallback=fallback,
-        befores=befores,
+        befores=looked,
     )
     rest = (w, allow_late, allow_overtime, fallback)
     assert compiled == _searched(state, visit, befores, MODEL, brk, *rest)
@@ -148,7 +154,10 @@ def test_equal_costs_go_to_the_smaller_id_then_the_earlier_position() -> None:
     state = _state([tech], {}, clones=2)  # T2, T10, T1: the same empty day each
     visit = _task("NEW", ((31.0, 30.0), 600.0, 120.0, 30.0, "s"))
     befores = _befores(state, [0, 1, 2], BRK)
-    found = best_insertion(state, visit, MODEL, BRK, befores=befores)
+    rows = KERNELS.CandidateRows(MODEL.kernel, BRK)
+    found = best_insertion(
+        state, visit, MODEL, BRK, befores=rows.lookup(state, ["T2", "T10", "T1"], None, 0.0)
+    )
     assert found is not None and found.technician_id == "T1" == min(state.technicians)
     assert found == _searched(state, visit, befores, MODEL, BRK, InsertionWeights(), *[False] * 3)
 
@@ -209,7 +218,8 @@ def test_the_search_refuses_a_number_of_checks_it_cannot_keep(checks: int) -> No
     state = _state([{"home": (1.0, 1.0), "at": (1.0, 1.0), "free_at": 480.0, "taken": False,
                      "shift_end": 1000.0, "route": []}], {}, 0)  # fmt: skip
     visit = _task("NEW", ((2.0, 2.0), 600.0, 60.0, 30.0, "s"))
-    args = (state, visit, [], MODEL.kernel, InsertionWeights(), BRK, False, False, False)
+    none = KERNELS.CandidateRows(MODEL.kernel, BRK).lookup(state, [], None, 0.0)
+    args = (state, visit, none, InsertionWeights(), False, False, False)
     with pytest.raises(ValueError, match=f"checks must be 1 to 16, got {checks}"):
         KERNELS.best_search(*args, checks)
     assert 0 < EXACT_CHECKS <= 16

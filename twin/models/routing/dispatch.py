@@ -19,18 +19,20 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from twin.models.routing.insertion import (
+    Befores,
     CandidateIndex,
     Insertion,
     InsertionWeights,
     TimelineCache,
     best_insertion,
-    candidate_timelines,
+    look_up,
+    same_candidates,
+    timeline_cache,
 )
 from twin.models.routing.plan import (
     BreakRule,
     PlanState,
     RoutesWith,
-    Timeline,
     VisitTask,
     with_window,
 )
@@ -76,7 +78,7 @@ class BaselineDispatcher:
     weights: InsertionWeights = field(default_factory=InsertionWeights)
     reach: int = 8  # the nearest technicians with the skill a booking considers
     _index: CandidateIndex | None = field(default=None, init=False, repr=False)
-    _timelines: TimelineCache = field(default_factory=dict, init=False, repr=False)
+    _cache: TimelineCache | None = field(default=None, init=False, repr=False)
     _offered: _Offered | None = field(default=None, init=False, repr=False)
 
     def _index_of(self, state: PlanState) -> CandidateIndex:
@@ -84,13 +86,20 @@ class BaselineDispatcher:
             self._index = CandidateIndex.for_state(state)
         return self._index
 
+    @property
+    def _timelines(self) -> TimelineCache:
+        """The candidates' timelines, kept between calls (:func:`timeline_cache`)."""
+        if self._cache is None:
+            self._cache = timeline_cache(self.travel, self.brk)
+        return self._cache
+
     def _insertion(
         self,
         state: PlanState,
         visit: VisitTask,
         allow_late: bool = False,
         fallback: bool = False,
-        befores: list[tuple[str, Timeline]] | None = None,
+        befores: Befores | None = None,
     ) -> Insertion | None:
         """Bookings fill regular hours only; overtime is kept for re-homing and emergencies
         (``fallback``: on time in regular hours if possible, else late or in overtime)."""
@@ -131,11 +140,9 @@ class BaselineDispatcher:
         found.sort(key=lambda o: (o.cost, o.window_start, o.window_end - o.window_start))
         return found
 
-    def _befores(self, state: PlanState, visit: VisitTask) -> list[tuple[str, Timeline]]:
+    def _befores(self, state: PlanState, visit: VisitTask) -> Befores:
         index, cache = self._index_of(state), self._timelines
-        return candidate_timelines(
-            state, visit, self.travel, self.brk, self.reach, index=index, timelines=cache
-        )
+        return look_up(state, visit, self.travel, self.brk, self.reach, index, cache)
 
     def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer:
         """The cheapest position for ``visit`` in its window. A window the last ``offers``
@@ -173,17 +180,14 @@ class _Offered:
     right after (one search more per booking that missed its preferred window). The answer
     is reused only for the same ``PlanState`` object whose candidates are the same
     technicians with the very same timelines: a timeline is cached by the technician's
-    state, route and the incidents (:func:`candidate_timelines`), so the same objects mean
+    state, route and the incidents (:func:`look_up`), so the same objects mean
     none of what the search reads has changed; a ``PlanState`` is a live view, so a plan
     changed in between gives other timelines and is searched again.
     """
 
     state: PlanState
-    befores: list[tuple[str, Timeline]]
+    befores: Befores
     searches: dict[VisitTask, Insertion | None]
 
-    def unchanged(self, befores: list[tuple[str, Timeline]]) -> bool:
-        held = self.befores
-        return len(held) == len(befores) and all(
-            t == u and a is b for (t, a), (u, b) in zip(held, befores, strict=True)
-        )
+    def unchanged(self, befores: Befores) -> bool:
+        return same_candidates(self.befores, befores)

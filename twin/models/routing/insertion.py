@@ -11,15 +11,15 @@ the break), and the first one that passes wins.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from twin.models.routing.nearest import NearestPoints
+from twin.models.routing.candidates import CandidateIndex
 from twin.models.routing.plan import (
     BreakRule,
     PlanState,
     StatusAt,
-    TechnicianSpec,
     Timeline,
     VisitTask,
     route_timeline,
@@ -27,15 +27,17 @@ from twin.models.routing.plan import (
 from twin.models.routing.travel import KERNELS, TravelModel
 
 EXACT_CHECKS = 6
-ORDER_CACHE = 5_000  # places whose candidate order is kept, at least
-ORDER_CACHE_PER_TECHNICIAN = 5  # and per technician: a company's places grow with it
-SHARED_INDEXES = 4  # technician mappings whose index is kept (worlds alive at once)
 
-TimelineCache = dict[str, tuple[tuple[object, ...], Timeline]]
+TimelineCache = dict[str, tuple[tuple[object, ...], Timeline]] | Any
 """Per technician, the key (state, route, incidents) and timeline of the last route priced:
 97 % of a day's hits were on a technician's latest key, and one entry per technician keeps
 the cache the size of the company (a shared dict of 50,000 keys, cleared when full, lost
-more hits the larger the company)."""
+more hits the larger the company). A dict for the Python reference; with the compiled
+kernels a ``CandidateRows`` (:func:`timeline_cache`), the same rule held in C rows."""
+
+Befores = Sequence[tuple[str, Timeline]] | Any
+"""The candidates of one visit with their current timelines: (id, timeline) pairs from the
+reference (:func:`candidate_timelines`), ``Candidates`` rows with the compiled kernels."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,104 +53,6 @@ class Insertion:
     position: int
     cost: float
     route: tuple[str, ...]
-
-
-class CandidateIndex:
-    """Technicians by skill, their home bases in KD-trees: nearest-k look-ups in O(log n).
-
-    The order is exactly that of a full scan (``np.hypot`` to every home base, stable
-    argsort over the technicians of the skill sorted by id), ties included: see
-    :class:`~twin.models.routing.nearest.NearestPoints`.
-    """
-
-    def __init__(self, state: PlanState) -> None:
-        self._key = id(state.technicians)
-        by_skill: dict[str, list[str]] = {}
-        for tid, spec in state.technicians.items():
-            for skill in spec.skills:
-                by_skill.setdefault(skill, []).append(tid)
-        self._tids = {s: sorted(t) for s, t in by_skill.items()}
-        techs = state.technicians
-        self._points = {
-            s: NearestPoints([techs[t].home_x for t in tids], [techs[t].home_y for t in tids])
-            for s, tids in self._tids.items()
-        }
-        self._order: dict[tuple[str, float, float], _Ranking] = {}
-        # the places asked for grow with the company (its visits): so does the cache, or a
-        # larger company would find fewer of its places in it
-        self._order_cap = max(ORDER_CACHE, ORDER_CACHE_PER_TECHNICIAN * len(techs))
-
-    @classmethod
-    def for_state(cls, state: PlanState) -> CandidateIndex:
-        """The index of ``state.technicians``, shared by everyone who asks about the same
-        technicians (the same mapping object: a world's, or a brain's mirror's), so that a
-        look-up never pays for building one."""
-        techs = state.technicians
-        for held, size, index in _SHARED:
-            if held is techs and size == len(techs):
-                return index
-        index = cls(state)
-        _SHARED.append((techs, len(techs), index))
-        del _SHARED[:-SHARED_INDEXES]
-        return index
-
-    def valid_for(self, state: PlanState) -> bool:
-        return self._key == id(state.technicians)
-
-    def nearest(self, state: PlanState, visit: VisitTask, k: int) -> list[str]:
-        """Up to ``k`` available technicians with the skill, nearest by home base first."""
-        key = (visit.skill, visit.x, visit.y)
-        order = self._order.get(key)  # the same place is asked for again and again
-        if order is None:
-            points = self._points.get(visit.skill)
-            if points is None:
-                return []
-            order = _Ranking(self._tids[visit.skill], points.batches(visit.x, visit.y))
-            if len(self._order) >= self._order_cap:
-                self._order.clear()
-            self._order[key] = order
-        out = []
-        status = state.status
-        if type(status) is StatusAt:  # availability is the base's: no adjusted state
-            status = status.base
-        for tid in order:
-            if status[tid].available:
-                out.append(tid)
-                if len(out) == k:
-                    break
-        return out
-
-
-class _Ranking:
-    """Technicians of one skill nearest first from one place, fetched as far as needed."""
-
-    __slots__ = ("_batches", "_done", "_tids")
-
-    def __init__(self, tids: list[str], batches: Iterator[list[int]]) -> None:
-        self._tids = tids
-        self._batches: Iterator[list[int]] | None = batches
-        self._done: list[str] = []
-
-    def __iter__(self) -> Iterator[str]:
-        done = self._done
-        i = 0
-        while True:
-            while i < len(done):
-                yield done[i]
-                i += 1
-            if self._batches is None:
-                return
-            batch = next(self._batches, None)
-            if batch is None:
-                self._batches = None
-                return
-            tids = self._tids
-            done.extend(tids[j] for j in batch)
-
-
-_SHARED: list[tuple[Mapping[str, TechnicianSpec], int, CandidateIndex]] = []
-"""The indexes of the last few technician mappings (a strong reference keeps a mapping's
-id from being reused while it is held here)."""
 
 
 def _priced_positions(
@@ -227,6 +131,51 @@ def _priced_positions(
     return out
 
 
+def timeline_cache(travel: TravelModel, brk: BreakRule) -> TimelineCache:
+    """An empty cache of the candidates' timelines, for :func:`look_up` with ``travel``
+    and ``brk``: the compiled rows when the kernels are loaded, else a dict."""
+    if travel.kernel is None:
+        return {}
+    return KERNELS.CandidateRows(travel.kernel, brk)
+
+
+def look_up(
+    state: PlanState,
+    visit: VisitTask,
+    travel: TravelModel,
+    brk: BreakRule,
+    candidates: int = 8,
+    index: CandidateIndex | None = None,
+    timelines: TimelineCache | None = None,
+) -> Befores:
+    """What :func:`candidate_timelines` finds, in the form the search reads: with the
+    compiled kernels, the candidates' rows of ``timelines`` (a cache from
+    :func:`timeline_cache` of the same ``travel`` and ``brk``; a new one when it is not:
+    each row is then walked anew)."""
+    if travel.kernel is None:
+        return candidate_timelines(state, visit, travel, brk, candidates, index, timelines)
+    if index is None or not index.valid_for(state):
+        index = CandidateIndex.for_state(state)
+    rows: Any = timelines
+    if not isinstance(rows, KERNELS.CandidateRows):
+        rows = KERNELS.CandidateRows(travel.kernel, brk)
+    status = state.status
+    # a StatusAt's states are made on each look-up: a row held from the same base state
+    # at the same free time holds without it
+    base, now = (status.base, status.now) if type(status) is StatusAt else (None, 0.0)
+    return rows.lookup(state, index.nearest(state, visit, candidates), base, now)
+
+
+def same_candidates(held: Befores, found: Befores) -> bool:
+    """The same technicians with the very same timelines (none walked anew in between)."""
+    if isinstance(held, list | tuple):
+        return len(held) == len(found) and all(
+            t == u and a is b for (t, a), (u, b) in zip(held, found, strict=True)
+        )
+    rows: Any = held
+    return bool(rows.same(found))
+
+
 def candidate_timelines(
     state: PlanState,
     visit: VisitTask,
@@ -273,7 +222,7 @@ def best_insertion(
     index: CandidateIndex | None = None,
     timelines: TimelineCache | None = None,
     fallback: bool = False,
-    befores: Sequence[tuple[str, Timeline]] | None = None,
+    befores: Befores | None = None,
 ) -> Insertion | None:
     """Cheapest feasible position over the ``candidates`` nearest skilled technicians.
 
@@ -287,25 +236,16 @@ def best_insertion(
     ``timelines`` caches the current routes' timelines between calls (see
     :func:`candidate_timelines`).
     ``befores``: the candidates and their timelines, when the caller looked them up
-    (:func:`candidate_timelines` of this ``state`` and the visit's place and skill).
+    (:func:`look_up` of this ``state`` and the visit's place and skill).
     """
     if befores is None:
-        befores = candidate_timelines(state, visit, travel, brk, candidates, index, timelines)
+        befores = look_up(state, visit, travel, brk, candidates, index, timelines)
     if travel.kernel is None:
         return _searched(
             state, visit, befores, travel, brk, weights, allow_late, allow_overtime, fallback
         )
     found = KERNELS.best_search(
-        state,
-        visit,
-        befores,
-        travel.kernel,
-        weights,
-        brk,
-        allow_late,
-        allow_overtime,
-        fallback,
-        EXACT_CHECKS,
+        state, visit, befores, weights, allow_late, allow_overtime, fallback, EXACT_CHECKS
     )
     if found is None:
         return None

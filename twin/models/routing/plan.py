@@ -209,6 +209,10 @@ class StatusAt(Mapping[str, TechnicianState]):
         """The states before adjusting to ``now`` (``available`` is the same in both)."""
         return self._base
 
+    @property
+    def now(self) -> float:
+        return self._now
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._base)
 
