@@ -4,9 +4,10 @@
 into its stages, each timed per call in a fresh process per size (the scale bench's
 scenario: ``national.toml`` with the map scaled to the company, ``--region scale``):
 
-* ``ranking``: ``CandidateIndex.nearest``, the available technicians with the skill nearest
-  the visit (the grid's ball, the ranking, the availability check; its first call also
-  builds the index, which dominates at a few hundred technicians);
+* ``ranking``: ``CandidateIndex.ranking``, the technicians with the skill nearest the
+  visit (the grid's ball; its first call also builds the index, which dominates at a few
+  hundred technicians); in trees before the compiled rows ``CandidateIndex.nearest``, with
+  the availability check (which the rows' ``pick`` now does inside the look-up);
 * ``timelines``: the rest of the candidates' look-up (``look_up``; ``candidate_timelines``
   in trees before the compiled rows), each candidate's state, route and cached timeline
   looked up and checked, and the timelines walked anew (in older trees without
@@ -71,7 +72,8 @@ def measure(n: int, base: Path) -> dict[str, Any]:
     make_world, _, _ = _builders(HERE.parents[1], n, "world", base, "scale")
     spent: Counter[str] = Counter()
     calls: Counter[str] = Counter()
-    _timed(insertion.CandidateIndex, "nearest", "ranking", spent, calls)
+    index = insertion.CandidateIndex
+    _timed(index, "ranking" if hasattr(index, "ranking") else "nearest", "ranking", spent, calls)
     _timed(insertion, "route_timeline", "route_timeline", spent, calls)
     _timed(insertion.KERNELS, "best_search", "search", spent, calls)
     # the look-up: look_up with the compiled rows, candidate_timelines in older trees

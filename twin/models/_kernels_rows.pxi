@@ -9,48 +9,51 @@
 # is in Python (its id, state and floats, spec and floats, cached key and timeline):
 # at 10,000 technicians each candidate is cold, and each object read was a trip to memory.
 
+from cpython cimport array as carray
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memset
 
 
 cdef struct _Row:
-    # line 1: the look-up (what the timeline was walked from) and the pricing's start
+    # line 1: the look-up (what the timeline was walked from), availability, the stops
+    PyObject* tid
     PyObject* base_st  # the state in a StatusAt's base it came from, or NULL
     PyObject* route
     PyObject* incidents  # the incidents' key (a sorted tuple of items)
     double* stops  # the route's packed stops, PACK doubles each
-    double base_free_at
+    unsigned int version  # 0: never walked
+    int base_available
     double free_at  # of the state walked from (``base_st`` seen at some ``now``)
+    double base_free_at
+    # line 2: the pricing
     double x
     double y
-    # line 2: the pricing
     double home_x
     double home_y
     double shift_end
     double max_end
     double end
     double overtime_min
+    # line 3: the pricing and the exact checks
     int n_stops
     int z_home
-    int base_available
     int break_taken
-    # line 3: the exact checks
     int feasible
     int n_late
+    int cap
     double shift_start
     double travel_min
     double late_min
     PyObject* key_st  # the state the timeline was walked from
     PyObject* spec
-    long version  # 0: never walked
-    int cap
-    int _pad
+    # padding to 4 cache lines
+    char _pad[64]
 
 
 cdef struct _Cand:
-    Py_ssize_t slot
-    long version  # the row's when looked up
+    Py_ssize_t at  # the technician's position (the index's, the rows')
+    unsigned int version  # the row's when looked up
     int rank  # of the technician's id among the candidates' (the search's sort key)
 
 
@@ -66,6 +69,7 @@ cdef inline void _hold(PyObject** field, object value):
 
 
 cdef inline void _let_go(_Row* row):
+    Py_XDECREF(row.tid)
     Py_XDECREF(row.base_st)
     Py_XDECREF(row.route)
     Py_XDECREF(row.incidents)
@@ -79,19 +83,22 @@ cdef class CandidateRows:
     """Per technician, the timeline of the route last priced, as a C row (see the top of
     this file): the compiled ``TimelineCache`` of :mod:`twin.models.routing.insertion`.
 
-    A row holds while the technician's state, route and the incidents are equal to those
-    it was walked from, the rule of the Python cache; rows are given out by technician id
-    at first sight and dropped when the technicians' mapping changes (another plan).
+    Rows are by technician position in a ``CandidateIndex`` (its rankings give positions,
+    so a candidate is found without a dictionary), and dropped when another index is
+    asked about (another plan's technicians). A row holds while the technician's state,
+    route and the incidents are equal to those it was walked from, the rule of the Python
+    cache.
     """
 
     cdef _Row* _rows
-    cdef Py_ssize_t _size, _cap
-    cdef dict _slot
-    cdef object _techs
+    cdef void* _block  # what was allocated (the rows start at the next cache line)
+    cdef Py_ssize_t _n
+    cdef object _index
+    cdef list _tids
     cdef object _inc
     cdef LegKernel _kernel
     cdef double _brk_len, _brk_after
-    cdef long _versions
+    cdef unsigned int _versions
     cdef readonly long looked  # candidates looked up
     cdef readonly long walks  # of them, rows walked (a route changed or seen for the first time)
 
@@ -100,99 +107,139 @@ cdef class CandidateRows:
         self._brk_len = brk.length_min
         self._brk_after = brk.after_min
         self._rows = NULL
-        self._size = self._cap = 0
-        self._slot = {}
-        self._techs = None
+        self._block = NULL
+        self._n = 0
+        self._index = None
+        self._tids = []
         self._inc = ()
         self._versions = 0
         self.walks = self.looked = 0
 
     def __dealloc__(self):
         self._drop()
-        free(self._rows)
 
     cdef void _drop(self):
         cdef Py_ssize_t i
-        for i in range(self._size):
-            _let_go(&self._rows[i])
-        self._size = 0
-        self._slot = {}
+        for i in range(self._n):
+            if self._rows[i].version or self._rows[i].tid != NULL:
+                _let_go(&self._rows[i])
+        free(self._block)
+        self._rows, self._block, self._n = NULL, NULL, 0
 
-    cdef Py_ssize_t _slot_of(self, tid) except -1:
-        slot = self._slot.get(tid)
-        if slot is not None:
-            return slot
-        cdef Py_ssize_t cap
-        cdef _Row* grown
-        if self._size == self._cap:
-            cap = 64 if self._cap == 0 else 2 * self._cap
-            grown = <_Row*>realloc(self._rows, cap * sizeof(_Row))
-            if grown == NULL:
-                raise MemoryError()
-            self._rows, self._cap = grown, cap
-        memset(&self._rows[self._size], 0, sizeof(_Row))
-        self._slot[tid] = self._size
-        self._size += 1
-        return self._size - 1
-
-    def lookup(self, state, tids, base, double now):
-        """The rows of technicians ``tids`` for ``state`` (each walked anew unless it still
-        holds), as :class:`Candidates`. ``base``: the states ``state.status`` adjusts to
-        ``now`` (a ``StatusAt``'s), or None: a row whose state in ``base`` is the same
-        object, and gives the same free time at ``now``, holds without the adjusted state
-        being made."""
-        techs = state.technicians
-        if techs is not self._techs:
+    cdef object _begin(self, state, index):
+        """Rows for ``index``'s technicians (those of another index dropped); returns the
+        incidents' key, the very object the rows hold when it is equal."""
+        cdef Py_ssize_t n
+        if index is not self._index:
             self._drop()
-            self._techs = techs
+            self._index = None
+            n = len(index.tids)
+            # zeroed by calloc (pages the system gives zeroed are not written), the rows
+            # aligned to cache lines
+            self._block = calloc(n * sizeof(_Row) + 64, 1)
+            if self._block == NULL:
+                raise MemoryError()
+            self._rows = <_Row*>((<size_t>self._block + 63) & ~(<size_t>63))
+            self._n = n
+            self._index, self._tids = index, index.tids
         inc = tuple(sorted(state.incidents.items()))
         if inc == self._inc:
-            inc = self._inc  # the rows hold this very object: compared by identity
-        else:
-            self._inc = inc
-        status, routes = state.status, state.routes
+            return self._inc  # the rows hold this very object: compared by identity
+        self._inc = inc
+        return inc
+
+    def pick(self, state, index, ranking, int k, base, double now):
+        """Up to ``k`` available technicians of ``ranking`` (a ``Ranking`` of ``index``,
+        or None: nobody), nearest first, with their rows walked anew unless they hold:
+        :func:`twin.models.routing.candidates.CandidateIndex.nearest` and the rows of
+        those it finds, in one pass. ``base``: the states ``state.status`` adjusts to
+        ``now`` (a ``StatusAt``'s), or None (see ``_holds``)."""
+        inc = self._begin(state, index)
         cdef Candidates out = Candidates.__new__(Candidates)
-        out._rows = self
-        out.tids = list(tids)
-        cdef Py_ssize_t i, slot, n = len(out.tids)
-        out.of = <_Cand*>PyMem_Malloc((n if n else 1) * sizeof(_Cand))
-        if out.of == NULL:
-            raise MemoryError()
+        out._start(self, k)
+        if ranking is None:
+            return out._ranked()
+        avail = base if base is not None else state.status
+        cdef carray.array done = ranking.done
+        cdef Py_ssize_t i = 0, at
         cdef _Row* row
-        self.looked += n
-        for i in range(n):
-            tid = out.tids[i]
-            slot = self._slot_of(tid)
-            row = &self._rows[slot]
-            route = routes.get(tid, ())
-            if not (row.version and self._holds(row, tid, status, base, now, route, inc)):
-                self._walk(row, tid, state, route, inc, base)
-            out.of[i].slot = slot
-            out.of[i].version = row.version
-            out.n = i + 1
-        ranks = {t: r for r, t in enumerate(sorted(out.tids))}  # the sort key's id
-        for i in range(n):
-            out.of[i].rank = ranks[out.tids[i]]
-        return out
+        cdef PyObject* tid
+        while out.n < k:
+            if i == len(done):
+                if not ranking.more():
+                    break
+                done = ranking.done
+                continue
+            at = done.data.as_longs[i]
+            i += 1
+            if not 0 <= at < self._n:
+                raise IndexError(f"pick: position {at} is not one of the index's")
+            row = &self._rows[at]
+            if row.tid == NULL:
+                _hold(&row.tid, self._tids[at])
+            st = avail[<object>row.tid]
+            if row.version and <PyObject*>st == row.base_st:
+                if not row.base_available:  # the same state as when walked: not available
+                    continue
+            elif not st.available:
+                continue
+            self._take(out, at, row, state, st if base is not None else None, now, inc)
+        return out._ranked()
+
+    def of(self, state, index, tids, base, double now):
+        """The rows of technicians ``tids`` (by id, available or not), as ``pick`` gives
+        them."""
+        inc = self._begin(state, index)
+        tids = list(tids)
+        cdef Candidates out = Candidates.__new__(Candidates)
+        out._start(self, len(tids))
+        position = index.position
+        cdef Py_ssize_t at
+        cdef _Row* row
+        for tid in tids:
+            at = position[tid]
+            row = &self._rows[at]
+            if row.tid == NULL:
+                _hold(&row.tid, self._tids[at])
+            self._take(out, at, row, state, base[tid] if base is not None else None, now, inc)
+        return out._ranked()
+
+    cdef int _take(
+        self, Candidates out, Py_ssize_t at, _Row* row, state, base_st, double now, inc
+    ) except -1:
+        """Put row ``at`` in ``out``, walked anew unless it holds."""
+        tid = <object>row.tid
+        route = state.routes.get(tid, ())
+        self.looked += 1
+        if not (row.version and self._holds(row, tid, state.status, base_st, now, route, inc)):
+            self._walk(row, tid, state, route, inc, base_st)
+        out.of[out.n].at = at
+        out.of[out.n].version = row.version
+        out.tids.append(tid)
+        out.n += 1
+        return 0
 
     cdef bint _holds(
-        self, _Row* row, tid, status, base, double now, route, inc
+        self, _Row* row, tid, status, base_st, double now, route, inc
     ) except -1:
         """Whether the row's key equals (state, route, incidents) now, as the Python cache's
-        tuple comparison tells (identity first)."""
+        tuple comparison tells (identity first). ``base_st``: the technician's state in a
+        ``StatusAt``'s base, or None: the row holds without the adjusted state being made
+        when it is the state the row was walked from and gives the same free time at
+        ``now``."""
         if route is not <object>row.route and not route == <object>row.route:
             return False
         if inc is not <object>row.incidents and not inc == <object>row.incidents:
             return False
         cdef double free_at
-        if base is not None and <PyObject*>base[tid] == row.base_st:
+        if base_st is not None and <PyObject*>base_st == row.base_st:
             free_at = now if row.base_available and row.base_free_at < now else row.base_free_at
             if free_at == row.free_at:
                 return True
         st = status[tid]
         return st is <object>row.key_st or st == <object>row.key_st
 
-    cdef int _walk(self, _Row* row, tid, state, route, inc, base) except -1:
+    cdef int _walk(self, _Row* row, tid, state, route, inc, base_st) except -1:
         spec, st = state.technicians[tid], state.status[tid]
         cdef int n = len(route)
         cdef double* grown
@@ -217,14 +264,15 @@ cdef class CandidateRows:
         _hold(&row.route, route)
         _hold(&row.incidents, inc)
         _hold(&row.spec, spec)
-        if base is not None:
-            held = base[tid]
-            _hold(&row.base_st, held)
-            row.base_free_at, row.base_available = held.free_at, held.available
+        if base_st is not None:
+            _hold(&row.base_st, base_st)
+            row.base_free_at, row.base_available = base_st.free_at, base_st.available
         else:
             Py_XDECREF(row.base_st)
             row.base_st = NULL
         self._versions += 1
+        if self._versions == 0:  # wrapped: 0 means never walked
+            self._versions = 1
         row.version = self._versions
         self.walks += 1
         return 0
@@ -232,7 +280,7 @@ cdef class CandidateRows:
     def timeline(self, tid):
         """(end, travel_min, late_min, overtime_min, n_late, feasible, packed stops) of
         ``tid``'s row, for the tests that hold it equal to ``route_timeline``."""
-        cdef _Row* row = &self._rows[self._slot[tid]]
+        cdef _Row* row = &self._rows[self._index.position[tid]]
         packed = PyBytes_FromStringAndSize(<char*>row.stops, row.n_stops * PACK * sizeof(double))
         return (
             row.end, row.travel_min, row.late_min, row.overtime_min, row.n_late,
@@ -251,9 +299,25 @@ cdef class Candidates:
     def __cinit__(self):
         self.of = NULL
         self.n = 0
+        self.tids = []
 
     def __dealloc__(self):
         PyMem_Free(self.of)
+
+    cdef int _start(self, CandidateRows rows, Py_ssize_t k) except -1:
+        self._rows = rows
+        self.of = <_Cand*>PyMem_Malloc((k if k > 0 else 1) * sizeof(_Cand))
+        if self.of == NULL:
+            raise MemoryError()
+        return 0
+
+    cdef Candidates _ranked(self):
+        """Each candidate's rank by id (the search's sort key), and self."""
+        ranks = {t: r for r, t in enumerate(sorted(self.tids))}
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            self.of[i].rank = ranks[self.tids[i]]
+        return self
 
     def __len__(self):
         return self.n
@@ -264,13 +328,14 @@ cdef class Candidates:
             return False
         cdef Py_ssize_t i
         for i in range(self.n):
-            if other.of[i].slot != self.of[i].slot or other.of[i].version != self.of[i].version:
+            if other.of[i].at != self.of[i].at or other.of[i].version != self.of[i].version:
                 return False
         return True
 
     cdef _Row* row(self, Py_ssize_t i) except NULL:
         """Row ``i``, checked to be the one looked up (not walked anew since)."""
-        cdef _Row* row = &self._rows._rows[self.of[i].slot]
-        if row.version != self.of[i].version:
+        cdef CandidateRows rows = self._rows
+        cdef Py_ssize_t at = self.of[i].at
+        if at >= rows._n or rows._rows[at].version != self.of[i].version:
             raise RuntimeError("best_search: a candidate's row changed since its look-up")
-        return row
+        return &rows._rows[at]

@@ -65,7 +65,7 @@ def _holds(rows: object, state: PlanState) -> bool:
     walks = rows.walks  # type: ignore[attr-defined]
     status = state.status
     assert isinstance(status, StatusAt)
-    rows.lookup(state, list(TIDS), status.base, status.now)  # type: ignore[attr-defined]
+    rows.of(state, CandidateIndex.for_state(state), list(TIDS), status.base, status.now)  # type: ignore[attr-defined]
     return rows.walks == walks  # type: ignore[attr-defined,no-any-return]
 
 
@@ -123,12 +123,14 @@ def test_candidates_tell_a_walk_since_their_look_up_and_are_not_searched_stale()
     specs, status, visits, routes = _plan()
     rows = KERNELS.CandidateRows(MODEL.kernel, BRK)
     state = _state(400.0, specs, status, visits, routes, {})
-    first = rows.lookup(state, list(TIDS), status, 400.0)
-    again = rows.lookup(state, list(TIDS), status, 400.0)
+    first = rows.of(state, CandidateIndex.for_state(state), list(TIDS), status, 400.0)
+    again = rows.of(state, CandidateIndex.for_state(state), list(TIDS), status, 400.0)
     assert first.same(again) and len(first) == 3
-    assert not first.same(rows.lookup(state, ["T1", "T2"], status, 400.0))
+    assert not first.same(
+        rows.of(state, CandidateIndex.for_state(state), ["T1", "T2"], status, 400.0)
+    )
     routes["T2"] = ("B", "A")
-    changed = rows.lookup(state, list(TIDS), status, 400.0)
+    changed = rows.of(state, CandidateIndex.for_state(state), list(TIDS), status, 400.0)
     assert not first.same(changed)
     with pytest.raises(RuntimeError, match="changed since its look-up"):
         KERNELS.best_search(state, _visit("NEW", 4.0), first, InsertionWeights(), False, False,
@@ -136,5 +138,24 @@ def test_candidates_tell_a_walk_since_their_look_up_and_are_not_searched_stale()
     # another technicians' mapping (another plan): every row is walked anew
     walks = rows.walks
     other = PlanState(400.0, dict(specs), StatusAt(status, 400.0), visits, routes, {})
-    rows.lookup(other, list(TIDS), status, 400.0)
+    rows.of(other, CandidateIndex.for_state(other), list(TIDS), status, 400.0)
     assert rows.walks == walks + 3
+
+
+def test_the_rows_pick_whom_the_index_finds_nearest_and_available() -> None:
+    specs, status, visits, routes = _plan()
+    for i in range(3, 40):  # past the scan: the grid's rankings, fetched run by run
+        tid = f"T{i + 1}"
+        specs[tid] = TechnicianSpec(tid, 1.5 * i % 30, 0.7 * i % 20, frozenset({"s"}), 480.0,
+                                    1020.0, 1140.0)  # fmt: skip
+        status[tid] = TechnicianState(tid, 1.5 * i % 30, 0.7 * i % 20, 480.0, i % 3 != 0)
+    rows = KERNELS.CandidateRows(MODEL.kernel, BRK)
+    for now in (400.0, 500.0, 500.0):
+        for k in (1, 8, 30, 100):
+            for x in (0.0, 4.0, 17.5, 29.0):
+                state = _state(now, specs, status, visits, routes, {})
+                index = CandidateIndex.for_state(state)
+                found = look_up(state, _visit("NEW", x), MODEL, BRK, k, index, rows)
+                assert list(found.tids) == index.nearest(state, _visit("NEW", x), k)
+                assert len(found) == min(k, sum(st.available for st in status.values()))
+        status["T4"] = TechnicianState("T4", 4.5, 2.1, 480.0, True)  # back: available

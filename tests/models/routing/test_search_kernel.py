@@ -15,6 +15,7 @@ from tests.models.test_kernels import BRK, MODEL, REFERENCE, ZONES, coord
 from twin.models.booking.desk import Booking
 from twin.models.routing.insertion import (
     EXACT_CHECKS,
+    CandidateIndex,
     InsertionWeights,
     _searched,
     best_insertion,
@@ -124,7 +125,7 @@ def test_the_compiled_search_is_the_reference(
     visit = _task("NEW", (*new[:4], "s"))
     befores = _befores(state, order, brk)
     rows = KERNELS.CandidateRows(MODEL.kernel, brk)
-    looked = rows.lookup(state, [tid for tid, _ in befores], None, 0.0)
+    looked = rows.of(state, CandidateIndex.for_state(state), [tid for tid, _ in befores], None, 0.0)
     for tid, timeline in befores:  # each row: the numbers and packed stops of the timeline
         t = timeline
         numbers = (t.end, t.travel_min, t.late_min, t.overtime_min, t.n_late, t.feasible)
@@ -156,7 +157,11 @@ def test_equal_costs_go_to_the_smaller_id_then_the_earlier_position() -> None:
     befores = _befores(state, [0, 1, 2], BRK)
     rows = KERNELS.CandidateRows(MODEL.kernel, BRK)
     found = best_insertion(
-        state, visit, MODEL, BRK, befores=rows.lookup(state, ["T2", "T10", "T1"], None, 0.0)
+        state,
+        visit,
+        MODEL,
+        BRK,
+        befores=rows.of(state, CandidateIndex.for_state(state), ["T2", "T10", "T1"], None, 0.0),
     )
     assert found is not None and found.technician_id == "T1" == min(state.technicians)
     assert found == _searched(state, visit, befores, MODEL, BRK, InsertionWeights(), *[False] * 3)
@@ -218,7 +223,9 @@ def test_the_search_refuses_a_number_of_checks_it_cannot_keep(checks: int) -> No
     state = _state([{"home": (1.0, 1.0), "at": (1.0, 1.0), "free_at": 480.0, "taken": False,
                      "shift_end": 1000.0, "route": []}], {}, 0)  # fmt: skip
     visit = _task("NEW", ((2.0, 2.0), 600.0, 60.0, 30.0, "s"))
-    none = KERNELS.CandidateRows(MODEL.kernel, BRK).lookup(state, [], None, 0.0)
+    none = KERNELS.CandidateRows(MODEL.kernel, BRK).of(
+        state, CandidateIndex.for_state(state), [], None, 0.0
+    )
     args = (state, visit, none, InsertionWeights(), False, False, False)
     with pytest.raises(ValueError, match=f"checks must be 1 to 16, got {checks}"):
         KERNELS.best_search(*args, checks)

@@ -163,7 +163,7 @@ def look_up(
     # a StatusAt's states are made on each look-up: a row held from the same base state
     # at the same free time holds without it
     base, now = (status.base, status.now) if type(status) is StatusAt else (None, 0.0)
-    return rows.lookup(state, index.nearest(state, visit, candidates), base, now)
+    return rows.pick(state, index, index.ranking(visit), candidates, base, now)
 
 
 def same_candidates(held: Befores, found: Befores) -> bool:
