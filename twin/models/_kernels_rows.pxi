@@ -11,7 +11,7 @@
 
 from cpython cimport array as carray
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
-from libc.stdlib cimport calloc, free, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 
 
@@ -47,8 +47,11 @@ cdef struct _Row:
     double late_min
     PyObject* key_st  # the state the timeline was walked from
     PyObject* spec
-    # padding to 4 cache lines
-    char _pad[64]
+    # line 4: a booking's insertion into this route, walked when the plan takes it
+    PyObject* pending_route  # the route with the visit put in, or NULL
+    PyObject* pending_visit
+    Py_ssize_t pending_pos
+    char _pad[40]
 
 
 cdef struct _Cand:
@@ -68,7 +71,14 @@ cdef inline void _hold(PyObject** field, object value):
     Py_XDECREF(old)
 
 
+cdef inline void _forget_pending(_Row* row):
+    Py_XDECREF(row.pending_route)
+    Py_XDECREF(row.pending_visit)
+    row.pending_route = row.pending_visit = NULL
+
+
 cdef inline void _let_go(_Row* row):
+    _forget_pending(row)
     Py_XDECREF(row.tid)
     Py_XDECREF(row.base_st)
     Py_XDECREF(row.route)
@@ -77,6 +87,62 @@ cdef inline void _let_go(_Row* row):
     Py_XDECREF(row.spec)
     free(row.stops)
     memset(row, 0, sizeof(_Row))
+
+
+cdef int _walk_packed(
+    LegKernel kernel, const _Row* r, visit, Py_ssize_t pos, double brk_len, double brk_after,
+    object incidents, double* out, _Walked* w,
+) except -1:
+    """``_walk`` of the row's route with ``visit`` put in at ``pos`` (no durations given),
+    the route's visits read from the row's packed stops: their places, windows and own
+    durations are the numbers a walk reads of them. The new packed stops go to ``out``;
+    ``w.feasible`` is only ``end <= max_end`` (the skills are the caller's)."""
+    cdef const double* p = r.stops
+    cdef Py_ssize_t n = r.n_stops, i
+    cdef double t = r.free_at, x = r.x, y = r.y
+    cdef bint break_due = not r.break_taken and brk_len > 0
+    cdef double break_at = r.shift_start + brk_after
+    cdef double travel_total = 0.0, late = 0.0, vx, vy, ws, we, dur, dist, tt, arrive, start
+    cdef double end, t_home, home, over
+    cdef double nx = visit.x, ny = visit.y, nws = visit.window_start, nwe = visit.window_end
+    cdef double ndur = visit.duration_min
+    cdef long n_late = 0
+    cdef int z = kernel._zone(x, y), zv, nz = kernel._zone(nx, ny)
+    cdef const double* q
+    for i in range(n + 1):
+        if i == pos:
+            vx, vy, ws, we, dur, zv = nx, ny, nws, nwe, ndur, nz
+        else:
+            q = p + (i if i < pos else i - 1) * PACK
+            vx, vy, ws, we, dur, zv = q[P_X], q[P_Y], q[P_WS], q[P_WE], q[P_DUR], <int>q[P_ZONE]
+        if break_due and t >= break_at:
+            t += brk_len
+            break_due = False
+        tt = _leg_z(kernel, z, x, y, zv, vx, vy, t, incidents, &dist)
+        arrive = t + tt
+        start = ws if ws > arrive else arrive
+        end = start + dur
+        if start > we:
+            late += start - we
+            n_late += 1
+        out[P_X], out[P_Y], out[P_WS], out[P_WE] = vx, vy, ws, we
+        out[P_ARRIVE], out[P_START], out[P_END], out[P_TRAVEL] = arrive, start, end, tt
+        out[P_ZONE], out[P_DUR] = zv, dur
+        out += PACK
+        travel_total += tt
+        t, x, y, z = end, vx, vy, zv
+    if break_due and t > break_at:
+        t += brk_len
+    t_home = _leg_z(kernel, z, x, y, r.z_home, r.home_x, r.home_y, t, None, &home)
+    end = t + t_home
+    over = end - r.shift_end
+    w.end = end
+    w.travel_min = travel_total + t_home
+    w.late_min = late
+    w.n_late = n_late
+    w.overtime_min = over if over > 0.0 else 0.0
+    w.feasible = end <= r.max_end
+    return 0
 
 
 cdef class CandidateRows:
@@ -101,6 +167,7 @@ cdef class CandidateRows:
     cdef unsigned int _versions
     cdef readonly long looked  # candidates looked up
     cdef readonly long walks  # of them, rows walked (a route changed or seen for the first time)
+    cdef readonly long primed  # rows walked from a noted booking's insertion (``prime``)
 
     def __cinit__(self, LegKernel kernel, brk):
         self._kernel = kernel
@@ -113,7 +180,7 @@ cdef class CandidateRows:
         self._tids = []
         self._inc = ()
         self._versions = 0
-        self.walks = self.looked = 0
+        self.walks = self.looked = self.primed = 0
 
     def __dealloc__(self):
         self._drop()
@@ -211,24 +278,30 @@ cdef class CandidateRows:
         tid = <object>row.tid
         route = state.routes.get(tid, ())
         self.looked += 1
-        if not (row.version and self._holds(row, tid, state.status, base_st, now, route, inc)):
+        cdef bint same = False, booked = False
+        if row.version:  # walked: it holds a route
+            same = route is <object>row.route or route == <object>row.route
+            booked = (
+                not same and row.pending_route != NULL and route is <object>row.pending_route
+                and state.visits.get((<object>row.pending_visit).visit_id)
+                is <object>row.pending_visit
+            )
+        if not ((same or booked) and self._holds(row, tid, state.status, base_st, now, inc)):
             self._walk(row, tid, state, route, inc, base_st)
+        elif booked:
+            self._walk_booked(row, state)
         out.of[out.n].at = at
         out.of[out.n].version = row.version
         out.tids.append(tid)
         out.n += 1
         return 0
 
-    cdef bint _holds(
-        self, _Row* row, tid, status, base_st, double now, route, inc
-    ) except -1:
-        """Whether the row's key equals (state, route, incidents) now, as the Python cache's
-        tuple comparison tells (identity first). ``base_st``: the technician's state in a
-        ``StatusAt``'s base, or None: the row holds without the adjusted state being made
-        when it is the state the row was walked from and gives the same free time at
+    cdef bint _holds(self, _Row* row, tid, status, base_st, double now, inc) except -1:
+        """Whether the row's key but the route equals (state, incidents) now, as the Python
+        cache's tuple comparison tells (identity first). ``base_st``: the technician's state
+        in a ``StatusAt``'s base, or None: the row holds without the adjusted state being
+        made when it is the state the row was walked from and gives the same free time at
         ``now``."""
-        if route is not <object>row.route and not route == <object>row.route:
-            return False
         if inc is not <object>row.incidents and not inc == <object>row.incidents:
             return False
         cdef double free_at
@@ -240,6 +313,7 @@ cdef class CandidateRows:
         return st is <object>row.key_st or st == <object>row.key_st
 
     cdef int _walk(self, _Row* row, tid, state, route, inc, base_st) except -1:
+        _forget_pending(row)
         spec, st = state.technicians[tid], state.status[tid]
         cdef int n = len(route)
         cdef double* grown
@@ -275,6 +349,61 @@ cdef class CandidateRows:
             self._versions = 1
         row.version = self._versions
         self.walks += 1
+        return 0
+
+    def prime(self, state, Candidates cands, tid, Py_ssize_t pos, visit, route):
+        """Note a booking's insertion: ``route`` is the route of ``tid`` (one of ``cands``,
+        as looked up for ``state``) with ``visit``, new to the plan, put in at ``pos``.
+        When a later look-up finds the plan holding that very route (and ``visit`` as its
+        visit), the row is walked from its packed stops, the same numbers as the plan's
+        visits with the very arithmetic of a walk from them, instead of reading every visit
+        of the route from the plan again; until then the row stays as it is (an offer
+        looked at again finds it unchanged). Returns whether the insertion was noted."""
+        cdef Py_ssize_t i, c = -1
+        for i in range(cands.n):
+            if cands.tids[i] == tid:
+                c = i
+                break
+        if c < 0 or visit.visit_id in state.visits:
+            return False  # not a candidate, or a visit the plan holds (it may be on the route)
+        cdef _Row* row = cands.row(c)  # as looked up: it holds for this plan
+        cdef Py_ssize_t n = row.n_stops
+        if not 0 <= pos <= n or len(route) != n + 1 or route[pos] != visit.visit_id:
+            raise ValueError(f"prime: {route!r} is not the route with the visit at {pos}")
+        _hold(&row.pending_route, route)
+        _hold(&row.pending_visit, visit)
+        row.pending_pos = pos
+        return True
+
+    cdef int _walk_booked(self, _Row* row, state) except -1:
+        """The row walked for its noted insertion (``prime``), which the plan now holds."""
+        visit, pos = <object>row.pending_visit, row.pending_pos
+        cdef Py_ssize_t n = row.n_stops
+        cdef bint skills_ok = _route_skills_ok(row, <object>row.route, state.visits, visit)
+        cdef double* p = <double*>malloc((n + 1) * PACK * sizeof(double))
+        if p == NULL:
+            raise MemoryError()
+        cdef _Walked w
+        try:
+            _walk_packed(
+                self._kernel, row, visit, pos, self._brk_len, self._brk_after, state.incidents,
+                p, &w,
+            )
+        except BaseException:
+            free(p)
+            raise
+        free(row.stops)
+        row.stops, row.cap, row.n_stops = p, n + 1, n + 1
+        row.end, row.travel_min, row.late_min = w.end, w.travel_min, w.late_min
+        row.overtime_min, row.n_late = w.overtime_min, w.n_late
+        row.feasible = w.end <= row.max_end and skills_ok
+        _hold(&row.route, <object>row.pending_route)
+        _forget_pending(row)
+        self._versions += 1
+        if self._versions == 0:
+            self._versions = 1
+        row.version = self._versions
+        self.primed += 1
         return 0
 
     def timeline(self, tid):
@@ -321,6 +450,10 @@ cdef class Candidates:
 
     def __len__(self):
         return self.n
+
+    def prime(self, state, tid, Py_ssize_t pos, visit, route):
+        """``CandidateRows.prime`` of the rows these are of."""
+        return self._rows.prime(state, self, tid, pos, visit, route)
 
     def same(self, Candidates other):
         """The same technicians with the very same rows (none walked anew in between)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.models.test_kernels import BRK, MODEL, ZONES
+from twin.models.routing.dispatch import BaselineDispatcher, NoOffer
 from twin.models.routing.insertion import (
     CandidateIndex,
     InsertionWeights,
@@ -159,3 +160,35 @@ def test_the_rows_pick_whom_the_index_finds_nearest_and_available() -> None:
                 assert list(found.tids) == index.nearest(state, _visit("NEW", x), k)
                 assert len(found) == min(k, sum(st.available for st in status.values()))
         status["T4"] = TechnicianState("T4", 4.5, 2.1, 480.0, True)  # back: available
+
+
+def test_a_booking_primes_its_row_so_that_the_applied_route_holds() -> None:
+    specs, status, visits, routes = _plan()
+    dispatcher = BaselineDispatcher(MODEL, BRK, reach=3)
+    state = _state(400.0, specs, status, visits, routes, {})
+    index = CandidateIndex.for_state(state)
+    for i, x in enumerate((3.0, 9.0, 4.0, 1.0, 12.0)):
+        visit = _visit(f"N{i}", x, 560.0 + 25.0 * i)
+        decided = dispatcher.insert(state, visit)
+        assert not isinstance(decided, NoOffer)
+        ((tid, route),) = decided.items()
+        rows = dispatcher._timelines
+        visits[visit.visit_id], routes[tid] = visit, route  # the plan takes the booking
+        walks, primed = rows.walks, rows.primed
+        look_up(state, _visit("X", x), MODEL, BRK, 3, index, rows)
+        assert rows.walks == walks  # none walked from the plan's visits ...
+        assert rows.primed == primed + 1  # ... the booked one from its packed stops
+        t = route_timeline(specs[tid], state.status[tid], route, visits, MODEL, BRK, {})
+        numbers = (t.end, t.travel_min, t.late_min, t.overtime_min, t.n_late, t.feasible)
+        assert rows.timeline(tid) == (*numbers, t.packed)
+    assert rows.primed == 5
+    # a plan that does not take the booking: the row holds as it was
+    decided = dispatcher.insert(state, _visit("N9", 5.0))
+    assert not isinstance(decided, NoOffer)
+    look_up(state, _visit("X", 5.0), MODEL, BRK, 3, index, rows)
+    assert (rows.walks, rows.primed) == (walks, 5)
+    # nor when it takes another route for that technician: walked from the plan
+    ((tid, route),) = decided.items()
+    routes[tid] = (*routes[tid], "A")
+    look_up(state, _visit("X", 5.0), MODEL, BRK, 3, index, rows)
+    assert (rows.walks, rows.primed) == (walks + 1, 5)

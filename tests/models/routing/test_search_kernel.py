@@ -216,6 +216,19 @@ def test_the_exact_retiming_is_the_new_routes_timeline(
         before = route_timeline(spec, st_, route, state.visits, MODEL, brk, inc, durations)
         args = (spec, st_, before, route, state.visits, visit, pos, MODEL.kernel, brk, inc)
         assert KERNELS.retimed_packed(*args) == retimed
+        # a booking's row, walked from the packed stops once the plan holds it: the new
+        # route's timeline
+        rows = KERNELS.CandidateRows(MODEL.kernel, brk)
+        plan = dataclasses.replace(state, technicians={"T2": spec})
+        index = CandidateIndex.for_state(plan)
+        cands = rows.of(plan, index, ["T2"], None, 0.0)
+        assert rows.prime(plan, cands, "T2", pos, visit, new_route)
+        taken = dataclasses.replace(plan, visits=known, routes={"T2": new_route})
+        rows.of(taken, index, ["T2"], None, 0.0)
+        assert (rows.walks, rows.primed) == (1, 1)
+        t = route_timeline(spec, st_, new_route, known, MODEL, brk, inc)
+        numbers = (t.end, t.travel_min, t.late_min, t.overtime_min, t.n_late, t.feasible)
+        assert rows.timeline("T2") == (*numbers, t.packed)
 
 
 @pytest.mark.parametrize("checks", [0, 17])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from twin.models.routing.insertion import (
     Befores,
@@ -147,17 +147,21 @@ class BaselineDispatcher:
     def insert(self, state: PlanState, visit: VisitTask) -> Routes | NoOffer:
         """The cheapest position for ``visit`` in its window. A window the last ``offers``
         priced for this very visit and plan is not searched again (see :class:`_Offered`)."""
-        offered, befores, ins = self._offered, None, None
-        if offered is not None and offered.state is state and visit in offered.searches:
-            befores = self._befores(state, visit)
-            if offered.unchanged(befores):
-                ins = offered.searches[visit]
-                if ins is None:
-                    return NoOffer("no feasible position for the chosen window")
-                return {ins.technician_id: ins.route}
-        ins = self._insertion(state, visit, befores=befores)
+        offered, befores = self._offered, self._befores(state, visit)
+        if (
+            offered is not None
+            and offered.state is state
+            and visit in offered.searches
+            and offered.unchanged(befores)
+        ):
+            ins = offered.searches[visit]
+        else:
+            ins = self._insertion(state, visit, befores=befores)
         if ins is None:
             return NoOffer("no feasible position for the chosen window")
+        if not isinstance(befores, list):  # the compiled rows: noted, walked when applied
+            rows: Any = befores
+            rows.prime(state, ins.technician_id, ins.position, visit, ins.route)
         return {ins.technician_id: ins.route}
 
     def repair(self, state: PlanState, reason: str, orphans: Sequence[str]) -> Routes:
