@@ -349,3 +349,35 @@ def test_spec_formats_units() -> None:
 def test_log_order_does_not_matter(events: list[Event]) -> None:
     # events at equal times in basic_day are independent, so any order gives the same log
     assert compute_kpis(events, SCENARIO) == compute_kpis(basic_day().events, SCENARIO)
+
+
+def test_the_relevant_events_are_those_of_the_loop_with_or_without_repeated_ids() -> None:
+    """``_relevant``'s C loops (no id twice) and its loop (ids repeated) give what a loop
+    keeping each id's first event gives, skipped types' ids counted as seen."""
+    from twin.analysis.daylog import _relevant
+
+    def reference(events: list, skip: tuple[type, ...]) -> list:
+        seen: set[str] = set()
+        out = []
+        for e in events:
+            if type(e) is Position or e.id in seen:
+                continue
+            seen.add(e.id)
+            if type(e) not in skip:
+                out.append(e)
+        return sorted(out, key=lambda e: e.time)
+
+    events = basic_day().events
+    pings = [Position(id=f"p{i}", time=at(450 + i), technician_id="T1", x=0, y=0) for i in range(9)]
+    skipped = type(events[3])
+    # an id first seen on a skipped type hides a later event of another type
+    twin = dataclasses.replace(events[5], id=events[3].id)
+    for log in (
+        events + pings,
+        events + pings + events[:4],
+        [*events, twin],
+        list(reversed(events)),
+    ):
+        for skip in ((), (skipped,), (skipped, Position)):
+            assert _relevant(log, skip) == reference(log, skip)
+            assert _relevant(iter(log), skip) == reference(log, skip)

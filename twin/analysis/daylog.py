@@ -33,7 +33,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not, not_
 from typing import Literal
 
 from twin.clock import DayClock, minutes_between
@@ -150,17 +151,38 @@ class LogIndex:
 
 def _relevant(events: Iterable[Event], skip: tuple[type, ...] = ()) -> list[Event]:
     """Non-ping events, each id once, in time order (stable: ties keep log order); of
-    types ``skip`` only the ids are taken (a duplicate of theirs is still a duplicate)."""
+    types ``skip`` only the ids are taken (a duplicate of theirs is still a duplicate).
+
+    A log without a repeated id (a day made in this process: every one) is sorted out by
+    C loops; one with repeats (redelivered by a broker, merged logs) by the loop that keeps
+    each id's first event."""
+    events = events if isinstance(events, Sequence) else list(events)
+    kinds = list(map(type, events))
+    not_ping = list(map(is_not, kinds, repeat(Position)))
+    kept = list(compress(events, not_ping))
+    if len(set(map(_ID, kept))) == len(kept):  # no id twice: nothing to drop but ``skip``
+        out = kept
+        if skip:
+            kept_kinds = compress(kinds, not_ping)
+            out = list(compress(kept, map(not_, map(frozenset(skip).__contains__, kept_kinds))))
+    else:
+        out = _first_of_each_id(kept, skip)
+    out.sort(key=attrgetter("time"))
+    return out
+
+
+_ID = attrgetter("id")
+
+
+def _first_of_each_id(events: Iterable[Event], skip: tuple[type, ...]) -> list[Event]:
     seen: set[str] = set()
     out: list[Event] = []
     for ev in events:
-        kind = type(ev)
-        if kind is Position or ev.id in seen:
+        if ev.id in seen:
             continue
         seen.add(ev.id)
-        if kind not in skip:
+        if type(ev) not in skip:
             out.append(ev)
-    out.sort(key=attrgetter("time"))
     return out
 
 
