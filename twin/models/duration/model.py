@@ -48,14 +48,16 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from sklearn.linear_model import Ridge
 
 from twin.models.duration.data import HistoryRow, read_history
 from twin.models.duration.encoding import Design, Effect, fit_components
 from twin.models.routing.plan import TechnicianSpec
+
+if TYPE_CHECKING:  # fitted in twin.models.duration.encoding, which imports it then
+    from sklearn.linear_model import Ridge
 
 QUANTILES = (0.1, 0.5, 0.9)
 Z90 = 1.2815515655446004  # standard normal 90th percentile
