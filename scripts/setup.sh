@@ -22,7 +22,7 @@ fi
 # the package's compiled part (twin/models/_kernels.pyx) is built by the install:
 # reinstall when its source changed or is newer than the build
 kernel=twin/models/_kernels.pyx
-includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi twin/models/_kernels_rows.pxi twin/models/_kernels_search.pxi"  # included by it
+includes="twin/models/_kernels_eta.pxi twin/models/_kernels_tick.pxi twin/models/_kernels_grid.pxi twin/models/_kernels_rows.pxi twin/models/_kernels_candidates.pxi twin/models/_kernels_search.pxi"  # included by it
 encoder=twin/events/_lines.pyx  # the log's compiled encoder, a second module
 encoder_includes=twin/events/_lines_values.pxi  # included by it
 stamp=".venv/.fieldtwin-$( (cat pyproject.toml requirements.lock "$kernel" $includes "$encoder" $encoder_includes; echo "$*") | sha256sum | cut -c1-16)"

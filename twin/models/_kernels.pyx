@@ -6,7 +6,8 @@
 * ``route_etas``: :func:`twin.models.eta.route_etas`;
 * ``priced_positions``: the insertion's push-forward pricing
   (``_priced_positions`` in :mod:`twin.models.routing.insertion`), and ``best_search``,
-  the whole search over the candidates (``_searched`` there);
+  the whole search over the candidates (``_searched`` there), which reads each candidate's
+  compact row of ``CandidateRows`` (the compiled timeline cache);
 * ``route_timeline``: :func:`twin.models.plan.route_timeline`;
 * ``remaining_work``: :func:`twin.models.eta.chain.remaining_work`;
 * ``first_unreachable``: :func:`twin.models.decisions.dayend.first_unreachable`;
@@ -15,8 +16,9 @@
 
 The ETA chain's kernels are in ``_kernels_eta.pxi``, the tick in ``_kernels_tick.pxi``,
 ``PointGrid`` (the nearest points' ball, :mod:`twin.models.routing.nearest`) in
-``_kernels_grid.pxi``, the insertion search in ``_kernels_search.pxi`` (included here: one
-extension module).
+``_kernels_grid.pxi``, the candidates' rows in ``_kernels_rows.pxi`` and
+``_kernels_candidates.pxi``, the insertion search in ``_kernels_search.pxi`` (included here:
+one extension module).
 
 Each does the same arithmetic as its pure-Python reference, operation for operation, so
 that both give the same bits (tested on random inputs): distances and the distance to the
@@ -314,6 +316,7 @@ include "_kernels_eta.pxi"
 include "_kernels_tick.pxi"
 include "_kernels_grid.pxi"
 include "_kernels_rows.pxi"
+include "_kernels_candidates.pxi"
 include "_kernels_search.pxi"
 
 

@@ -37,6 +37,7 @@ KERNEL_INCLUDES = (
     "_kernels_tick.pxi",
     "_kernels_grid.pxi",
     "_kernels_rows.pxi",
+    "_kernels_candidates.pxi",
     "_kernels_search.pxi",
 )
 INF = math.inf
