@@ -10,8 +10,9 @@ cdef int _walk_packed(
 ) except -1:
     """``_walk`` of the row's route with ``visit`` put in at ``pos`` (no durations given),
     the route's visits read from the row's packed stops: their places, windows and own
-    durations are the numbers a walk reads of them. The new packed stops go to ``out``;
-    ``w.feasible`` is only ``end <= max_end`` (the skills are the caller's)."""
+    durations are the numbers a walk reads of them. The new packed stops go to ``out``
+    (unless it is NULL: an exact check's re-timing); ``w.feasible`` is only
+    ``end <= max_end`` (the skills are the caller's)."""
     cdef const double* p = r.stops
     cdef Py_ssize_t n = r.n_stops, i
     cdef double t = r.free_at, x = r.x, y = r.y
@@ -40,10 +41,11 @@ cdef int _walk_packed(
         if start > we:
             late += start - we
             n_late += 1
-        out[P_X], out[P_Y], out[P_WS], out[P_WE] = vx, vy, ws, we
-        out[P_ARRIVE], out[P_START], out[P_END], out[P_TRAVEL] = arrive, start, end, tt
-        out[P_ZONE], out[P_DUR] = zv, dur
-        out += PACK
+        if out != NULL:
+            out[P_X], out[P_Y], out[P_WS], out[P_WE] = vx, vy, ws, we
+            out[P_ARRIVE], out[P_START], out[P_END], out[P_TRAVEL] = arrive, start, end, tt
+            out[P_ZONE], out[P_DUR] = zv, dur
+            out += PACK
         travel_total += tt
         t, x, y, z = end, vx, vy, zv
     if break_due and t > break_at:

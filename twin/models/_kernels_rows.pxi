@@ -185,9 +185,7 @@ cdef class CandidateRows:
             i += 1
             if not 0 <= at < self._n:
                 raise IndexError(f"pick: position {at} is not one of the index's")
-            row = &self._rows[at]
-            if row.tid == NULL:
-                _hold(&row.tid, self._tids[at])
+            row = self._row(at)
             st = avail[<object>row.tid]
             if row.version and <PyObject*>st == row.base_st:
                 if not row.base_available:  # the same state as when walked: not available
@@ -209,11 +207,23 @@ cdef class CandidateRows:
         cdef _Row* row
         for tid in tids:
             at = position[tid]
-            row = &self._rows[at]
-            if row.tid == NULL:
-                _hold(&row.tid, self._tids[at])
+            row = self._row(at)
             self._take(out, at, row, state, base[tid] if base is not None else None, now, inc)
         return out._ranked()
+
+    cdef _Row* _row(self, Py_ssize_t at) except NULL:
+        """Row ``at``, holding the technician's id from its first use."""
+        cdef _Row* row = &self._rows[at]
+        if row.tid == NULL:
+            _hold(&row.tid, self._tids[at])
+        return row
+
+    cdef void _stamp(self, _Row* row):
+        """A new version for a row just walked (never 0: that means never walked)."""
+        self._versions += 1
+        if self._versions == 0:
+            self._versions = 1
+        row.version = self._versions
 
     cdef int _take(
         self, Candidates out, Py_ssize_t at, _Row* row, state, base_st, double now, inc
@@ -288,10 +298,7 @@ cdef class CandidateRows:
         else:
             Py_XDECREF(row.base_st)
             row.base_st = NULL
-        self._versions += 1
-        if self._versions == 0:  # wrapped: 0 means never walked
-            self._versions = 1
-        row.version = self._versions
+        self._stamp(row)
         self.walks += 1
         return 0
 
@@ -343,10 +350,7 @@ cdef class CandidateRows:
         row.feasible = w.end <= row.max_end and skills_ok
         _hold(&row.route, <object>row.pending_route)
         _forget_pending(row)
-        self._versions += 1
-        if self._versions == 0:
-            self._versions = 1
-        row.version = self._versions
+        self._stamp(row)
         self.primed += 1
         return 0
 

@@ -247,51 +247,14 @@ cdef long _retime_packed(
 ) except -1:
     """``_retime`` with the route's visits read from its packed stops (places, windows,
     own durations, zones: one contiguous buffer instead of a visit object and its floats
-    per stop, the reads that grew dearer with the plan's size); ``res[4]`` is only
-    ``end <= max_end``: the skills are the caller's (:func:`_route_skills_ok`)."""
-    cdef const double* p = r.stops
-    cdef Py_ssize_t n = r.n_stops
-    cdef double t = r.free_at, x = r.x, y = r.y
-    cdef bint break_due = not r.break_taken and brk_len > 0
-    cdef double break_at = r.shift_start + brk_after
-    cdef double travel_total = 0.0, late = 0.0, vx, vy, ws, we, dur, dist, tt, arrive, start
-    cdef double end, t_home, home, over
-    cdef double nx = visit.x, ny = visit.y, nws = visit.window_start, nwe = visit.window_end
-    cdef double ndur = visit.duration_min
-    cdef long n_late = 0
-    cdef int z = kernel._zone(x, y), zv, nz = kernel._zone(nx, ny)
-    cdef Py_ssize_t i
-    cdef const double* q
-    for i in range(n + 1):
-        if i == pos:
-            vx, vy, ws, we, dur, zv = nx, ny, nws, nwe, ndur, nz
-        else:
-            q = p + (i if i < pos else i - 1) * PACK
-            vx, vy, ws, we, dur, zv = q[P_X], q[P_Y], q[P_WS], q[P_WE], q[P_DUR], <int>q[P_ZONE]
-        if break_due and t >= break_at:
-            t += brk_len
-            break_due = False
-        tt = _leg_z(kernel, z, x, y, zv, vx, vy, t, incidents, &dist)
-        arrive = t + tt
-        start = ws if ws > arrive else arrive
-        end = start + dur
-        if start > we:
-            late += start - we
-            n_late += 1
-        travel_total += tt
-        t, x, y, z = end, vx, vy, zv
-    if break_due and t > break_at:
-        t += brk_len
-    cdef double home_x = r.home_x, home_y = r.home_y
-    t_home = _leg_z(kernel, z, x, y, r.z_home, home_x, home_y, t, None, &home)
-    end = t + t_home
-    over = end - r.shift_end
-    res[0] = end
-    res[1] = travel_total + t_home
-    res[2] = late
-    res[3] = over if over > 0.0 else 0.0
-    res[4] = 1.0 if end <= r.max_end else 0.0
-    return n_late
+    per stop, the reads that grew dearer with the plan's size): the walk of
+    ``_walk_packed`` without its stops. ``res[4]`` is only ``end <= max_end``: the skills
+    are the caller's (:func:`_route_skills_ok`)."""
+    cdef _Walked w
+    _walk_packed(kernel, r, visit, pos, brk_len, brk_after, incidents, NULL, &w)
+    res[0], res[1], res[2], res[3] = w.end, w.travel_min, w.late_min, w.overtime_min
+    res[4] = 1.0 if w.feasible else 0.0
+    return w.n_late
 
 
 cdef bint _route_skills_ok(const _Row* r, route, known, visit) except -1:
